@@ -1,0 +1,265 @@
+"""From a loaded project to its evaluation: figures, indicator scores, total and grade.
+
+This is pure: it takes a ``Project`` (already read and validated) and returns
+an immutable ``Evaluation``. Reference ids are handed out in params order
+(figures C-01…, scores S-01… in framework order), so re-running the same params
+gives the same ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from . import amounts, numbers, rates
+from .errors import InputError, Problem
+from .findings import Finding
+from .framework import Framework, IndicatorNode, leaves
+from .params import (
+    ConvertFigure,
+    CostSavingFigure,
+    CountFigure,
+    DifferenceFigure,
+    Project,
+    RateFigure,
+    SumFigure,
+)
+from .scoring import IndicatorScore, Override, ScoringError, grade_for, score_indicator
+from .tables import Table
+from .working import Figure, Quantity, RefCounter
+
+__all__ = ["Evaluation", "NodeScore", "evaluate"]
+
+
+@dataclass(frozen=True)
+class NodeScore:
+    """A 一级 or 二级 indicator with the sum of its children's scores."""
+
+    name: str
+    level: int
+    weight: Decimal
+    score: Decimal
+    children: tuple["NodeScore", ...]
+    leaf: IndicatorScore | None = None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    project: Project
+    inputs: tuple[Quantity, ...]
+    figures: tuple[Figure, ...]
+    tree: tuple[NodeScore, ...]
+    indicators: tuple[IndicatorScore, ...]
+    total: Decimal
+    grade: str
+
+    @property
+    def framework(self) -> Framework:
+        return self.project.framework
+
+    @property
+    def tables(self) -> dict[str, Table]:
+        return self.project.tables
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(self.project.params.findings)
+
+    @property
+    def total_deduction(self) -> Decimal:
+        return sum((s.deduction for s in self.indicators), Decimal(0))
+
+    def figure(self, key: str) -> Figure:
+        for f in self.figures:
+            if f.key == key or f.ref == key:
+                return f
+        raise KeyError(key)
+
+    def indicator(self, name: str) -> IndicatorScore:
+        for s in self.indicators:
+            if name in (s.name, "/".join(s.path)):
+                return s
+        raise KeyError(name)
+
+    def score_text(self, value: Decimal) -> str:
+        return numbers.format_number(value, self.framework.shown_decimals, grouping=False)
+
+    def to_results(self) -> dict[str, Any]:
+        from .results import results
+
+        return results(self)
+
+
+class _Ledger:
+    """The figures known so far, looked up by id; implements scoring.Context."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.quantities: dict[str, Quantity] = {}
+        self.figures: dict[str, Figure] = {}
+        self.findings = {f.id: f for f in project.params.findings}
+
+    def quantity(self, key: str) -> Quantity:
+        try:
+            return self.quantities[key]
+        except KeyError:
+            raise ScoringError(f"引用的数值“{key}”未在 inputs 或 figures 中定义") from None
+
+    def finding(self, finding_id: str) -> Finding:
+        try:
+            return self.findings[finding_id]
+        except KeyError:
+            known = "、".join(self.findings) or "（问题清单为空）"
+            raise ScoringError(f"引用的问题“{finding_id}”不在问题清单（findings）中；已有：{known}") from None
+
+
+def _input_places(value: Decimal, unit: str, explicit: int | None) -> int:
+    if explicit is not None:
+        return explicit
+    if numbers.is_money_unit(unit):
+        return 2
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def _table_column(table: Table, spec: SumFigure, shown: str, where: str) -> tuple[Quantity, ...]:
+    assert spec.column is not None
+    col = table.column(spec.column, where)
+    label_col = table.column(spec.label_column, where) if spec.label_column else None
+    unit = spec.unit if spec.unit is not None else table.unit_of(spec.column)
+    items = []
+    for i, row in enumerate(table.rows):
+        if row[col] == "":
+            continue
+        label = row[label_col] if label_col is not None else f"第 {i + 1} 行"
+        items.append(
+            Quantity(name=label, value=table.decimal(i, col), unit=unit,
+                     source=f"{table.title}第 {i + 1} 行", places=spec.places)
+        )
+    return tuple(items)
+
+
+def _compute_figure(spec: Any, ledger: _Ledger, ref: str, shown: str, where: str) -> Figure:
+    q = ledger.quantity
+    name = spec.name
+    if isinstance(spec, RateFigure):
+        return rates.rate(spec.kind, q(spec.numerator), q(spec.denominator), ref=ref, key=spec.id,
+                          name=name, places=spec.places, note=spec.note)
+    if isinstance(spec, CostSavingFigure):
+        return rates.cost_saving_rate(q(spec.planned), q(spec.actual), ref=ref, key=spec.id, name=name,
+                                      places=spec.places, note=spec.note)
+    if isinstance(spec, SumFigure):
+        if spec.terms is not None:
+            items = tuple(q(t) for t in spec.terms)
+            over = ""
+        else:
+            assert spec.table is not None
+            table = ledger.project.tables[spec.table]
+            items = _table_column(table, spec, shown, where)
+            over = f"《{table.title}》“{spec.column}”列"
+        return amounts.total(items, ref=ref, key=spec.id, name=name or "合计", places=spec.places,
+                             over=over, note=spec.note)
+    if isinstance(spec, DifferenceFigure):
+        return amounts.difference(q(spec.minuend), q(spec.subtrahend), ref=ref, key=spec.id,
+                                  name=name or "差额", places=spec.places, note=spec.note)
+    if isinstance(spec, ConvertFigure):
+        return amounts.convert(q(spec.of), spec.to, ref=ref, key=spec.id, name=name or q(spec.of).name,
+                               places=spec.places, note=spec.note)
+    if isinstance(spec, CountFigure):
+        table = ledger.project.tables[spec.table]
+        cols = {c: table.column(c, f"{where}.where") for c in spec.where}
+        matched = [r for r in table.rows if all(r[cols[c]] == v for c, v in spec.where.items())]
+        count = Decimal(len(matched))
+        cond = "，".join(f"{c}为“{v}”" for c, v in spec.where.items())
+        return Figure(
+            ref=ref, key=spec.id, name=name or f"{table.title}行数", kind="count",
+            formula=f"《{table.title}》中{cond + '的' if cond else ''}行数",
+            inputs=(), substitution=f"共 {len(table.rows)} 行{f'，其中{cond}的 {len(matched)} 行' if cond else ''}",
+            unrounded=count, value=count, unit=spec.unit, places=0, note=spec.note,
+        )
+    raise AssertionError(f"unknown figure spec {type(spec).__name__}")  # pragma: no cover
+
+
+def _tree(nodes: list[IndicatorNode], scores: dict[tuple[str, ...], IndicatorScore],
+          prefix: tuple[str, ...], level: int) -> tuple[NodeScore, ...]:
+    out = []
+    for node in nodes:
+        path = prefix + (node.name,)
+        if node.children:
+            kids = _tree(node.children, scores, path, level + 1)
+            out.append(NodeScore(node.name, level, node.weight, sum((k.score for k in kids), Decimal(0)), kids))
+        else:
+            leaf = scores[path]
+            out.append(NodeScore(node.name, level, node.weight, leaf.score, (), leaf))
+    return tuple(out)
+
+
+def evaluate(project: Project) -> Evaluation:
+    """Compute every figure and score of a project; problems are collected, then raised together."""
+    shown = project.shown
+    params = project.params
+    ledger = _Ledger(project)
+    problems: list[Problem] = []
+
+    inputs = []
+    for key, spec in params.inputs.items():
+        quantity = Quantity(
+            name=spec.name, value=spec.value, unit=spec.unit, source=spec.source,
+            places=_input_places(spec.value, spec.unit, spec.places),
+        )
+        ledger.quantities[key] = quantity
+        inputs.append(quantity)
+
+    refs = RefCounter("C")
+    figures = []
+    for i, spec in enumerate(params.figures):
+        where = f"figures[{i}]（第{i + 1}项，{spec.id}）"
+        try:
+            figure = _compute_figure(spec, ledger, refs.take(), shown, where)
+        except (rates.RateError, amounts.AmountError, ScoringError) as exc:
+            problems.append(Problem(shown, where, str(exc)))
+            continue
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        figures.append(figure)
+        ledger.figures[spec.id] = figure
+        ledger.quantities[spec.id] = figure.as_quantity()
+    if problems:
+        raise InputError(problems)
+
+    framework = project.framework
+    score_refs = RefCounter("S")
+    scored: dict[tuple[str, ...], IndicatorScore] = {}
+    assessments = {key: a for key, a in params.indicators.items()}
+    for path, node in leaves(framework.indicators):
+        assessment = assessments.get(path[-1]) or assessments.get("/".join(path))
+        key = "/".join(path)
+        where = f"indicators.{path[-1]}" if assessment else f"{project.framework_source}：{key}"
+        override = None
+        if assessment is not None and assessment.override is not None:
+            override = Override(assessment.override.score, assessment.override.justification)
+        try:
+            scored[path] = score_indicator(
+                path=path, weight=node.weight, rule=project.rules[path], ctx=ledger, ref=score_refs.take(),
+                places=framework.score_decimals, explanation=node.explanation, criteria=node.criteria,
+                situation=assessment.situation if assessment else "", override=override,
+            )
+        except ScoringError as exc:
+            problems.append(Problem(shown, where, str(exc)))
+    if problems:
+        raise InputError(problems)
+
+    tree = _tree(framework.indicators, scored, (), 1)
+    indicators = tuple(scored[path] for path, _ in leaves(framework.indicators))
+    total = sum((s.score for s in indicators), Decimal(0))
+    return Evaluation(
+        project=project,
+        inputs=tuple(inputs),
+        figures=tuple(figures),
+        tree=tree,
+        indicators=indicators,
+        total=total,
+        grade=grade_for(total, framework.grade_bands()),
+    )

@@ -1,0 +1,231 @@
+"""Indicator frameworks (指标体系): trees of 一级 → 二级 → 三级 indicators with weights and rules.
+
+Frameworks are data. The common 项目支出 framework ships as YAML in
+``evalkit/frameworks``; a project may use it, adjust it (weights, criteria and
+rule parameters per indicator) or define its own inline. Weights must add up
+through the tree, because a framework whose children do not sum to the parent
+produces totals that are silently wrong.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Iterator
+
+from pydantic import Field, TypeAdapter, ValidationError, WithJsonSchema, field_validator
+
+from .errors import InputError, Problem, from_validation_error
+from .fields import Level, Model, Num, Text
+from .rules import Rule
+from .scoring import Grade
+
+__all__ = [
+    "Framework",
+    "GradeBand",
+    "IndicatorNode",
+    "builtin_frameworks",
+    "check_tree",
+    "leaves",
+    "load_builtin",
+]
+
+RULE_ADAPTER: TypeAdapter[Any] = TypeAdapter(Rule)
+
+# A framework may leave a rule incomplete (the 项目支出 framework cannot know a
+# project's 资金到位率 figure); rules are validated once the project's
+# adjustments are merged in, so here a rule is a mapping documented by the
+# Rule schema.
+RuleTemplate = Annotated[dict[str, Any], WithJsonSchema({"$ref": "#/$defs/Rule"})]
+
+
+class GradeBand(Model):
+    name: Text = Field(description="等级名称，如 优")
+    min: Level | None = Field(None, description="本等级的最低总分（含）；最低一级可省略")
+
+
+class IndicatorNode(Model):
+    name: Text = Field(min_length=1, description="指标名称")
+    weight: Num = Field(description="分值（权重）")
+    explanation: Text = Field("", description="指标解释")
+    criteria: Text = Field("", description="评分标准 / 评价要点（原文）")
+    rule: RuleTemplate | None = Field(
+        None, description="计分规则（仅末级指标）；可只写一部分（如 type），其余由项目 params 的 indicators 补足"
+    )
+    children: list["IndicatorNode"] = Field(default_factory=list, description="下级指标")
+
+
+DEFAULT_GRADES = [
+    GradeBand(name="优", min=Decimal(90)),
+    GradeBand(name="良", min=Decimal(80)),
+    GradeBand(name="中", min=Decimal(60)),
+    GradeBand(name="差", min=None),
+]
+
+
+class Framework(Model):
+    """An indicator framework with its scoring conventions."""
+
+    name: Text = Field(description="指标体系名称")
+    basis: Text = Field("", description="依据，如《项目支出绩效评价管理办法》（财预〔2020〕10号）")
+    levels: list[Text] = Field(
+        default_factory=lambda: ["一级指标", "二级指标", "三级指标"], description="各级指标的称谓"
+    )
+    total: Num = Field(Decimal(100), description="总分")
+    score_decimals: int = Field(2, ge=0, le=4, description="得分四舍五入保留的小数位数")
+    display_decimals: int | None = Field(
+        None, ge=0, le=4, description="得分列示的小数位数（不填则同 score_decimals）"
+    )
+    grades: list[GradeBand] = Field(default_factory=lambda: list(DEFAULT_GRADES), description="等级划分")
+    indicators: list[IndicatorNode] = Field(min_length=1, description="一级指标")
+
+    @field_validator("grades")
+    @classmethod
+    def _grades_ordered(cls, value: list[GradeBand]) -> list[GradeBand]:
+        mins = [g.min for g in value if g.min is not None]
+        if mins != sorted(mins, reverse=True):
+            raise ValueError("等级应按最低分从高到低排列")
+        return value
+
+    @property
+    def shown_decimals(self) -> int:
+        return self.score_decimals if self.display_decimals is None else self.display_decimals
+
+    def grade_bands(self) -> list[Grade]:
+        return [Grade(g.name, g.min) for g in self.grades]
+
+
+def leaves(nodes: list[IndicatorNode], prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], IndicatorNode]]:
+    """Leaf indicators in table order, each with its path of names."""
+    for node in nodes:
+        path = prefix + (node.name,)
+        if node.children:
+            yield from leaves(node.children, path)
+        else:
+            yield path, node
+
+
+def check_tree(framework: Framework, file: str) -> None:
+    """Weights add up, leaves carry rules, names are unique among siblings; all problems at once."""
+    problems: list[Problem] = []
+
+    def walk(nodes: list[IndicatorNode], expected: Decimal, where: str, depth: int) -> None:
+        total = sum((n.weight for n in nodes), Decimal(0))
+        if total != expected:
+            listed = " + ".join(f"{n.name} {_plain(n.weight)}" for n in nodes)
+            problems.append(Problem(file, where or "indicators",
+                                    f"下级指标分值合计 {_plain(total)}（{listed}），应等于 {_plain(expected)}"))
+        names = [n.name for n in nodes]
+        for dup in sorted({n for n in names if names.count(n) > 1}):
+            problems.append(Problem(file, where or "indicators", f"同级指标名称“{dup}”重复"))
+        for node in nodes:
+            here = f"{where}/{node.name}" if where else node.name
+            if node.weight < 0:
+                problems.append(Problem(file, here, f"分值不能为负数，实际为 {_plain(node.weight)}"))
+            if node.children:
+                if node.rule is not None:
+                    problems.append(Problem(file, here, "有下级指标的指标不能再设计分规则（rule）"))
+                walk(node.children, node.weight, here, depth + 1)
+            elif node.rule is None:
+                problems.append(Problem(file, here, "末级指标缺少计分规则（rule）"))
+
+    walk(framework.indicators, framework.total, "", 1)
+    if problems:
+        raise InputError(problems)
+
+
+def _plain(value: Decimal) -> str:
+    from .numbers import format_plain
+
+    return format_plain(value)
+
+
+def builtin_frameworks() -> dict[str, Path]:
+    """Frameworks shipped with evalkit, by id (file stem)."""
+    folder = resources.files("evalkit") / "frameworks"
+    return {Path(str(p)).stem: Path(str(p)) for p in folder.iterdir() if str(p).endswith(".yaml")}
+
+
+def parse_framework(data: Any, file: str, prefix: tuple[Any, ...] = ()) -> Framework:
+    try:
+        return Framework.model_validate(data)
+    except ValidationError as exc:
+        raise from_validation_error(exc, file, prefix, skip=_RULE_TAGS) from None
+
+
+def load_builtin(name: str) -> tuple[Framework, Path]:
+    from .yamlio import load_yaml
+
+    known = builtin_frameworks()
+    if name not in known:
+        raise InputError.single(name, "framework", f"没有名为“{name}”的内置指标体系；可用：{'、'.join(sorted(known))}")
+    path = known[name]
+    return parse_framework(load_yaml(path), f"evalkit/frameworks/{path.name}"), path
+
+
+_RULE_TAGS = frozenset(
+    ["ratio", "threshold", "banded", "per_finding", "checklist", "target", "tiered", "judgement"]
+)
+
+
+def rule_schema_defs() -> dict[str, Any]:
+    """JSON Schema definitions for rules, to be merged into a schema that refs #/$defs/Rule."""
+    schema = RULE_ADAPTER.json_schema(ref_template="#/$defs/{model}")
+    defs = schema.pop("$defs", {})
+    defs["Rule"] = schema
+    return defs
+
+
+class MergeError(ValueError):
+    """A project's rule adjustment that does not fit the framework's rule."""
+
+
+# Lists inside rules are merged entry by entry, matched on these keys, so a
+# project can fill in one sub-criterion without restating the others.
+_LIST_KEYS = {"items": "label", "tiers": "text"}
+
+
+def merge_rule(base: dict[str, Any] | None, patch: dict[str, Any] | None) -> dict[str, Any]:
+    """The project's rule keys win; a different ``type`` replaces the framework's rule whole.
+
+    ``items`` (checklist) and ``tiers`` (tiered) are merged entry by entry,
+    matched by ``label`` and ``text``; nested ``rule`` mappings merge the same way.
+    """
+    base, patch = dict(base or {}), dict(patch or {})
+    if "type" in patch and patch["type"] != base.get("type"):
+        return patch
+    merged = {**base, **patch}
+    for key, match in _LIST_KEYS.items():
+        if key in base and key in patch and base[key] and isinstance(patch[key], list):
+            merged[key] = _merge_entries(base[key], patch[key], key, match)
+    return merged
+
+
+def _merge_entries(base: list[Any], patch: list[Any], key: str, match: str) -> list[Any]:
+    out = [dict(entry) for entry in base]
+    index = {str(entry.get(match)): i for i, entry in enumerate(out) if isinstance(entry, dict)}
+    for entry in patch:
+        if not isinstance(entry, dict) or str(entry.get(match)) not in index:
+            known = "、".join(index) or "（无）"
+            raise MergeError(
+                f"{key} 中的“{entry.get(match) if isinstance(entry, dict) else entry}”在指标体系中找不到"
+                f"（按 {match} 对应；已有：{known}）；若要整体替换，请在 rule 中写出 type"
+            )
+        target = out[index[str(entry[match])]]
+        for name, value in entry.items():
+            if name == "rule" and isinstance(value, dict) and isinstance(target.get("rule"), dict):
+                target["rule"] = merge_rule(target["rule"], value)
+            else:
+                target[name] = value
+    return out
+
+
+def validate_rule(data: Any, file: str, prefix: tuple[Any, ...]) -> Any:
+    try:
+        return RULE_ADAPTER.validate_python(data)
+    except ValidationError as exc:
+        raise from_validation_error(exc, file, prefix, skip=_RULE_TAGS) from None
+
+
+IndicatorNode.model_rebuild()

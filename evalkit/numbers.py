@@ -1,0 +1,178 @@
+"""Decimal arithmetic, rounding and Chinese number formatting.
+
+This is the only module that quantizes or formats money, counts, rates and
+scores. Chinese accounting practice rounds half up (0.125 -> 0.13), while
+Python's ``round()`` and float arithmetic round half to even on a binary
+approximation (2.675 -> 2.67), so every figure is a ``Decimal`` from the moment
+it is read until it is printed, and every rounding goes through ``quantize``.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+
+__all__ = [
+    "HUNDRED",
+    "PERCENT",
+    "format_quantity",
+    "format_unrounded",
+    "NumberError",
+    "format_amount",
+    "format_number",
+    "format_percent",
+    "format_plain",
+    "parse_decimal",
+    "quantize",
+    "rounding_rule",
+    "safe_divide",
+]
+
+HUNDRED = Decimal(100)
+
+# Enough significant digits that no division here loses anything a report
+# could show; the display precision is applied later by ``quantize``.
+_PRECISION = 34
+
+_NUMBER_TEXT = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$|^[+-]?\.\d+$")
+
+_PLACE_WORDS = {0: "取整", 1: "保留一位小数", 2: "保留两位小数", 3: "保留三位小数", 4: "保留四位小数"}
+
+
+class NumberError(ValueError):
+    """A value that cannot be read as an exact decimal number."""
+
+
+def parse_decimal(value: object, *, percent: bool = False) -> Decimal:
+    """Read a number written in a params file or a data table, exactly.
+
+    Accepts ``Decimal``, ``int`` and text such as ``"48,270,614.46"`` (千分位)
+    or ``"96.54%"`` when ``percent`` is true (the result is then in percent
+    units, 96.54). Floats are refused: by the time a value is a float its
+    decimal digits may already be gone, which is precisely the error this
+    toolkit exists to prevent.
+    """
+    if isinstance(value, bool):
+        raise NumberError(f"应为数字，实际为布尔值 {value}")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise NumberError(f"应为有限数字，实际为 {value}")
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        raise NumberError(
+            f"应为精确的十进制数字，实际为二进制浮点数 {value!r}；请写成文本（加引号）或通过 evalkit 读取"
+        )
+    if isinstance(value, str):
+        text = value.strip().replace("，", ",").replace("％", "%")
+        is_percent = text.endswith("%")
+        if is_percent:
+            if not percent:
+                raise NumberError(f"此处应为数值，不应带百分号：{value!r}")
+            text = text[:-1].strip()
+        text = text.replace("_", "")
+        if not _NUMBER_TEXT.match(text):
+            raise NumberError(f"应为数字（可含千分位逗号），实际为 {value!r}")
+        return Decimal(text.replace(",", ""))
+    raise NumberError(f"应为数字，实际为 {type(value).__name__} 类型的 {value!r}")
+
+
+def quantize(value: Decimal, places: int) -> Decimal:
+    """Round half up to ``places`` decimals (0.125 -> 0.13, 2.675 -> 2.68)."""
+    if places < 0:
+        raise ValueError("places must be >= 0")
+    exponent = Decimal(1).scaleb(-places)
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION + places
+        return value.quantize(exponent, rounding=ROUND_HALF_UP)
+
+
+def rounding_rule(places: int) -> str:
+    """The rounding rule as it is stated in a Chinese working paper."""
+    return f"四舍五入{_PLACE_WORDS.get(places, f'保留{places}位小数')}"
+
+
+def safe_divide(numerator: Decimal, denominator: Decimal) -> Decimal:
+    """Divide at high precision; a zero denominator is the caller's error to name."""
+    if denominator == 0:
+        raise ZeroDivisionError("分母为零")
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        return numerator / denominator
+
+
+def format_plain(value: Decimal) -> str:
+    """A decimal without exponent or trailing zeros beyond its own digits ("81", "1.5")."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def format_number(value: Decimal, places: int | None = 2, *, grouping: bool = True) -> str:
+    """Format with 千分位 grouping and ``places`` decimals (None keeps the value's own)."""
+    shown = value if places is None else quantize(value, places)
+    if places is None:
+        text = format_plain(shown)
+        sign = "-" if text.startswith("-") else ""
+        digits = text.lstrip("-")
+        whole, _, frac = digits.partition(".")
+        if grouping:
+            whole = f"{int(whole):,}"
+        return sign + whole + ("." + frac if frac else "")
+    spec = f"{',' if grouping else ''}.{places}f"
+    text = format(shown, spec)
+    return "0" + text[2:] if text.startswith("-0") and shown == 0 else text
+
+
+def format_amount(value: Decimal, unit: str = "元", places: int = 2) -> str:
+    """Money as written in reports: ``4,827.06 万元``."""
+    return f"{format_number(value, places)} {unit}".rstrip()
+
+
+def format_percent(value: Decimal, places: int = 2) -> str:
+    """A rate held in percent units (96.54) as ``96.54%``."""
+    return f"{format_number(value, places, grouping=False)}%"
+
+
+def validate_places(places: int) -> int:
+    if not 0 <= places <= 8:
+        raise NumberError(f"小数位数应在 0 到 8 之间，实际为 {places}")
+    return places
+
+
+def is_integral(value: Decimal) -> bool:
+    try:
+        return value == value.to_integral_value()
+    except InvalidOperation:  # pragma: no cover - only for NaN/inf, which parse_decimal refuses
+        return False
+
+
+PERCENT = "%"
+_MONEY_UNITS = {"元", "万元", "亿元"}
+
+
+def format_quantity(value: Decimal, unit: str, places: int | None = 2) -> str:
+    """Format a value for its unit: rates as ``96.54%``, money and counts with 千分位."""
+    if unit == PERCENT:
+        return format_percent(value, 2 if places is None else places)
+    text = format_number(value, places)
+    return f"{text} {unit}" if unit else text
+
+
+def format_unrounded(value: Decimal, max_places: int = 8) -> str:
+    """Show an intermediate result in full, or cut (not rounded) with an ellipsis.
+
+    The working paper must not present a rounded number as the unrounded one,
+    so a long expansion is truncated visibly rather than rounded silently.
+    """
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent <= max_places:
+        return format_number(value, None, grouping=True)
+    cut = value.quantize(Decimal(1).scaleb(-max_places), rounding=ROUND_DOWN)
+    return format_number(cut, max_places, grouping=True) + "…"
+
+
+def is_money_unit(unit: str) -> bool:
+    return unit in _MONEY_UNITS

@@ -1,0 +1,395 @@
+"""The params file: one YAML per evaluated project, validated by these pydantic models.
+
+These models are the single definition of the format: they validate params
+files, generate the JSON Schema (``evalkit schema``) that editors use for
+autocompletion, and their Chinese descriptions document each field. Later
+features (survey, checks) extend ``ProjectParams`` with their own sections.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import Field, ValidationError, model_validator
+
+from . import framework as fw
+from .errors import InputError, Problem, from_validation_error
+from .fields import Model, Num, Text
+from .findings import Finding
+from .rates import RATE_KINDS
+from .tables import Table, read_table
+from .yamlio import load_yaml
+
+__all__ = [
+    "Assessment",
+    "InputValue",
+    "Project",
+    "ProjectInfo",
+    "ProjectParams",
+    "TableSpec",
+    "json_schema",
+    "load_project",
+]
+
+
+class ProjectInfo(Model):
+    id: str = Field(description="项目编号（在本轮评价中唯一）")
+    name: Text = Field(min_length=1, description="项目名称")
+    round: str | None = Field(None, description="评价批次；不填则取 params 下的目录名")
+    year: int | None = Field(None, description="评价年度（预算年度）")
+    category: Text = Field("项目支出", description="评价类别：项目支出 / 部门整体支出 / 绩效自评")
+    unit: Text = Field("", description="被评价单位")
+    department: Text = Field("", description="主管部门")
+    commissioner: Text = Field("", description="委托单位")
+    evaluator: Text = Field("", description="评价机构")
+    fund_type: Text = Field("", description="资金性质")
+    report: Text = Field("", description="报告名称或文号")
+    summary: Text = Field("", description="项目概况（可多段）")
+    goals: Text = Field("", description="绩效目标")
+    conclusion: Text = Field("", description="评价结论（原文）")
+
+
+class InputValue(Model):
+    """A value taken from a source document: the leaves of every calculation."""
+
+    name: Text = Field(min_length=1, description="名称，如“年初预算资金”")
+    value: Num = Field(description="数值")
+    unit: str = Field("", description="单位：元、万元、个、人次、% 等")
+    source: Text = Field("", description="来源：文件号、凭证号、报表名称")
+    places: int | None = Field(None, ge=0, le=8, description="列示的小数位数（不填：金额两位，其他按原值）")
+    note: Text = Field("", description="说明")
+
+
+class TableSpec(Model):
+    file: str = Field(description="数据文件，相对于本 params 文件（.csv 或 .xlsx）")
+    title: Text = Field(min_length=1, description="表名")
+    source: Text = Field("", description="来源，如报告附件2")
+    units: dict[str, str] = Field(default_factory=dict, description="各数值列的单位，如 {合同金额: 元}")
+    encoding: str | None = Field(None, description="编码（不填则自动识别 UTF-8 / GBK）")
+    sheet: str | int | None = Field(None, description="Excel 工作表名或序号")
+    note: Text = ""
+
+
+class _FigureBase(Model):
+    id: str = Field(description="数值 id，供规则和其他数值引用")
+    name: Text | None = Field(None, description="名称（不填则用标准名称）")
+    places: int = Field(2, ge=0, le=8, description="结果保留的小数位数")
+    note: Text = Field("", description="说明，如口径选择的理由")
+
+
+RateKindName = Literal[tuple(RATE_KINDS)]  # type: ignore[valid-type]
+
+
+class RateFigure(_FigureBase):
+    kind: RateKindName = Field(description="比率种类")  # type: ignore[valid-type]
+    numerator: str = Field(description="分子：某个数值的 id")
+    denominator: str = Field(description="分母：某个数值的 id")
+
+
+class CostSavingFigure(_FigureBase):
+    kind: Literal["cost_saving_rate"]
+    planned: str = Field(description="计划成本的数值 id")
+    actual: str = Field(description="实际成本的数值 id")
+
+
+class SumFigure(_FigureBase):
+    kind: Literal["sum"]
+    terms: list[str] | None = Field(None, description="相加的数值 id 列表")
+    table: str | None = Field(None, description="或：对数据表某列求和，表的 id")
+    column: str | None = Field(None, description="求和的列")
+    label_column: str | None = Field(None, description="逐项列示时用作名称的列")
+    unit: str | None = Field(None, description="单位（不填则取表的 units）")
+
+    @model_validator(mode="after")
+    def _terms_or_column(self) -> "SumFigure":
+        by_terms = self.terms is not None
+        by_table = self.table is not None or self.column is not None
+        if by_terms == by_table:
+            raise ValueError("应给出 terms（数值 id 列表），或同时给出 table 与 column（对数据表某列求和）")
+        if by_table and (self.table is None or self.column is None):
+            raise ValueError("对数据表求和需同时给出 table 与 column")
+        return self
+
+
+class DifferenceFigure(_FigureBase):
+    kind: Literal["difference"]
+    minuend: str = Field(description="被减数的数值 id")
+    subtrahend: str = Field(description="减数的数值 id")
+
+
+class ConvertFigure(_FigureBase):
+    kind: Literal["convert"]
+    of: str = Field(description="要换算的数值 id")
+    to: Literal["元", "万元", "亿元"] = Field(description="换算后的单位")
+
+
+class CountFigure(_FigureBase):
+    kind: Literal["count"]
+    table: str = Field(description="数据表 id")
+    unit: str = Field("个", description="单位")
+    where: dict[str, str] = Field(default_factory=dict, description="只计某列等于某值的行，如 {是否纳入总包: 是}")
+
+
+FigureSpec = Annotated[
+    Union[RateFigure, CostSavingFigure, SumFigure, DifferenceFigure, ConvertFigure, CountFigure],
+    Field(discriminator="kind"),
+]
+
+
+class OverrideSpec(Model):
+    score: Num = Field(description="评价人员调整后的得分")
+    justification: Text = Field(min_length=1, description="调整理由（必填）")
+
+
+class Assessment(Model):
+    """What the evaluator found for one indicator, and any adjustment of the framework."""
+
+    situation: Text = Field("", description="评价情况（原文）")
+    rule: dict[str, Any] | None = Field(
+        None, description="计分规则：与指标体系中该指标的规则合并（同名键以此为准）；写 type 则整体替换"
+    )
+    weight: Num | None = Field(None, description="调整该指标的分值（上级分值须随之一致）")
+    criteria: Text | None = Field(None, description="调整评分标准文字")
+    explanation: Text | None = Field(None, description="调整指标解释")
+    override: OverrideSpec | None = Field(None, description="对规则结果的调整（两者都会列示）")
+
+
+class ScoringSettings(Model):
+    """Project-level changes to the framework's scoring conventions."""
+
+    score_decimals: int | None = Field(None, ge=0, le=4, description="得分四舍五入保留的小数位数")
+    display_decimals: int | None = Field(None, ge=0, le=4, description="得分列示的小数位数")
+    grades: list[fw.GradeBand] | None = Field(None, description="等级划分")
+
+
+class ProjectParams(Model):
+    """One evaluated project."""
+
+    project: ProjectInfo
+    framework: str | fw.Framework = Field(
+        description="指标体系：内置名称（如 project_expenditure）、相对路径（framework.yaml），或直接写出"
+    )
+    scoring: ScoringSettings | None = Field(None, description="调整指标体系的计分约定（小数位数、等级）")
+    inputs: dict[str, InputValue] = Field(default_factory=dict, description="基础数值，按 id")
+    tables: dict[str, TableSpec] = Field(default_factory=dict, description="数据表，按 id")
+    figures: list[FigureSpec] = Field(default_factory=list, description="计算数值，按列示顺序编号 C-01…")
+    findings: list[Finding] = Field(default_factory=list, description="问题清单")
+    indicators: dict[str, Assessment] = Field(
+        default_factory=dict, description="各末级指标的评价情况与规则参数，键为指标名称或路径（一级/二级/三级）"
+    )
+
+
+@dataclass(frozen=True)
+class Project:
+    """A params file read, validated and resolved: the framework adjusted and tables loaded."""
+
+    params: ProjectParams
+    path: Path
+    shown: str  # the params path as the user wrote it, for messages
+    round: str
+    framework: fw.Framework
+    rules: dict[tuple[str, ...], Any]
+    framework_source: str
+    framework_path: Path | None
+    tables: dict[str, Table]
+    data_files: tuple[Path, ...]
+
+
+def _confined(base: Path, relative: str, shown: str, where: str) -> Path:
+    """Resolve a data path inside the project's folder; refuse escapes."""
+    candidate = (base / relative).resolve()
+    root = base.resolve()
+    if candidate != root and root not in candidate.parents:
+        raise InputError.single(shown, where, f"数据文件路径“{relative}”指向项目目录之外，已拒绝")
+    return candidate
+
+
+def _resolve_framework(
+    params: ProjectParams, base: Path, shown: str
+) -> tuple[fw.Framework, str, Path | None, str]:
+    """The framework, a label for the appendix, its file (if any) and that file's name for messages."""
+    spec = params.framework
+    if isinstance(spec, fw.Framework):
+        return spec, "params 文件内定义", None, shown
+    if spec.endswith((".yaml", ".yml")):
+        path = _confined(base, spec, shown, "framework")
+        file = str(Path(shown).parent / spec)
+        return fw.parse_framework(load_yaml(path, shown_as=file), file), spec, path, file
+    framework, path = fw.load_builtin(spec)
+    return framework, f"内置：{spec}", path, f"evalkit/frameworks/{path.name}"
+
+
+def _find_leaf(framework: fw.Framework, key: str) -> tuple[str, ...] | None:
+    matches = [path for path, _ in fw.leaves(framework.indicators) if key in ("/".join(path), path[-1])]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _adjust(framework: fw.Framework, params: ProjectParams, shown: str) -> fw.Framework:
+    """Apply the project's per-indicator and scoring adjustments to a copy of the framework."""
+    problems: list[Problem] = []
+    targets: dict[tuple[str, ...], Assessment] = {}
+    for key, assessment in params.indicators.items():
+        path = _find_leaf(framework, key)
+        if path is None:
+            names = [p[-1] for p, _ in fw.leaves(framework.indicators)]
+            hint = "名称重复，请写完整路径（一级/二级/三级）" if names.count(key) > 1 else "指标体系中没有此末级指标"
+            problems.append(Problem(shown, f"indicators.{key}", hint))
+        elif path in targets:
+            problems.append(Problem(shown, f"indicators.{key}", "同一指标出现了两次（名称与路径各写了一次？）"))
+        else:
+            targets[path] = assessment
+    if problems:
+        raise InputError(problems)
+
+    def rebuild(nodes: list[fw.IndicatorNode], prefix: tuple[str, ...]) -> list[fw.IndicatorNode]:
+        out = []
+        for node in nodes:
+            path = prefix + (node.name,)
+            if node.children:
+                out.append(node.model_copy(update={"children": rebuild(node.children, path)}))
+            elif path in targets:
+                a = targets[path]
+                try:
+                    update: dict[str, Any] = {"rule": fw.merge_rule(node.rule, a.rule)}
+                except fw.MergeError as exc:
+                    key = next(k for k, v in params.indicators.items() if v is a)
+                    problems.append(Problem(shown, f"indicators.{key}.rule", str(exc)))
+                    out.append(node)
+                    continue
+                for name in ("weight", "criteria", "explanation"):
+                    if getattr(a, name) is not None:
+                        update[name] = getattr(a, name)
+                out.append(node.model_copy(update=update))
+            else:
+                out.append(node)
+        return out
+
+    rebuilt = rebuild(framework.indicators, ())
+    if problems:
+        raise InputError(problems)
+    settings = params.scoring.model_dump(exclude_none=True) if params.scoring else {}
+    if params.scoring and params.scoring.grades is not None:
+        settings["grades"] = params.scoring.grades
+    return framework.model_copy(update={"indicators": rebuilt, **settings})
+
+
+def _typed_rules(framework: fw.Framework, params: ProjectParams, shown: str, fw_file: str) -> dict[tuple[str, ...], Any]:
+    """Validate every leaf's (merged) rule; errors name the params entry or the framework leaf."""
+    problems: list[Problem] = []
+    rules: dict[tuple[str, ...], Any] = {}
+    keys = {(_find_leaf(framework, k) or ()): k for k in params.indicators}
+    for path, node in fw.leaves(framework.indicators):
+        if node.rule is None:
+            continue  # check_tree reports it
+        if path in keys:
+            file, prefix = shown, ("indicators", keys[path], "rule")
+        else:
+            file, prefix = fw_file, ("/".join(path), "rule")
+        try:
+            rules[path] = fw.validate_rule(node.rule, file, prefix)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return rules
+
+
+def _check_references(params: ProjectParams, shown: str) -> None:
+    """Ids are unique and every reference points at something defined earlier."""
+    problems: list[Problem] = []
+    known: set[str] = set(params.inputs)
+    for i, figure in enumerate(params.figures):
+        where = f"figures[{i}]（第{i + 1}项）"
+        if figure.id in known:
+            problems.append(Problem(shown, where + ".id", f"id“{figure.id}”重复"))
+        refs = {
+            "numerator": getattr(figure, "numerator", None),
+            "denominator": getattr(figure, "denominator", None),
+            "planned": getattr(figure, "planned", None),
+            "actual": getattr(figure, "actual", None),
+            "minuend": getattr(figure, "minuend", None),
+            "subtrahend": getattr(figure, "subtrahend", None),
+            "of": getattr(figure, "of", None),
+        }
+        for field_name, ref in refs.items():
+            if ref is not None and ref not in known:
+                problems.append(Problem(shown, f"{where}.{field_name}", f"引用的数值“{ref}”未在 inputs 或之前的 figures 中定义"))
+        for j, term in enumerate(getattr(figure, "terms", None) or []):
+            if term not in known:
+                problems.append(Problem(shown, f"{where}.terms[{j}]", f"引用的数值“{term}”未在 inputs 或之前的 figures 中定义"))
+        table = getattr(figure, "table", None)
+        if table is not None and table not in params.tables:
+            problems.append(Problem(shown, f"{where}.table", f"数据表“{table}”未在 tables 中定义"))
+        known.add(figure.id)
+    ids = [f.id for f in params.findings]
+    for dup in sorted({x for x in ids if ids.count(x) > 1}):
+        problems.append(Problem(shown, "findings", f"问题编号“{dup}”重复"))
+    if problems:
+        raise InputError(problems)
+
+
+_FIGURE_TAGS = frozenset([*RATE_KINDS, "cost_saving_rate", "sum", "difference", "convert", "count", "str", "Framework"])
+
+
+def parse_params(data: Any, shown: str) -> ProjectParams:
+    if not isinstance(data, dict):
+        raise InputError.single(shown, "", "params 文件应为映射（顶层为 project:、framework: 等键）")
+    try:
+        return ProjectParams.model_validate(data)
+    except ValidationError as exc:
+        err = from_validation_error(exc, shown, skip=_FIGURE_TAGS | fw._RULE_TAGS)
+        # A framework given by name fails the inline branch too; keep only the relevant branch.
+        if isinstance(data.get("framework"), str):
+            err = InputError(p for p in err.problems if not p.where.startswith("framework."))
+        elif isinstance(data.get("framework"), dict):
+            err = InputError(p for p in err.problems if not (p.where == "framework" and "文本" in p.message))
+        raise err from None
+
+
+def load_project(path: str | Path) -> Project:
+    """Read and validate a params file and everything it references; raises InputError."""
+    shown = str(path)
+    path = Path(path)
+    data = load_yaml(path, shown_as=shown)
+    params = parse_params(data, shown)
+    base = path.parent
+    framework, framework_source, framework_path, fw_file = _resolve_framework(params, base, shown)
+    framework = _adjust(framework, params, shown)
+    fw.check_tree(framework, fw_file)
+    rules = _typed_rules(framework, params, shown, fw_file)
+    _check_references(params, shown)
+    tables: dict[str, Table] = {}
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for key, spec in params.tables.items():
+        try:
+            file = _confined(base, spec.file, shown, f"tables.{key}.file")
+            tables[key] = read_table(
+                file, key=key, shown=str(Path(shown).parent / spec.file), title=spec.title, source=spec.source,
+                units=spec.units, encoding=spec.encoding, sheet=spec.sheet, note=spec.note,
+            )
+            files.append(file)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return Project(
+        params=params, path=path, shown=shown, round=params.project.round or base.name,
+        framework=framework, rules=rules, framework_source=framework_source, framework_path=framework_path,
+        tables=tables, data_files=tuple(files),
+    )
+
+
+def json_schema() -> dict[str, Any]:
+    schema = ProjectParams.model_json_schema()
+    schema.setdefault("$defs", {}).update(fw.rule_schema_defs())
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "evalkit 项目参数文件"
+    return schema
+
+
+def json_schema_text() -> str:
+    return json.dumps(json_schema(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,146 @@
+"""The standard rates of fiscal performance evaluation, each with its working.
+
+A rate is only meaningful with its denominator stated: 预算执行率 over the
+budget and over the funds actually in place are different numbers, and reports
+choose silently. Each rate here names its numerator and denominator roles in
+the formula, and the substitution names the quantities actually used, so the
+choice is on the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from . import numbers
+from .working import Figure, Quantity
+
+__all__ = ["RATE_KINDS", "RateKind", "RateError", "rate", "cost_saving_rate"]
+
+
+class RateError(ValueError):
+    """A rate that cannot be computed from what was given (zero denominator, unit mismatch)."""
+
+
+@dataclass(frozen=True)
+class RateKind:
+    name: str
+    numerator: str
+    denominator: str
+    may_exceed_100: bool = True
+    description: str = ""
+
+
+RATE_KINDS: dict[str, RateKind] = {
+    "funds_in_place_rate": RateKind(
+        "资金到位率", "实际到位资金", "预算资金", False, "实际到位资金与预算资金的比率"
+    ),
+    "execution_rate": RateKind(
+        "预算执行率", "实际支出资金", "实际到位资金", False, "实际支出资金与实际到位资金的比率"
+    ),
+    "completion_rate": RateKind(
+        "完成率", "实际完成数", "计划完成数", True, "实际产出数与计划产出数的比率，超额完成时可超过100%"
+    ),
+    "coverage_rate": RateKind("覆盖率", "实际覆盖数", "应覆盖数", False, "实际覆盖数与应覆盖总数的比率"),
+    "budget_adjustment_rate": RateKind(
+        "预算调整率", "预算调整金额", "年初预算金额", True, "预算调整金额与年初预算金额的比率"
+    ),
+    "ratio": RateKind("比率", "分子", "分母", True, "一般比率"),
+}
+COST_SAVING = RateKind("成本节约率", "计划成本 − 实际成本", "计划成本", False, "实际节约成本与计划成本的比率")
+
+
+def _check_units(name: str, a: Quantity, b: Quantity) -> None:
+    if a.unit != b.unit:
+        raise RateError(
+            f"{name}：分子“{a.name}”的单位“{a.unit or '无'}”与分母“{b.name}”的单位“{b.unit or '无'}”不一致，"
+            "请先换算为同一单位"
+        )
+
+
+def _check_denominator(name: str, role: str, q: Quantity) -> None:
+    if q.value == 0:
+        raise RateError(f"{name}：分母{role}“{q.name}”为零，无法计算")
+
+
+def _operand(role: str, q: Quantity) -> str:
+    """Substitute a value, naming the quantity when it is not the role itself."""
+    return q.shown() if q.name == role else f"{q.shown()}（{q.name}）"
+
+
+def rate(
+    kind: str,
+    numerator: Quantity,
+    denominator: Quantity,
+    *,
+    ref: str,
+    key: str,
+    name: str | None = None,
+    places: int = 2,
+    note: str = "",
+) -> Figure:
+    """Compute ``numerator ÷ denominator × 100%`` as a Figure in percent units."""
+    spec = RATE_KINDS[kind]
+    if kind == "ratio":
+        # A general ratio has no standard roles: its quantities name themselves.
+        spec = RateKind(spec.name, numerator.name, denominator.name)
+    label = name or spec.name
+    _check_units(label, numerator, denominator)
+    _check_denominator(label, spec.denominator, denominator)
+    unrounded = numbers.safe_divide(numerator.value, denominator.value) * numbers.HUNDRED
+    notices = _notices(spec, unrounded)
+    return Figure(
+        ref=ref,
+        key=key,
+        name=label,
+        kind=kind,
+        formula=f"{spec.numerator} ÷ {spec.denominator} × 100%",
+        inputs=(numerator, denominator),
+        substitution=(
+            f"{_operand(spec.numerator, numerator)} ÷ {_operand(spec.denominator, denominator)} × 100%"
+        ),
+        unrounded=unrounded,
+        value=numbers.quantize(unrounded, places),
+        unit=numbers.PERCENT,
+        places=places,
+        note=note,
+        notices=notices,
+    )
+
+
+def cost_saving_rate(
+    planned: Quantity, actual: Quantity, *, ref: str, key: str, name: str | None = None, places: int = 2,
+    note: str = "",
+) -> Figure:
+    """成本节约率 = (计划成本 − 实际成本) ÷ 计划成本 × 100%; negative means overspent."""
+    label = name or COST_SAVING.name
+    _check_units(label, actual, planned)
+    _check_denominator(label, "计划成本", planned)
+    saved = planned.value - actual.value
+    unrounded = numbers.safe_divide(saved, planned.value) * numbers.HUNDRED
+    return Figure(
+        ref=ref,
+        key=key,
+        name=label,
+        kind="cost_saving_rate",
+        formula="（计划成本 − 实际成本）÷ 计划成本 × 100%",
+        inputs=(planned, actual),
+        substitution=(
+            f"（{_operand('计划成本', planned)} − {_operand('实际成本', actual)}）÷ "
+            f"{_operand('计划成本', planned)} × 100%"
+        ),
+        unrounded=unrounded,
+        value=numbers.quantize(unrounded, places),
+        unit=numbers.PERCENT,
+        places=places,
+        note=note,
+        notices=(("实际成本高于计划成本，节约率为负",) if saved < 0 else ()),
+    )
+
+
+def _notices(spec: RateKind, unrounded: Decimal) -> tuple[str, ...]:
+    if unrounded > numbers.HUNDRED and not spec.may_exceed_100:
+        return (f"{spec.name}超过100%，请核实分子与分母口径",)
+    if unrounded < 0:
+        return (f"{spec.name}为负数，请核实数据",)
+    return ()

@@ -1,0 +1,74 @@
+"""results.json: every figure and score of a project, for machines.
+
+Decimals are strings ("97.20"), never JSON numbers: a JSON number is a float to
+most readers, and the point of this file is that a reviewer's tooling sees the
+same digits the appendix shows.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from . import __version__, numbers
+
+if TYPE_CHECKING:
+    from .evaluation import Evaluation
+
+__all__ = ["results", "results_json", "RESULTS_FORMAT"]
+
+RESULTS_FORMAT = 1
+
+
+def _indicator(ev: "Evaluation", s: Any) -> dict[str, Any]:
+    return {
+        "ref": s.working.ref,
+        "path": list(s.path),
+        "weight": ev.score_text(s.weight),
+        "score": ev.score_text(s.score),
+        "rule": s.rule_type,
+        "rule_score": ev.score_text(s.rule_score),
+        "deduction": ev.score_text(s.deduction),
+        "clamped": s.clamp,
+        "override": (
+            {"score": ev.score_text(s.override.score), "justification": s.override.justification}
+            if s.override else None
+        ),
+        "findings": [{"id": fid, "deduct": numbers.format_plain(amount)} for fid, amount in s.outcome.findings],
+        "working": s.working.to_dict(),
+    }
+
+
+def results(ev: "Evaluation") -> dict[str, Any]:
+    p = ev.project.params.project
+    fw = ev.framework
+    return {
+        "format": RESULTS_FORMAT,
+        "evalkit_version": __version__,
+        "project": {
+            "id": p.id,
+            "name": p.name,
+            "round": ev.project.round,
+            "year": p.year,
+            "unit": p.unit,
+            "category": p.category,
+        },
+        "framework": {
+            "name": fw.name,
+            "source": ev.project.framework_source,
+            "score_decimals": fw.score_decimals,
+            "display_decimals": fw.shown_decimals,
+            "grades": [{"name": g.name, "min": None if g.min is None else numbers.format_plain(g.min)}
+                       for g in fw.grades],
+        },
+        "total_score": ev.score_text(ev.total),
+        "total_deduction": ev.score_text(ev.total_deduction),
+        "grade": ev.grade,
+        "indicators": [_indicator(ev, s) for s in ev.indicators],
+        "figures": [f.to_dict() for f in ev.figures],
+        "inputs": [q.to_dict() for q in ev.inputs],
+    }
+
+
+def results_json(ev: "Evaluation") -> str:
+    return json.dumps(results(ev), ensure_ascii=False, indent=2, sort_keys=False) + "\n"

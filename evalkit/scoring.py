@@ -1,0 +1,536 @@
+"""Applying scoring rules: from a rule and the project's figures to a score with working.
+
+Each rule produces an ``Outcome``: the unrounded, unclamped points and the
+lines that explain them. ``score_indicator`` then clamps to [0, 分值], rounds
+half-up to the framework's precision and applies any evaluator override, and
+keeps every one of those steps visible, because a reader who sees only "4.5"
+cannot tell a rule from a judgement.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Protocol
+
+from . import numbers
+from .findings import Finding
+from .rules import (
+    RULE_NAMES,
+    Band,
+    Banded,
+    Checklist,
+    ChecklistItem,
+    Condition,
+    Judgement,
+    Measure,
+    PerFinding,
+    Ratio,
+    Rule,
+    Target,
+    Threshold,
+    Tiered,
+)
+from .working import Figure, Quantity
+
+__all__ = [
+    "Context",
+    "Grade",
+    "IndicatorScore",
+    "Outcome",
+    "Override",
+    "ScoringError",
+    "apply_rule",
+    "expand_bands",
+    "grade_for",
+    "score_indicator",
+]
+
+ZERO = Decimal(0)
+
+
+class ScoringError(ValueError):
+    """A rule that cannot be applied to this project's data (bad reference, score out of range)."""
+
+
+class Context(Protocol):
+    """What a rule may look up: the project's figures and its findings register."""
+
+    def quantity(self, key: str) -> Quantity: ...
+
+    def finding(self, finding_id: str) -> Finding: ...
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A rule's result before clamping and rounding, with its explanation."""
+
+    raw: Decimal
+    formula: str
+    substitution: str
+    lines: tuple[str, ...] = ()
+    inputs: tuple[Quantity, ...] = ()
+    findings: tuple[tuple[str, Decimal], ...] = ()  # (finding id, points deducted)
+    notices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Override:
+    score: Decimal
+    justification: str
+
+
+@dataclass(frozen=True)
+class Grade:
+    name: str
+    min: Decimal | None
+
+
+@dataclass(frozen=True)
+class IndicatorScore:
+    """One leaf indicator scored: what the rule gave, what was clamped, what was overridden."""
+
+    path: tuple[str, ...]
+    weight: Decimal
+    rule_type: str
+    explanation: str
+    criteria: str
+    situation: str
+    outcome: Outcome
+    rule_score: Decimal
+    clamp: str
+    override: Override | None
+    score: Decimal
+    working: Figure
+    notices: tuple[str, ...] = field(default=())
+
+    @property
+    def name(self) -> str:
+        return self.path[-1]
+
+    @property
+    def deduction(self) -> Decimal:
+        return self.weight - self.score
+
+    @property
+    def rule_name(self) -> str:
+        return RULE_NAMES.get(self.rule_type, self.rule_type)
+
+
+def _p(value: Decimal) -> str:
+    """Points as written in score tables: 2, 0.5, 1.66."""
+    return numbers.format_plain(value)
+
+
+def _level(value: Decimal, unit: str) -> str:
+    text = numbers.format_plain(value)
+    if unit == numbers.PERCENT:
+        return f"{text}%"
+    return f"{text} {unit}".rstrip()
+
+
+def _measure(measure: Measure, ctx: Context, default_name: str = "指标值") -> Quantity:
+    if measure.figure is not None:
+        q = ctx.quantity(measure.figure)
+        return Quantity(
+            name=measure.name or q.name, value=q.value, unit=q.unit, source=q.source or measure.source,
+            ref=q.ref, places=q.places,
+        )
+    assert measure.value is not None
+    exponent = measure.value.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return Quantity(
+        name=measure.name or default_name, value=measure.value, unit=measure.unit,
+        source=measure.source, places=places,
+    )
+
+
+def _count_steps(gap: Decimal, per: Decimal, steps: str) -> Decimal:
+    if per <= 0:
+        raise ScoringError(f"步长应大于 0，实际为 {_p(per)}")
+    n = numbers.safe_divide(gap, per)
+    if steps == "whole":
+        return Decimal(math.floor(n))
+    if steps == "started":
+        return Decimal(math.ceil(n))
+    return n
+
+
+_STEP_WORDS = {"proportional": "按比例", "whole": "满一个步长计一次", "started": "不足一个步长按一个计"}
+
+
+def _ratio(rule: Ratio, points: Decimal, ctx: Context) -> Outcome:
+    q = _measure(rule.measure, ctx, "比率")
+    if q.unit != numbers.PERCENT:
+        raise ScoringError(f"比率×分值规则的数值“{q.name}”应为百分数，实际单位为“{q.unit or '无'}”")
+    raw = q.value / numbers.HUNDRED * points
+    lines: tuple[str, ...] = ()
+    if rule.cap_at_full and raw > points:
+        lines = (f"{q.name}超过100%，按满分 {_p(points)} 分计",)
+    return Outcome(
+        raw=raw,
+        formula=f"{q.name} × 分值",
+        substitution=f"{q.shown()} × {_p(points)} 分",
+        lines=lines,
+        inputs=(q,),
+    )
+
+
+def _threshold(rule: Threshold, points: Decimal, ctx: Context) -> Outcome:
+    q = _measure(rule.measure, ctx)
+    unit, full = q.unit, rule.full_at
+    higher = rule.direction == "higher"
+    cmp_full = "≥" if higher else "≤"
+    formula = (
+        f"{q.name} {cmp_full} {_level(full, unit)} 计满分；每{'低' if higher else '高'} {_level(rule.per, unit)}"
+        f" 扣 {_p(rule.deduct)} 分（{_STEP_WORDS[rule.steps]}）"
+    )
+    if rule.zero_beyond is not None:
+        formula += f"；{'低于' if higher else '高于'} {_level(rule.zero_beyond, unit)} 不得分"
+    ok = q.value >= full if higher else q.value <= full
+    if ok:
+        return Outcome(
+            raw=points, formula=formula,
+            substitution=f"{q.shown()} {cmp_full} {_level(full, unit)}，计满分 {_p(points)} 分", inputs=(q,),
+        )
+    if rule.zero_beyond is not None and (q.value < rule.zero_beyond if higher else q.value > rule.zero_beyond):
+        return Outcome(
+            raw=ZERO, formula=formula,
+            substitution=f"{q.shown()} {'<' if higher else '>'} {_level(rule.zero_beyond, unit)}，不得分", inputs=(q,),
+        )
+    gap = full - q.value if higher else q.value - full
+    n = _count_steps(gap, rule.per, rule.steps)
+    deduction = n * rule.deduct
+    gap_text = f"{_level(full, unit)} − {q.shown()}" if higher else f"{q.shown()} − {_level(full, unit)}"
+    return Outcome(
+        raw=points - deduction,
+        formula=formula,
+        substitution=(
+            f"{_p(points)} − （{gap_text}）÷ {_level(rule.per, unit)} × {_p(rule.deduct)}"
+            f" = {_p(points)} − {numbers.format_unrounded(n)} × {_p(rule.deduct)}"
+        ),
+        inputs=(q,),
+    )
+
+
+def expand_bands(rule: Banded, points: Decimal, unit: str) -> list[Band]:
+    """Turn 'full at 95, −1 per 5 points, 0 below 70' into the explicit bands it means."""
+    if rule.bands is not None:
+        return list(rule.bands)
+    assert rule.full_at is not None and rule.step is not None and rule.deduct is not None
+    bands: list[Band] = []
+    floor = rule.zero_below if rule.zero_below is not None else ZERO
+    lower, score = rule.full_at, points
+    while lower >= floor and score > 0:
+        bands.append(Band(min=lower, points=score, label=f"≥{_level(lower, unit)}"))
+        lower -= rule.step
+        score -= rule.deduct
+    return bands
+
+
+def _banded(rule: Banded, points: Decimal, ctx: Context) -> Outcome:
+    q = _measure(rule.measure, ctx)
+    bands = expand_bands(rule, points, q.unit)
+    lines = []
+    chosen: Band | None = None
+    for band in bands:
+        fits = (band.min is None or q.value >= band.min) and (band.max is None or q.value <= band.max)
+        label = band.label or _band_label(band, q.unit)
+        mark = "◀ 适用" if fits and chosen is None else ""
+        lines.append(f"{label}：{_p(band.points)} 分 {mark}".rstrip())
+        if fits and chosen is None:
+            chosen = band
+    otherwise_label = "其他" if rule.zero_below is None else f"<{_level(rule.zero_below, q.unit)}"
+    lines.append(f"{otherwise_label}：{_p(rule.otherwise)} 分{' ◀ 适用' if chosen is None else ''}")
+    raw = chosen.points if chosen else rule.otherwise
+    where = chosen.label or _band_label(chosen, q.unit) if chosen else otherwise_label
+    return Outcome(
+        raw=raw,
+        formula=f"按{q.name}分档计分",
+        substitution=f"{q.shown()} 落在“{where}”档，计 {_p(raw)} 分",
+        lines=tuple(lines),
+        inputs=(q,),
+    )
+
+
+def _band_label(band: Band, unit: str) -> str:
+    parts = []
+    if band.min is not None:
+        parts.append(f"≥{_level(band.min, unit)}")
+    if band.max is not None:
+        parts.append(f"≤{_level(band.max, unit)}")
+    return " 且 ".join(parts) or "任意"
+
+
+def _per_finding(rule: PerFinding, points: Decimal, ctx: Context) -> Outcome:
+    lines, applied, terms = [], [], []
+    total = ZERO
+    for i, ref in enumerate(rule.findings, start=1):
+        fid, custom = (ref, None) if isinstance(ref, str) else (ref.id, ref.deduct)
+        finding = ctx.finding(fid)
+        base = custom if custom is not None else rule.deduct
+        severe = finding.severity == "严重"
+        amount = base * rule.severe_multiplier if severe else base
+        total += amount
+        applied.append((fid, amount))
+        terms.append(_p(amount))
+        extra = f"（情节严重，×{_p(rule.severe_multiplier)}）" if severe else ""
+        lines.append(f"{i}. [{fid}] {finding.problem}：扣 {_p(amount)} 分{extra}")
+    n = len(applied)
+    if n == 0:
+        substitution = f"未发现问题，计满分 {_p(points)} 分"
+    else:
+        uniform = len(set(terms)) == 1
+        sum_text = f"{n} × {terms[0]}" if uniform else " + ".join(terms)
+        substitution = f"{_p(points)} − （{sum_text}）= {_p(points)} − {_p(total)}"
+    return Outcome(
+        raw=points - total,
+        formula=f"分值 − 每例问题扣 {_p(rule.deduct)} 分（情节严重的×{_p(rule.severe_multiplier)}），扣完为止",
+        substitution=substitution,
+        lines=tuple(lines),
+        findings=tuple(applied),
+    )
+
+
+_OPS = {
+    ">=": (lambda a, b: a >= b, "≥"),
+    ">": (lambda a, b: a > b, ">"),
+    "<=": (lambda a, b: a <= b, "≤"),
+    "<": (lambda a, b: a < b, "<"),
+    "==": (lambda a, b: a == b, "="),
+}
+
+
+def _condition(cond: Condition, ctx: Context) -> tuple[bool, str, Quantity]:
+    q = _measure(cond.measure, ctx)
+    test, symbol = _OPS[cond.op]
+    ok = test(q.value, cond.target)
+    return ok, f"{q.name} {q.shown()} {symbol} {_level(cond.target, q.unit)}？{'是' if ok else '否'}", q
+
+
+def _met_flags(rule: Checklist) -> list[bool | None]:
+    flags: list[bool | None] = [item.met for item in rule.items]
+    if rule.met is None:
+        return flags
+    chosen: set[int]
+    if rule.met == "all":
+        chosen = set(range(1, len(flags) + 1))
+    elif rule.met == "none":
+        chosen = set()
+    else:
+        bad = [i for i in rule.met if not 1 <= i <= len(flags)]
+        if bad:
+            raise ScoringError(f"met 中的序号 {bad} 超出评价要点的个数 {len(flags)}")
+        chosen = set(rule.met)
+    return [flag if flag is not None else (i in chosen) for i, flag in enumerate(flags, start=1)]
+
+
+def _item_score(item: ChecklistItem, met: bool | None, ctx: Context, where: str) -> tuple[Decimal, str, Outcome | None]:
+    head = f"{item.label}{item.text}（{_p(item.points)} 分）"
+    note = f"；{item.note}" if item.note else ""
+    if item.rule is not None:
+        sub = apply_rule(item.rule, item.points, ctx)
+        got = min(max(sub.raw, ZERO), item.points)
+        return got, f"{head}：{sub.substitution} → {_p(got)} 分{note}", sub
+    if item.awarded is not None:
+        if not ZERO <= item.awarded <= item.points:
+            raise ScoringError(f"{where}：部分得分 {_p(item.awarded)} 应在 0 到本项分值 {_p(item.points)} 之间")
+        if not item.note:
+            raise ScoringError(f"{where}：部分得分须在 note 中说明理由")
+        return item.awarded, f"{head}：部分达到，得 {_p(item.awarded)} 分{note}", None
+    if item.condition is not None:
+        ok, text, q = _condition(item.condition, ctx)
+        got = item.points if ok else ZERO
+        return got, f"{head}：{text} → {_p(got)} 分{note}", Outcome(raw=got, formula="", substitution="", inputs=(q,))
+    if met is None:
+        raise ScoringError(f"{where}：未注明是否达到（met: true/false，或规则的 met 简写）")
+    got = item.points if met else ZERO
+    return got, f"{head}：{'达到' if met else '未达到'} → {_p(got)} 分{note}", None
+
+
+def _checklist(rule: Checklist, points: Decimal, ctx: Context) -> Outcome:
+    if not rule.items:
+        raise ScoringError("要点核查规则没有评价要点（items）")
+    flags = _met_flags(rule)
+    lines, terms, inputs, found, notices = [], [], [], [], []
+    total = ZERO
+    for i, (item, met) in enumerate(zip(rule.items, flags, strict=True), start=1):
+        got, line, sub = _item_score(item, met, ctx, f"第 {i} 项评价要点“{item.text}”")
+        total += got
+        terms.append(_p(got))
+        lines.append(line)
+        if sub is not None:
+            inputs.extend(sub.inputs)
+            found.extend(sub.findings)
+            lines.extend(f"    {x}" for x in sub.lines)
+    declared = sum((item.points for item in rule.items), ZERO)
+    if declared != points:
+        notices.append(f"各评价要点分值合计 {_p(declared)} 分，与指标分值 {_p(points)} 分不一致")
+    return Outcome(
+        raw=total,
+        formula="各评价要点得分之和",
+        substitution=" + ".join(terms),
+        lines=tuple(lines),
+        inputs=tuple(inputs),
+        findings=tuple(found),
+        notices=tuple(notices),
+    )
+
+
+def _target(rule: Target, points: Decimal, ctx: Context) -> Outcome:
+    actual = _measure(rule.actual, ctx, "实际值")
+    target = _measure(rule.target, ctx, "目标值")
+    if actual.unit != target.unit:
+        raise ScoringError(f"实际值单位“{actual.unit}”与目标值单位“{target.unit}”不一致")
+    at_least = rule.direction == "at_least"
+    word = "少于" if at_least else "多于"
+    per_text = _level(rule.per, actual.unit)
+    formula = f"{actual.name}{'不低于' if at_least else '不高于'}{target.name}计满分；每{word}{per_text}扣 {_p(rule.deduct)} 分"
+    gap = target.value - actual.value if at_least else actual.value - target.value
+    if gap <= 0:
+        return Outcome(
+            raw=points, formula=formula,
+            substitution=f"{actual.shown()} {'≥' if at_least else '≤'} {target.shown()}，计满分 {_p(points)} 分",
+            inputs=(actual, target),
+        )
+    n = _count_steps(gap, rule.per, rule.steps)
+    return Outcome(
+        raw=points - n * rule.deduct,
+        formula=formula + f"（{_STEP_WORDS[rule.steps]}）",
+        substitution=(
+            f"{_p(points)} − （{target.shown()} − {actual.shown()}）÷ {per_text} × {_p(rule.deduct)}"
+            if at_least else
+            f"{_p(points)} − （{actual.shown()} − {target.shown()}）÷ {per_text} × {_p(rule.deduct)}"
+        ) + f" = {_p(points)} − {numbers.format_unrounded(n)} × {_p(rule.deduct)}",
+        inputs=(actual, target),
+    )
+
+
+def _tiered(rule: Tiered, points: Decimal, ctx: Context) -> Outcome:
+    lines, inputs, found = [], [], []
+    chosen_text, raw = None, rule.otherwise
+    for i, tier in enumerate(rule.tiers, start=1):
+        if tier.points > points:
+            raise ScoringError(f"第 {i} 档“{tier.text}”的得分 {_p(tier.points)} 超过指标分值 {_p(points)}")
+        if tier.condition is not None:
+            ok, text, q = _condition(tier.condition, ctx)
+            inputs.append(q)
+        elif tier.met is not None:
+            ok, text = tier.met, ("满足" if tier.met else "不满足")
+        else:
+            raise ScoringError(f"第 {i} 档“{tier.text}”未注明是否满足（met 或 condition）")
+        note = f"；{tier.note}" if tier.note else ""
+        if ok and chosen_text is None:
+            if tier.rule is not None:
+                sub = apply_rule(tier.rule, tier.points, ctx)
+                raw = min(max(sub.raw, ZERO), tier.points)
+                inputs.extend(sub.inputs)
+                found.extend(sub.findings)
+                lines.append(f"{tier.text}（{_p(tier.points)} 分）：{text}{note} ◀ 适用；{sub.substitution} → {_p(raw)} 分")
+            else:
+                raw = tier.points
+                lines.append(f"{tier.text}（{_p(tier.points)} 分）：{text}{note} ◀ 适用")
+            chosen_text = tier.text
+        else:
+            lines.append(f"{tier.text}（{_p(tier.points)} 分）：{text}{note}")
+    lines.append(f"均不满足：{_p(rule.otherwise)} 分{'' if chosen_text else ' ◀ 适用'}")
+    return Outcome(
+        raw=raw,
+        formula="自上而下取第一个满足的档次",
+        substitution=f"适用“{chosen_text or '均不满足'}”，计 {_p(raw)} 分",
+        lines=tuple(lines),
+        inputs=tuple(inputs),
+        findings=tuple(found),
+    )
+
+
+def _judgement(rule: Judgement, points: Decimal, ctx: Context) -> Outcome:
+    if not ZERO <= rule.score <= points:
+        raise ScoringError(f"酌情评分 {_p(rule.score)} 应在 0 到分值 {_p(points)} 之间")
+    return Outcome(
+        raw=rule.score,
+        formula="评价人员酌情评分",
+        substitution=f"评定 {_p(rule.score)} 分",
+        lines=(f"理由：{rule.justification}",),
+    )
+
+
+_APPLY = {
+    "ratio": _ratio,
+    "threshold": _threshold,
+    "banded": _banded,
+    "per_finding": _per_finding,
+    "checklist": _checklist,
+    "target": _target,
+    "tiered": _tiered,
+    "judgement": _judgement,
+}
+
+
+def apply_rule(rule: Rule, points: Decimal, ctx: Context) -> Outcome:
+    """Apply ``rule`` with ``points`` as its full marks; the result is neither clamped nor rounded."""
+    return _APPLY[rule.type](rule, points, ctx)  # type: ignore[operator]
+
+
+def score_indicator(
+    *,
+    path: tuple[str, ...],
+    weight: Decimal,
+    rule: Rule,
+    ctx: Context,
+    ref: str,
+    places: int,
+    explanation: str = "",
+    criteria: str = "",
+    situation: str = "",
+    override: Override | None = None,
+) -> IndicatorScore:
+    """Score one leaf: apply the rule, clamp to [0, weight], round, then apply any override."""
+    outcome = apply_rule(rule, weight, ctx)
+    clamped = min(max(outcome.raw, ZERO), weight)
+    clamp = ""
+    if outcome.raw < 0:
+        clamp = f"规则结果 {numbers.format_unrounded(outcome.raw)} 分低于 0，扣完为止，按 0 分计"
+    elif outcome.raw > weight:
+        clamp = f"规则结果 {numbers.format_unrounded(outcome.raw)} 分高于分值 {_p(weight)} 分，按分值计"
+    rule_score = numbers.quantize(clamped, places)
+    lines = list(outcome.lines)
+    if clamp:
+        lines.append(clamp)
+    final = rule_score
+    if override is not None:
+        if not ZERO <= override.score <= weight:
+            raise ScoringError(f"调整后得分 {_p(override.score)} 应在 0 到分值 {_p(weight)} 之间")
+        if not override.justification.strip():
+            raise ScoringError("调整得分须写明理由（justification）")
+        final = numbers.quantize(override.score, places)
+        lines.append(f"按规则得 {_p(rule_score)} 分；评价人员调整为 {_p(final)} 分。理由：{override.justification}")
+    working = Figure(
+        ref=ref,
+        key="/".join(path),
+        name=f"{path[-1]}得分",
+        kind=f"score:{rule.type}",
+        formula=outcome.formula,
+        inputs=outcome.inputs,
+        substitution=outcome.substitution,
+        unrounded=clamped if override is None else override.score,
+        value=final,
+        unit="分",
+        places=places,
+        lines=tuple(lines),
+        notices=outcome.notices,
+    )
+    return IndicatorScore(
+        path=path, weight=weight, rule_type=rule.type, explanation=explanation, criteria=criteria,
+        situation=situation, outcome=outcome, rule_score=rule_score, clamp=clamp, override=override,
+        score=final, working=working, notices=outcome.notices,
+    )
+
+
+def grade_for(total: Decimal, grades: list[Grade]) -> str:
+    """The first band (highest minimum first) that the total reaches."""
+    for grade in sorted(grades, key=lambda g: g.min if g.min is not None else Decimal("-Infinity"), reverse=True):
+        if grade.min is None or total >= grade.min:
+            return grade.name
+    return grades[-1].name

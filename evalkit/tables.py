@@ -1,0 +1,104 @@
+"""Reading the data tables beside a params file (CSV or XLSX), exactly as given.
+
+Cells are kept as text so that amounts are parsed to Decimal by ``numbers``
+only when a figure uses them, and so the appendix can show the table as the
+evaluator typed it. Encoding is detected (UTF-8 with or without BOM, then
+GB18030, which covers GBK), because survey tools and Excel on Chinese Windows
+export GBK by default.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import InputError
+from .numbers import NumberError, parse_decimal
+
+__all__ = ["Table", "read_table", "ENCODINGS"]
+
+ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    title: str
+    source: str
+    file: str  # as written in params, relative to the params file
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    units: tuple[tuple[str, str], ...] = ()
+    note: str = ""
+
+    def column(self, name: str, where: str) -> int:
+        try:
+            return self.columns.index(name)
+        except ValueError:
+            raise InputError.single(
+                self.file, where, f"数据表没有“{name}”列；现有列：{'、'.join(self.columns)}"
+            ) from None
+
+    def unit_of(self, column: str) -> str:
+        return dict(self.units).get(column, "")
+
+    def decimal(self, row: int, column: int) -> Decimal:
+        """A cell as an exact number; the error names the file, line and column."""
+        text = self.rows[row][column]
+        try:
+            return parse_decimal(text)
+        except NumberError as exc:
+            # +2: one for the header line, one because people count lines from 1
+            raise InputError.single(self.file, f"第 {row + 2} 行“{self.columns[column]}”列", str(exc)) from None
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(list(self.rows), columns=list(self.columns))
+
+
+def _decode(raw: bytes, shown: str, encoding: str | None) -> str:
+    for enc in (encoding,) if encoding else ENCODINGS:
+        try:
+            return raw.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    tried = encoding or "、".join(ENCODINGS)
+    raise InputError.single(shown, "", f"无法按 {tried} 编码读取；请另存为 UTF-8 或 GBK 编码的 CSV")
+
+
+def read_table(
+    path: Path, *, key: str, shown: str, title: str, source: str, units: dict[str, str],
+    encoding: str | None = None, sheet: str | int | None = None, note: str = "",
+) -> Table:
+    if not path.is_file():
+        raise InputError.single(shown, "", "数据文件不存在")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, keep_default_na=False, engine="openpyxl")
+        elif suffix in (".csv", ".txt"):
+            text = _decode(path.read_bytes(), shown, encoding)
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+        else:
+            raise InputError.single(shown, "", f"不支持的数据文件类型“{suffix}”，应为 .csv 或 .xlsx")
+    except InputError:
+        raise
+    except (ValueError, pd.errors.ParserError, OSError, KeyError) as exc:
+        raise InputError.single(shown, "", f"无法读取数据表：{exc}") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if frame.empty:
+        raise InputError.single(shown, "", "数据表没有数据行")
+    dup = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
+    if dup:
+        raise InputError.single(shown, "表头", f"列名重复：{'、'.join(dup)}")
+    unknown = [c for c in units if c not in frame.columns]
+    if unknown:
+        raise InputError.single(shown, "units", f"units 中的列不存在：{'、'.join(unknown)}")
+    rows = tuple(tuple(str(v).strip() for v in row) for row in frame.itertuples(index=False, name=None))
+    return Table(
+        key=key, title=title, source=source, file=shown, columns=tuple(frame.columns), rows=rows,
+        units=tuple(units.items()), note=note,
+    )
