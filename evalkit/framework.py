@@ -37,7 +37,8 @@ RULE_ADAPTER: TypeAdapter[Any] = TypeAdapter(Rule)
 # project's 资金到位率 figure); rules are validated once the project's
 # adjustments are merged in, so here a rule is a mapping documented by the
 # Rule schema.
-RuleTemplate = Annotated[dict[str, Any], WithJsonSchema({"$ref": "#/$defs/Rule"})]
+RULE_PLACEHOLDER = "x-evalkit-rule"
+RuleTemplate = Annotated[dict[str, Any], WithJsonSchema({"type": "object", RULE_PLACEHOLDER: True})]
 
 
 class GradeBand(Model):
@@ -169,12 +170,23 @@ _RULE_TAGS = frozenset(
 )
 
 
-def rule_schema_defs() -> dict[str, Any]:
-    """JSON Schema definitions for rules, to be merged into a schema that refs #/$defs/Rule."""
-    schema = RULE_ADAPTER.json_schema(ref_template="#/$defs/{model}")
-    defs = schema.pop("$defs", {})
-    defs["Rule"] = schema
-    return defs
+def with_rule_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """Point every rule placeholder at the Rule definition, and add the rule definitions."""
+    rule = RULE_ADAPTER.json_schema(ref_template="#/$defs/{model}")
+    defs = rule.pop("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            if node.get(RULE_PLACEHOLDER):
+                return {"$ref": "#/$defs/Rule"}
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    out = walk(schema)
+    out.setdefault("$defs", {}).update({**defs, "Rule": rule})
+    return out
 
 
 class MergeError(ValueError):

@@ -384,8 +384,7 @@ def load_project(path: str | Path) -> Project:
 
 
 def json_schema() -> dict[str, Any]:
-    schema = ProjectParams.model_json_schema()
-    schema.setdefault("$defs", {}).update(fw.rule_schema_defs())
+    schema = fw.with_rule_schema(ProjectParams.model_json_schema())
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "evalkit 项目参数文件"
     return schema

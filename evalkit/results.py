@@ -15,7 +15,7 @@ from . import __version__, numbers
 if TYPE_CHECKING:
     from .evaluation import Evaluation
 
-__all__ = ["results", "results_json", "RESULTS_FORMAT"]
+__all__ = ["results", "results_json", "write_results", "RESULTS_FORMAT"]
 
 RESULTS_FORMAT = 1
 
@@ -72,3 +72,11 @@ def results(ev: "Evaluation") -> dict[str, Any]:
 
 def results_json(ev: "Evaluation") -> str:
     return json.dumps(results(ev), ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+
+
+def write_results(ev: "Evaluation", path: str) -> None:
+    """Write results.json (the workbook's last cell); an empty path writes nothing."""
+    if path:
+        from pathlib import Path
+
+        Path(path).write_text(results_json(ev), encoding="utf-8")

@@ -1,0 +1,173 @@
+"""The appendix as a sequence of sections, each displayable in Jupyter.
+
+The workbook displays these one per cell; nbconvert turns the executed
+notebook into the HTML appendix. Later features (survey, checks) add sections
+of their own by providing more functions of the same shape: ``Evaluation`` in,
+``Section`` out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from markupsafe import Markup
+
+from . import numbers
+from .evaluation import Evaluation, NodeScore
+from .html import appendix_css, macros
+
+__all__ = [
+    "Section",
+    "base_data",
+    "calculations",
+    "overview",
+    "scoring",
+    "sections",
+    "stylesheet",
+    "summary",
+]
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    html: str
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        # Shown as text/plain beside the HTML in the notebook; keep it short.
+        return f"<{self.title}>"
+
+    def __html__(self) -> str:
+        return self.html
+
+
+def stylesheet() -> Section:
+    """The appendix CSS, for viewing the workbook in JupyterLab (the HTML page has it already)."""
+    return Section("style", "样式", f"<style>{appendix_css()}</style>")
+
+
+def _precision(ev: Evaluation) -> str:
+    fw = ev.framework
+    rule = numbers.rounding_rule(fw.score_decimals)
+    text = f"各指标得分按{rule}计算"
+    if fw.shown_decimals != fw.score_decimals:
+        text += f"，列示{fw.shown_decimals}位小数"
+    return text + "；总分为各末级指标得分之和。金额与比率均以十进制精确计算，四舍五入（ROUND_HALF_UP）。"
+
+
+def overview(ev: Evaluation) -> Section:
+    info = ev.project.params.project
+    rows = [
+        ("项目名称", info.name),
+        ("项目编号", info.id),
+        ("评价批次", ev.project.round),
+        ("评价年度", f"{info.year} 年度" if info.year else ""),
+        ("评价类别", info.category),
+        ("被评价单位", info.unit),
+        ("主管部门", info.department),
+        ("委托单位", info.commissioner),
+        ("评价机构", info.evaluator),
+        ("资金性质", info.fund_type),
+        ("评价报告", info.report),
+    ]
+    rows = [(label, value) for label, value in rows if value]
+    html = macros().overview(ev, info, rows, _precision(ev))
+    return Section("overview", "项目概况", str(html))
+
+
+@dataclass(frozen=True)
+class _Row:
+    leaf: Any
+    l1: NodeScore | None = None
+    l1_span: int = 0
+    l2: NodeScore | None = None
+    l2_span: int = 0
+
+
+def _leaf_count(node: NodeScore) -> int:
+    return 1 if node.leaf is not None else sum(_leaf_count(c) for c in node.children)
+
+
+def _summary_rows(ev: Evaluation) -> list[_Row]:
+    """Flatten the tree into table rows with rowspans for 一级 and 二级 cells.
+
+    Frameworks are three levels deep in practice; a two-level branch leaves the
+    二级 cell empty and a deeper one lists its leaves under its 二级 cell.
+    """
+    rows: list[_Row] = []
+    for l1 in ev.tree:
+        first1 = True
+        for l2 in (l1.children or (l1,)):
+            leaves = _leaves(l2) if l2 is not l1 else [l1.leaf]
+            for i, leaf in enumerate(leaves):
+                rows.append(
+                    _Row(
+                        leaf=leaf,
+                        l1=l1 if first1 else None,
+                        l1_span=_leaf_count(l1),
+                        l2=l2 if i == 0 and l2 is not l1 else None,
+                        l2_span=len(leaves),
+                    )
+                )
+                first1 = False
+    return rows
+
+
+def _leaves(node: NodeScore) -> list[Any]:
+    if node.leaf is not None:
+        return [node.leaf]
+    return [leaf for c in node.children for leaf in _leaves(c)]
+
+
+def summary(ev: Evaluation) -> Section:
+    levels = list(ev.framework.levels) + ["一级指标", "二级指标", "三级指标"][len(ev.framework.levels):]
+    return Section("summary", "评分汇总", str(macros().summary(ev, _summary_rows(ev), levels)))
+
+
+def scoring(ev: Evaluation) -> Section:
+    return Section("scoring", "评分过程", str(macros().scoring(ev)))
+
+
+def calculations(ev: Evaluation) -> Section:
+    return Section("calculations", "计算过程", str(macros().calculations(ev)))
+
+
+@dataclass(frozen=True)
+class _TableView:
+    title: str
+    file: str
+    source: str
+    note: str
+    units: tuple[tuple[str, str], ...]
+    columns: tuple[str, ...]
+    numeric: frozenset[str]
+    rows: tuple[tuple[str, ...], ...]
+
+
+def base_data(ev: Evaluation) -> Section:
+    params = ev.project.params
+    input_rows = [
+        (key, q, params.inputs[key].note) for key, q in zip(params.inputs, ev.inputs, strict=True)
+    ]
+    tables = [
+        _TableView(t.title, t.file, t.source, t.note, t.units, t.columns, frozenset(dict(t.units)), t.rows)
+        for t in ev.tables.values()
+    ]
+    return Section("data", "基础数据", str(macros().base_data(ev, input_rows, tables)))
+
+
+SECTIONS: tuple[Callable[[Evaluation], Section], ...] = (overview, summary, scoring, calculations, base_data)
+
+
+def sections(ev: Evaluation) -> list[Section]:
+    return [build(ev) for build in SECTIONS]
+
+
+def page(ev: Evaluation) -> Markup:
+    """All sections in one fragment (for previews and tests without a kernel)."""
+    return Markup("\n".join(s.html for s in sections(ev)))

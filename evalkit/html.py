@@ -1,0 +1,73 @@
+"""The one place HTML is produced: a Jinja environment with autoescape on.
+
+Params and data files are user text; they reach the page only as template
+variables, so they are escaped by construction and cannot inject markup.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from . import numbers
+
+if TYPE_CHECKING:
+    from .working import Figure
+
+__all__ = ["environment", "macros", "render_figure", "appendix_css"]
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Blank lines separate paragraphs; line breaks inside a paragraph are YAML wrapping."""
+    return [_oneline(p) for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+
+
+def _oneline(text: str) -> str:
+    # Chinese needs no space where a line was wrapped; keep one between Latin words.
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    out = ""
+    for line in lines:
+        if out and out[-1].isascii() and out[-1].isalnum() and line[0].isascii() and line[0].isalnum():
+            out += " "
+        out += line
+    return out
+
+
+def _grade_text(grades: Any) -> str:
+    parts = []
+    for g in grades:
+        parts.append(f"{g.name} ≥ {numbers.format_plain(g.min)} 分" if g.min is not None else f"{g.name}：其余")
+    return "；".join(parts)
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("evalkit", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html", "j2"), default=True),
+        trim_blocks=False,
+        lstrip_blocks=False,
+        keep_trailing_newline=True,
+    )
+    env.filters["paragraphs"] = _paragraphs
+    env.filters["oneline"] = _oneline
+    env.filters["grade_text"] = _grade_text
+    return env
+
+
+def macros() -> Any:
+    """The appendix macros, callable from Python (``macros().working(figure)``)."""
+    return environment().get_template("appendix.html.j2").module
+
+
+def render_figure(figure: "Figure") -> str:
+    return str(macros().working(figure))
+
+
+@lru_cache(maxsize=1)
+def appendix_css() -> str:
+    return (resources.files("evalkit") / "templates" / "appendix.css").read_text(encoding="utf-8")

@@ -1,0 +1,171 @@
+"""Running one project: validate, execute the workbook with papermill, export the appendix.
+
+Bad input is caught before a kernel is started (it is cheap to validate in
+process and the message is clearer). The executed notebook, the HTML appendix
+and results.json are written into a temporary folder beside the project's
+output folder and swapped in only when all three exist, so a failed run never
+replaces the last good appendix.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import nbformat
+
+from . import __version__
+from .errors import InputError
+from .evaluation import evaluate
+from .params import load_project
+
+__all__ = ["RunResult", "RunError", "default_workbook", "export_html", "output_dir", "run_project"]
+
+WORKBOOK_NAME = "project_evaluation.ipynb"
+REMOVE_TAG = "evalkit-remove"
+
+
+class RunError(RuntimeError):
+    """The workbook failed while executing (not an input problem)."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    params: Path
+    out_dir: Path
+    appendix: Path
+    executed: Path
+    results: Path
+    total: str
+    grade: str
+    seconds: float
+
+
+def default_workbook() -> Path:
+    """workbooks/ of the current checkout, else the one beside the installed package."""
+    here = Path.cwd() / "workbooks" / WORKBOOK_NAME
+    if here.is_file():
+        return here
+    return Path(__file__).resolve().parent.parent / "workbooks" / WORKBOOK_NAME
+
+
+def output_dir(outputs_root: Path, round_name: str, params_path: Path) -> Path:
+    return outputs_root / round_name / params_path.stem
+
+
+@lru_cache(maxsize=2)
+def _exporter(show_code: bool):  # type: ignore[no-untyped-def]
+    """One HTMLExporter per setting, reused: building one costs more than converting."""
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+    from traitlets.config import Config
+
+    templates = resources.files("evalkit") / "templates" / "nbconvert"
+    config = Config()
+    config.TagRemovePreprocessor.remove_cell_tags = {REMOVE_TAG}
+    config.TagRemovePreprocessor.enabled = True
+    exporter = HTMLExporter(
+        config=config,
+        template_name="evalkit",
+        extra_template_basedirs=[str(templates)],
+        exclude_input=not show_code,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
+    return exporter
+
+
+def export_html(notebook: nbformat.NotebookNode, title: str, show_code: bool = False) -> str:
+    from .html import appendix_css
+
+    resources_ = {
+        "metadata": {"name": title},
+        "evalkit": {"title": title, "css": appendix_css(), "version": __version__, "show_code": show_code},
+    }
+    body, _ = _exporter(show_code).from_notebook_node(notebook, resources=resources_)
+    return body
+
+
+def _replace_dir(tmp: Path, final: Path) -> None:
+    """Swap the new outputs in; the old ones are removed only after the new are in place."""
+    old = final.with_name(f".{final.name}.old-{os.getpid()}")
+    if final.exists():
+        final.rename(old)
+    tmp.rename(final)
+    if old.exists():
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _cell_failure(exc: Exception) -> str:
+    name = getattr(exc, "ename", type(exc).__name__)
+    value = getattr(exc, "evalue", str(exc))
+    cell = getattr(exc, "exec_count", None)
+    where = f"第 {cell} 个执行的单元格" if cell else "工作簿"
+    return f"{where}出错：{name}: {value}"
+
+
+def run_project(
+    params_file: str | Path,
+    *,
+    outputs_root: str | Path = "outputs",
+    workbook: str | Path | None = None,
+    show_code: bool = False,
+    kernel_name: str = "python3",
+) -> RunResult:
+    """Run one project end to end; raises InputError for bad input, RunError if the workbook fails."""
+    import papermill as pm
+
+    started = time.perf_counter()
+    params_path = Path(params_file)
+    project = load_project(params_path)
+    ev = evaluate(project)  # fail fast, before a kernel, on anything the params cannot support
+    book = Path(workbook) if workbook else default_workbook()
+    if not book.is_file():
+        raise InputError.single(str(book), "", "找不到工作簿文件")
+    final = output_dir(Path(outputs_root), project.round, params_path)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        executed = tmp / "executed.ipynb"
+        results = tmp / "results.json"
+        try:
+            pm.execute_notebook(
+                str(book),
+                str(executed),
+                parameters={"params_file": str(params_path.resolve()), "results_file": str(results.resolve())},
+                kernel_name=kernel_name,
+                progress_bar=False,
+                log_output=False,
+                cwd=str(params_path.resolve().parent),
+                # The kernel's loopback-TCP notice is noise to an evaluator; errors still show.
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            )
+        except pm.PapermillExecutionError as exc:
+            raise RunError(f"{params_path}: {_cell_failure(exc)}") from None
+        notebook = nbformat.read(executed, as_version=4)
+        title = f"{ev.project.params.project.name} · 绩效评价计算过程附件"
+        (tmp / "appendix.html").write_text(export_html(notebook, title, show_code), encoding="utf-8")
+        if not results.is_file():
+            raise RunError(f"{params_path}: 工作簿没有写出 results.json")
+        _replace_dir(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return RunResult(
+        params=params_path,
+        out_dir=final,
+        appendix=final / "appendix.html",
+        executed=final / "executed.ipynb",
+        results=final / "results.json",
+        total=ev.score_text(ev.total),
+        grade=ev.grade,
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,181 @@
+"""Bad params give one clear Chinese message per problem, naming file and field, and exit status 2."""
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from evalkit.cli import main
+
+MINIMAL = """\
+project: {id: "T1", name: 测试项目}
+framework: project_expenditure
+inputs:
+  budget: {name: 预算资金, value: 300.00, unit: 万元, source: 批复}
+  in_place: {name: 实际到位资金, value: 192.46, unit: 万元, source: 指标}
+  spent: {name: 实际支出资金, value: 192.46, unit: 万元, source: 支付}
+figures:
+  - {id: rate_in_place, kind: funds_in_place_rate, numerator: in_place, denominator: budget}
+  - {id: rate_exec, kind: execution_rate, numerator: spent, denominator: in_place}
+indicators:
+  资金到位率: {rule: {measure: {figure: rate_in_place}}}
+  预算执行率: {rule: {measure: {figure: rate_exec}}}
+  实际完成率: {rule: {items: [{text: 完成, points: 5, met: true}]}}
+  质量达标率: {rule: {items: [{text: 达标, points: 5, met: true}]}}
+  完成及时性: {rule: {items: [{text: 及时, points: 5, met: true}]}}
+  成本节约率: {rule: {score: 5, justification: 未超支}}
+  实施效益: {rule: {items: [{text: 有效益, points: 15, met: true}]}}
+  满意度: {rule: {items: [{text: 满意, points: 10, met: true}]}}
+"""
+CHECKLISTS = ["立项依据充分性", "立项程序规范性", "绩效目标合理性", "绩效指标明确性", "预算编制科学性",
+              "资金分配合理性", "资金使用合规性", "管理制度健全性", "制度执行有效性"]
+MINIMAL += "".join(f"  {name}: {{rule: {{met: all}}}}\n" for name in CHECKLISTS)
+
+
+def write(tmp_path: Path, text: str, name: str = "project.yaml") -> Path:
+    round_dir = tmp_path / "params" / "r2024"
+    round_dir.mkdir(parents=True, exist_ok=True)
+    path = round_dir / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def validate(path: Path, capsys) -> tuple[int, str]:
+    status = main(["validate", str(path)])
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err + out.out
+    return status, out.err + out.out
+
+
+def test_minimal_params_are_valid(tmp_path, capsys):
+    status, text = validate(write(tmp_path, MINIMAL), capsys)
+    assert status == 0, text
+    # 64.15% × 5 = 3.2075 → 3.21 at the framework default of two decimals, and the 1.66+1.66+1.67
+    # checklists give 4.99 each: 100 − 1.79 − 0.01 − 0.01
+    assert "总分 98.19" in text
+
+
+def test_weight_written_as_text(tmp_path, capsys):
+    path = write(tmp_path, MINIMAL.replace("资金到位率: {rule:", "资金到位率: {weight: 五, rule:"))
+    status, text = validate(path, capsys)
+    assert status == 2
+    assert f"{path}: indicators.资金到位率.weight: 应为数字（可含千分位逗号），实际为 '五'" in text
+
+
+def test_weights_that_do_not_add_up(tmp_path, capsys):
+    path = write(tmp_path, MINIMAL.replace("资金到位率: {rule:", "资金到位率: {weight: 6, rule:"))
+    status, text = validate(path, capsys)
+    assert status == 2
+    assert "过程/资金管理" in text and "下级指标分值合计 16" in text and "应等于 15" in text
+
+
+def test_unknown_rule_type(tmp_path, capsys):
+    path = write(tmp_path, MINIMAL.replace("成本节约率: {rule: {score: 5, justification: 未超支}}",
+                                           "成本节约率: {rule: {type: magic}}"))
+    status, text = validate(path, capsys)
+    assert status == 2
+    assert "indicators.成本节约率.rule" in text and "未知的类型 “magic”" in text and "judgement" in text
+
+
+def test_missing_data_file_is_named(tmp_path, capsys):
+    text_ = MINIMAL + "tables:\n  t: {file: data/missing.csv, title: 明细表}\n"
+    path = write(tmp_path, text_)
+    status, text = validate(path, capsys)
+    assert status == 2
+    assert f"{path.parent / 'data/missing.csv'}: 数据文件不存在" in text
+
+
+def test_data_path_outside_the_project_is_refused(tmp_path, capsys):
+    (tmp_path / "secret.csv").write_text("a\n1\n", encoding="utf-8")
+    path = write(tmp_path, MINIMAL + "tables:\n  t: {file: ../../secret.csv, title: 明细表}\n")
+    status, text = validate(path, capsys)
+    assert status == 2 and "项目目录之外" in text and "tables.t.file" in text
+
+
+def test_malformed_yaml_names_line(tmp_path, capsys):
+    path = write(tmp_path, "project: {id: 1, name: [未闭合\n")
+    status, text = validate(path, capsys)
+    assert status == 2 and f"{path}: 第 2 行" in text and "YAML 格式错误" in text
+
+
+def test_duplicate_keys_are_refused(tmp_path, capsys):
+    path = write(tmp_path, MINIMAL + "project: {id: x, name: y}\n")
+    status, text = validate(path, capsys)
+    assert status == 2 and "键“project”重复出现" in text
+
+
+def test_several_problems_reported_together(tmp_path, capsys):
+    broken = MINIMAL.replace('project: {id: "T1", name: 测试项目}', "project: {name: 测试项目, colour: red}")
+    path = write(tmp_path, broken)
+    status, text = validate(path, capsys)
+    assert status == 2
+    assert "project.id: 缺少必填字段" in text
+    assert "project.colour: 不认识的字段" in text
+
+
+def test_unknown_reference_and_finding(tmp_path, capsys):
+    broken = MINIMAL.replace("numerator: spent", "numerator: paid").replace(
+        "成本节约率: {rule: {score: 5, justification: 未超支}}",
+        "成本节约率: {rule: {type: per_finding, deduct: 0.5, findings: [F-09]}}")
+    status, text = validate(write(tmp_path, broken), capsys)
+    assert status == 2
+    assert "figures[1]（第2项）.numerator: 引用的数值“paid”未在 inputs 或之前的 figures 中定义" in text
+    broken = MINIMAL.replace("成本节约率: {rule: {score: 5, justification: 未超支}}",
+                             "成本节约率: {rule: {type: per_finding, deduct: 0.5, findings: [F-09]}}")
+    status, text = validate(write(tmp_path, broken), capsys)
+    assert status == 2 and "indicators.成本节约率" in text and "“F-09”不在问题清单" in text
+
+
+def test_unknown_indicator_name(tmp_path, capsys):
+    status, text = validate(write(tmp_path, MINIMAL + "  不存在的指标: {situation: x}\n"), capsys)
+    assert status == 2 and "indicators.不存在的指标: 指标体系中没有此末级指标" in text
+
+
+def test_checklist_item_status_missing(tmp_path, capsys):
+    status, text = validate(write(tmp_path, MINIMAL.replace("  立项依据充分性: {rule: {met: all}}\n", "")), capsys)
+    assert status == 2
+    assert "立项依据充分性" in text and "未注明是否达到" in text
+
+
+def test_zero_denominator(tmp_path, capsys):
+    status, text = validate(write(tmp_path, MINIMAL.replace("value: 300.00", "value: 0")), capsys)
+    assert status == 2 and "figures[0]" in text and "为零" in text
+
+
+def test_judgement_score_above_weight(tmp_path, capsys):
+    path = write(tmp_path, MINIMAL.replace("{score: 5, justification: 未超支}", "{score: 6, justification: 未超支}"))
+    status, text = validate(path, capsys)
+    assert status == 2 and "indicators.成本节约率" in text and "应在 0 到分值 5 之间" in text
+
+
+def test_run_with_bad_input_exits_2_without_touching_outputs(tmp_path, capsys):
+    path = write(tmp_path, MINIMAL.replace("资金到位率: {rule:", "资金到位率: {weight: 五, rule:"))
+    status = main(["run", str(path), "--outputs", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert status == 2 and "Traceback" not in err and "weight" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_schema_command(tmp_path, capsys):
+    out = tmp_path / "schema.json"
+    assert main(["schema", "-o", str(out)]) == 0
+    schema = json.loads(out.read_text(encoding="utf-8"))
+    assert schema["title"] == "evalkit 项目参数文件"
+    assert {"Rule", "Threshold", "Checklist", "Judgement"} <= set(schema["$defs"])
+    assert schema["$defs"]["IndicatorNode"]["properties"]["rule"]["anyOf"][0] == {"$ref": "#/$defs/Rule"}
+    assert "project" in schema["required"] and "framework" in schema["required"]
+    # every $ref resolves inside the document
+    text = out.read_text(encoding="utf-8")
+    import re
+
+    for ref in set(re.findall(r'"\$ref": "#/\$defs/([^"]+)"', text)):
+        assert ref in schema["$defs"], ref
+
+
+def test_validate_accepts_the_bundled_examples(capsys):
+    from conftest import SEED_001, SEED_003
+
+    assert main(["validate", str(SEED_001), str(SEED_003)]) == 0
+    out = capsys.readouterr().out
+    assert "总分 97.20，等级 优" in out and "总分 81.00，等级 良" in out
