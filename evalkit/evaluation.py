@@ -243,7 +243,7 @@ def evaluate(project: Project) -> Evaluation:
         try:
             scored[path] = score_indicator(
                 path=path, weight=node.weight, rule=project.rules[path], ctx=ledger, ref=score_refs.take(),
-                places=framework.score_decimals, explanation=node.explanation, criteria=node.criteria,
+                places=framework.score_decimals, display_places=framework.shown_decimals, explanation=node.explanation, criteria=node.criteria,
                 situation=assessment.situation if assessment else "", override=override,
             )
         except ScoringError as exc:

@@ -481,6 +481,7 @@ def score_indicator(
     ctx: Context,
     ref: str,
     places: int,
+    display_places: int | None = None,
     explanation: str = "",
     criteria: str = "",
     situation: str = "",
@@ -520,6 +521,7 @@ def score_indicator(
         places=places,
         lines=tuple(lines),
         notices=outcome.notices,
+        display_places=display_places,
     )
     return IndicatorScore(
         path=path, weight=weight, rule_type=rule.type, explanation=explanation, criteria=criteria,

@@ -10,6 +10,7 @@ export GBK by default.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -91,7 +92,9 @@ def read_table(
     frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
         raise InputError.single(shown, "", "数据表没有数据行")
-    dup = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
+    # pandas renames a repeated header "金额" to "金额.1"; report the original name.
+    names = list(frame.columns)
+    dup = sorted({m.group(1) for c in names if (m := re.match(r"^(.*)\.(\d+)$", c)) and m.group(1) in names})
     if dup:
         raise InputError.single(shown, "表头", f"列名重复：{'、'.join(dup)}")
     unknown = [c for c in units if c not in frame.columns]

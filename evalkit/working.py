@@ -71,13 +71,16 @@ class Figure:
     lines: tuple[str, ...] = ()
     note: str = ""
     notices: tuple[str, ...] = field(default=())
+    # Scores may be rounded to one decimal but listed with two (seed 001: 3.2 shown as 3.20).
+    display_places: int | None = None
 
     @property
     def rounding(self) -> str:
         return numbers.rounding_rule(self.places)
 
     def shown(self) -> str:
-        return numbers.format_quantity(self.value, self.unit, self.places)
+        places = self.places if self.display_places is None else self.display_places
+        return numbers.format_quantity(self.value, self.unit, places)
 
     def unrounded_shown(self) -> str:
         text = numbers.format_unrounded(self.unrounded)
