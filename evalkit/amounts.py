@@ -48,9 +48,9 @@ def total(
     else:
         substitution = f"{over or '明细'}共 {len(items)} 项逐项相加（明细见基础数据）"
         formula = "各项之和"
-    return Figure(
+    return Figure.computed(
         ref=ref, key=key, name=name, kind="sum", formula=formula, inputs=items,
-        substitution=substitution, unrounded=unrounded, value=numbers.quantize(unrounded, places),
+        substitution=substitution, unrounded=unrounded,
         unit=unit, places=places, note=note,
     )
 
@@ -61,10 +61,10 @@ def difference(
     """差额 = a − b (在线点位 = 已连接点位 − 离线点位)."""
     unit = _same_unit(name, (minuend, subtrahend))
     unrounded = minuend.value - subtrahend.value
-    return Figure(
+    return Figure.computed(
         ref=ref, key=key, name=name, kind="difference", formula=f"{minuend.name} − {subtrahend.name}",
         inputs=(minuend, subtrahend), substitution=f"{minuend.shown()} − {subtrahend.shown()}",
-        unrounded=unrounded, value=numbers.quantize(unrounded, places), unit=unit, places=places, note=note,
+        unrounded=unrounded, unit=unit, places=places, note=note,
     )
 
 
@@ -85,8 +85,8 @@ def convert(
         ratio = factor_to / factor_from
         unrounded = numbers.safe_divide(amount.value, ratio)
         substitution = f"{amount.shown()} ÷ {numbers.format_number(ratio, 0)}"
-    return Figure(
+    return Figure.computed(
         ref=ref, key=key, name=name, kind="convert", formula=f"{amount.name}（{amount.unit}→{to_unit}）",
         inputs=(amount,), substitution=substitution, unrounded=unrounded,
-        value=numbers.quantize(unrounded, places), unit=to_unit, places=places, note=note,
+        unit=to_unit, places=places, note=note,
     )

@@ -88,24 +88,17 @@ def rate(
     _check_units(label, numerator, denominator)
     _check_denominator(label, spec.denominator, denominator)
     unrounded = numbers.safe_divide(numerator.value, denominator.value) * numbers.HUNDRED
-    notices = _notices(spec, unrounded)
-    return Figure(
-        ref=ref,
-        key=key,
-        name=label,
-        kind=kind,
+    return _percent_figure(
+        ref=ref, key=key, name=label, kind=kind, unrounded=unrounded, places=places, note=note,
         formula=f"{spec.numerator} ÷ {spec.denominator} × 100%",
         inputs=(numerator, denominator),
-        substitution=(
-            f"{_operand(spec.numerator, numerator)} ÷ {_operand(spec.denominator, denominator)} × 100%"
-        ),
-        unrounded=unrounded,
-        value=numbers.quantize(unrounded, places),
-        unit=numbers.PERCENT,
-        places=places,
-        note=note,
-        notices=notices,
+        substitution=f"{_operand(spec.numerator, numerator)} ÷ {_operand(spec.denominator, denominator)} × 100%",
+        notices=_notices(spec, unrounded),
     )
+
+
+def _percent_figure(**fields: object) -> Figure:
+    return Figure.computed(unit=numbers.PERCENT, **fields)  # type: ignore[arg-type]
 
 
 def cost_saving_rate(
@@ -118,22 +111,13 @@ def cost_saving_rate(
     _check_denominator(label, "计划成本", planned)
     saved = planned.value - actual.value
     unrounded = numbers.safe_divide(saved, planned.value) * numbers.HUNDRED
-    return Figure(
-        ref=ref,
-        key=key,
-        name=label,
-        kind="cost_saving_rate",
+    return _percent_figure(
+        ref=ref, key=key, name=label, kind="cost_saving_rate", unrounded=unrounded, places=places, note=note,
         formula="（计划成本 − 实际成本）÷ 计划成本 × 100%",
         inputs=(planned, actual),
         substitution=(
-            f"（{_operand('计划成本', planned)} − {_operand('实际成本', actual)}）÷ "
-            f"{_operand('计划成本', planned)} × 100%"
+            f"（{_operand('计划成本', planned)} − {_operand('实际成本', actual)}）÷ {_operand('计划成本', planned)} × 100%"
         ),
-        unrounded=unrounded,
-        value=numbers.quantize(unrounded, places),
-        unit=numbers.PERCENT,
-        places=places,
-        note=note,
         notices=(("实际成本高于计划成本，节约率为负",) if saved < 0 else ()),
     )
 

@@ -74,6 +74,11 @@ class Figure:
     # Scores may be rounded to one decimal but listed with two (seed 001: 3.2 shown as 3.20).
     display_places: int | None = None
 
+    @classmethod
+    def computed(cls, *, unrounded: Decimal, places: int, **fields: Any) -> "Figure":
+        """A figure whose value is its unrounded result rounded half-up to ``places``."""
+        return cls(unrounded=unrounded, value=numbers.quantize(unrounded, places), places=places, **fields)
+
     @property
     def rounding(self) -> str:
         return numbers.rounding_rule(self.places)
