@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from markupsafe import Markup
-
 from . import numbers
 from .evaluation import Evaluation, NodeScore
 from .html import appendix_css, macros
@@ -167,7 +165,3 @@ SECTIONS: tuple[Callable[[Evaluation], Section], ...] = (overview, summary, scor
 def sections(ev: Evaluation) -> list[Section]:
     return [build(ev) for build in SECTIONS]
 
-
-def page(ev: Evaluation) -> Markup:
-    """All sections in one fragment (for previews and tests without a kernel)."""
-    return Markup("\n".join(s.html for s in sections(ev)))

@@ -10,7 +10,7 @@ it is read until it is printed, and every rounding goes through ``quantize``.
 from __future__ import annotations
 
 import re
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
 
 __all__ = [
     "HUNDRED",
@@ -134,19 +134,6 @@ def format_amount(value: Decimal, unit: str = "元", places: int = 2) -> str:
 def format_percent(value: Decimal, places: int = 2) -> str:
     """A rate held in percent units (96.54) as ``96.54%``."""
     return f"{format_number(value, places, grouping=False)}%"
-
-
-def validate_places(places: int) -> int:
-    if not 0 <= places <= 8:
-        raise NumberError(f"小数位数应在 0 到 8 之间，实际为 {places}")
-    return places
-
-
-def is_integral(value: Decimal) -> bool:
-    try:
-        return value == value.to_integral_value()
-    except InvalidOperation:  # pragma: no cover - only for NaN/inf, which parse_decimal refuses
-        return False
 
 
 PERCENT = "%"
