@@ -8,12 +8,15 @@ of their own by providing more functions of the same shape: ``Evaluation`` in,
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from . import numbers
 from .evaluation import Evaluation, NodeScore
 from .html import appendix_css, macros
+from .survey import SurveyResult
+from .survey.charts import distribution_chart, group_chart
 
 __all__ = [
     "Section",
@@ -24,6 +27,8 @@ __all__ = [
     "sections",
     "stylesheet",
     "summary",
+    "survey",
+    "surveys",
 ]
 
 
@@ -58,6 +63,20 @@ def _precision(ev: Evaluation) -> str:
     return text + "；总分为各末级指标得分之和。金额与比率均以十进制精确计算，四舍五入（ROUND_HALF_UP）。"
 
 
+_NUMERALS = "一二三四五六七八九十"
+
+
+def _order(ev: Evaluation) -> list[str]:
+    keys = ["overview", "summary", "scoring", "calculations"]
+    keys += [f"survey:{s.key}" for s in ev.surveys]
+    return keys + ["data"]
+
+
+def _heading(ev: Evaluation, key: str, title: str) -> str:
+    """Sections are numbered by position, since surveys are optional and there may be several."""
+    return f"{_NUMERALS[_order(ev).index(key)]}、{title}"
+
+
 def overview(ev: Evaluation) -> Section:
     info = ev.project.params.project
     rows = [
@@ -74,7 +93,7 @@ def overview(ev: Evaluation) -> Section:
         ("评价报告", info.report),
     ]
     rows = [(label, value) for label, value in rows if value]
-    html = macros().overview(ev, info, rows, _precision(ev))
+    html = macros().overview(ev, info, rows, _precision(ev), _heading(ev, "overview", "项目概况"))
     return Section("overview", "项目概况", str(html))
 
 
@@ -124,15 +143,17 @@ def _leaves(node: NodeScore) -> list[Any]:
 
 def summary(ev: Evaluation) -> Section:
     levels = list(ev.framework.levels) + ["一级指标", "二级指标", "三级指标"][len(ev.framework.levels):]
-    return Section("summary", "评分汇总", str(macros().summary(ev, _summary_rows(ev), levels)))
+    heading = _heading(ev, "summary", "评分汇总")
+    return Section("summary", "评分汇总", str(macros().summary(ev, _summary_rows(ev), levels, heading)))
 
 
 def scoring(ev: Evaluation) -> Section:
-    return Section("scoring", "评分过程", str(macros().scoring(ev)))
+    return Section("scoring", "评分过程", str(macros().scoring(ev, _heading(ev, "scoring", "评分过程"))))
 
 
 def calculations(ev: Evaluation) -> Section:
-    return Section("calculations", "计算过程", str(macros().calculations(ev)))
+    heading = _heading(ev, "calculations", "计算过程")
+    return Section("calculations", "计算过程", str(macros().calculations(ev, heading)))
 
 
 @dataclass(frozen=True)
@@ -153,15 +174,94 @@ def base_data(ev: Evaluation) -> Section:
         (key, q, params.inputs[key].note) for key, q in zip(params.inputs, ev.inputs, strict=True)
     ]
     tables = [
-        _TableView(t.title, t.file, t.source, t.note, t.units, t.columns, frozenset(dict(t.units)), t.rows)
+        _TableView(t.title, t.written, t.source, t.note, t.units, t.columns, frozenset(dict(t.units)), t.rows)
         for t in ev.tables.values()
     ]
-    return Section("data", "基础数据", str(macros().base_data(ev, input_rows, tables)))
+    heading = _heading(ev, "data", "基础数据")
+    return Section("data", "基础数据", str(macros().base_data(ev, input_rows, tables, heading)))
 
 
-SECTIONS: tuple[Callable[[Evaluation], Section], ...] = (overview, summary, scoring, calculations, base_data)
+def _survey_view(ev: Evaluation, result: SurveyResult, charts: bool) -> dict[str, Any]:
+    spec, cleaned, st = result.spec, result.cleaned, result.stats
+    labels = spec.scale.option_labels()
+    k = len(labels)
+    index = spec.scale.index_values()
+    satisfied = set(spec.scale.satisfied_labels())
+    figures = [f for q in st.questions for f in (q.rate, q.low, q.high, q.mean, q.index) if f is not None]
+    groups = []
+    for g in st.groups:
+        chart = ""
+        if charts:
+            chart = _b64(group_chart(g.column, [r.label for r in g.rows], [r.n for r in g.rows],
+                                     [r.overall for r in g.rows]))
+        groups.append({"column": g.column, "rows": g.rows, "tests": g.tests, "chart": chart})
+    distribution = ""
+    if charts and any(q.valid for q in st.questions):
+        distribution = _b64(distribution_chart([q.name for q in st.questions], labels,
+                                               [q.counts for q in st.questions]))
+    return {
+        "key": result.key,
+        "file": spec.file,
+        "source": spec.source,
+        "raw_n": cleaned.raw_n,
+        "n": cleaned.n,
+        "excluded": cleaned.raw_n - cleaned.n,
+        "steps": cleaned.steps,
+        "invalid": cleaned.invalid_answers,
+        "non_response": spec.non_response,
+        "labels": labels,
+        "scale_rows": [(label, k - i, numbers.format_unrounded(index[label], 4), label in satisfied)
+                       for i, label in enumerate(labels)],
+        "questions": [_question_row(q) for q in st.questions],
+        "distribution": distribution,
+        "headline": [f for f in (st.overall, st.alpha, st.margin, st.sample_needed) if f is not None],
+        "notices": st.notices,
+        "groups": groups,
+        "group_test": spec.group_test,
+        "first_ref": figures[0].ref if figures else "",
+        "last_ref": figures[-1].ref if figures else "",
+    }
 
 
-def sections(ev: Evaluation) -> list[Section]:
-    return [build(ev) for build in SECTIONS]
+def _question_row(q: Any) -> dict[str, Any]:
+    return {
+        "name": q.name, "weight": numbers.format_plain(q.weight), "counts": q.counts,
+        "non_response": q.non_response, "missing": q.missing, "valid": q.valid,
+        "rate": q.rate, "low": q.low, "high": q.high, "mean": q.mean, "index": q.index,
+    }
+
+
+def _b64(png: bytes) -> str:
+    return base64.b64encode(png).decode("ascii")
+
+
+def surveys(ev: Evaluation, charts: bool = True) -> list[Section]:
+    """One section per questionnaire: cleaning trail, statistics with working, charts, groups."""
+    out = []
+    for result in ev.surveys:
+        heading = _heading(ev, f"survey:{result.key}", f"满意度调查：{result.spec.title}")
+        html = macros().survey(_survey_view(ev, result, charts), heading)
+        out.append(Section(f"survey:{result.key}", result.spec.title, str(html)))
+    return out
+
+
+def survey(ev: Evaluation) -> "SectionGroup":
+    """All survey sections, displayable in one notebook cell (empty when the project has none)."""
+    return SectionGroup(tuple(surveys(ev)))
+
+
+@dataclass(frozen=True)
+class SectionGroup:
+    sections: tuple[Section, ...]
+
+    def _repr_html_(self) -> str:
+        return "\n".join(s.html for s in self.sections)
+
+    def __repr__(self) -> str:
+        return "<" + "、".join(s.title for s in self.sections) + ">" if self.sections else "<无>"
+
+
+def sections(ev: Evaluation, charts: bool = True) -> list[Section]:
+    """Every section in page order."""
+    return [overview(ev), summary(ev), scoring(ev), calculations(ev), *surveys(ev, charts), base_data(ev)]
 

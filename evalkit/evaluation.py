@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-from . import amounts, numbers, rates
+from . import amounts, numbers, rates, survey
 from .errors import InputError, Problem
 from .findings import Finding
 from .framework import Framework, IndicatorNode, leaves
@@ -26,6 +27,7 @@ from .params import (
     SumFigure,
 )
 from .scoring import IndicatorScore, Override, ScoringError, grade_for, score_indicator
+from .survey import SurveyResult
 from .tables import Table
 from .working import Figure, Quantity, RefCounter
 
@@ -48,6 +50,7 @@ class NodeScore:
 class Evaluation:
     project: Project
     inputs: tuple[Quantity, ...]
+    surveys: tuple[SurveyResult, ...]
     figures: tuple[Figure, ...]
     tree: tuple[NodeScore, ...]
     indicators: tuple[IndicatorScore, ...]
@@ -70,8 +73,12 @@ class Evaluation:
     def total_deduction(self) -> Decimal:
         return sum((s.deduction for s in self.indicators), Decimal(0))
 
+    @property
+    def survey_figures(self) -> tuple[Figure, ...]:
+        return tuple(f for s in self.surveys for f in s.figures())
+
     def figure(self, key: str) -> Figure:
-        for f in self.figures:
+        for f in self.figures + self.survey_figures:
             if f.key == key or f.ref == key:
                 return f
         raise KeyError(key)
@@ -195,6 +202,10 @@ def _tree(nodes: list[IndicatorNode], scores: dict[tuple[str, ...], IndicatorSco
     return tuple(out)
 
 
+def _survey_file(project: Project, key: str) -> str:
+    return str(Path(project.shown).parent / project.params.surveys[key].file)
+
+
 def evaluate(project: Project) -> Evaluation:
     """Compute every figure and score of a project; problems are collected, then raised together."""
     shown = project.shown
@@ -210,6 +221,24 @@ def evaluate(project: Project) -> Evaluation:
         )
         ledger.quantities[key] = quantity
         inputs.append(quantity)
+
+    survey_refs = RefCounter("Q")
+    surveys = []
+    for key, spec in params.surveys.items():
+        try:
+            result = survey.analyse(key, spec, project.surveys[key], _survey_file(project, key), survey_refs)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        except survey.SurveyError as exc:
+            problems.append(Problem(shown, f"surveys.{key}", str(exc)))
+            continue
+        surveys.append(result)
+        for figure in result.figures():
+            ledger.figures[figure.key] = figure
+            ledger.quantities[figure.key] = figure.as_quantity()
+    if problems:
+        raise InputError(problems)
 
     refs = RefCounter("C")
     figures = []
@@ -257,6 +286,7 @@ def evaluate(project: Project) -> Evaluation:
     return Evaluation(
         project=project,
         inputs=tuple(inputs),
+        surveys=tuple(surveys),
         figures=tuple(figures),
         tree=tree,
         indicators=indicators,

@@ -56,6 +56,8 @@ def environment() -> Environment:
     env.filters["paragraphs"] = _paragraphs
     env.filters["oneline"] = _oneline
     env.filters["grade_text"] = _grade_text
+    env.filters["pct"] = lambda v: "—" if v is None else numbers.format_percent(v)
+    env.filters["fixed"] = lambda v, places: numbers.format_number(v, places, grouping=False)
     return env
 
 

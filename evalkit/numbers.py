@@ -10,11 +10,13 @@ it is read until it is printed, and every rounding goes through ``quantize``.
 from __future__ import annotations
 
 import re
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
 
 __all__ = [
     "HUNDRED",
     "PERCENT",
+    "ceiling",
+    "sqrt",
     "format_quantity",
     "format_unrounded",
     "NumberError",
@@ -86,6 +88,18 @@ def quantize(value: Decimal, places: int) -> Decimal:
     with localcontext() as ctx:
         ctx.prec = _PRECISION + places
         return value.quantize(exponent, rounding=ROUND_HALF_UP)
+
+
+def ceiling(value: Decimal) -> Decimal:
+    """Round up to a whole number (a required sample size cannot be 383.2 questionnaires)."""
+    return value.to_integral_value(rounding=ROUND_CEILING)
+
+
+def sqrt(value: Decimal) -> Decimal:
+    """Square root at the module's working precision."""
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        return value.sqrt()
 
 
 def rounding_rule(places: int) -> str:

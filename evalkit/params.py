@@ -20,6 +20,8 @@ from .errors import InputError, Problem, from_validation_error
 from .fields import Model, Num, Text
 from .findings import Finding
 from .rates import RATE_KINDS
+from .survey import read_export
+from .survey.spec import SurveySpec
 from .tables import Table, read_table
 from .yamlio import load_yaml
 
@@ -175,6 +177,9 @@ class ProjectParams(Model):
     scoring: ScoringSettings | None = Field(None, description="调整指标体系的计分约定（小数位数、等级）")
     inputs: dict[str, InputValue] = Field(default_factory=dict, description="基础数值，按 id")
     tables: dict[str, TableSpec] = Field(default_factory=dict, description="数据表，按 id")
+    surveys: dict[str, SurveySpec] = Field(
+        default_factory=dict, description="满意度问卷，按 id；统计量可被规则引用，如 {figure: users.overall}"
+    )
     figures: list[FigureSpec] = Field(default_factory=list, description="计算数值，按列示顺序编号 C-01…")
     findings: list[Finding] = Field(default_factory=list, description="问题清单")
     indicators: dict[str, Assessment] = Field(
@@ -195,6 +200,7 @@ class Project:
     framework_source: str
     framework_path: Path | None
     tables: dict[str, Table]
+    surveys: dict[str, Any]  # survey id -> the export as read (a DataFrame of text cells)
     data_files: tuple[Path, ...]
 
 
@@ -301,6 +307,8 @@ def _check_references(params: ProjectParams, shown: str) -> None:
     """Ids are unique and every reference points at something defined earlier."""
     problems: list[Problem] = []
     known: set[str] = set(params.inputs)
+    for key, survey in params.surveys.items():
+        known.update(survey.figure_keys(key))
     for i, figure in enumerate(params.figures):
         where = f"figures[{i}]（第{i + 1}项）"
         if figure.id in known:
@@ -369,8 +377,16 @@ def load_project(path: str | Path) -> Project:
             file = _confined(base, spec.file, shown, f"tables.{key}.file")
             tables[key] = read_table(
                 file, key=key, shown=str(Path(shown).parent / spec.file), title=spec.title, source=spec.source,
-                units=spec.units, encoding=spec.encoding, sheet=spec.sheet, note=spec.note,
+                units=spec.units, encoding=spec.encoding, sheet=spec.sheet, note=spec.note, written=spec.file,
             )
+            files.append(file)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    surveys: dict[str, Any] = {}
+    for key, survey in params.surveys.items():
+        try:
+            file = _confined(base, survey.file, shown, f"surveys.{key}.file")
+            surveys[key] = read_export(file, survey, str(Path(shown).parent / survey.file))
             files.append(file)
         except InputError as exc:
             problems.extend(exc.problems)
@@ -379,7 +395,7 @@ def load_project(path: str | Path) -> Project:
     return Project(
         params=params, path=path, shown=shown, round=params.project.round or base.name,
         framework=framework, rules=rules, framework_source=framework_source, framework_path=framework_path,
-        tables=tables, data_files=tuple(files),
+        tables=tables, surveys=surveys, data_files=tuple(files),
     )
 
 

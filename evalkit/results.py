@@ -39,6 +39,42 @@ def _indicator(ev: "Evaluation", s: Any) -> dict[str, Any]:
     }
 
 
+def _survey(s: Any) -> dict[str, Any]:
+    st, cleaned = s.stats, s.cleaned
+    ref = (lambda f: f.ref if f is not None else None)  # noqa: E731
+    return {
+        "id": s.key,
+        "title": s.spec.title,
+        "file": s.file,
+        "raw_n": cleaned.raw_n,
+        "n": cleaned.n,
+        "excluded": [{"step": x.key, "label": x.label, "count": x.count, "rows": list(x.rows)} for x in cleaned.steps],
+        "invalid_answers": cleaned.invalid_answers.count,
+        "labels": list(cleaned.labels),
+        "questions": [
+            {"id": q.id, "name": q.name, "column": q.column, "weight": numbers.format_plain(q.weight),
+             "counts": list(q.counts), "non_response": q.non_response, "missing": q.missing, "valid": q.valid,
+             "rate": ref(q.rate), "rate_low": ref(q.low), "rate_high": ref(q.high), "mean": ref(q.mean),
+             "index": ref(q.index)}
+            for q in st.questions
+        ],
+        "overall": ref(st.overall),
+        "alpha": ref(st.alpha),
+        "margin": ref(st.margin),
+        "sample_needed": ref(st.sample_needed),
+        "groups": [
+            {"column": g.column,
+             "rows": [{"label": r.label, "n": r.n, "overall": None if r.overall is None else numbers.format_plain(r.overall)}
+                      for r in g.rows],
+             "tests": [{"question": t.question, "chi2": numbers.format_number(t.statistic, 4, grouping=False),
+                        "dof": t.dof, "p_value": numbers.format_number(t.p_value, 4, grouping=False),
+                        "warning": t.warning} for t in g.tests]}
+            for g in st.groups
+        ],
+        "notices": list(st.notices),
+    }
+
+
 def results(ev: "Evaluation") -> dict[str, Any]:
     p = ev.project.params.project
     fw = ev.framework
@@ -65,7 +101,8 @@ def results(ev: "Evaluation") -> dict[str, Any]:
         "total_deduction": ev.score_text(ev.total_deduction),
         "grade": ev.grade,
         "indicators": [_indicator(ev, s) for s in ev.indicators],
-        "figures": [f.to_dict() for f in ev.figures],
+        "figures": [f.to_dict() for f in ev.figures + ev.survey_figures],
+        "surveys": [_survey(s) for s in ev.surveys],
         "inputs": [q.to_dict() for q in ev.inputs],
     }
 

@@ -20,7 +20,7 @@ import pandas as pd
 from .errors import InputError
 from .numbers import NumberError, parse_decimal
 
-__all__ = ["Table", "read_table", "ENCODINGS"]
+__all__ = ["Table", "read_frame", "read_table", "ENCODINGS"]
 
 ENCODINGS = ("utf-8-sig", "gb18030")
 
@@ -30,11 +30,12 @@ class Table:
     key: str
     title: str
     source: str
-    file: str  # as written in params, relative to the params file
+    file: str  # the path used in messages (as the user can find it)
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     units: tuple[tuple[str, str], ...] = ()
     note: str = ""
+    written: str = ""  # as written in params, relative to the params file: what the appendix shows
 
     def column(self, name: str, where: str) -> int:
         try:
@@ -70,10 +71,8 @@ def _decode(raw: bytes, shown: str, encoding: str | None) -> str:
     raise InputError.single(shown, "", f"无法按 {tried} 编码读取；请另存为 UTF-8 或 GBK 编码的 CSV")
 
 
-def read_table(
-    path: Path, *, key: str, shown: str, title: str, source: str, units: dict[str, str],
-    encoding: str | None = None, sheet: str | int | None = None, note: str = "",
-) -> Table:
+def read_frame(path: Path, *, shown: str, encoding: str | None = None, sheet: str | int | None = None) -> pd.DataFrame:
+    """Read a CSV or XLSX file as text cells with stripped, unique headers; errors name the file."""
     if not path.is_file():
         raise InputError.single(shown, "", "数据文件不存在")
     suffix = path.suffix.lower()
@@ -82,7 +81,7 @@ def read_table(
             frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, keep_default_na=False, engine="openpyxl")
         elif suffix in (".csv", ".txt"):
             text = _decode(path.read_bytes(), shown, encoding)
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
         else:
             raise InputError.single(shown, "", f"不支持的数据文件类型“{suffix}”，应为 .csv 或 .xlsx")
     except InputError:
@@ -97,11 +96,19 @@ def read_table(
     dup = sorted({m.group(1) for c in names if (m := re.match(r"^(.*)\.(\d+)$", c)) and m.group(1) in names})
     if dup:
         raise InputError.single(shown, "表头", f"列名重复：{'、'.join(dup)}")
+    return frame
+
+
+def read_table(
+    path: Path, *, key: str, shown: str, title: str, source: str, units: dict[str, str],
+    encoding: str | None = None, sheet: str | int | None = None, note: str = "", written: str = "",
+) -> Table:
+    frame = read_frame(path, shown=shown, encoding=encoding, sheet=sheet)
     unknown = [c for c in units if c not in frame.columns]
     if unknown:
         raise InputError.single(shown, "units", f"units 中的列不存在：{'、'.join(unknown)}")
     rows = tuple(tuple(str(v).strip() for v in row) for row in frame.itertuples(index=False, name=None))
     return Table(
         key=key, title=title, source=source, file=shown, columns=tuple(frame.columns), rows=rows,
-        units=tuple(units.items()), note=note,
+        units=tuple(units.items()), note=note, written=written or path.name,
     )

@@ -73,6 +73,8 @@ class Figure:
     notices: tuple[str, ...] = field(default=())
     # Scores may be rounded to one decimal but listed with two (seed 001: 3.2 shown as 3.20).
     display_places: int | None = None
+    # A rounding other than half-up to ``places`` (a sample size is rounded up), stated as text.
+    rounding_rule: str = ""
 
     @classmethod
     def computed(cls, *, unrounded: Decimal, places: int, **fields: Any) -> "Figure":
@@ -81,7 +83,7 @@ class Figure:
 
     @property
     def rounding(self) -> str:
-        return numbers.rounding_rule(self.places)
+        return self.rounding_rule or numbers.rounding_rule(self.places)
 
     def shown(self) -> str:
         places = self.places if self.display_places is None else self.display_places

@@ -11,12 +11,14 @@ from conftest import ROOT, SEED_001, SEED_003
 from evalkit.runner import RunError, run_project
 
 WORKBOOK = ROOT / "workbooks" / "project_evaluation.ipynb"
+SURVEY_DEMO = ROOT / "params" / "examples" / "010_hotline_survey_demo.yaml"
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     out = tmp_path_factory.mktemp("outputs")
-    return {p.stem: run_project(p, outputs_root=out, workbook=WORKBOOK) for p in (SEED_001, SEED_003)}, out
+    projects = (SEED_001, SEED_003, SURVEY_DEMO)
+    return {p.stem: run_project(p, outputs_root=out, workbook=WORKBOOK) for p in projects}, out
 
 
 def test_outputs_layout(runs):
@@ -74,6 +76,15 @@ def test_appendix_reads_as_a_working_paper(runs):
     assert "evalkit.run(" not in html and "<Section" not in html and "&lt;评分汇总&gt;" not in html
     assert "Traceback" not in html and "<script" not in html
     assert not re.search(r"Decimal\('", html)
+
+
+def test_survey_example_appendix_has_the_trail_and_charts(runs):
+    html = runs[0]["010_hotline_survey_demo"].appendix.read_text(encoding="utf-8")
+    assert "五、满意度调查：热线来电人满意度问卷" in html and "六、基础数据" in html
+    assert "剔除：空白答卷" in html and html.count('src="data:image/png;base64,') == 3
+    data = json.loads(runs[0]["010_hotline_survey_demo"].results.read_text(encoding="utf-8"))
+    assert data["surveys"][0]["n"] == 480
+    assert next(i for i in data["indicators"] if i["path"][-1] == "服务对象满意度")["score"] == "27.00"
 
 
 def test_executed_notebook_keeps_the_working(runs):
