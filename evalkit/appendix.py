@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from . import numbers
@@ -22,6 +23,8 @@ __all__ = [
     "Section",
     "base_data",
     "calculations",
+    "checks",
+    "findings",
     "overview",
     "scoring",
     "sections",
@@ -67,7 +70,7 @@ _NUMERALS = "一二三四五六七八九十"
 
 
 def _order(ev: Evaluation) -> list[str]:
-    keys = ["overview", "summary", "scoring", "calculations"]
+    keys = ["overview", "summary", "checks", "scoring", "findings", "calculations"]
     keys += [f"survey:{s.key}" for s in ev.surveys]
     return keys + ["data"]
 
@@ -261,7 +264,41 @@ class SectionGroup:
         return "<" + "、".join(s.title for s in self.sections) + ">" if self.sections else "<无>"
 
 
+def checks(ev: Evaluation) -> Section:
+    """核对结果: counts first, then failures with their working, then what passed."""
+    failed = [c for c in ev.checks if not c.passed]
+    passed = [c for c in ev.checks if c.passed]
+    html = macros().checks_section(ev, _heading(ev, "checks", "核对结果"), failed, passed)
+    return Section("checks", "核对结果", str(html))
+
+
+@dataclass(frozen=True)
+class _FindingRow:
+    finding: Any
+    money: str
+    deductions: list[tuple[Any, str]]
+    notices: list[str]
+
+
+def findings(ev: Evaluation) -> Section:
+    """问题清单: every finding with the deductions it caused, from the one register the rules cite."""
+    by_finding = ev.deductions_by_finding()
+    rows = []
+    total = Decimal(0)
+    for f in ev.findings:
+        caused = by_finding.get(f.id, [])
+        total += sum((amount for _, amount in caused), Decimal(0))
+        notices = []
+        if f.indicator and caused and any(s.name != f.indicator for s, _ in caused):
+            notices.append(f"所涉指标写作“{f.indicator}”，但在“{'、'.join(s.name for s, _ in caused)}”扣分")
+        money = numbers.format_amount(f.money, f.money_unit) if f.money is not None else ""
+        rows.append(_FindingRow(f, money, [(s, numbers.format_plain(a)) for s, a in caused], notices))
+    html = macros().findings_section(ev, _heading(ev, "findings", "问题清单"), rows, numbers.format_plain(total))
+    return Section("findings", "问题清单", str(html))
+
+
 def sections(ev: Evaluation, charts: bool = True) -> list[Section]:
     """Every section in page order."""
-    return [overview(ev), summary(ev), scoring(ev), calculations(ev), *surveys(ev, charts), base_data(ev)]
+    return [overview(ev), summary(ev), checks(ev), scoring(ev), findings(ev), calculations(ev),
+            *surveys(ev, charts), base_data(ev)]
 

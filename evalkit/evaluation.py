@@ -8,12 +8,13 @@ gives the same ids.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from . import amounts, numbers, rates, survey
+from . import amounts, checks, numbers, rates, survey
+from .checks import CheckResult
 from .errors import InputError, Problem
 from .findings import Finding
 from .framework import Framework, IndicatorNode, leaves
@@ -56,6 +57,19 @@ class Evaluation:
     indicators: tuple[IndicatorScore, ...]
     total: Decimal
     grade: str
+    checks: tuple[CheckResult, ...] = ()
+
+    @property
+    def failed_checks(self) -> tuple[CheckResult, ...]:
+        return tuple(c for c in self.checks if not c.passed)
+
+    def deductions_by_finding(self) -> dict[str, list[tuple[IndicatorScore, Decimal]]]:
+        """For the 问题清单: which indicators each finding cost, and how much."""
+        out: dict[str, list[tuple[IndicatorScore, Decimal]]] = {f.id: [] for f in self.findings}
+        for s in self.indicators:
+            for fid, amount in s.outcome.findings:
+                out.setdefault(fid, []).append((s, amount))
+        return out
 
     @property
     def framework(self) -> Framework:
@@ -132,8 +146,8 @@ def _input_places(value: Decimal, unit: str, explicit: int | None) -> int:
 
 def _table_column(table: Table, spec: SumFigure, shown: str, where: str) -> tuple[Quantity, ...]:
     assert spec.column is not None
-    col = table.column(spec.column, where)
-    label_col = table.column(spec.label_column, where) if spec.label_column else None
+    col = table.column(spec.column, where, shown)
+    label_col = table.column(spec.label_column, where, shown) if spec.label_column else None
     unit = spec.unit if spec.unit is not None else table.unit_of(spec.column)
     items = []
     for i, row in enumerate(table.rows):
@@ -175,7 +189,7 @@ def _compute_figure(spec: Any, ledger: _Ledger, ref: str, shown: str, where: str
                                places=spec.places, note=spec.note)
     if isinstance(spec, CountFigure):
         table = ledger.project.tables[spec.table]
-        cols = {c: table.column(c, f"{where}.where") for c in spec.where}
+        cols = {c: table.column(c, f"{where}.where", shown) for c in spec.where}
         matched = [r for r in table.rows if all(r[cols[c]] == v for c, v in spec.where.items())]
         count = Decimal(len(matched))
         cond = "，".join(f"{c}为“{v}”" for c, v in spec.where.items())
@@ -283,7 +297,8 @@ def evaluate(project: Project) -> Evaluation:
     tree = _tree(framework.indicators, scored, (), 1)
     indicators = tuple(scored[path] for path, _ in leaves(framework.indicators))
     total = sum((s.score for s in indicators), Decimal(0))
-    return Evaluation(
+    grade = grade_for(total, framework.grade_bands())
+    ev = Evaluation(
         project=project,
         inputs=tuple(inputs),
         surveys=tuple(surveys),
@@ -291,5 +306,38 @@ def evaluate(project: Project) -> Evaluation:
         tree=tree,
         indicators=indicators,
         total=total,
-        grade=grade_for(total, framework.grade_bands()),
+        grade=grade,
     )
+    return replace(ev, checks=_run_checks(ev, ledger))
+
+
+def _run_checks(ev: Evaluation, ledger: _Ledger) -> tuple[CheckResult, ...]:
+    """Declared checks first (K-01… in params order), then every stated figure, score and total."""
+    project, params = ev.project, ev.project.params
+    refs = RefCounter("K")
+    out: list[CheckResult] = []
+    problems: list[Problem] = []
+    for i, spec in enumerate(params.checks):
+        where = f"checks[{i}]（第{i + 1}项，{spec.name}）"
+        try:
+            out.append(checks.run_check(spec, ledger, project.tables, refs.take(), where, project.shown))
+        except checks.CheckError as exc:
+            problems.append(Problem(project.shown, where, str(exc)))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    for spec, figure in zip(params.figures, ev.figures, strict=True):
+        if spec.reported is not None:
+            out.append(checks.reported_figure(figure, spec.reported, refs.take()))
+    for s in ev.indicators:
+        assessment = params.indicators.get(s.name) or params.indicators.get("/".join(s.path))
+        if assessment is not None and assessment.reported is not None:
+            out.append(checks.reported_score(s.name, s.working.ref, s.weight, s.score, assessment.reported, refs.take()))
+    info = params.project
+    if info.reported_total is not None:
+        out.append(checks.reported_score("项目", "总分", ev.framework.total, ev.total, info.reported_total,
+                                         refs.take(), what="总分"))
+    if info.reported_grade is not None:
+        out.append(checks.reported_grade(info.reported_grade, ev.grade, ev.score_text(ev.total), refs.take()))
+    return tuple(out)

@@ -17,7 +17,8 @@ from pydantic import Field, ValidationError, model_validator
 
 from . import framework as fw
 from .errors import InputError, Problem, from_validation_error
-from .fields import Model, Num, Text
+from .checks import CHECK_KINDS, CheckSpec
+from .fields import Level, Model, Num, Text
 from .findings import Finding
 from .rates import RATE_KINDS
 from .survey import read_export
@@ -52,6 +53,8 @@ class ProjectInfo(Model):
     summary: Text = Field("", description="项目概况（可多段）")
     goals: Text = Field("", description="绩效目标")
     conclusion: Text = Field("", description="评价结论（原文）")
+    reported_total: Num | None = Field(None, description="报告列示的总分（与重算总分核对）")
+    reported_grade: Text | None = Field(None, description="报告列示的等级（与重算等级核对）")
 
 
 class InputValue(Model):
@@ -80,6 +83,9 @@ class _FigureBase(Model):
     name: Text | None = Field(None, description="名称（不填则用标准名称）")
     places: int = Field(2, ge=0, le=8, description="结果保留的小数位数")
     note: Text = Field("", description="说明，如口径选择的理由")
+    reported: Level | None = Field(
+        None, description="报告中列示的该数值（如 \"64.15%\" 或 \"4,827.06\"），按其小数位数与重算值核对"
+    )
 
 
 RateKindName = Literal[tuple(RATE_KINDS)]  # type: ignore[valid-type]
@@ -157,6 +163,7 @@ class Assessment(Model):
     criteria: Text | None = Field(None, description="调整评分标准文字")
     explanation: Text | None = Field(None, description="调整指标解释")
     override: OverrideSpec | None = Field(None, description="对规则结果的调整（两者都会列示）")
+    reported: Num | None = Field(None, description="报告列示的该指标得分（与重算得分核对）")
 
 
 class ScoringSettings(Model):
@@ -182,6 +189,7 @@ class ProjectParams(Model):
     )
     figures: list[FigureSpec] = Field(default_factory=list, description="计算数值，按列示顺序编号 C-01…")
     findings: list[Finding] = Field(default_factory=list, description="问题清单")
+    checks: list[CheckSpec] = Field(default_factory=list, description="核对事项：合计、一致性、分组汇总、等式、范围")
     indicators: dict[str, Assessment] = Field(
         default_factory=dict, description="各末级指标的评价情况与规则参数，键为指标名称或路径（一级/二级/三级）"
     )
@@ -303,7 +311,7 @@ def _typed_rules(framework: fw.Framework, params: ProjectParams, shown: str, fw_
     return rules
 
 
-def _check_references(params: ProjectParams, shown: str) -> None:
+def _check_references(params: ProjectParams, framework: fw.Framework, shown: str) -> None:
     """Ids are unique and every reference points at something defined earlier."""
     problems: list[Problem] = []
     known: set[str] = set(params.inputs)
@@ -332,6 +340,10 @@ def _check_references(params: ProjectParams, shown: str) -> None:
         if table is not None and table not in params.tables:
             problems.append(Problem(shown, f"{where}.table", f"数据表“{table}”未在 tables 中定义"))
         known.add(figure.id)
+    for i, finding in enumerate(params.findings):
+        if finding.indicator and _find_leaf(framework, finding.indicator) is None:
+            problems.append(Problem(shown, f"findings[{i}]（第{i + 1}项，{finding.id}）.indicator",
+                                    f"指标体系中没有末级指标“{finding.indicator}”"))
     ids = [f.id for f in params.findings]
     for dup in sorted({x for x in ids if ids.count(x) > 1}):
         problems.append(Problem(shown, "findings", f"问题编号“{dup}”重复"))
@@ -339,7 +351,9 @@ def _check_references(params: ProjectParams, shown: str) -> None:
         raise InputError(problems)
 
 
-_FIGURE_TAGS = frozenset([*RATE_KINDS, "cost_saving_rate", "sum", "difference", "convert", "count", "str", "Framework"])
+_FIGURE_TAGS = frozenset(
+    [*RATE_KINDS, *CHECK_KINDS, "cost_saving_rate", "sum", "difference", "convert", "count", "str", "Framework"]
+)
 
 
 def parse_params(data: Any, shown: str) -> ProjectParams:
@@ -368,7 +382,7 @@ def load_project(path: str | Path) -> Project:
     framework = _adjust(framework, params, shown)
     fw.check_tree(framework, fw_file)
     rules = _typed_rules(framework, params, shown, fw_file)
-    _check_references(params, shown)
+    _check_references(params, framework, shown)
     tables: dict[str, Table] = {}
     files: list[Path] = []
     problems: list[Problem] = []

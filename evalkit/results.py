@@ -103,6 +103,14 @@ def results(ev: "Evaluation") -> dict[str, Any]:
         "indicators": [_indicator(ev, s) for s in ev.indicators],
         "figures": [f.to_dict() for f in ev.figures + ev.survey_figures],
         "surveys": [_survey(s) for s in ev.surveys],
+        "checks": [c.to_dict() for c in ev.checks],
+        "checks_failed": len(ev.failed_checks),
+        "findings": [
+            {**f.model_dump(mode="json"),
+             "deductions": [{"indicator": s.working.ref, "name": s.name, "deduct": numbers.format_plain(a)}
+                            for s, a in caused]}
+            for f, caused in ((f, ev.deductions_by_finding().get(f.id, [])) for f in ev.findings)
+        ],
         "inputs": [q.to_dict() for q in ev.inputs],
     }
 

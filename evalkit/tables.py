@@ -37,12 +37,14 @@ class Table:
     note: str = ""
     written: str = ""  # as written in params, relative to the params file: what the appendix shows
 
-    def column(self, name: str, where: str) -> int:
+    def column(self, name: str, where: str, owner: str | None = None) -> int:
+        """The index of a column; ``owner`` is the file that named it (the params file), for the message."""
         try:
             return self.columns.index(name)
         except ValueError:
             raise InputError.single(
-                self.file, where, f"数据表没有“{name}”列；现有列：{'、'.join(self.columns)}"
+                owner or self.file, where,
+                f"数据表“{self.written or self.file}”没有“{name}”列；现有列：{'、'.join(self.columns)}",
             ) from None
 
     def unit_of(self, column: str) -> str:

@@ -66,7 +66,8 @@ def test_results_json_seed_003(runs):
 
 def test_appendix_reads_as_a_working_paper(runs):
     html = runs[0]["003_wangcheng_smart_city"].appendix.read_text(encoding="utf-8")
-    for heading in ("一、项目概况", "二、评分汇总", "三、评分过程", "四、计算过程", "五、基础数据"):
+    for heading in ("一、项目概况", "二、评分汇总", "三、核对结果", "四、评分过程", "五、问题清单", "六、计算过程",
+                    "七、基础数据"):
         assert heading in html
     assert '<html lang="zh-CN">' in html and "Microsoft YaHei" in html
     assert "= 48,270,614.46 元（2023年实际支付资金总额） ÷ 50,000,000.00 元 × 100%" in html
@@ -80,7 +81,7 @@ def test_appendix_reads_as_a_working_paper(runs):
 
 def test_survey_example_appendix_has_the_trail_and_charts(runs):
     html = runs[0]["010_hotline_survey_demo"].appendix.read_text(encoding="utf-8")
-    assert "五、满意度调查：热线来电人满意度问卷" in html and "六、基础数据" in html
+    assert "七、满意度调查：热线来电人满意度问卷" in html and "八、基础数据" in html
     assert "剔除：空白答卷" in html and html.count('src="data:image/png;base64,') == 3
     data = json.loads(runs[0]["010_hotline_survey_demo"].results.read_text(encoding="utf-8"))
     assert data["surveys"][0]["n"] == 480

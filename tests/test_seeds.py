@@ -131,5 +131,5 @@ def test_refs_are_stable_across_runs():
     from conftest import SEED_003
 
     a, b = evalkit.run(str(SEED_003)), evalkit.run(str(SEED_003))
-    assert [f.ref for f in a.figures] == [f.ref for f in b.figures] == [f"C-{i:02d}" for i in range(1, 16)]
+    assert [f.ref for f in a.figures] == [f.ref for f in b.figures] == [f"C-{i:02d}" for i in range(1, 17)]
     assert a.to_results() == b.to_results()

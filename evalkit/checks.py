@@ -1,0 +1,557 @@
+"""Declarative reconciliation checks and reported-versus-recomputed comparisons.
+
+Published reports often do not add up (seed 001 states 192.46 and 192.47 for
+the same spending). A reviewer declares in the params file what should tie
+out; each check becomes a ``CheckResult`` with its working (expected, found,
+difference, tolerance, sources), failures listed first in the appendix.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal
+from typing import Annotated, Any, Literal, Protocol, Union
+
+from pydantic import Field, field_validator, model_validator
+
+from . import amounts, expressions, numbers
+from .fields import Level, Model, Num, Text
+from .rules import Measure
+from .tables import Table
+from .working import Quantity
+
+__all__ = [
+    "CheckResult",
+    "CheckRow",
+    "CheckSpec",
+    "CheckError",
+    "DEFAULT_TOLERANCE",
+    "reported_figure",
+    "reported_grade",
+    "reported_score",
+    "run_check",
+]
+
+DEFAULT_TOLERANCE = Decimal("0.01")
+PASSED, FAILED = "passed", "failed"
+STATUS_TEXT = {PASSED: "通过", FAILED: "未通过"}
+
+
+class CheckError(ValueError):
+    """A check that cannot be evaluated (unknown figure or column, malformed identity)."""
+
+
+class _CheckBase(Model):
+    name: Text = Field(min_length=1, description="核对事项名称")
+    tolerance: Num | None = Field(
+        None,
+        description="允许的差额，与比较的数值同单位；默认：合计、分组汇总、等式为 0.01，一致性与范围为 0",
+    )
+    note: Text = Field("", description="说明")
+
+    @field_validator("tolerance")
+    @classmethod
+    def _non_negative(cls, value: Decimal | None) -> Decimal | None:
+        if value is not None and value < 0:
+            raise ValueError("tolerance 不能为负数")
+        return value
+
+    @property
+    def allowed(self) -> Decimal:
+        # The same figure stated twice should read the same; sums of rounded amounts may be a cent out.
+        if self.tolerance is not None:
+            return self.tolerance
+        return Decimal(0) if self.kind in ("same", "range") else DEFAULT_TOLERANCE  # type: ignore[attr-defined]
+
+
+class ColumnRef(Model):
+    table: str = Field(description="数据表 id")
+    column: str = Field(description="列名")
+    label_column: str | None = Field(None, description="逐行列示时的名称列")
+
+
+class SumCheck(_CheckBase):
+    """各项之和等于所述合计。"""
+
+    kind: Literal["sum"]
+    items: list[Measure] | None = Field(None, description="相加的各项（数值 id 或直接给出的数值）")
+    column: ColumnRef | None = Field(None, description="或：数据表某列的全部行")
+    total: Measure = Field(description="所述合计（数值 id 或直接给出的数值及其来源）")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "SumCheck":
+        if (self.items is None) == (self.column is None):
+            raise ValueError("应给出 items（各项）或 column（数据表某列）中的一个")
+        return self
+
+
+class SameCheck(_CheckBase):
+    """同一数值在多处列示，应当一致。"""
+
+    kind: Literal["same"]
+    values: list[Measure] = Field(min_length=2, description="各处列示的该数值，各带来源")
+
+
+class GroupSide(Model):
+    table: str = Field(description="数据表 id")
+    key: str = Field(description="分组（对应）列")
+    column: str = Field(description="金额列")
+
+
+class GroupSumCheck(_CheckBase):
+    """明细表按某列分组汇总，应与汇总表逐行相符。"""
+
+    kind: Literal["group_sum"]
+    detail: GroupSide = Field(description="明细表")
+    summary: GroupSide = Field(description="汇总表")
+    key_aliases: dict[str, str] = Field(
+        default_factory=dict, description="明细表中与汇总表写法不同的名称：{明细写法: 汇总写法}"
+    )
+
+
+class IdentityCheck(_CheckBase):
+    """数值之间的等式，如“收入合计 = 财政拨款 + 其他收入”；给出 table 时对该表逐行核对（名称为列名）。"""
+
+    kind: Literal["identity"]
+    equation: Text = Field(description="等式；名称为数值 id（或 table 的列名），含空格的名称用反引号括起")
+    table: str | None = Field(None, description="逐行核对的数据表 id")
+
+    @field_validator("equation")
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        try:
+            expressions.parse_equation(value)
+        except expressions.ExpressionError as exc:
+            raise ValueError(f"等式无法解析：{exc}") from None
+        return value
+
+
+class RangeCheck(_CheckBase):
+    """数值应在范围之内（如完成率不超过 100%）。"""
+
+    kind: Literal["range"]
+    measure: Measure
+    min: Level | None = Field(None, description="下限（含）")
+    max: Level | None = Field(None, description="上限（含）")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> "RangeCheck":
+        if self.min is None and self.max is None:
+            raise ValueError("应给出 min 或 max")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min 不能大于 max")
+        return self
+
+
+CheckSpec = Annotated[
+    Union[SumCheck, SameCheck, GroupSumCheck, IdentityCheck, RangeCheck], Field(discriminator="kind")
+]
+CHECK_KINDS = ("sum", "same", "group_sum", "identity", "range")
+KIND_NAMES = {"sum": "合计", "same": "一致性", "group_sum": "分组汇总", "identity": "等式", "range": "范围",
+              "reported_figure": "报告数与重算数", "reported_score": "报告得分与重算得分", "reported_grade": "报告等级"}
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    label: str
+    expected: Decimal | None
+    found: Decimal | None
+    difference: Decimal | None
+    status: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """A check with its working; ``expected`` is the stated value, ``found`` the recomputed one."""
+
+    ref: str
+    kind: str
+    name: str
+    status: str
+    expected: Decimal | None
+    found: Decimal | None
+    difference: Decimal | None
+    tolerance: Decimal
+    unit: str
+    formula: str
+    lines: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    rows: tuple[CheckRow, ...] = ()
+    note: str = ""
+    subject: str = field(default="")  # the figure or indicator a reported check is about
+
+    @property
+    def passed(self) -> bool:
+        return self.status == PASSED
+
+    @property
+    def status_text(self) -> str:
+        return STATUS_TEXT[self.status]
+
+    @property
+    def kind_name(self) -> str:
+        return KIND_NAMES.get(self.kind, self.kind)
+
+    def shown(self, value: Decimal | None) -> str:
+        if value is None:
+            return "—"
+        return numbers.format_quantity(value, self.unit, None)
+
+    def to_dict(self) -> dict[str, Any]:
+        plain = (lambda v: None if v is None else numbers.format_plain(v))  # noqa: E731
+        return {
+            "id": self.ref,
+            "kind": self.kind,
+            "name": self.name,
+            "status": self.status,
+            "expected": plain(self.expected),
+            "found": plain(self.found),
+            "difference": plain(self.difference),
+            "tolerance": plain(self.tolerance),
+            "unit": self.unit,
+            "formula": self.formula,
+            "lines": list(self.lines),
+            "sources": list(self.sources),
+            "rows": [
+                {"label": r.label, "expected": plain(r.expected), "found": plain(r.found),
+                 "difference": plain(r.difference), "status": r.status, "note": r.note}
+                for r in self.rows
+            ],
+            "note": self.note,
+        }
+
+    def _repr_html_(self) -> str:
+        from .html import macros
+
+        return str(macros().check(self))
+
+
+class Resolver(Protocol):
+    def quantity(self, key: str) -> Quantity: ...
+
+
+def _status(difference: Decimal, tolerance: Decimal) -> str:
+    return PASSED if abs(difference) <= tolerance else FAILED
+
+
+def _quantity(measure: Measure, ctx: Resolver, default: str) -> Quantity:
+    if measure.figure is not None:
+        try:
+            q = ctx.quantity(measure.figure)
+        except Exception as exc:  # the ledger raises its own error type with a clear message
+            raise CheckError(str(exc)) from None
+        return Quantity(name=measure.name or q.name, value=q.value, unit=q.unit or measure.unit,
+                        source=measure.source or q.source, ref=q.ref, places=q.places)
+    assert measure.value is not None
+    return Quantity(name=measure.name or default, value=measure.value, unit=measure.unit, source=measure.source,
+                    places=None)
+
+
+def _in_unit(q: Quantity, unit: str) -> tuple[Decimal, str]:
+    """A value restated in ``unit`` (元 ↔ 万元 ↔ 亿元); other units must match exactly."""
+    if q.unit == unit:
+        return q.value, ""
+    factors = amounts.UNIT_FACTORS
+    if q.unit in factors and unit in factors:
+        value = numbers.safe_divide(q.value * factors[q.unit], factors[unit])
+        return value, f"{q.shown()} = {numbers.format_unrounded(value)} {unit}"
+    raise CheckError(f"“{q.name}”的单位“{q.unit or '无'}”与“{unit or '无'}”不一致，无法比较")
+
+
+def _cite(q: Quantity) -> str:
+    return f"{q.name}: {q.citation()}"
+
+
+def _column(table: Table, column: str, label_column: str | None, where: str, owner: str) -> list[Quantity]:
+    col = table.column(column, where, owner)
+    label_col = table.column(label_column, where, owner) if label_column else None
+    out = []
+    for i, row in enumerate(table.rows):
+        if row[col] == "":
+            continue
+        label = row[label_col] if label_col is not None else f"第 {i + 1} 行"
+        out.append(Quantity(name=label, value=table.decimal(i, col), unit=table.unit_of(column),
+                            source=f"{table.title}第 {i + 1} 行", places=None))
+    return out
+
+
+def _sum(spec: SumCheck, ctx: Resolver, tables: dict[str, Table], ref: str, where: str, owner: str) -> CheckResult:
+    total = _quantity(spec.total, ctx, "所述合计")
+    if spec.column is not None:
+        table = _table(tables, spec.column.table)
+        items = _column(table, spec.column.column, spec.column.label_column, f"{where}.column", owner)
+        over = f"《{table.title}》“{spec.column.column}”列 {len(items)} 行"
+    else:
+        assert spec.items is not None
+        items = [_quantity(m, ctx, f"第 {i} 项") for i, m in enumerate(spec.items, start=1)]
+        over = " + ".join(q.name for q in items)
+    lines, values = [], []
+    for q in items:
+        value, conversion = _in_unit(q, total.unit)
+        values.append(value)
+        if conversion:
+            lines.append(f"换算：{conversion}")
+    found = sum(values, Decimal(0))
+    difference = found - total.value
+    shown_items = " + ".join(q.shown() for q in items) if len(items) <= 12 else f"{len(items)} 项之和"
+    return CheckResult(
+        ref=ref, kind="sum", name=spec.name, status=_status(difference, spec.allowed),
+        expected=total.value, found=found, difference=difference, tolerance=spec.allowed, unit=total.unit,
+        formula=f"{over} = {total.name}",
+        lines=(f"各项之和 = {shown_items} = {numbers.format_quantity(found, total.unit, None)}",
+               f"所述合计 = {total.shown()}", *lines),
+        sources=(_cite(total),) + (tuple(_cite(q) for q in items) if spec.items is not None else (over,)),
+        note=spec.note,
+    )
+
+
+def _decimals(q: Quantity) -> int:
+    if q.places is not None:
+        return q.places
+    exponent = q.value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def _aligned(a: Quantity, b: Quantity) -> tuple[Decimal, Decimal, str, int, str]:
+    """Both values in the unit and at the precision of the less precise statement.
+
+    4,827.06 万元 and 48,270,614.46 元 agree: stated to the 100 元, the second
+    reads 4,827.06 万元 too. Comparing at full precision would flag a rounding,
+    not an inconsistency.
+    """
+    factors = amounts.UNIT_FACTORS
+    if a.unit == b.unit:
+        coarse = a if _decimals(a) <= _decimals(b) else b
+    elif a.unit in factors and b.unit in factors:
+        step = lambda q: factors[q.unit] * Decimal(1).scaleb(-_decimals(q))  # noqa: E731
+        coarse = a if step(a) >= step(b) else b
+    else:
+        raise CheckError(f"“{b.name}”的单位“{b.unit or '无'}”与“{a.name}”的单位“{a.unit or '无'}”不一致，无法比较")
+    places = _decimals(coarse)
+    av, _ = _in_unit(a, coarse.unit)
+    bv, _ = _in_unit(b, coarse.unit)
+    ar, br = numbers.quantize(av, places), numbers.quantize(bv, places)
+    note = ""
+    if (av, bv) != (ar, br) or a.unit != b.unit:
+        note = (f"按较粗的列示精度比较：{numbers.format_quantity(ar, coarse.unit, places)} 与 "
+                f"{numbers.format_quantity(br, coarse.unit, places)}")
+    return ar, br, coarse.unit, places, note
+
+
+def _same(spec: SameCheck, ctx: Resolver, ref: str) -> CheckResult:
+    quantities = [_quantity(m, ctx, f"第 {i} 处") for i, m in enumerate(spec.values, start=1)]
+    first = quantities[0]
+    rows = []
+    worst: tuple[Decimal, Decimal, Decimal, str] | None = None
+    for q in quantities[1:]:
+        expected, found, unit, _, note = _aligned(first, q)
+        diff = found - expected
+        if worst is None or abs(diff) > abs(worst[2]):
+            worst = (expected, found, diff, unit)
+        rows.append(CheckRow(f"{q.name}（{q.citation()}）", expected, found, diff, _status(diff, spec.allowed), note))
+    assert worst is not None
+    status = FAILED if any(r.status == FAILED for r in rows) else PASSED
+    return CheckResult(
+        ref=ref, kind="same", name=spec.name, status=status, expected=worst[0], found=worst[1],
+        difference=worst[2], tolerance=spec.allowed, unit=worst[3],
+        formula=f"各处列示的数值应与“{first.name}”一致",
+        lines=tuple(f"{q.name}：{q.shown()}（{q.citation()}）" for q in quantities),
+        sources=tuple(_cite(q) for q in quantities), rows=tuple(rows), note=spec.note,
+    )
+
+
+def _table(tables: dict[str, Table], key: str) -> Table:
+    if key not in tables:
+        raise CheckError(f"数据表“{key}”未在 tables 中定义")
+    return tables[key]
+
+
+def _grouped(
+    table: Table, side: GroupSide, aliases: dict[str, str], where: str, owner: str
+) -> OrderedDict[str, tuple[Decimal, list[int]]]:
+    key_col, value_col = table.column(side.key, where, owner), table.column(side.column, where, owner)
+    groups: OrderedDict[str, tuple[Decimal, list[int]]] = OrderedDict()
+    for i, row in enumerate(table.rows):
+        if row[value_col] == "":
+            continue
+        key = aliases.get(row[key_col].strip(), row[key_col].strip())
+        total, rows = groups.get(key, (Decimal(0), []))
+        groups[key] = (total + table.decimal(i, value_col), rows + [i + 1])
+    return groups
+
+
+def _group_sum(spec: GroupSumCheck, tables: dict[str, Table], ref: str, where: str, owner: str) -> CheckResult:
+    detail_t, summary_t = _table(tables, spec.detail.table), _table(tables, spec.summary.table)
+    detail = _grouped(detail_t, spec.detail, spec.key_aliases, f"{where}.detail", owner)
+    summary = _grouped(summary_t, spec.summary, {}, f"{where}.summary", owner)
+    rows = []
+    for key in list(summary) + [k for k in detail if k not in summary]:
+        in_d, in_s = key in detail, key in summary
+        d_value, d_rows = detail.get(key, (None, []))
+        s_value, _ = summary.get(key, (None, []))
+        if in_d and in_s:
+            diff = d_value - s_value  # type: ignore[operator]
+            status = _status(diff, spec.allowed)
+            note = f"明细第 {'、'.join(map(str, d_rows))} 行" if status == FAILED else ""
+            rows.append(CheckRow(key, s_value, d_value, diff, status, note))
+        elif in_s:
+            rows.append(CheckRow(key, s_value, None, None, FAILED, "仅见于汇总表，明细表中没有此项"))
+        else:
+            rows.append(CheckRow(key, None, d_value, None, FAILED,
+                                 f"仅见于明细表（第 {'、'.join(map(str, d_rows))} 行），汇总表中没有此项"))
+    failed = [r for r in rows if r.status == FAILED]
+    expected = sum((v for v, _ in summary.values()), Decimal(0))
+    found = sum((v for v, _ in detail.values()), Decimal(0))
+    unit = summary_t.unit_of(spec.summary.column) or detail_t.unit_of(spec.detail.column)
+    return CheckResult(
+        ref=ref, kind="group_sum", name=spec.name, status=FAILED if failed else PASSED,
+        expected=expected, found=found, difference=found - expected, tolerance=spec.allowed, unit=unit,
+        formula=(f"《{detail_t.title}》按“{spec.detail.key}”汇总“{spec.detail.column}” = "
+                 f"《{summary_t.title}》“{spec.summary.column}”（逐项）"),
+        lines=(f"汇总表 {len(summary)} 项，明细表分组后 {len(detail)} 项；不符 {len(failed)} 项",),
+        sources=(f"明细：{detail_t.title}（{detail_t.written}）", f"汇总：{summary_t.title}（{summary_t.written}）"),
+        rows=tuple(rows), note=spec.note,
+    )
+
+
+def _identity(
+    spec: IdentityCheck, ctx: Resolver, tables: dict[str, Table], ref: str, where: str, owner: str
+) -> CheckResult:
+    equation = expressions.parse_equation(spec.equation)
+    if spec.table is not None:
+        return _identity_rows(spec, equation, _table(tables, spec.table), ref, where, owner)
+    quantities: dict[str, Quantity] = {}
+    for name in expressions.names(equation.left) + expressions.names(equation.right):
+        if name not in quantities:
+            try:
+                quantities[name] = ctx.quantity(name)
+            except Exception as exc:  # noqa: BLE001 - the ledger's message names the missing figure
+                raise CheckError(f"等式中的“{name}”：{exc}") from None
+    units = {q.unit for q in quantities.values()}
+    value = lambda n: quantities[n].value  # noqa: E731
+    left, right = expressions.evaluate(equation.left, value), expressions.evaluate(equation.right, value)
+    shown = lambda n: quantities[n].shown()  # noqa: E731
+    difference = left - right
+    unit = units.pop() if len(units) == 1 else ""
+    return CheckResult(
+        ref=ref, kind="identity", name=spec.name, status=_status(difference, spec.allowed),
+        expected=left, found=right, difference=-difference, tolerance=spec.allowed, unit=unit,
+        formula=equation.text,
+        lines=(f"左边 = {expressions.render(equation.left, shown)} = {numbers.format_unrounded(left)}",
+               f"右边 = {expressions.render(equation.right, shown)} = {numbers.format_unrounded(right)}"),
+        sources=tuple(_cite(q) for q in quantities.values()), note=spec.note,
+    )
+
+
+def _identity_rows(spec: IdentityCheck, equation: expressions.Equation, table: Table, ref: str,
+                   where: str, owner: str) -> CheckResult:
+    columns = {n: table.column(n, f"{where}.equation", owner) for n in
+               expressions.names(equation.left) + expressions.names(equation.right)}
+    rows = []
+    for i, row in enumerate(table.rows):
+        if all(row[c] == "" for c in columns.values()):
+            continue
+        value = lambda n: Decimal(0) if row[columns[n]] in ("", "-") else table.decimal(i, columns[n])  # noqa: E731
+        left, right = expressions.evaluate(equation.left, value), expressions.evaluate(equation.right, value)
+        diff = right - left
+        rows.append(CheckRow(f"第 {i + 1} 行（{row[0]}）", left, right, diff, _status(diff, spec.allowed)))
+    failed = [r for r in rows if r.status == FAILED]
+    unit = next((table.unit_of(c) for c in columns if table.unit_of(c)), "")
+    return CheckResult(
+        ref=ref, kind="identity", name=spec.name, status=FAILED if failed else PASSED, expected=None, found=None,
+        difference=max((abs(r.difference) for r in rows if r.difference is not None), default=Decimal(0)),
+        tolerance=spec.allowed, unit=unit, formula=f"《{table.title}》逐行：{equation.text}",
+        lines=(f"共核对 {len(rows)} 行，不符 {len(failed)} 行（空白或“-”按 0 计）",),
+        sources=(f"{table.title}（{table.written}）",), rows=tuple(rows), note=spec.note,
+    )
+
+
+def _range(spec: RangeCheck, ctx: Resolver, ref: str) -> CheckResult:
+    q = _quantity(spec.measure, ctx, "数值")
+    difference = Decimal(0)
+    if spec.min is not None and q.value < spec.min:
+        difference = q.value - spec.min
+    if spec.max is not None and q.value > spec.max:
+        difference = q.value - spec.max
+    bounds = []
+    if spec.min is not None:
+        bounds.append(f"≥ {numbers.format_plain(spec.min)}")
+    if spec.max is not None:
+        bounds.append(f"≤ {numbers.format_plain(spec.max)}")
+    return CheckResult(
+        ref=ref, kind="range", name=spec.name, status=PASSED if difference == 0 else FAILED,
+        expected=None, found=q.value, difference=difference, tolerance=Decimal(0), unit=q.unit,
+        formula=f"{q.name} {' 且 '.join(bounds)}{'%' if q.unit == numbers.PERCENT else ''}",
+        lines=(f"{q.name} = {q.shown()}",), sources=(_cite(q),), note=spec.note,
+    )
+
+
+def run_check(spec: Any, ctx: Resolver, tables: dict[str, Table], ref: str, where: str, owner: str) -> CheckResult:
+    """Evaluate one declared check; CheckError or InputError (naming ``owner``, the params file) say what is wrong."""
+    if spec.kind == "sum":
+        return _sum(spec, ctx, tables, ref, where, owner)
+    if spec.kind == "same":
+        return _same(spec, ctx, ref)
+    if spec.kind == "group_sum":
+        return _group_sum(spec, tables, ref, where, owner)
+    if spec.kind == "identity":
+        try:
+            return _identity(spec, ctx, tables, ref, where, owner)
+        except expressions.ExpressionError as exc:
+            raise CheckError(str(exc)) from None
+    return _range(spec, ctx, ref)
+
+
+def _places_of(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def reported_figure(figure: Any, reported: Decimal, ref: str) -> CheckResult:
+    """Compare a stated figure with the recomputation rounded to the stated precision."""
+    places = _places_of(reported)
+    recomputed = numbers.quantize(figure.unrounded, places)
+    difference = reported - recomputed
+    lines = [f"重算值 {numbers.format_unrounded(figure.unrounded)} 按报告的 {places} 位小数四舍五入 = "
+             f"{numbers.format_number(recomputed, places, grouping=False)}"]
+    if difference != 0:
+        truncated = figure.unrounded.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
+        if truncated == reported:
+            lines.append("报告值与截尾（直接舍去）的结果一致，疑为未四舍五入")
+    unit = figure.unit
+    return CheckResult(
+        ref=ref, kind="reported_figure", name=f"{figure.name}（{figure.ref}）", status=PASSED if difference == 0 else FAILED,
+        expected=reported, found=recomputed, difference=difference, tolerance=Decimal(0), unit=unit,
+        formula="报告列示值 = 重算值（按报告的小数位数四舍五入）", lines=tuple(lines),
+        sources=(f"{figure.name}: {figure.ref}",), subject=figure.ref,
+    )
+
+
+def reported_score(name: str, ref: str, weight: Decimal, score: Decimal, reported: Decimal,
+                   check_ref: str, what: str = "得分") -> CheckResult:
+    """Compare a stated score with the recomputed one; a stated score above its weight is flagged too."""
+    difference = reported - score
+    lines = [f"报告{what} {numbers.format_plain(reported)}，重算{what} {numbers.format_plain(score)}"]
+    if reported > weight:
+        lines.append(f"报告{what} {numbers.format_plain(reported)} 超过分值 {numbers.format_plain(weight)}")
+    if reported < 0:
+        lines.append(f"报告{what}为负数")
+    ok = difference == 0 and Decimal(0) <= reported <= weight
+    return CheckResult(
+        ref=check_ref, kind="reported_score", name=f"{name}{what}（{ref}）", status=PASSED if ok else FAILED,
+        expected=reported, found=score, difference=difference, tolerance=Decimal(0), unit="分",
+        formula=f"报告{what} = 重算{what}，且 0 ≤ {what} ≤ 分值", lines=tuple(lines),
+        sources=(f"{name}: {ref}",), subject=ref,
+    )
+
+
+
+def reported_grade(reported: str, grade: str, total_text: str, ref: str) -> CheckResult:
+    ok = reported.strip() == grade
+    return CheckResult(
+        ref=ref, kind="reported_grade", name="评价等级", status=PASSED if ok else FAILED, expected=None, found=None,
+        difference=None, tolerance=Decimal(0), unit="", formula="报告等级 = 按重算总分确定的等级",
+        lines=(f"报告等级“{reported}”，重算总分 {total_text} 分对应等级“{grade}”",), sources=("总分与等级划分",),
+    )
