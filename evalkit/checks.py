@@ -197,7 +197,8 @@ class CheckResult:
     def shown(self, value: Decimal | None) -> str:
         if value is None:
             return "—"
-        return numbers.format_quantity(value, self.unit, None)
+        places = 2 if numbers.is_money_unit(self.unit) else None
+        return numbers.format_quantity(value, self.unit, places)
 
     def to_dict(self) -> dict[str, Any]:
         plain = (lambda v: None if v is None else numbers.format_plain(v))  # noqa: E731
