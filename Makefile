@@ -25,9 +25,10 @@ schema: $(STAMP)
 	$(BIN)/evalkit schema -o outputs/params.schema.json
 
 demo: $(STAMP) schema
-	$(BIN)/evalkit run params/examples/*.yaml
+	$(BIN)/evalkit batch params/examples
 	@echo
-	@echo "附件位置："
+	@echo "批次汇总：outputs/examples/index.html（另有 summary.xlsx、summary.csv、round.json）"
+	@echo "各项目附件："
 	@ls -1 outputs/examples/*/appendix.html
 
 test: $(STAMP)

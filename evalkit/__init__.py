@@ -2,18 +2,42 @@
 
 The public entry points are ``load_project`` (read and validate a params file)
 and ``evaluate`` (compute every figure and score); ``appendix`` renders the
-result as sections of an HTML working paper.
+result as sections of an HTML working paper. They are imported on first use,
+so the command line starts quickly when it only needs to compare hashes.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from .errors import InputError  # noqa: E402
-from .evaluation import Evaluation, evaluate  # noqa: E402
-from .params import load_project  # noqa: E402
-
 __all__ = ["Evaluation", "InputError", "__version__", "evaluate", "load_project", "run"]
 
+if TYPE_CHECKING:
+    from .errors import InputError
+    from .evaluation import Evaluation, evaluate
+    from .params import load_project
 
-def run(params_file: str) -> Evaluation:
+_LAZY = {
+    "InputError": "evalkit.errors",
+    "Evaluation": "evalkit.evaluation",
+    "evaluate": "evalkit.evaluation",
+    "load_project": "evalkit.params",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'evalkit' has no attribute {name!r}")
+
+
+def run(params_file: str) -> "Evaluation":
     """Load and evaluate a params file in one step (what the workbook does)."""
+    from .evaluation import evaluate
+    from .params import load_project
+
     return evaluate(load_project(params_file))

@@ -47,6 +47,52 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return status
 
 
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import FAILED, run_round
+
+    round_dir = Path(args.round)
+    bar = None
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked
+        bar = tqdm(total=0, unit="项目", desc=round_dir.name, dynamic_ncols=True)
+    failures = 0
+
+    def report(outcome, done, total):  # type: ignore[no-untyped-def]
+        nonlocal failures
+        failures += outcome.status == FAILED
+        name = Path(outcome.params).name
+        if bar is not None:
+            bar.total = total
+            bar.set_postfix_str(f"失败 {failures}")
+            bar.update(1)
+            if outcome.status == FAILED:
+                bar.write(f"失败：{name}\n  " + outcome.error.replace("\n", "\n  "))
+        else:
+            detail = f"{outcome.total} {outcome.grade}" if outcome.total else outcome.error.splitlines()[0] if outcome.error else ""
+            print(f"[{done}/{total}] {name}: {outcome.status_text} {detail} ({outcome.seconds:.2f} 秒)".rstrip(), flush=True)
+
+    run = run_round(
+        round_dir, outputs_root=Path(args.outputs), jobs=args.jobs, force=args.force,
+        executor=args.executor, scheduler=args.scheduler, workbook=Path(args.workbook) if args.workbook else None,
+        report=report,
+    )
+    if bar is not None:
+        bar.close()
+    counts = {s: sum(o.status == s for o in run.outcomes) for s in ("ok", "up_to_date", "failed")}
+    print(
+        f"{run.round}: 共 {len(run.outcomes)} 个项目，运行 {counts['ok']}，未变更 {counts['up_to_date']}，"
+        f"失败 {counts['failed']}；用时 {run.seconds:.1f} 秒 → {run.outputs / 'index.html'}"
+    )
+    for outcome in run.failed:
+        print(f"  失败：{outcome.params}\n    " + outcome.error.replace("\n", "\n    "), file=sys.stderr)
+    if run.interrupted:
+        print("已中断：已完成的项目保留其输出，再次运行会从未完成的项目继续。", file=sys.stderr)
+        return 130
+    return EXIT_FAILED if run.failed else EXIT_OK
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .evaluation import evaluate
     from .params import load_project
@@ -91,6 +137,16 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--workbook", default=None, help="工作簿（默认 workbooks/project_evaluation.ipynb）")
     run.add_argument("--show-code", action="store_true", help="附件中保留代码单元格")
     run.set_defaults(func=_cmd_run)
+
+    batch = sub.add_parser("batch", help="运行一个评价批次（params/<批次>/ 下的全部项目）")
+    batch.add_argument("round", help="params/<批次> 目录")
+    batch.add_argument("-j", "--jobs", type=int, default=None, help="并行的工作进程数（默认为 CPU 核数）")
+    batch.add_argument("--force", action="store_true", help="全部重新运行，不跳过未变更的项目")
+    batch.add_argument("--executor", choices=["local", "dask"], default="local", help="本机进程池或 Dask 集群")
+    batch.add_argument("--scheduler", default=None, help="Dask 调度器地址（默认在本机启动 LocalCluster）")
+    batch.add_argument("--outputs", default="outputs", help="输出根目录（默认 outputs）")
+    batch.add_argument("--workbook", default=None, help="工作簿（默认 workbooks/project_evaluation.ipynb）")
+    batch.set_defaults(func=_cmd_batch)
 
     validate = sub.add_parser("validate", help="只校验 params 文件并计算得分，不生成附件")
     validate.add_argument("params", nargs="+")

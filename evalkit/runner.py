@@ -16,13 +16,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
-import nbformat
-
-from . import __version__
+from . import __version__, manifest
 from .errors import InputError
-from .evaluation import evaluate
-from .params import load_project
 
 __all__ = ["RunResult", "RunError", "default_workbook", "export_html", "output_dir", "run_project"]
 
@@ -54,8 +51,9 @@ def default_workbook() -> Path:
     return Path(__file__).resolve().parent.parent / "workbooks" / WORKBOOK_NAME
 
 
-def output_dir(outputs_root: Path, round_name: str, params_path: Path) -> Path:
-    return outputs_root / round_name / params_path.stem
+def output_dir(outputs_root: Path, params_path: Path) -> Path:
+    """outputs/<round folder>/<params file name>: known without reading the params, so batches can skip fast."""
+    return outputs_root / params_path.resolve().parent.name / params_path.stem
 
 
 @lru_cache(maxsize=2)
@@ -81,7 +79,7 @@ def _exporter(show_code: bool):  # type: ignore[no-untyped-def]
     return exporter
 
 
-def export_html(notebook: nbformat.NotebookNode, title: str, show_code: bool = False) -> str:
+def export_html(notebook: Any, title: str, show_code: bool = False) -> str:
     from .html import appendix_css
 
     resources_ = {
@@ -90,6 +88,24 @@ def export_html(notebook: nbformat.NotebookNode, title: str, show_code: bool = F
     }
     body, _ = _exporter(show_code).from_notebook_node(notebook, resources=resources_)
     return body
+
+
+def normalise_notebook(notebook: Any) -> Any:
+    """Remove what differs between two runs of the same inputs: times, durations, random ids, paths.
+
+    Papermill records start and end times, per-cell durations, the absolute
+    input and output paths, and gives its injected cell a random id; none of
+    that is evidence, and all of it would make re-runs differ byte for byte.
+    """
+    meta = notebook.metadata.get("papermill", {})
+    for key in ("start_time", "end_time", "duration", "input_path", "output_path", "exception"):
+        meta.pop(key, None)
+    for cell in notebook.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"
+    return notebook
 
 
 def _replace_dir(tmp: Path, final: Path) -> None:
@@ -117,9 +133,17 @@ def run_project(
     workbook: str | Path | None = None,
     show_code: bool = False,
     kernel_name: str = "python3",
+    kernel_manager_class: type | None = None,
 ) -> RunResult:
-    """Run one project end to end; raises InputError for bad input, RunError if the workbook fails."""
+    """Run one project end to end; raises InputError for bad input, RunError if the workbook fails.
+
+    ``kernel_manager_class`` lets a batch hand out kernels from a pre-imported
+    factory; the notebook, its parameters and the outputs are the same either way.
+    """
     import papermill as pm
+
+    from .evaluation import evaluate
+    from .params import load_project
 
     started = time.perf_counter()
     params_path = Path(params_file)
@@ -128,7 +152,8 @@ def run_project(
     book = Path(workbook) if workbook else default_workbook()
     if not book.is_file():
         raise InputError.single(str(book), "", "找不到工作簿文件")
-    final = output_dir(Path(outputs_root), project.round, params_path)
+    final = output_dir(Path(outputs_root), params_path)
+    inputs = manifest.inputs_of(project, book)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -136,25 +161,33 @@ def run_project(
     try:
         executed = tmp / "executed.ipynb"
         results = tmp / "results.json"
+        # The kernel works in the output folder and is given paths relative to it, so the
+        # recorded parameters hold no machine-specific or per-run (temporary) paths.
+        relative_params = os.path.relpath(params_path.resolve(), tmp.resolve())
         try:
             pm.execute_notebook(
                 str(book),
                 str(executed),
-                parameters={"params_file": str(params_path.resolve()), "results_file": str(results.resolve())},
+                parameters={"params_file": relative_params, "results_file": results.name},
                 kernel_name=kernel_name,
                 progress_bar=False,
                 log_output=False,
-                cwd=str(params_path.resolve().parent),
+                cwd=str(tmp.resolve()),
                 # The kernel's loopback-TCP notice is noise to an evaluator; errors still show.
                 extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                **({"kernel_manager_class": kernel_manager_class} if kernel_manager_class else {}),
             )
         except pm.PapermillExecutionError as exc:
             raise RunError(f"{params_path}: {_cell_failure(exc)}") from None
-        notebook = nbformat.read(executed, as_version=4)
+        import nbformat
+
+        notebook = normalise_notebook(nbformat.read(executed, as_version=4))
+        nbformat.write(notebook, executed)
         title = f"{ev.project.params.project.name} · 绩效评价计算过程附件"
         (tmp / "appendix.html").write_text(export_html(notebook, title, show_code), encoding="utf-8")
         if not results.is_file():
             raise RunError(f"{params_path}: 工作簿没有写出 results.json")
+        manifest.write(manifest.build(project, book, inputs, tmp), tmp)
         _replace_dir(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

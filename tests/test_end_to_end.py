@@ -25,7 +25,8 @@ def test_outputs_layout(runs):
     results, out = runs
     for stem, r in results.items():
         assert r.out_dir == out / "examples" / stem
-        assert sorted(p.name for p in r.out_dir.iterdir()) == ["appendix.html", "executed.ipynb", "results.json"]
+        assert sorted(p.name for p in r.out_dir.iterdir()) == ["appendix.html", "executed.ipynb", "manifest.json",
+                                                               "results.json"]
     assert not [p for p in (out / "examples").iterdir() if p.name.startswith(".")]  # no temp dirs left
 
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
-from scipy import stats as sps
 
 from .. import numbers
 from ..working import Figure, Quantity, RefCounter
@@ -264,6 +263,8 @@ def _chi_square(table: np.ndarray, question: str) -> ChiSquare | None:
     table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
     if table.shape[0] < 2 or table.shape[1] < 2:
         return None
+    from scipy import stats as sps  # only surveys with groups need it, and it is slow to import
+
     chi2, p, dof, expected = sps.chi2_contingency(table, correction=False)
     small = Decimal(int((expected < 5).sum())) / Decimal(expected.size) * numbers.HUNDRED
     min_expected = Decimal(str(expected.min()))

@@ -1,0 +1,165 @@
+"""The round's own outputs: index.html, summary.xlsx, summary.csv and round.json.
+
+Rows come from each project's results.json, so a project skipped as up to date
+or one that failed this time (keeping its last good outputs) still appears
+with its last good figures, marked with this run's status.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import __version__
+from .html import environment
+
+if TYPE_CHECKING:
+    from .batch import RoundRun
+
+__all__ = ["Row", "write_round", "HEADERS"]
+
+HEADERS = ["序号", "项目编号", "项目名称", "总分", "等级", "核对未通过", "本次状态", "用时（秒）", "附件", "错误信息"]
+NOT_RUN = "未运行（已中断）"
+
+
+@dataclass(frozen=True)
+class Row:
+    index: int
+    params: str
+    stem: str
+    id: str
+    name: str
+    total: Decimal | None
+    grade: str
+    checks_failed: int | None
+    status: str
+    status_text: str
+    seconds: float | None
+    appendix: str  # relative to the round's output folder, "" if there is none
+    error: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "params": self.params, "id": self.id, "name": self.name,
+            "total_score": None if self.total is None else str(self.total), "grade": self.grade,
+            "checks_failed": self.checks_failed, "status": self.status,
+            "seconds": None if self.seconds is None else round_seconds(self.seconds),
+            "appendix": self.appendix, "error": self.error,
+        }
+
+
+def round_seconds(value: float) -> str:
+    """Run times are measurements, not money: shown to the hundredth for people."""
+    return f"{value:.2f}"
+
+
+def _rows(run: "RoundRun", projects: list[Path], outputs_root: Path) -> list[Row]:
+    from .batch import STATUS_TEXT
+
+    outcomes = {o.params: o for o in run.outcomes}
+    rows = []
+    for i, params in enumerate(projects, start=1):
+        out_dir = outputs_root / params.resolve().parent.name / params.stem
+        data: dict[str, Any] = {}
+        try:
+            data = json.loads((out_dir / "results.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
+        outcome = outcomes.get(str(params))
+        project = data.get("project", {})
+        rows.append(Row(
+            index=i,
+            params=params.name,
+            stem=params.stem,
+            id=str(project.get("id", "")),
+            name=str(project.get("name", "")) or params.stem,
+            total=Decimal(data["total_score"]) if "total_score" in data else None,
+            grade=data.get("grade", ""),
+            checks_failed=data.get("checks_failed") if data else None,
+            status=outcome.status if outcome else "not_run",
+            status_text=STATUS_TEXT[outcome.status] if outcome else NOT_RUN,
+            seconds=outcome.seconds if outcome and outcome.status != "up_to_date" else None,
+            appendix=f"{params.stem}/appendix.html" if (out_dir / "appendix.html").exists() else "",
+            error=outcome.error if outcome else "",
+        ))
+    return rows
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _csv(rows: list[Row]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(HEADERS)
+    for r in rows:
+        writer.writerow([r.index, r.id, r.name, "" if r.total is None else str(r.total), r.grade,
+                         "" if r.checks_failed is None else r.checks_failed, r.status_text,
+                         "" if r.seconds is None else round_seconds(r.seconds), r.appendix, r.error])
+    # UTF-8 with BOM: Excel on Chinese Windows opens it without garbling
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def _xlsx(rows: list[Row], title: str) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "评价结果汇总"
+    sheet.append(HEADERS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for r in rows:
+        sheet.append([
+            r.index, r.id, r.name, r.total, r.grade, r.checks_failed, r.status_text,
+            None if r.seconds is None else Decimal(round_seconds(r.seconds)), r.appendix, r.error,
+        ])
+    for row in sheet.iter_rows(min_row=2):
+        row[3].number_format = "0.00"
+        row[7].number_format = "0.00"
+        row[9].alignment = Alignment(wrap_text=True, vertical="top")
+    for column, width in zip("ABCDEFGHIJ", (6, 12, 40, 8, 6, 10, 14, 10, 36, 60)):
+        sheet.column_dimensions[column].width = width
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    book.properties.title = title
+    book.properties.creator = f"evalkit {__version__}"
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def write_round(run: "RoundRun", projects: list[Path], outputs_root: Path) -> list[Row]:
+    out = outputs_root / run.round
+    out.mkdir(parents=True, exist_ok=True)
+    rows = _rows(run, projects, outputs_root)
+    counts = {
+        "total": len(rows),
+        "ok": sum(r.status == "ok" for r in rows),
+        "up_to_date": sum(r.status == "up_to_date" for r in rows),
+        "failed": sum(r.status == "failed" for r in rows),
+        "not_run": sum(r.status == "not_run" for r in rows),
+    }
+    title = f"{run.round} 评价批次汇总"
+    html = environment().get_template("round_index.html.j2").render(
+        title=title, rows=rows, counts=counts, seconds=round_seconds(run.seconds), interrupted=run.interrupted,
+        version=__version__,
+    )
+    _atomic_write(out / "index.html", html.encode("utf-8"))
+    _atomic_write(out / "summary.csv", _csv(rows))
+    _atomic_write(out / "summary.xlsx", _xlsx(rows, title))
+    document = {"round": run.round, "evalkit_version": __version__, "counts": counts,
+                "seconds": round_seconds(run.seconds), "interrupted": run.interrupted,
+                "projects": [r.as_json() for r in rows]}
+    _atomic_write(out / "round.json", (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    return rows

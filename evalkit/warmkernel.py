@@ -1,0 +1,247 @@
+"""Fresh kernels without start-up cost: fork them from a process that has already imported everything.
+
+Starting a kernel and importing pandas, matplotlib and evalkit in it takes about
+two seconds of CPU, paid again for every project. Here one *factory* process
+imports all of that once and then forks a new kernel process per project.
+Each kernel is still a fresh process of its own, used for one project and
+then shut down, so nothing one project does can reach the next; the factory
+itself never runs project code.
+
+Jupyter starts kernels by running a command, so the kernel spec used for
+batch runs points at a tiny stdlib-only *shim*: it asks the factory to fork a
+kernel on the connection file Jupyter gave it, forwards signals to that
+kernel, and exits with its exit status. To Jupyter and papermill it is an
+ordinary kernel process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+__all__ = ["KernelFactory", "factory_kernel_manager_class"]
+
+SHIM = Path(__file__).with_name("_kernel_shim.py")
+PRELOAD = (
+    "ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "matplotlib_inline.backend_inline",
+    "pandas", "numpy", "scipy.stats", "matplotlib", "matplotlib.pyplot", "pydantic", "yaml", "jinja2",
+    "evalkit", "evalkit.appendix", "evalkit.results", "evalkit.survey.charts",
+)
+
+
+def _serve(address: str) -> None:
+    """The factory's main loop (runs in its own process, started by KernelFactory)."""
+    for name in PRELOAD:
+        __import__(name)
+    from evalkit.survey import charts
+
+    charts._register_font()  # font discovery once, not per kernel
+
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(address)
+    listener.listen(64)
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's to handle, not ours
+    children: dict[int, socket.socket] = {}
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    try:
+        while True:
+            readable, _, _ = select.select([listener, sys.stdin, wake_r], [], [])
+            if wake_r in readable:
+                os.read(wake_r, 4096)
+            _reap(children)
+            if sys.stdin in readable and not sys.stdin.readline():
+                break  # our parent is gone or closed the pipe: stop, taking our kernels with us
+            if listener in readable:
+                conn, _ = listener.accept()
+                _fork_kernel(conn, listener, children, wake_r, wake_w)
+    finally:
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        listener.close()
+
+
+def _reap(children: dict[int, socket.socket]) -> None:
+    while children:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        conn = children.pop(pid, None)
+        if conn is not None:
+            try:
+                conn.sendall(f"{os.waitstatus_to_exitcode(status)}\n".encode())
+            except OSError:
+                pass
+            conn.close()
+
+
+def _fork_kernel(conn: socket.socket, listener: socket.socket, children: dict[int, socket.socket],
+                 wake_r: int, wake_w: int) -> None:
+    request = json.loads(conn.makefile("rb").readline())
+    pid = os.fork()
+    if pid:
+        conn.sendall(f"{pid}\n".encode())
+        children[pid] = conn
+        return
+    # --- in the new kernel process ---
+    try:
+        signal.set_wakeup_fd(-1)
+        for sig in (signal.SIGCHLD, signal.SIGINT):
+            signal.signal(sig, signal.SIG_DFL)
+        listener.close()
+        conn.close()
+        os.close(wake_r)
+        os.close(wake_w)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.close(devnull)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        _watch(request["shim"])
+        from ipykernel.kernelapp import IPKernelApp
+
+        app = IPKernelApp.instance()
+        app.initialize(["-f", request["connection_file"], "--IPKernelApp.log_level=ERROR"])
+        app.start()
+    except BaseException as exc:  # noqa: BLE001 - a dying kernel says why on stderr, then exits
+        print(f"evalkit kernel failed: {exc!r}", file=sys.stderr)
+        os._exit(1)
+    os._exit(0)
+
+
+def _watch(shim_pid: int) -> None:
+    """Exit if the shim (the process Jupyter manages) is killed, so no kernel outlives its project."""
+    def loop() -> None:
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(shim_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+
+    threading.Thread(target=loop, daemon=True, name="evalkit-shim-watch").start()
+
+
+class KernelFactory:
+    """A running factory process; one per worker process, started on first use."""
+
+    def __init__(self) -> None:
+        self._dir = tempfile.mkdtemp(prefix="evalkit-kf-")
+        self.address = os.path.join(self._dir, "factory.sock")
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", f"from evalkit.warmkernel import _serve; _serve({self.address!r})"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True, text=True,
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if line.strip() != "ready":
+            raise RuntimeError(f"kernel factory failed to start (exit {self.process.poll()})")
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            assert self.process.stdin is not None
+            self.process.stdin.close()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        try:
+            os.unlink(self.address)
+            os.rmdir(self._dir)
+        except OSError:
+            pass
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+
+def _quick_client_class() -> Any:
+    from queue import Empty
+
+    from jupyter_client.asynchronous import AsyncKernelClient
+
+    class QuickReadyClient(AsyncKernelClient):
+        """Ready as soon as the kernel answers and IOPub is subscribed.
+
+        jupyter_client's own check waits 0.2 s for an IOPub message and then
+        another 0.2 s of silence to flush IOPub: fine once per session, but
+        most of a batch project's start-up. This asks for kernel_info until the
+        reply *and* its IOPub status both arrive, then drains what is already
+        queued.
+        """
+
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            deadline = time.monotonic() + (60 if timeout is None else timeout)
+            while True:
+                request = self.kernel_info()
+                try:
+                    reply = await self.shell_channel.get_msg(timeout=0.5)
+                except Empty:
+                    reply = None
+                if reply is not None and reply["parent_header"].get("msg_id") == request:
+                    try:
+                        while True:
+                            status = await self.iopub_channel.get_msg(timeout=0.05)
+                            if status["parent_header"].get("msg_id") == request:
+                                self._handle_kernel_info_reply(reply)
+                                break
+                    except Empty:
+                        pass  # IOPub was not subscribed yet: ask again
+                    else:
+                        break
+                if not await self.is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
+            while True:
+                try:
+                    await self.iopub_channel.get_msg(timeout=0.01)
+                except Empty:
+                    break
+
+    return QuickReadyClient
+
+
+def factory_kernel_manager_class(address: str) -> Any:
+    """An AsyncKernelManager whose kernel command is the shim talking to the factory at ``address``."""
+    from jupyter_client.kernelspec import KernelSpec
+    from jupyter_client.manager import AsyncKernelManager
+
+    spec = KernelSpec(
+        argv=[sys.executable, "-I", "-S", str(SHIM), "{connection_file}", address],
+        display_name="Python 3 (evalkit, pre-imported)",
+        language="python",
+        metadata={},
+    )
+
+    client = _quick_client_class()
+
+    class FactoryKernelManager(AsyncKernelManager):
+        client_factory = client
+
+        @property
+        def kernel_spec(self) -> KernelSpec:  # type: ignore[override]
+            return spec
+
+    return FactoryKernelManager

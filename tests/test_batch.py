@@ -1,0 +1,136 @@
+"""Batch rounds: isolation of failures, incremental re-runs, round summaries, no state between projects, Dask."""
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import EXAMPLES, ROOT
+from evalkit.batch import run_round
+from evalkit.cli import main
+from evalkit.runner import run_project
+
+WORKBOOK = ROOT / "workbooks" / "project_evaluation.ipynb"
+
+
+def make_round(tmp_path: Path, name: str = "r2024") -> Path:
+    """Two copies of seed 001 (one data file shared), seed 003, and one broken project."""
+    folder = tmp_path / "params" / name
+    shutil.copytree(EXAMPLES / "data", folder / "data")
+    shutil.copytree(EXAMPLES / "frameworks", folder / "frameworks")
+    text = (EXAMPLES / "001_futian_ai_centre.yaml").read_text(encoding="utf-8")
+    (folder / "a_futian.yaml").write_text(text, encoding="utf-8")
+    (folder / "b_futian_copy.yaml").write_text(text.replace('id: "001"', 'id: "001b"'), encoding="utf-8")
+    shutil.copy(EXAMPLES / "003_wangcheng_smart_city.yaml", folder / "c_wangcheng.yaml")
+    (folder / "d_broken.yaml").write_text(text.replace("value: 300.00", "value: 三百"), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def first_round(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("batch")
+    folder = make_round(tmp)
+    out = tmp / "outputs"
+    run = run_round(folder, outputs_root=out, jobs=2, workbook=WORKBOOK)
+    return folder, out, run
+
+
+def test_broken_project_is_isolated(first_round):
+    folder, out, run = first_round
+    status = {Path(o.params).name: o.status for o in run.outcomes}
+    assert status == {"a_futian.yaml": "ok", "b_futian_copy.yaml": "ok", "c_wangcheng.yaml": "ok",
+                      "d_broken.yaml": "failed"}
+    broken = run.failed[0]
+    assert "d_broken.yaml: inputs.budget.value: 应为数字" in broken.error
+    assert not (out / "r2024" / "d_broken").exists()
+    assert json.loads((out / "r2024" / "c_wangcheng" / "results.json").read_text(encoding="utf-8"))["total_score"] == "81.00"
+
+
+def test_round_outputs(first_round):
+    folder, out, run = first_round
+    round_out = out / "r2024"
+    index = (round_out / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in index and "r2024 评价批次汇总" in index
+    assert 'href="c_wangcheng/appendix.html"' in index and "长沙市望城区2023年度新型智慧城市建设" in index
+    assert "应为数字" in index and "localeCompare" in index  # failure shown; sortable
+    raw = (round_out / "summary.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0][:5] == ["序号", "项目编号", "项目名称", "总分", "等级"]
+    assert rows[3][3:5] == ["81.00", "良"] and rows[4][6] == "失败"
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(round_out / "summary.xlsx").active
+    assert sheet["C1"].value == "项目名称" and sheet["D4"].value == 81 and isinstance(sheet["D2"].value, (int, float))
+    assert sheet["D2"].value == pytest.approx(97.2)
+    document = json.loads((round_out / "round.json").read_text(encoding="utf-8"))
+    assert document["counts"] == {"total": 4, "ok": 3, "up_to_date": 0, "failed": 1, "not_run": 0}
+    assert document["projects"][2]["checks_failed"] == 1
+
+
+def test_unchanged_rerun_skips_everything_but_the_failure(first_round, capsys):
+    folder, out, _ = first_round
+    assert main(["batch", str(folder), "--outputs", str(out), "-j", "1", "--workbook", str(WORKBOOK)]) == 1
+    text = capsys.readouterr().out
+    assert text.count("未变更，跳过") == 3 and "d_broken.yaml: 失败" in text
+
+
+def test_changing_one_data_file_reruns_exactly_its_users(first_round):
+    folder, out, _ = first_round
+    allocation = folder / "data" / "001_allocation.csv"
+    allocation.write_text(allocation.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # a trailing blank line
+    run = run_round(folder, outputs_root=out, jobs=1, workbook=WORKBOOK)
+    status = {Path(o.params).name: o.status for o in run.outcomes}
+    assert status == {"a_futian.yaml": "ok", "b_futian_copy.yaml": "ok", "c_wangcheng.yaml": "up_to_date",
+                      "d_broken.yaml": "failed"}
+
+
+def test_batch_outputs_equal_run_outputs(first_round):
+    folder, out, _ = first_round
+    single = run_project(folder / "c_wangcheng.yaml", outputs_root=out.parent / "single", workbook=WORKBOOK)
+    batch_dir = out / "r2024" / "c_wangcheng"
+    # same relative layout → byte-identical outputs
+    for name in ("results.json",):
+        assert (single.out_dir / name).read_bytes() == (batch_dir / name).read_bytes()
+    assert (single.out_dir / "appendix.html").read_bytes() == (batch_dir / "appendix.html").read_bytes()
+
+
+def test_no_state_leaks_between_projects(tmp_path):
+    """Every project gets a fresh kernel process: a global set by one project is absent in the next."""
+    folder = tmp_path / "params" / "leak"
+    folder.mkdir(parents=True)
+    shutil.copytree(EXAMPLES / "data", folder / "data")
+    text = (EXAMPLES / "001_futian_ai_centre.yaml").read_text(encoding="utf-8")
+    for name in ("p1", "p2", "p3"):
+        (folder / f"{name}.yaml").write_text(text, encoding="utf-8")
+    book = nbformat.read(WORKBOOK, as_version=4)
+    book.cells.append(nbformat.v4.new_code_cell(
+        "import os, builtins, evalkit\n"
+        "assert not hasattr(builtins, 'evalkit_leak') and not hasattr(evalkit, 'leak'), 'state leaked'\n"
+        "builtins.evalkit_leak = evalkit.leak = params_file\n"
+        "open('kernel.pid', 'w').write(str(os.getpid()))"))
+    leaky = tmp_path / "leaky.ipynb"
+    nbformat.write(book, leaky)
+    run = run_round(folder, outputs_root=tmp_path / "out", jobs=1, workbook=leaky)
+    assert [o.status for o in run.outcomes] == ["ok", "ok", "ok"], [o.error for o in run.outcomes]
+    pids = {(tmp_path / "out" / "leak" / n / "kernel.pid").read_text() for n in ("p1", "p2", "p3")}
+    assert len(pids) == 3
+
+
+def test_dask_local_cluster_gives_the_same_results(tmp_path, first_round):
+    folder, out, _ = first_round
+    small = tmp_path / "params" / "r2024"
+    shutil.copytree(folder / "data", small / "data")
+    shutil.copytree(folder / "frameworks", small / "frameworks")
+    shutil.copy(folder / "a_futian.yaml", small / "a_futian.yaml")
+    shutil.copy(folder / "c_wangcheng.yaml", small / "c_wangcheng.yaml")
+    run = run_round(small, outputs_root=tmp_path / "out", jobs=1, executor="dask", workbook=WORKBOOK)
+    assert [o.status for o in run.outcomes] == ["ok", "ok"], [o.error for o in run.outcomes]
+    for stem in ("c_wangcheng",):
+        dask_results = json.loads((tmp_path / "out" / "r2024" / stem / "results.json").read_text(encoding="utf-8"))
+        local_results = json.loads((out / "r2024" / stem / "results.json").read_text(encoding="utf-8"))
+        assert dask_results == local_results
