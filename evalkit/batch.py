@@ -16,10 +16,9 @@ import shutil
 import signal
 import sys
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterator
 
 from . import manifest
 from .errors import InputError
@@ -56,17 +55,30 @@ def discover(round_dir: Path) -> list[Path]:
 
 
 _FACTORY: Any = None
+_FACTORY_ADDRESS: str | None = None  # set by a batch process that shares one factory with its workers
 
 
 def _kernel_manager_class() -> Any:
-    """This worker's kernel factory, started on first use and stopped when the worker exits."""
+    """The kernel factory this process uses: the batch's shared one, or its own started on first use."""
     global _FACTORY
     from .warmkernel import KernelFactory, factory_kernel_manager_class
 
+    if _FACTORY_ADDRESS is not None:
+        _wait_for(_FACTORY_ADDRESS)
+        return factory_kernel_manager_class(_FACTORY_ADDRESS)
     if _FACTORY is None or not _FACTORY.alive():
         _FACTORY = KernelFactory()
         atexit.register(_FACTORY.close)
     return factory_kernel_manager_class(_FACTORY.address)
+
+
+def _wait_for(address: str, timeout: float = 300.0) -> None:
+    """Workers start while the shared factory is still importing; its socket appears when it is ready."""
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(address):
+        if time.monotonic() > deadline:
+            raise RuntimeError("内核工厂未能启动")
+        time.sleep(0.02)
 
 
 def run_one(params: str, outputs_root: str, workbook: str, warm: bool = True) -> Outcome:
@@ -112,10 +124,41 @@ def _alive(pid: int) -> bool:
     return True
 
 
+# A project spends most of its wall time waiting for its kernel; two projects in flight per
+# worker process keep the worker's core busy meanwhile.
+PROJECTS_PER_WORKER = 2
+
+
+def _worker_main(tasks: Any, results: Any, outputs_root: str, workbook: str) -> None:
+    """A worker process: a few threads taking projects from the shared queue until told to stop."""
+    import threading
+
+    _worker_init()
+
+    def loop() -> None:
+        while True:
+            params = tasks.get()
+            if params is None:
+                return
+            results.put(("start", params, os.getpid()))
+            results.put(("done", run_one(params, outputs_root, workbook), os.getpid()))
+
+    threads = [threading.Thread(target=loop, name=f"evalkit-project-{i}") for i in range(PROJECTS_PER_WORKER)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 class _Local:
-    """Worker processes on this machine."""
+    """Worker processes on this machine, sharing one kernel factory started by the batch process."""
 
     def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self.factory: Any = None
+        self.processes: list[Any] = []
+
+    def run(self, todo: list[Path], outputs_root: str, workbook: str) -> Iterator[Outcome]:
         import multiprocessing
 
         # Imported once here so that forked workers start with them in memory.
@@ -123,51 +166,87 @@ class _Local:
         import papermill  # noqa: F401
 
         from . import evaluation, params  # noqa: F401
+        from .warmkernel import KernelFactory
 
-        method = "fork" if sys.platform.startswith("linux") else "spawn"
-        self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method),
-                                        initializer=_worker_init)
-
-    def submit(self, params: str, outputs_root: str, workbook: str) -> Future:
-        return self.pool.submit(run_one, params, outputs_root, workbook)
-
-    def completed(self, futures: set[Future]) -> Iterable[Future]:
-        pending = set(futures)
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            yield from done
+        global _FACTORY_ADDRESS
+        self.factory = KernelFactory(wait=False)
+        _FACTORY_ADDRESS = self.factory.address  # inherited by the forked workers
+        context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        tasks, results = context.Queue(), context.Queue()
+        for path in todo:
+            tasks.put(str(path))
+        workers = min(self.jobs, max(1, -(-len(todo) // PROJECTS_PER_WORKER)))
+        for _ in range(workers * PROJECTS_PER_WORKER):
+            tasks.put(None)
+        self.processes = [context.Process(target=_worker_main, args=(tasks, results, outputs_root, workbook),
+                                          daemon=True) for _ in range(workers)]
+        for process in self.processes:
+            process.start()
+        self.factory.wait_ready()
+        in_flight: dict[str, int] = {}
+        remaining = len(todo)
+        while remaining:
+            try:
+                kind, payload, pid = results.get(timeout=1.0)
+            except Exception:  # noqa: BLE001 - queue.Empty: check that the workers are still there
+                dead = {p.pid for p in self.processes if not p.is_alive() and p.exitcode not in (0, None)}
+                lost = [params for params, owner in in_flight.items() if owner in dead]
+                for params in lost:
+                    del in_flight[params]
+                    remaining -= 1
+                    yield Outcome(params, FAILED, 0.0, "工作进程异常退出，项目未完成")
+                if not any(p.is_alive() for p in self.processes) and remaining:
+                    raise RuntimeError("全部工作进程已退出，批次无法继续")
+                continue
+            if kind == "start":
+                in_flight[payload] = pid
+            else:
+                in_flight.pop(payload.params, None)
+                remaining -= 1
+                yield payload
 
     def stop(self, now: bool) -> None:
-        if now:
-            for process in list(getattr(self.pool, "_processes", {}).values()):
+        for process in self.processes:
+            if now and process.is_alive():
                 process.terminate()
-        self.pool.shutdown(wait=not now, cancel_futures=True)
+        for process in self.processes:
+            process.join(timeout=10)
+        if self.factory is not None:
+            self.factory.close()
 
 
 class _Dask:
-    """Tasks on a dask.distributed cluster: a given scheduler, or a LocalCluster."""
+    """Tasks on a dask.distributed cluster: a given scheduler, or a LocalCluster.
+
+    Each Dask worker process starts its own kernel factory on first use; with a
+    remote scheduler the params and outputs folders must be visible to the
+    workers at the same paths (a shared file system).
+    """
 
     def __init__(self, jobs: int, scheduler: str | None) -> None:
-        from dask.distributed import Client, LocalCluster
+        self.jobs, self.scheduler = jobs, scheduler
+        self.client: Any = None
+        self.cluster: Any = None
 
-        self.cluster = None
-        if scheduler:
-            self.client = Client(scheduler)
+    def run(self, todo: list[Path], outputs_root: str, workbook: str) -> Iterator[Outcome]:
+        from dask.distributed import Client, LocalCluster, as_completed
+
+        if self.scheduler:
+            self.client = Client(self.scheduler)
         else:
-            self.cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                                        dashboard_address=None, silence_logs=40)
+            self.cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=PROJECTS_PER_WORKER,
+                                        processes=True, dashboard_address=None, silence_logs=40)
             self.client = Client(self.cluster)
-
-    def submit(self, params: str, outputs_root: str, workbook: str) -> Future:
-        return self.client.submit(run_one, params, outputs_root, workbook, pure=False)
-
-    def completed(self, futures: set[Any]) -> Iterable[Any]:
-        from dask.distributed import as_completed
-
-        yield from as_completed(list(futures))
+        futures = {self.client.submit(run_one, str(p), outputs_root, workbook, pure=False): str(p) for p in todo}
+        for future in as_completed(list(futures)):
+            try:
+                yield future.result()
+            except Exception as exc:  # noqa: BLE001 - a lost task takes only its project with it
+                yield Outcome(futures[future], FAILED, 0.0, f"Dask 任务失败：{type(exc).__name__}: {exc}")
 
     def stop(self, now: bool) -> None:
-        self.client.close()
+        if self.client is not None:
+            self.client.close()
         if self.cluster is not None:
             self.cluster.close()
 
@@ -220,14 +299,9 @@ def run_round(
     interrupted = False
     if todo:
         jobs = max(1, jobs or os.cpu_count() or 1)
-        engine: Any = _Dask(jobs, scheduler) if executor == "dask" else _Local(min(jobs, len(todo)))
-        futures = {engine.submit(str(p), str(outputs_root), str(book)): str(p) for p in todo}
+        engine: Any = _Dask(jobs, scheduler) if executor == "dask" else _Local(jobs)
         try:
-            for future in engine.completed(set(futures)):
-                try:
-                    outcome = future.result()
-                except Exception as exc:  # noqa: BLE001 - a worker that died takes only its project with it
-                    outcome = Outcome(futures[future], FAILED, 0.0, f"工作进程异常退出：{type(exc).__name__}: {exc}")
+            for outcome in engine.run(todo, str(outputs_root), str(book)):
                 outcomes[outcome.params] = outcome
                 done += 1
                 if report:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -56,18 +56,52 @@ def output_dir(outputs_root: Path, params_path: Path) -> Path:
     return outputs_root / params_path.resolve().parent.name / params_path.stem
 
 
-@lru_cache(maxsize=2)
+_EXPORTERS = threading.local()
+
+
 def _exporter(show_code: bool):  # type: ignore[no-untyped-def]
-    """One HTMLExporter per setting, reused: building one costs more than converting."""
+    """One exporter per setting and thread, reused: building one costs more than converting,
+    and an exporter is not safe to share between threads (it registers filters per call)."""
+    cache = getattr(_EXPORTERS, "cache", None)
+    if cache is None:
+        cache = _EXPORTERS.cache = {}
+    if show_code not in cache:
+        cache[show_code] = _make_exporter(show_code)
+    return cache[show_code]
+
+
+def _make_exporter(show_code: bool):  # type: ignore[no-untyped-def]
     from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
     from nbconvert.preprocessors import TagRemovePreprocessor
     from traitlets.config import Config
+
+    class AppendixExporter(HTMLExporter):
+        """HTMLExporter without its BeautifulSoup pass over the finished page.
+
+        That pass adds alt texts and tabindex attributes to JupyterLab's cell
+        markup, which our template does not produce (our images carry alt
+        texts), and it re-parses the whole page: most of the export time.
+        """
+
+        def from_notebook_node(self, nb, resources=None, **kw):  # type: ignore[no-untyped-def]
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            self.register_filter(
+                "highlight_code", self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+            )
+            resources = self._init_resources(resources)
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
     templates = resources.files("evalkit") / "templates" / "nbconvert"
     config = Config()
     config.TagRemovePreprocessor.remove_cell_tags = {REMOVE_TAG}
     config.TagRemovePreprocessor.enabled = True
-    exporter = HTMLExporter(
+    exporter = AppendixExporter(
         config=config,
         template_name="evalkit",
         extra_template_basedirs=[str(templates)],
@@ -172,7 +206,10 @@ def run_project(
                 kernel_name=kernel_name,
                 progress_bar=False,
                 log_output=False,
-                cwd=str(tmp.resolve()),
+                request_save_on_cell_execute=False,  # one write at the end, not one per cell
+                # The kernel's working folder, given to nbclient rather than papermill's cwd=,
+                # which would chdir the whole process under other projects' threads.
+                resources={"metadata": {"path": str(tmp.resolve())}},
                 # The kernel's loopback-TCP notice is noise to an evaluator; errors still show.
                 extra_arguments=["--IPKernelApp.log_level=ERROR"],
                 **({"kernel_manager_class": kernel_manager_class} if kernel_manager_class else {}),

@@ -16,6 +16,7 @@ ordinary kernel process.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import select
@@ -33,7 +34,7 @@ __all__ = ["KernelFactory", "factory_kernel_manager_class"]
 
 SHIM = Path(__file__).with_name("_kernel_shim.py")
 PRELOAD = (
-    "ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "matplotlib_inline.backend_inline",
+    "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "IPython", "matplotlib_inline.backend_inline",
     "pandas", "numpy", "scipy.stats", "matplotlib", "matplotlib.pyplot", "pydantic", "yaml", "jinja2",
     "evalkit", "evalkit.appendix", "evalkit.results", "evalkit.survey.charts",
 )
@@ -41,15 +42,26 @@ PRELOAD = (
 
 def _serve(address: str) -> None:
     """The factory's main loop (runs in its own process, started by KernelFactory)."""
+    # debugpy warns at import about frozen modules; it is imported here only so kernels need not
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     for name in PRELOAD:
         __import__(name)
     from evalkit.survey import charts
 
     charts._register_font()  # font discovery once, not per kernel
+    from evalkit import html
+
+    html.macros()  # templates compiled once; they are code, not data
+    html.appendix_css()
+    # Everything imported so far lives as long as the factory: move it out of the garbage
+    # collector's sight, so a kernel's first collection does not walk (and copy) it all.
+    gc.collect()
+    gc.freeze()
 
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(address)
+    listener.bind(address + ".new")
     listener.listen(64)
+    os.rename(address + ".new", address)  # the socket appears only once it accepts connections
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
@@ -122,7 +134,10 @@ def _fork_kernel(conn: socket.socket, listener: socket.socket, children: dict[in
         from ipykernel.kernelapp import IPKernelApp
 
         app = IPKernelApp.instance()
-        app.initialize(["-f", request["connection_file"], "--IPKernelApp.log_level=ERROR"])
+        # No history database: a kernel per project has no use for one, and a shared
+        # history file would be the one thing projects could see of each other.
+        app.initialize(["-f", request["connection_file"], "--IPKernelApp.log_level=ERROR",
+                        "--HistoryManager.enabled=False"])
         app.start()
     except BaseException as exc:  # noqa: BLE001 - a dying kernel says why on stderr, then exits
         print(f"evalkit kernel failed: {exc!r}", file=sys.stderr)
@@ -146,17 +161,26 @@ def _watch(shim_pid: int) -> None:
 class KernelFactory:
     """A running factory process; one per worker process, started on first use."""
 
-    def __init__(self) -> None:
+    def __init__(self, wait: bool = True) -> None:
         self._dir = tempfile.mkdtemp(prefix="evalkit-kf-")
         self.address = os.path.join(self._dir, "factory.sock")
         self.process = subprocess.Popen(
             [sys.executable, "-c", f"from evalkit.warmkernel import _serve; _serve({self.address!r})"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True, text=True,
         )
+        self._ready = False
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """Block until the factory has imported everything and listens (seconds, once)."""
+        if self._ready:
+            return
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
         if line.strip() != "ready":
             raise RuntimeError(f"kernel factory failed to start (exit {self.process.poll()})")
+        self._ready = True
 
     def close(self) -> None:
         if self.process.poll() is None:
@@ -203,7 +227,9 @@ def _quick_client_class() -> Any:
                     try:
                         while True:
                             status = await self.iopub_channel.get_msg(timeout=0.05)
-                            if status["parent_header"].get("msg_id") == request:
+                            # Either our request's status or the kernel's welcome proves IOPub is live.
+                            if (status["parent_header"].get("msg_id") == request
+                                    or status["msg_type"] == "iopub_welcome"):
                                 self._handle_kernel_info_reply(reply)
                                 break
                     except Empty:
@@ -239,6 +265,16 @@ def factory_kernel_manager_class(address: str) -> Any:
 
     class FactoryKernelManager(AsyncKernelManager):
         client_factory = client
+
+        async def _async_interrupt_kernel(self) -> None:
+            # jupyter_client interrupts every kernel before shutting it down; our kernels are
+            # idle by then, and the interrupt would only log "KeyboardInterrupt caught".
+            if not self.shutting_down:
+                await super()._async_interrupt_kernel()
+
+        async def _async_finish_shutdown(self, waittime=None, pollinterval=0.1, restart=False):  # type: ignore[no-untyped-def]
+            # A forked kernel exits within milliseconds of its shutdown reply; poll accordingly.
+            await super()._async_finish_shutdown(waittime, 0.005, restart)
 
         @property
         def kernel_spec(self) -> KernelSpec:  # type: ignore[override]

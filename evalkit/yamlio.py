@@ -19,8 +19,13 @@ from .errors import InputError
 __all__ = ["load_yaml", "ExactLoader"]
 
 
-class ExactLoader(yaml.SafeLoader):
-    """SafeLoader with Decimal floats and duplicate-key detection."""
+# libyaml's parser when PyYAML was built with it (it is in the wheels): same safe
+# constructors, several times faster on a large params file.
+_SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class ExactLoader(_SafeBase):  # type: ignore[misc,valid-type]
+    """A safe loader with Decimal floats and duplicate-key detection."""
 
 
 def _construct_decimal(loader: ExactLoader, node: yaml.ScalarNode) -> Decimal:
