@@ -117,7 +117,7 @@ def kernel_floor(repeat: int = 5) -> float:
     for _ in range(repeat):
         started = time.perf_counter()
         km, kc = start_new_kernel(kernel_name="python3")
-        kc.execute_interactive("1", timeout=30)
+        kc.execute_interactive("1", timeout=30, output_hook=lambda msg: None)
         kc.stop_channels()
         km.shutdown_kernel(now=False)
         times.append(time.perf_counter() - started)

@@ -104,14 +104,25 @@ def _worker_init() -> None:
 
 
 def _clean_stale(round_out: Path) -> None:
-    """Remove temporary folders left by runs that were killed (their process is gone)."""
+    """Tidy up after runs that were killed: drop half-written folders, restore a swapped-out good one.
+
+    A run writes into ``.name.tmp-PID`` and swaps it in through ``.name.old-PID``;
+    killed between the two renames, the previous good outputs are in ``.old``.
+    """
     if not round_out.is_dir():
         return
-    for path in round_out.iterdir():
-        if path.name.startswith(".") and (".tmp-" in path.name or ".old-" in path.name):
-            pid = path.name.rsplit("-", 1)[-1]
-            if pid.isdigit() and not _alive(int(pid)):
-                shutil.rmtree(path, ignore_errors=True)
+    for path in sorted(round_out.iterdir()):
+        name = path.name
+        if not name.startswith(".") or not (".tmp-" in name or ".old-" in name):
+            continue
+        stem, _, pid = name[1:].rpartition("-")
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        final = round_out / stem.rsplit(".", 1)[0]
+        if ".old-" in name and not final.exists():
+            path.rename(final)
+        else:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _alive(pid: int) -> bool:
@@ -258,6 +269,7 @@ class RoundRun:
     outcomes: tuple[Outcome, ...]
     seconds: float
     interrupted: bool = False
+    projects: int = 0
 
     @property
     def failed(self) -> tuple[Outcome, ...]:
@@ -311,7 +323,8 @@ def run_round(
             interrupted = True
             engine.stop(now=True)
     ordered = tuple(outcomes[str(p)] for p in projects if str(p) in outcomes)
-    run = RoundRun(round_dir.resolve().name, round_out, ordered, time.perf_counter() - started, interrupted)
+    run = RoundRun(round_dir.resolve().name, round_out, ordered, time.perf_counter() - started, interrupted,
+                   len(projects))
     write_round(run, projects, outputs_root)
     return run
 

@@ -81,9 +81,11 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     if bar is not None:
         bar.close()
     counts = {s: sum(o.status == s for o in run.outcomes) for s in ("ok", "up_to_date", "failed")}
+    not_run = run.projects - len(run.outcomes)
     print(
-        f"{run.round}: 共 {len(run.outcomes)} 个项目，运行 {counts['ok']}，未变更 {counts['up_to_date']}，"
-        f"失败 {counts['failed']}；用时 {run.seconds:.1f} 秒 → {run.outputs / 'index.html'}"
+        f"{run.round}: 共 {run.projects} 个项目，运行 {counts['ok']}，未变更 {counts['up_to_date']}，"
+        f"失败 {counts['failed']}{f'，未运行 {not_run}' if not_run else ''}；用时 {run.seconds:.1f} 秒 → "
+        f"{run.outputs / 'index.html'}"
     )
     for outcome in run.failed:
         print(f"  失败：{outcome.params}\n    " + outcome.error.replace("\n", "\n    "), file=sys.stderr)

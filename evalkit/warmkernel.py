@@ -20,6 +20,7 @@ import gc
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -27,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -190,11 +192,7 @@ class KernelFactory:
                 self.process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-        try:
-            os.unlink(self.address)
-            os.rmdir(self._dir)
-        except OSError:
-            pass
+        shutil.rmtree(self._dir, ignore_errors=True)
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -253,6 +251,7 @@ def factory_kernel_manager_class(address: str) -> Any:
     """An AsyncKernelManager whose kernel command is the shim talking to the factory at ``address``."""
     from jupyter_client.kernelspec import KernelSpec
     from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
 
     spec = KernelSpec(
         argv=[sys.executable, "-I", "-S", str(SHIM), "{connection_file}", address],
@@ -263,8 +262,22 @@ def factory_kernel_manager_class(address: str) -> Any:
 
     client = _quick_client_class()
 
+    socket_dir = os.path.dirname(address)
+
     class FactoryKernelManager(AsyncKernelManager):
+        """Kernels from the factory, talking over Unix sockets.
+
+        IPC rather than loopback TCP: no port can be taken by a kernel starting at
+        the same moment in another worker, and nothing listens on the network.
+        """
+
         client_factory = client
+        transport = "ipc"
+
+        @default("ip")
+        def _ip_default(self) -> str:
+            # absolute, because the kernel runs in the project's output folder, not our cwd
+            return os.path.join(socket_dir, f"k-{uuid.uuid4().hex[:12]}")
 
         async def _async_interrupt_kernel(self) -> None:
             # jupyter_client interrupts every kernel before shutting it down; our kernels are

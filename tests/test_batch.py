@@ -134,3 +134,42 @@ def test_dask_local_cluster_gives_the_same_results(tmp_path, first_round):
         dask_results = json.loads((tmp_path / "out" / "r2024" / stem / "results.json").read_text(encoding="utf-8"))
         local_results = json.loads((out / "r2024" / stem / "results.json").read_text(encoding="utf-8"))
         assert dask_results == local_results
+
+
+def test_interrupt_keeps_finished_projects_and_the_next_run_resumes(tmp_path):
+    """Ctrl-C mid-round: exit 130, finished projects complete, nothing half-written, resume on re-run."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    folder = tmp_path / "params" / "stop"
+    folder.mkdir(parents=True)
+    shutil.copytree(EXAMPLES / "data", folder / "data")
+    text = (EXAMPLES / "001_futian_ai_centre.yaml").read_text(encoding="utf-8")
+    for i in range(12):
+        (folder / f"p{i:02d}.yaml").write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "evalkit.cli", "batch", str(folder), "--outputs", str(out), "-j", "1",
+               "--workbook", str(WORKBOOK)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+    lines = []
+    for line in process.stdout:  # type: ignore[union-attr]
+        lines.append(line)
+        if "已运行" in line and len([x for x in lines if "已运行" in x]) == 2:
+            process.send_signal(signal.SIGINT)
+            break
+    rest, _ = process.communicate(timeout=60)
+    assert process.returncode == 130, "".join(lines) + rest
+    assert "已中断" in rest
+    finished = sorted(p.name for p in (out / "stop").iterdir() if p.is_dir() and not p.name.startswith("."))
+    assert len(finished) >= 2
+    for name in finished:  # every folder that exists is complete
+        assert (out / "stop" / name / "manifest.json").exists(), name
+    rerun = run_round(folder, outputs_root=out, jobs=1, workbook=WORKBOOK)
+    statuses = [o.status for o in rerun.outcomes]
+    assert statuses.count("up_to_date") == len(finished) and statuses.count("ok") == 12 - len(finished)
+    assert not [p for p in (out / "stop").iterdir() if p.name.startswith(".")]
+    document = json.loads((out / "stop" / "round.json").read_text(encoding="utf-8"))
+    assert document["counts"]["not_run"] == 0 and not document["interrupted"]
