@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from . import numbers
@@ -26,6 +27,7 @@ __all__ = [
     "checks",
     "findings",
     "overview",
+    "provenance",
     "scoring",
     "sections",
     "stylesheet",
@@ -72,7 +74,7 @@ _NUMERALS = "一二三四五六七八九十"
 def _order(ev: Evaluation) -> list[str]:
     keys = ["overview", "summary", "checks", "scoring", "findings", "calculations"]
     keys += [f"survey:{s.key}" for s in ev.surveys]
-    return keys + ["data"]
+    return keys + ["data", "provenance"]
 
 
 def _heading(ev: Evaluation, key: str, title: str) -> str:
@@ -297,8 +299,33 @@ def findings(ev: Evaluation) -> Section:
     return Section("findings", "问题清单", str(html))
 
 
-def sections(ev: Evaluation, charts: bool = True) -> list[Section]:
+def sections(ev: Evaluation, charts: bool = True, manifest_file: str = "") -> list[Section]:
     """Every section in page order."""
     return [overview(ev), summary(ev), checks(ev), scoring(ev), findings(ev), calculations(ev),
-            *surveys(ev, charts), base_data(ev)]
+            *surveys(ev, charts), base_data(ev), provenance(ev, manifest_file)]
 
+
+
+_ROLE_NAMES = {"params": "参数文件", "framework": "指标体系", "data": "数据文件", "workbook": "工作簿"}
+
+
+def provenance(ev: Evaluation, manifest_file: str = "") -> Section:
+    """附：数据来源与版本 — the inputs by content hash and the software versions, from manifest.json.
+
+    Run by ``evalkit run`` or ``evalkit batch``, the manifest written before
+    execution is read; opened by hand in JupyterLab there is none, and the
+    inputs are hashed here (without the workbook, which the kernel cannot name).
+    """
+    from . import manifest
+
+    recorded = manifest.read(Path(manifest_file).parent) if manifest_file else None
+    if recorded is not None and Path(manifest_file).name == manifest.MANIFEST:
+        inputs, versions = recorded["inputs"], recorded["versions"]
+        note = "与本附件同目录的 manifest.json 还记录了各输出文件的哈希值；用 evalkit verify 可重新运行并逐字节核对。"
+    else:
+        inputs, versions = manifest.inputs_of(ev.project, None), manifest.versions()
+        note = "本附件不是由 evalkit run / batch 生成的，未记录工作簿与输出文件的哈希值。"
+    rows = [(_ROLE_NAMES.get(i["role"], i["role"]), i["path"], i["sha256"]) for i in inputs]
+    html = macros().provenance_section(_heading(ev, "provenance", "附：数据来源与版本").split("、", 1)[1],
+                                       rows, sorted(versions.items()), note)
+    return Section("provenance", "数据来源与版本", str(html))

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import shutil
 import signal
 import sys
 import time
@@ -20,7 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from . import manifest
+from . import atomic, manifest
 from .errors import InputError
 from .runner import RunError, default_workbook, output_dir, run_project
 
@@ -101,38 +100,6 @@ def run_one(params: str, outputs_root: str, workbook: str, warm: bool = True) ->
 def _worker_init() -> None:
     # Ctrl-C is handled by the batch process, which stops the workers; a worker must not die mid-write.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _clean_stale(round_out: Path) -> None:
-    """Tidy up after runs that were killed: drop half-written folders, restore a swapped-out good one.
-
-    A run writes into ``.name.tmp-PID`` and swaps it in through ``.name.old-PID``;
-    killed between the two renames, the previous good outputs are in ``.old``.
-    """
-    if not round_out.is_dir():
-        return
-    for path in sorted(round_out.iterdir()):
-        name = path.name
-        if not name.startswith(".") or not (".tmp-" in name or ".old-" in name):
-            continue
-        stem, _, pid = name[1:].rpartition("-")
-        if not pid.isdigit() or _alive(int(pid)):
-            continue
-        final = round_out / stem.rsplit(".", 1)[0]
-        if ".old-" in name and not final.exists():
-            path.rename(final)
-        else:
-            shutil.rmtree(path, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 # A project spends most of its wall time waiting for its kernel; two projects in flight per
@@ -294,7 +261,7 @@ def run_round(
     projects = discover(round_dir)
     book = (workbook or default_workbook()).resolve()
     round_out = outputs_root / round_dir.resolve().name
-    _clean_stale(round_out)
+    atomic.tidy(round_out)
     outcomes: dict[str, Outcome] = {}
     todo: list[Path] = []
     for params in projects:

@@ -2,6 +2,7 @@
 
 Exit status: 0 success; 1 a run failed for a reason other than its input;
 2 bad input (params, framework or data), with one message per problem.
+``evalkit verify``: 0 verified, 1 differs, 2 could not verify.
 """
 
 from __future__ import annotations
@@ -95,6 +96,16 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     return EXIT_FAILED if run.failed else EXIT_OK
 
 
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from .verify import verify
+
+    result = verify(Path(args.output), Path(args.workbook) if args.workbook else None)
+    stream = sys.stdout if result.status == 0 else sys.stderr
+    for line in result.lines():
+        print(line, file=stream)
+    return result.status
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .evaluation import evaluate
     from .params import load_project
@@ -149,6 +160,11 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--outputs", default="outputs", help="输出根目录（默认 outputs）")
     batch.add_argument("--workbook", default=None, help="工作簿（默认 workbooks/project_evaluation.ipynb）")
     batch.set_defaults(func=_cmd_batch)
+
+    check = sub.add_parser("verify", help="核验一个项目的输出：输入是否与记录一致，重新运行是否逐字节相同")
+    check.add_argument("output", help="outputs/<批次>/<项目> 目录")
+    check.add_argument("--workbook", default=None, help="工作簿（默认 workbooks/project_evaluation.ipynb）")
+    check.set_defaults(func=_cmd_verify)
 
     validate = sub.add_parser("validate", help="只校验 params 文件并计算得分，不生成附件")
     validate.add_argument("params", nargs="+")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 from functools import lru_cache
 from importlib import metadata
@@ -59,7 +60,7 @@ def _relative(path: Path, base: Path) -> str:
         return path.name
 
 
-def inputs_of(project: Any, workbook: Path) -> list[dict[str, str]]:
+def inputs_of(project: Any, workbook: Path | None) -> list[dict[str, str]]:
     """Every file that determines the outputs, with its role, a portable path and its hash."""
     base = project.path.parent
     entries = [("params", project.path, project.path.name)]
@@ -68,7 +69,8 @@ def inputs_of(project: Any, workbook: Path) -> list[dict[str, str]]:
         shown = f"evalkit:frameworks/{project.framework_path.name}" if builtin else _relative(project.framework_path, base)
         entries.append(("framework", project.framework_path, shown))
     entries += [("data", path, _relative(path, base)) for path in project.data_files]
-    entries.append(("workbook", workbook, f"workbooks/{workbook.name}"))
+    if workbook is not None:
+        entries.append(("workbook", workbook, f"workbooks/{workbook.name}"))
     return [{"role": role, "path": shown, "sha256": file_sha256(path)} for role, path, shown in entries]
 
 
@@ -84,10 +86,13 @@ def locate(entry: dict[str, str], params_dir: Path, workbook: Path) -> Path:
     return params_dir / shown
 
 
-def build(project: Any, workbook: Path, inputs: list[dict[str, str]], out_dir: Path) -> dict[str, Any]:
+def build(project: Any, inputs: list[dict[str, str]], out_dir: Path) -> dict[str, Any]:
+    """The manifest for ``out_dir``; written once before the run (for the appendix) and again after it."""
     return {
         "format": FORMAT,
         "project": {"id": project.params.project.id, "name": project.params.project.name, "round": project.round},
+        # from the output folder to the params file: how `evalkit verify` finds the inputs again
+        "params": os.path.relpath(project.path.resolve(), out_dir.resolve()),
         "inputs": inputs,
         "versions": versions(),
         "outputs": {name: file_sha256(out_dir / name) for name in OUTPUT_FILES if (out_dir / name).exists()},

@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import __version__, manifest
+from . import __version__, atomic, manifest
 from .errors import InputError
 
 __all__ = ["RunResult", "RunError", "default_workbook", "export_html", "output_dir", "run_project"]
@@ -142,16 +142,6 @@ def normalise_notebook(notebook: Any) -> Any:
     return notebook
 
 
-def _replace_dir(tmp: Path, final: Path) -> None:
-    """Swap the new outputs in; the old ones are removed only after the new are in place."""
-    old = final.with_name(f".{final.name}.old-{os.getpid()}")
-    if final.exists():
-        final.rename(old)
-    tmp.rename(final)
-    if old.exists():
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def _cell_failure(exc: Exception) -> str:
     name = getattr(exc, "ename", type(exc).__name__)
     value = getattr(exc, "evalue", str(exc))
@@ -168,6 +158,7 @@ def run_project(
     show_code: bool = False,
     kernel_name: str = "python3",
     kernel_manager_class: type | None = None,
+    out_dir: Path | None = None,
 ) -> RunResult:
     """Run one project end to end; raises InputError for bad input, RunError if the workbook fails.
 
@@ -186,9 +177,10 @@ def run_project(
     book = Path(workbook) if workbook else default_workbook()
     if not book.is_file():
         raise InputError.single(str(book), "", "找不到工作簿文件")
-    final = output_dir(Path(outputs_root), params_path)
+    final = out_dir if out_dir is not None else output_dir(Path(outputs_root), params_path)
     inputs = manifest.inputs_of(project, book)
     final.parent.mkdir(parents=True, exist_ok=True)
+    atomic.tidy(final.parent)
     tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
@@ -198,11 +190,14 @@ def run_project(
         # The kernel works in the output folder and is given paths relative to it, so the
         # recorded parameters hold no machine-specific or per-run (temporary) paths.
         relative_params = os.path.relpath(params_path.resolve(), tmp.resolve())
+        # Inputs and versions first, so the appendix can state them; output hashes are added at the end.
+        manifest.write(manifest.build(project, inputs, tmp), tmp)
         try:
             pm.execute_notebook(
                 str(book),
                 str(executed),
-                parameters={"params_file": relative_params, "results_file": results.name},
+                parameters={"params_file": relative_params, "results_file": results.name,
+                            "manifest_file": manifest.MANIFEST},
                 kernel_name=kernel_name,
                 progress_bar=False,
                 log_output=False,
@@ -224,8 +219,8 @@ def run_project(
         (tmp / "appendix.html").write_text(export_html(notebook, title, show_code), encoding="utf-8")
         if not results.is_file():
             raise RunError(f"{params_path}: 工作簿没有写出 results.json")
-        manifest.write(manifest.build(project, book, inputs, tmp), tmp)
-        _replace_dir(tmp, final)
+        manifest.write(manifest.build(project, inputs, tmp), tmp)
+        atomic.swap_in(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
