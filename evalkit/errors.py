@@ -83,7 +83,7 @@ def _message(err: dict[str, Any]) -> str:
     if kind == "union_tag_invalid":
         return f"未知的类型 {_shown(ctx.get('tag'))}，应为以下之一：{ctx.get('expected_tags', '')}"
     if kind == "union_tag_not_found":
-        return f"缺少字段 {ctx.get('discriminator', 'type')}（说明是哪一种）"
+        return f"缺少字段 {str(ctx.get('discriminator', 'type')).strip(chr(39))}（说明是哪一种）"
     if kind == "too_short":
         return f"至少应有 {ctx.get('min_length')} 项"
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):

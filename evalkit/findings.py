@@ -7,9 +7,10 @@ drift apart.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from .fields import Model, Num, Text
 
@@ -30,3 +31,10 @@ class Finding(Model):
     cause: Text = Field("", description="原因分析")
     recommendation: Text = Field("", description="处理建议")
     evidence: Text = Field("", description="证据或来源，如凭证号、文件号、报告章节")
+
+    @field_validator("money")
+    @classmethod
+    def _money(cls, value: Decimal | None) -> Decimal | None:
+        if value is not None and value < 0:
+            raise ValueError(f"涉及资金不应为负数，实际为 {value}")
+        return value

@@ -66,6 +66,15 @@ class InputValue(Model):
     source: Text = Field("", description="来源：文件号、凭证号、报表名称")
     places: int | None = Field(None, ge=0, le=8, description="列示的小数位数（不填：金额两位，其他按原值）")
     note: Text = Field("", description="说明")
+    allow_negative: bool = Field(False, description="允许为负数（如调减金额）；默认金额与数量不得为负")
+
+    @model_validator(mode="after")
+    def _not_negative(self) -> "InputValue":
+        if self.value < 0 and not self.allow_negative:
+            raise ValueError(
+                f"“{self.name}”为负数 {self.value}；金额与数量不应为负，如确为负数请写 allow_negative: true"
+            )
+        return self
 
 
 class TableSpec(Model):

@@ -72,6 +72,10 @@ def load_yaml(path: Path, shown_as: str | None = None) -> Any:
         mark = exc.problem_mark or exc.context_mark
         where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else ""
         what = " ".join(x for x in (exc.context, exc.problem) if x)
-        raise InputError.single(shown, where, f"YAML 格式错误：{what}") from None
+        hint = ""
+        lines = text.splitlines()
+        if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]:
+            hint = "（YAML 不能用 Tab 缩进，请改用空格）"
+        raise InputError.single(shown, where, f"YAML 格式错误{hint}：{what}") from None
     except yaml.YAMLError as exc:
         raise InputError.single(shown, "", f"YAML 格式错误：{exc}") from None
