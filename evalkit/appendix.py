@@ -50,9 +50,6 @@ class Section:
         # Shown as text/plain beside the HTML in the notebook; keep it short.
         return f"<{self.title}>"
 
-    def __html__(self) -> str:
-        return self.html
-
 
 def stylesheet() -> Section:
     """The appendix CSS, for viewing the workbook in JupyterLab (the HTML page has it already)."""

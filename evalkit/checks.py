@@ -265,24 +265,12 @@ def _cite(q: Quantity) -> str:
     return f"{q.name}: {q.citation()}"
 
 
-def _column(table: Table, column: str, label_column: str | None, where: str, owner: str) -> list[Quantity]:
-    col = table.column(column, where, owner)
-    label_col = table.column(label_column, where, owner) if label_column else None
-    out = []
-    for i, row in enumerate(table.rows):
-        if row[col] == "":
-            continue
-        label = row[label_col] if label_col is not None else f"第 {i + 1} 行"
-        out.append(Quantity(name=label, value=table.decimal(i, col), unit=table.unit_of(column),
-                            source=f"{table.title}第 {i + 1} 行", places=None))
-    return out
-
-
 def _sum(spec: SumCheck, ctx: Resolver, tables: dict[str, Table], ref: str, where: str, owner: str) -> CheckResult:
     total = _quantity(spec.total, ctx, "所述合计")
     if spec.column is not None:
         table = _table(tables, spec.column.table)
-        items = _column(table, spec.column.column, spec.column.label_column, f"{where}.column", owner)
+        items = list(table.quantities(spec.column.column, label_column=spec.column.label_column,
+                                      where=f"{where}.column", owner=owner))
         over = f"《{table.title}》“{spec.column.column}”列 {len(items)} 行"
     else:
         assert spec.items is not None

@@ -118,7 +118,6 @@ class _Ledger:
     def __init__(self, project: Project) -> None:
         self.project = project
         self.quantities: dict[str, Quantity] = {}
-        self.figures: dict[str, Figure] = {}
         self.findings = {f.id: f for f in project.params.findings}
 
     def quantity(self, key: str) -> Quantity:
@@ -144,23 +143,6 @@ def _input_places(value: Decimal, unit: str, explicit: int | None) -> int:
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
-def _table_column(table: Table, spec: SumFigure, shown: str, where: str) -> tuple[Quantity, ...]:
-    assert spec.column is not None
-    col = table.column(spec.column, where, shown)
-    label_col = table.column(spec.label_column, where, shown) if spec.label_column else None
-    unit = spec.unit if spec.unit is not None else table.unit_of(spec.column)
-    items = []
-    for i, row in enumerate(table.rows):
-        if row[col] == "":
-            continue
-        label = row[label_col] if label_col is not None else f"第 {i + 1} 行"
-        items.append(
-            Quantity(name=label, value=table.decimal(i, col), unit=unit,
-                     source=f"{table.title}第 {i + 1} 行", places=spec.places)
-        )
-    return tuple(items)
-
-
 def _compute_figure(spec: Any, ledger: _Ledger, ref: str, shown: str, where: str) -> Figure:
     q = ledger.quantity
     name = spec.name
@@ -175,9 +157,10 @@ def _compute_figure(spec: Any, ledger: _Ledger, ref: str, shown: str, where: str
             items = tuple(q(t) for t in spec.terms)
             over = ""
         else:
-            assert spec.table is not None
+            assert spec.table is not None and spec.column is not None
             table = ledger.project.tables[spec.table]
-            items = _table_column(table, spec, shown, where)
+            items = table.quantities(spec.column, label_column=spec.label_column, where=where, owner=shown,
+                                     unit=spec.unit, places=spec.places)
             over = f"《{table.title}》“{spec.column}”列"
         return amounts.total(items, ref=ref, key=spec.id, name=name or "合计", places=spec.places,
                              over=over, note=spec.note)
@@ -249,7 +232,6 @@ def evaluate(project: Project) -> Evaluation:
             continue
         surveys.append(result)
         for figure in result.figures():
-            ledger.figures[figure.key] = figure
             ledger.quantities[figure.key] = figure.as_quantity()
     if problems:
         raise InputError(problems)
@@ -267,7 +249,6 @@ def evaluate(project: Project) -> Evaluation:
             problems.extend(exc.problems)
             continue
         figures.append(figure)
-        ledger.figures[spec.id] = figure
         ledger.quantities[spec.id] = figure.as_quantity()
     if problems:
         raise InputError(problems)

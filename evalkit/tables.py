@@ -19,6 +19,7 @@ import pandas as pd
 
 from .errors import InputError
 from .numbers import NumberError, parse_decimal
+from .working import Quantity
 
 __all__ = ["Table", "read_frame", "read_table", "ENCODINGS"]
 
@@ -59,8 +60,19 @@ class Table:
             # +2: one for the header line, one because people count lines from 1
             raise InputError.single(self.file, f"第 {row + 2} 行“{self.columns[column]}”列", str(exc)) from None
 
-    def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(list(self.rows), columns=list(self.columns))
+    def quantities(
+        self, column: str, *, label_column: str | None, where: str, owner: str,
+        unit: str | None = None, places: int | None = None,
+    ) -> tuple[Quantity, ...]:
+        """The non-blank cells of a column as quantities, each named by its row and citing it."""
+        col = self.column(column, where, owner)
+        label_col = self.column(label_column, where, owner) if label_column else None
+        unit = self.unit_of(column) if unit is None else unit
+        return tuple(
+            Quantity(name=row[label_col] if label_col is not None else f"第 {i + 1} 行",
+                     value=self.decimal(i, col), unit=unit, source=f"{self.title}第 {i + 1} 行", places=places)
+            for i, row in enumerate(self.rows) if row[col] != ""
+        )
 
 
 def _decode(raw: bytes, shown: str, encoding: str | None) -> str:
