@@ -4,6 +4,10 @@ Run as ``python -I -S _kernel_shim.py CONNECTION_FILE FACTORY_SOCKET`` (stdlib
 only, so it starts in milliseconds). Jupyter sees this process as the kernel:
 signals sent to it are forwarded to the real kernel, and it exits with the
 kernel's exit status when the factory reports that the kernel has ended.
+
+The factory may be restarting (the batch restarts one that died), so the
+connection is retried for a while; and the shim dies with the worker that
+started it, so a killed batch leaves no kernels behind.
 """
 
 import json
@@ -11,28 +15,75 @@ import os
 import signal
 import socket
 import sys
+import time
+
+CONNECT_SECONDS = 180  # a restarted factory needs a few seconds to import; a loaded machine, more
 
 
-def main() -> int:
+def _die_with_parent():
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _connect(address):
+    deadline = time.monotonic() + CONNECT_SECONDS
+    delay = 0.05
+    while True:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.connect(address)
+            return sock
+        except OSError as exc:
+            sock.close()
+            if time.monotonic() > deadline:
+                sys.stderr.write(f"evalkit: kernel factory unreachable at {address}: {exc}\n")
+                sys.exit(1)
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+
+def main():
     connection_file, address = sys.argv[1], sys.argv[2]
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.connect(address)
+    _die_with_parent()
+    sock = _connect(address)
     request = {"connection_file": os.path.abspath(connection_file), "cwd": os.getcwd(),
                "env": dict(os.environ), "shim": os.getpid()}
-    sock.sendall((json.dumps(request) + "\n").encode())
-    replies = sock.makefile("rb")
-    kernel = int(replies.readline())
+    try:
+        sock.sendall((json.dumps(request) + "\n").encode())
+        replies = sock.makefile("rb")
+        line = replies.readline().strip()
+    except OSError:
+        line = b""
+    if not line.isdigit():
+        sys.stderr.write("evalkit: kernel factory ended before starting the kernel\n")
+        return 1
+    kernel = int(line)
 
     def forward(signum, frame):  # noqa: ARG001
         try:
             os.kill(kernel, signum)
         except ProcessLookupError:
             pass
+        if signum in (signal.SIGTERM, signal.SIGHUP):
+            os._exit(1)
 
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2):
         signal.signal(signum, forward)
-    status = replies.readline().strip()
-    return int(status) if status else 1
+    try:
+        status = replies.readline().strip()
+    except OSError:
+        status = b""
+    if not status.lstrip(b"-").isdigit():
+        # The factory died under a running kernel: stop the kernel, so Jupyter sees it gone.
+        forward(signal.SIGKILL, None)
+        return 1
+    return int(status)
 
 
 if __name__ == "__main__":

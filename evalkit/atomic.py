@@ -14,9 +14,14 @@ import ctypes
 import ctypes.util
 import errno
 import os
+import re
 import shutil
+import sys
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterable
+
+from . import names
 
 __all__ = ["swap_in", "tidy"]
 
@@ -26,7 +31,7 @@ _RENAME_EXCHANGE = 2
 
 @lru_cache(maxsize=1)
 def _renameat2():  # type: ignore[no-untyped-def]
-    if not os.uname().sysname == "Linux":
+    if not sys.platform.startswith("linux"):
         return None
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
@@ -68,26 +73,36 @@ def swap_in(tmp: Path, final: Path) -> None:
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError, ValueError):
         return False
     except PermissionError:
         return True
     return True
 
 
-def tidy(folder: Path) -> None:
-    """After a killed run: drop half-written folders, and restore outputs caught between two renames."""
-    if not folder.is_dir():
+_TEMPORARY = re.compile(r"^\.(?P<stem>.+)\.(?P<kind>tmp|old|verify)-(?P<pid>\d{1,10})$")
+
+
+def tidy(folder: Path, projects: Iterable[str]) -> None:
+    """After a killed run: drop half-written folders, and restore outputs caught between two renames.
+
+    Only evalkit's own temporaries of the named ``projects`` are touched: a
+    folder ``.<project>.tmp-<pid>`` (or ``.old-`` / ``.verify-``) whose process
+    is gone. Anything else in the folder, whatever its name, is left alone.
+    """
+    wanted = set(projects)
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
         return
-    for path in sorted(folder.iterdir()):
-        name = path.name
-        if not name.startswith(".") or not (".tmp-" in name or ".old-" in name):
+    for path in entries:
+        match = _TEMPORARY.match(path.name)
+        if match is None or match["stem"] not in wanted or names.name_problem(match["stem"]) is not None:
             continue
-        stem, _, pid = name[1:].rpartition("-")
-        if not pid.isdigit() or _alive(int(pid)):
+        if path.is_symlink() or not path.is_dir() or _alive(int(match["pid"])):
             continue
-        final = folder / stem.rsplit(".", 1)[0]
-        if ".old-" in name and not final.exists():
+        final = folder / match["stem"]
+        if match["kind"] == "old" and not final.exists() and (path / "manifest.json").is_file():
             path.rename(final)
         else:
             shutil.rmtree(path, ignore_errors=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from . import atomic, manifest
+from . import atomic, manifest, names
 from .errors import InputError
 from .runner import RunError, default_workbook, output_dir, run_project
 
@@ -45,16 +45,45 @@ class Outcome:
 
 def discover(round_dir: Path) -> list[Path]:
     """The round's projects: *.yaml directly in the folder (subfolders hold data and frameworks)."""
-    if not round_dir.is_dir():
+    if not round_dir.exists():
         raise InputError.single(str(round_dir), "", "评价批次目录不存在")
-    found = sorted(p for p in round_dir.iterdir() if p.is_file() and p.suffix in (".yaml", ".yml"))
+    if not round_dir.is_dir():
+        raise InputError.single(str(round_dir), "", "应为评价批次目录（params/<批次>），实际为文件")
+    problem = names.name_problem(round_dir.resolve().name, "批次目录")
+    if problem:
+        raise InputError.single(str(round_dir), "", f"{problem}；请给目录改名")
+    try:
+        found = sorted(p for p in round_dir.iterdir()
+                       if p.suffix.lower() in (".yaml", ".yml") and not p.is_dir())
+    except OSError as exc:
+        raise InputError.single(str(round_dir), "", f"无法读取目录：{exc.strerror}") from None
     if not found:
         raise InputError.single(str(round_dir), "", "目录中没有 params 文件（*.yaml）")
     return found
 
 
+def refused_names(projects: list[Path]) -> dict[str, str]:
+    """Projects that cannot have an output folder, each with the reason: a bad name or a collision."""
+    refused: dict[str, str] = {}
+    by_key: dict[str, list[Path]] = {}
+    for params in projects:
+        name = names.project_name(params)
+        problem = names.name_problem(name)
+        if problem:
+            refused[str(params)] = f"{params}: 文件名：{problem}；请给文件改名"
+        else:
+            by_key.setdefault(names.collision_key(name), []).append(params)
+    for same in by_key.values():
+        if len(same) > 1:
+            files = "、".join(p.name for p in same)
+            for params in same:
+                refused[str(params)] = (f"{params}: 文件名：{files} 会使用同一个输出目录（Windows、macOS 不区分大小写），"
+                                        "均未运行；请改名使其不同")
+    return refused
+
+
 _FACTORY: Any = None
-_FACTORY_ADDRESS: str | None = None  # set by a batch process that shares one factory with its workers
+_FACTORY_ADDRESS: str | None = None  # set in a batch's worker processes, which share one factory
 
 
 def _kernel_manager_class() -> Any:
@@ -63,29 +92,21 @@ def _kernel_manager_class() -> Any:
     from .warmkernel import KernelFactory, factory_kernel_manager_class
 
     if _FACTORY_ADDRESS is not None:
-        _wait_for(_FACTORY_ADDRESS)
         return factory_kernel_manager_class(_FACTORY_ADDRESS)
-    if _FACTORY is None or not _FACTORY.alive():
+    if _FACTORY is None:
         _FACTORY = KernelFactory()
         atexit.register(_FACTORY.close)
+    elif _FACTORY.ensure_running():
+        _FACTORY.wait_ready()
     return factory_kernel_manager_class(_FACTORY.address)
 
 
-def _wait_for(address: str, timeout: float = 300.0) -> None:
-    """Workers start while the shared factory is still importing; its socket appears when it is ready."""
-    deadline = time.monotonic() + timeout
-    while not os.path.exists(address):
-        if time.monotonic() > deadline:
-            raise RuntimeError("内核工厂未能启动")
-        time.sleep(0.02)
-
-
-def run_one(params: str, outputs_root: str, workbook: str, warm: bool = True) -> Outcome:
+def run_one(params: str, outputs_root: str, workbook: str, warm: bool = True, timeout: float | None = None) -> Outcome:
     """Run one project in this process and describe the result; never raises for a project's own failure."""
     started = time.perf_counter()
     try:
         result = run_project(
-            params, outputs_root=outputs_root, workbook=workbook,
+            params, outputs_root=outputs_root, workbook=workbook, timeout=timeout,
             kernel_manager_class=_kernel_manager_class() if warm else None,
         )
     except InputError as exc:
@@ -97,47 +118,108 @@ def run_one(params: str, outputs_root: str, workbook: str, warm: bool = True) ->
     return Outcome(params, OK, result.seconds, total=result.total, grade=result.grade)
 
 
-def _worker_init() -> None:
-    # Ctrl-C is handled by the batch process, which stops the workers; a worker must not die mid-write.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-# A project spends most of its wall time waiting for its kernel; two projects in flight per
-# worker process keep the worker's core busy meanwhile.
+# A project spends much of its wall time waiting for its kernel: two projects in flight per
+# core keep the machine busy meanwhile. Each runs in a worker process of its own, so that a
+# project that hangs or crashes its process takes nothing else with it.
 PROJECTS_PER_WORKER = 2
+TIMEOUT_GRACE = 30.0  # seconds past --timeout before a worker that has not answered is killed
+WORKER_DEATH_RETRIES = 1  # a worker killed from outside (the OOM killer, an operator) gets its project once more
+MAX_FACTORY_RESTARTS = 20
 
 
-def _worker_main(tasks: Any, results: Any, outputs_root: str, workbook: str) -> None:
-    """A worker process: a few threads taking projects from the shared queue until told to stop."""
+def _die_with(parent: int) -> None:
+    """End this worker (cleanly, through SIGTERM) when the batch process is gone, however it ended."""
     import threading
 
-    _worker_init()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
 
-    def loop() -> None:
-        while True:
-            params = tasks.get()
-            if params is None:
-                return
-            results.put(("start", params, os.getpid()))
-            results.put(("done", run_one(params, outputs_root, workbook), os.getpid()))
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
 
-    threads = [threading.Thread(target=loop, name=f"evalkit-project-{i}") for i in range(PROJECTS_PER_WORKER)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(15)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="evalkit-parent-watch").start()
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _terminate(signum: int, frame: Any) -> None:  # noqa: ARG001
+    raise SystemExit(1)  # unwinds run_project, which removes its temporary folder
+
+
+def _worker_main(conn: Any, parent: int, outputs_root: str, workbook: str, factory_address: str,
+                 timeout: float | None) -> None:
+    """A worker process: one project at a time, as the batch process hands them out."""
+    global _FACTORY_ADDRESS
+    # Ctrl-C is the batch process's to handle; it stops the workers with SIGTERM.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _terminate)
+    _die_with(parent)
+    _FACTORY_ADDRESS = factory_address
+    while True:
+        try:
+            params = conn.recv()
+        except (EOFError, OSError):
+            return
+        if params is None:
+            return
+        conn.send(run_one(params, outputs_root, workbook, timeout=timeout))
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Any
+    params: str | None = None
+    started: float = 0.0
 
 
 class _Local:
-    """Worker processes on this machine, sharing one kernel factory started by the batch process."""
+    """Worker processes on this machine, each one project at a time, sharing one kernel factory.
 
-    def __init__(self, jobs: int) -> None:
+    The batch process supervises: it hands out projects over a pipe per worker
+    (no shared queue whose lock a killed worker could take with it), replaces
+    a worker that died or overran the timeout, restarts the kernel factory if
+    it died, and tidies the temporaries of any worker it had to kill.
+    """
+
+    def __init__(self, jobs: int, timeout: float | None = None) -> None:
         self.jobs = jobs
+        self.timeout = timeout
         self.factory: Any = None
-        self.processes: list[Any] = []
+        self.workers: list[_Worker] = []
+        self.round_out: Path | None = None
+
+    def _spawn(self, context: Any, outputs_root: str, workbook: str) -> _Worker:
+        mine, theirs = context.Pipe()
+        process = context.Process(
+            target=_worker_main, daemon=True,
+            args=(theirs, os.getpid(), outputs_root, workbook, self.factory.address, self.timeout),
+        )
+        process.start()
+        theirs.close()
+        return _Worker(process, mine)
+
+    def _retire(self, worker: _Worker, kill: bool) -> None:
+        if kill and worker.process.is_alive():
+            worker.process.kill()
+        worker.process.join(timeout=30)
+        worker.conn.close()
+        if worker.params and self.round_out is not None:
+            atomic.tidy(self.round_out, [names.project_name(Path(worker.params))])
 
     def run(self, todo: list[Path], outputs_root: str, workbook: str) -> Iterator[Outcome]:
         import multiprocessing
+        from collections import deque
+        from multiprocessing.connection import wait
 
         # Imported once here so that forked workers start with them in memory.
         import nbconvert  # noqa: F401
@@ -146,49 +228,86 @@ class _Local:
         from . import evaluation, params  # noqa: F401
         from .warmkernel import KernelFactory
 
-        global _FACTORY_ADDRESS
+        self.round_out = Path(outputs_root) / todo[0].resolve().parent.name
         self.factory = KernelFactory(wait=False)
-        _FACTORY_ADDRESS = self.factory.address  # inherited by the forked workers
         context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-        tasks, results = context.Queue(), context.Queue()
-        for path in todo:
-            tasks.put(str(path))
-        workers = min(self.jobs, max(1, -(-len(todo) // PROJECTS_PER_WORKER)))
-        for _ in range(workers * PROJECTS_PER_WORKER):
-            tasks.put(None)
-        self.processes = [context.Process(target=_worker_main, args=(tasks, results, outputs_root, workbook),
-                                          daemon=True) for _ in range(workers)]
-        for process in self.processes:
-            process.start()
-        self.factory.wait_ready()
-        in_flight: dict[str, int] = {}
-        remaining = len(todo)
-        while remaining:
+        queue = deque(str(p) for p in todo)
+        deaths: dict[str, int] = {}
+        slots = min(self.jobs * PROJECTS_PER_WORKER, len(todo))
+        self.workers = [self._spawn(context, outputs_root, workbook) for _ in range(slots)]
+        limit = None if self.timeout is None else self.timeout + TIMEOUT_GRACE
+
+        def hand_out(worker: _Worker) -> None:
+            worker.params, worker.started = (queue.popleft(), time.monotonic()) if queue else (None, 0.0)
             try:
-                kind, payload, pid = results.get(timeout=1.0)
-            except Exception:  # noqa: BLE001 - queue.Empty: check that the workers are still there
-                dead = {p.pid for p in self.processes if not p.is_alive() and p.exitcode not in (0, None)}
-                lost = [params for params, owner in in_flight.items() if owner in dead]
-                for params in lost:
-                    del in_flight[params]
-                    remaining -= 1
-                    yield Outcome(params, FAILED, 0.0, "工作进程异常退出，项目未完成")
-                if not any(p.is_alive() for p in self.processes) and remaining:
-                    raise RuntimeError("全部工作进程已退出，批次无法继续")
-                continue
-            if kind == "start":
-                in_flight[payload] = pid
-            else:
-                in_flight.pop(payload.params, None)
-                remaining -= 1
-                yield payload
+                worker.conn.send(worker.params)
+            except OSError:
+                pass  # a worker that died meanwhile is noticed below
+
+        for worker in self.workers:
+            hand_out(worker)
+        while any(w.params for w in self.workers):
+            busy = [w for w in self.workers if w.params]
+            wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=1.0)
+            for worker in busy:
+                outcome: Outcome | None = None
+                replace = False
+                if worker.conn.poll():
+                    try:
+                        outcome = worker.conn.recv()
+                    except (EOFError, OSError):
+                        outcome = None
+                if outcome is not None:
+                    yield outcome
+                    hand_out(worker)
+                    continue
+                params = worker.params
+                assert params is not None
+                if not worker.process.is_alive():
+                    code = worker.process.exitcode
+                    deaths[params] = deaths.get(params, 0) + 1
+                    self._retire(worker, kill=False)
+                    if deaths[params] <= WORKER_DEATH_RETRIES:
+                        queue.appendleft(params)
+                    else:
+                        how = f"被信号 {-code} 终止" if code is not None and code < 0 else f"退出码 {code}"
+                        yield Outcome(params, FAILED, time.monotonic() - worker.started,
+                                      f"{params}: 运行该项目的工作进程异常退出（{how}），重试后仍然如此；"
+                                      "可能是内存不足或输入触发了崩溃")
+                    replace = True
+                elif limit is not None and time.monotonic() - worker.started > limit:
+                    self._retire(worker, kill=True)
+                    yield Outcome(params, FAILED, time.monotonic() - worker.started,
+                                  f"{params}: 超过时限 {self.timeout:g} 秒仍未完成，已终止；可用 --timeout 调整")
+                    replace = True
+                if replace:
+                    worker.params = None
+                    if queue:
+                        fresh = self._spawn(context, outputs_root, workbook)
+                        self.workers[self.workers.index(worker)] = fresh
+                        hand_out(fresh)
+            if self.factory.ensure_running():
+                if self.factory.restarts > MAX_FACTORY_RESTARTS:
+                    raise RuntimeError(f"内核工厂已退出 {self.factory.restarts} 次，批次无法继续；请查看上方的错误信息")
 
     def stop(self, now: bool) -> None:
-        for process in self.processes:
-            if now and process.is_alive():
-                process.terminate()
-        for process in self.processes:
-            process.join(timeout=10)
+        for worker in self.workers:
+            if worker.process.is_alive():
+                if now:
+                    worker.process.terminate()  # SIGTERM: the worker removes its temporary folder
+                else:
+                    try:
+                        worker.conn.send(None)
+                    except OSError:
+                        pass
+        for worker in self.workers:
+            worker.process.join(timeout=20)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join(timeout=5)
+            worker.conn.close()
+        if self.round_out is not None:
+            atomic.tidy(self.round_out, [names.project_name(Path(w.params)) for w in self.workers if w.params])
         if self.factory is not None:
             self.factory.close()
 
@@ -201,8 +320,8 @@ class _Dask:
     workers at the same paths (a shared file system).
     """
 
-    def __init__(self, jobs: int, scheduler: str | None) -> None:
-        self.jobs, self.scheduler = jobs, scheduler
+    def __init__(self, jobs: int, scheduler: str | None, timeout: float | None = None) -> None:
+        self.jobs, self.scheduler, self.timeout = jobs, scheduler, timeout
         self.client: Any = None
         self.cluster: Any = None
 
@@ -215,7 +334,8 @@ class _Dask:
             self.cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=PROJECTS_PER_WORKER,
                                         processes=True, dashboard_address=None, silence_logs=40)
             self.client = Client(self.cluster)
-        futures = {self.client.submit(run_one, str(p), outputs_root, workbook, pure=False): str(p) for p in todo}
+        futures = {self.client.submit(run_one, str(p), outputs_root, workbook, timeout=self.timeout,
+                                       pure=False): str(p) for p in todo}
         for future in as_completed(list(futures)):
             try:
                 yield future.result()
@@ -237,10 +357,19 @@ class RoundRun:
     seconds: float
     interrupted: bool = False
     projects: int = 0
+    aborted: str = ""  # why the round stopped early, when it was not the operator
+    refused: frozenset[str] = frozenset()  # params files whose names cannot have an output folder
 
     @property
     def failed(self) -> tuple[Outcome, ...]:
         return tuple(o for o in self.outcomes if o.status == FAILED)
+
+
+DEFAULT_TIMEOUT = 900  # seconds per project: a 1,000,000-row survey runs in well under a minute
+
+
+def _sigterm_as_interrupt(signum: int, frame: Any) -> None:  # noqa: ARG001
+    raise KeyboardInterrupt  # an operator's `kill` stops the round as cleanly as Ctrl-C
 
 
 def run_round(
@@ -252,19 +381,30 @@ def run_round(
     executor: str = "local",
     scheduler: str | None = None,
     workbook: Path | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
     report: Callable[[Outcome, int, int], None] | None = None,
 ) -> RoundRun:
     """Run every project of a round; ``report(outcome, done, total)`` is called as each one finishes."""
+    import threading
+
     from .roundreport import write_round
+    from .runner import output_failure
 
     started = time.perf_counter()
     projects = discover(round_dir)
+    refused = refused_names(projects)
     book = (workbook or default_workbook()).resolve()
     round_out = outputs_root / round_dir.resolve().name
-    atomic.tidy(round_out)
-    outcomes: dict[str, Outcome] = {}
+    try:
+        round_out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise output_failure(exc, round_out) from None
+    valid = [p for p in projects if str(p) not in refused]
+    atomic.tidy(round_out, [names.project_name(p) for p in valid])
+    outcomes: dict[str, Outcome] = {str(p): Outcome(str(p), FAILED, 0.0, refused[str(p)])
+                                    for p in projects if str(p) in refused}
     todo: list[Path] = []
-    for params in projects:
+    for params in valid:
         t0 = time.perf_counter()
         if not force and manifest.up_to_date(output_dir(outputs_root, params), params, book):
             outcomes[str(params)] = Outcome(str(params), UP_TO_DATE, time.perf_counter() - t0)
@@ -275,10 +415,13 @@ def run_round(
         done += 1
         if report:
             report(outcome, done, len(projects))
-    interrupted = False
+    interrupted, aborted = False, ""
     if todo:
         jobs = max(1, jobs or os.cpu_count() or 1)
-        engine: Any = _Dask(jobs, scheduler) if executor == "dask" else _Local(jobs)
+        engine: Any = _Dask(jobs, scheduler, timeout) if executor == "dask" else _Local(jobs, timeout)
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
         try:
             for outcome in engine.run(todo, str(outputs_root), str(book)):
                 outcomes[outcome.params] = outcome
@@ -289,9 +432,14 @@ def run_round(
         except KeyboardInterrupt:
             interrupted = True
             engine.stop(now=True)
+        except RuntimeError as exc:
+            aborted = str(exc)
+            engine.stop(now=True)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
     ordered = tuple(outcomes[str(p)] for p in projects if str(p) in outcomes)
-    run = RoundRun(round_dir.resolve().name, round_out, ordered, time.perf_counter() - started, interrupted,
-                   len(projects))
+    run = RoundRun(round_dir.resolve().name, round_out, ordered, time.perf_counter() - started,
+                   interrupted or bool(aborted), len(projects), aborted, frozenset(refused))
     write_round(run, projects, outputs_root)
     return run
-

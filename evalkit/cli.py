@@ -77,7 +77,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     run = run_round(
         round_dir, outputs_root=Path(args.outputs), jobs=args.jobs, force=args.force,
         executor=args.executor, scheduler=args.scheduler, workbook=Path(args.workbook) if args.workbook else None,
-        report=report,
+        timeout=args.timeout or None, report=report,
     )
     if bar is not None:
         bar.close()
@@ -90,6 +90,9 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     )
     for outcome in run.failed:
         print(f"  失败：{outcome.params}\n    " + outcome.error.replace("\n", "\n    "), file=sys.stderr)
+    if run.aborted:
+        print(f"批次提前结束：{run.aborted}", file=sys.stderr)
+        return EXIT_FAILED
     if run.interrupted:
         print("已中断：已完成的项目保留其输出，再次运行会从未完成的项目继续。", file=sys.stderr)
         return 130
@@ -136,6 +139,15 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+DEFAULT_TIMEOUT = 900  # seconds; kept equal to batch.DEFAULT_TIMEOUT without importing the batch machinery
+
+
+def _seconds(text: str) -> int:
+    if not text.strip().isdigit() or len(text.strip()) > 7:
+        raise argparse.ArgumentTypeError(f"应为不小于 0 的整数秒数，实际为 {text[:40]!r}")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="evalkit", description="预算绩效评价工作底稿：由 params 文件生成带计算过程的 HTML 附件"
@@ -157,6 +169,8 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--force", action="store_true", help="全部重新运行，不跳过未变更的项目")
     batch.add_argument("--executor", choices=["local", "dask"], default="local", help="本机进程池或 Dask 集群")
     batch.add_argument("--scheduler", default=None, help="Dask 调度器地址（默认在本机启动 LocalCluster）")
+    batch.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="秒",
+                       help=f"每个项目的时限，超时的项目记为失败、批次继续（默认 {DEFAULT_TIMEOUT} 秒；0 为不限）")
     batch.add_argument("--outputs", default="outputs", help="输出根目录（默认 outputs）")
     batch.add_argument("--workbook", default=None, help="工作簿（默认 workbooks/project_evaluation.ipynb）")
     batch.set_defaults(func=_cmd_batch)

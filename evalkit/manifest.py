@@ -6,6 +6,12 @@ libraries that shape the output, and the sha256 of every output file. A batch
 re-run compares the inputs with the recorded hashes and skips projects that
 have not changed; a reviewer can check that an appendix belongs to exactly
 these inputs.
+
+A manifest read back is not trusted: ``load`` validates it (manifest_schema)
+and ``locate`` only ever yields files inside the project folder (or evalkit's
+own frameworks folder); ``file_sha256`` refuses anything but a regular file,
+so a recorded path can never make evalkit read a FIFO, a device or a file
+outside the project.
 """
 
 from __future__ import annotations
@@ -14,19 +20,23 @@ import hashlib
 import json
 import os
 import platform
+import stat
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .errors import InputError, Problem
+from .manifest_schema import BUILTIN_PREFIX, InputRecord, ManifestModel, parse, path_problem
 
-__all__ = ["MANIFEST", "OUTPUT_FILES", "build", "file_sha256", "inputs_of", "locate", "read", "up_to_date", "versions",
-           "write"]
+__all__ = ["MANIFEST", "OUTPUT_FILES", "ManifestError", "NotRegularFile", "PathRefused", "build", "file_sha256",
+           "file_kind", "frameworks_dir", "inputs_of", "load", "locate", "read", "up_to_date", "versions", "write"]
 
 MANIFEST = "manifest.json"
 OUTPUT_FILES = ("appendix.html", "executed.ipynb", "results.json")
 FORMAT = 1
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024  # a real one is about 3 KB
 # Libraries whose versions can change an output byte: computation, rendering, execution.
 LIBRARIES = (
     "papermill", "nbconvert", "nbclient", "nbformat", "ipykernel", "jupyter_client", "pandas", "numpy", "scipy",
@@ -34,12 +44,64 @@ LIBRARIES = (
 )
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
+class NotRegularFile(OSError):
+    """A path that is a directory, FIFO, device, socket or (where refused) a symlink; never opened for reading."""
+
+    def __init__(self, path: Path, kind: str) -> None:
+        super().__init__(f"{path}: 不是普通文件（{kind}）")
+        self.kind = kind
+
+
+class PathRefused(ValueError):
+    """A recorded input path that leads outside the project folder (or the built-in frameworks folder)."""
+
+
+class ManifestError(Exception):
+    """manifest.json is missing, unreadable or malformed; carries one problem per bad field."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, in Chinese, from its st_mode."""
+    if stat.S_ISDIR(mode):
+        return "目录"
+    if stat.S_ISLNK(mode):
+        return "符号链接"
+    if stat.S_ISFIFO(mode):
+        return "管道"
+    if stat.S_ISSOCK(mode):
+        return "套接字"
+    return "设备"
+
+
+def file_sha256(path: Path, *, follow_symlinks: bool = True) -> str:
+    """The sha256 of a regular file, read in blocks.
+
+    The file's type is checked before opening (opening some devices has side
+    effects) and again on the open handle, which is opened non-blocking, so a
+    FIFO or device is refused with ``NotRegularFile`` and never read, even if
+    swapped in between. With ``follow_symlinks=False`` a symlink is refused too.
+    """
+    info = os.stat(path, follow_symlinks=follow_symlinks)
+    if not stat.S_ISREG(info.st_mode):
+        raise NotRegularFile(path, file_kind(info.st_mode))
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFile(path, file_kind(info.st_mode))
+        digest = hashlib.sha256()
+        for block in iter(lambda: os.read(fd, 1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest()
+        return digest.hexdigest()
+    finally:
+        os.close(fd)
 
 
 @lru_cache(maxsize=1)
@@ -74,16 +136,45 @@ def inputs_of(project: Any, workbook: Path | None) -> list[dict[str, str]]:
     return [{"role": role, "path": shown, "sha256": file_sha256(path)} for role, path, shown in entries]
 
 
-def locate(entry: dict[str, str], params_dir: Path, workbook: Path) -> Path:
-    """Where a recorded input is now: paths are stored relative to the params file, so outputs can move."""
-    role, shown = entry["role"], entry["path"]
+def frameworks_dir() -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files("evalkit") / "frameworks")).resolve()
+
+
+def _inside(candidate: Path, root: Path) -> bool:
+    return candidate == root or root in candidate.parents
+
+
+def locate(entry: InputRecord | dict[str, str], params_dir: Path, workbook: Path) -> Path:
+    """Where a recorded input is now: paths are stored relative to the params file, so outputs can move.
+
+    The path is resolved (following symlinks) and must stay inside the params
+    file's folder, or for ``evalkit:frameworks/…`` inside evalkit's frameworks
+    folder; otherwise ``PathRefused`` is raised and nothing is opened. The
+    workbook is the one given for this run, whatever path was recorded.
+    """
+    role, shown = (entry.role, entry.path) if isinstance(entry, InputRecord) else (entry["role"], entry["path"])
     if role == "workbook":
         return workbook
-    if shown.startswith("evalkit:"):
-        from importlib import resources
-
-        return Path(str(resources.files("evalkit") / shown.split(":", 1)[1]))
-    return params_dir / shown
+    problem = path_problem(shown)
+    if problem:
+        raise PathRefused(problem)
+    if shown.startswith(BUILTIN_PREFIX):
+        if role != "framework":
+            raise PathRefused("路径超出项目目录：只有指标体系可以是 evalkit:frameworks/ 下的内置文件")
+        root = frameworks_dir()
+        relative = shown[len(BUILTIN_PREFIX):]
+        where = "evalkit 内置指标体系目录"
+    else:
+        root, relative, where = params_dir.resolve(), shown, "项目目录"
+    try:
+        candidate = (root / relative).resolve()
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, an unrepresentable name
+        raise PathRefused(f"路径无法解析（{where}内）") from None
+    if not _inside(candidate, root):
+        raise PathRefused(f"路径超出{where}（解析符号链接后位于{where}之外）")
+    return candidate
 
 
 def build(project: Any, inputs: list[dict[str, str]], out_dir: Path) -> dict[str, Any]:
@@ -103,35 +194,69 @@ def write(manifest: dict[str, Any], out_dir: Path) -> None:
     (out_dir / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def read(out_dir: Path) -> dict[str, Any] | None:
+def _read_json(out_dir: Path) -> Any:
+    """manifest.json parsed; InputError if it is missing, not a regular file, too large or not JSON."""
+    from .limits import read_input_bytes
+
+    shown = str(out_dir / MANIFEST)
+    raw = read_input_bytes(out_dir / MANIFEST, shown, MAX_MANIFEST_BYTES, "manifest.json 文件")
     try:
-        return json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError.single(shown, "", "不是 UTF-8 编码的文本") from None
+    except ValueError as exc:
+        raise InputError.single(shown, "", f"不是有效的 JSON：{exc}") from None
+    except RecursionError:
+        raise InputError.single(shown, "", "不是有效的 JSON：嵌套过深") from None
+
+
+def read(out_dir: Path) -> dict[str, Any] | None:
+    """The manifest as recorded (unvalidated), or None when there is none that can be read as a JSON object."""
+    try:
+        data = _read_json(out_dir)
+    except InputError:
         return None
+    return data if isinstance(data, dict) else None
+
+
+def load(out_dir: Path) -> ManifestModel:
+    """The validated manifest of ``out_dir``; ManifestError naming manifest.json and each bad field."""
+    try:
+        data = _read_json(out_dir)
+    except InputError as exc:
+        raise ManifestError(exc.problems) from None
+    model, problems = parse(data, str(out_dir / MANIFEST))
+    if model is None:
+        raise ManifestError(problems)
+    return model
 
 
 def up_to_date(out_dir: Path, params: Path, workbook: Path) -> bool:
     """True when the recorded inputs, versions and outputs all still match, without parsing the params.
 
     The params file's hash is checked first: unchanged params mean the same
-    data files are referenced, so re-hashing the recorded files is enough.
+    data files are referenced, so re-hashing the recorded files is enough. A
+    malformed manifest, or one pointing outside the project, is never up to date.
     """
-    recorded = read(out_dir)
-    if recorded is None or recorded.get("format") != FORMAT or recorded.get("versions") != versions():
+    try:
+        recorded = load(out_dir)
+    except ManifestError:
         return False
-    inputs = recorded.get("inputs", [])
-    if not inputs or inputs[0].get("role") != "params" or inputs[0].get("path") != params.name:
+    if recorded.versions != versions():
+        return False
+    inputs = recorded.inputs
+    if not inputs or inputs[0].role != "params" or inputs[0].path != params.name:
         return False
     for entry in inputs:
         try:
-            if file_sha256(locate(entry, params.parent, workbook)) != entry["sha256"]:
+            if file_sha256(locate(entry, params.parent, workbook)) != entry.sha256:
                 return False
-        except (OSError, KeyError):
+        except (OSError, PathRefused):
             return False
-    for name, digest in recorded.get("outputs", {}).items():
+    for name, digest in recorded.outputs.items():
         try:
-            if file_sha256(out_dir / name) != digest:
+            if file_sha256(out_dir / name, follow_symlinks=False) != digest:
                 return False
         except OSError:
             return False
-    return set(recorded.get("outputs", {})) == set(OUTPUT_FILES)
+    return True

@@ -14,15 +14,16 @@ import os
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import quote
 from typing import TYPE_CHECKING, Any
 
-from . import __version__
+from . import __version__, names, numbers
 from .html import environment
 
 if TYPE_CHECKING:
     from .batch import RoundRun
 
-__all__ = ["Row", "write_round", "HEADERS"]
+__all__ = ["Row", "write_round", "HEADERS", "safe_text"]
 
 HEADERS = ["序号", "项目编号", "项目名称", "总分", "等级", "核对未通过", "本次状态", "用时（秒）", "附件", "错误信息"]
 NOT_RUN = "未运行（已中断）"
@@ -65,30 +66,66 @@ def _rows(run: "RoundRun", projects: list[Path], outputs_root: Path) -> list[Row
     outcomes = {o.params: o for o in run.outcomes}
     rows = []
     for i, params in enumerate(projects, start=1):
-        out_dir = outputs_root / params.resolve().parent.name / params.stem
+        # A refused name has no output folder of its own: nothing is read on its behalf.
+        out_dir = None if str(params) in run.refused else run.outputs / names.project_name(params)
         data: dict[str, Any] = {}
-        try:
-            data = json.loads((out_dir / "results.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            pass
+        if out_dir is not None:
+            try:
+                data = json.loads((out_dir / "results.json").read_text(encoding="utf-8"))
+                if not isinstance(data, dict):
+                    data = {}
+            except (OSError, ValueError):
+                pass
         outcome = outcomes.get(str(params))
-        project = data.get("project", {})
+        project = data.get("project", {}) if isinstance(data.get("project"), dict) else {}
         rows.append(Row(
             index=i,
             params=params.name,
-            stem=params.stem,
+            stem=names.project_name(params),
             id=str(project.get("id", "")),
-            name=str(project.get("name", "")) or params.stem,
-            total=Decimal(data["total_score"]) if "total_score" in data else None,
-            grade=data.get("grade", ""),
-            checks_failed=data.get("checks_failed") if data else None,
+            name=str(project.get("name", "")) or names.project_name(params),
+            total=_decimal_or_none(data.get("total_score")),
+            grade=str(data.get("grade", "")),
+            checks_failed=data["checks_failed"] if isinstance(data.get("checks_failed"), int) else None,
             status=outcome.status if outcome else "not_run",
             status_text=STATUS_TEXT[outcome.status] if outcome else NOT_RUN,
             seconds=outcome.seconds if outcome and outcome.status != "up_to_date" else None,
-            appendix=f"{params.stem}/appendix.html" if (out_dir / "appendix.html").exists() else "",
+            appendix=_link(out_dir),
             error=outcome.error if outcome else "",
         ))
     return rows
+
+
+def _decimal_or_none(value: Any) -> Decimal | None:
+    try:
+        return numbers.parse_decimal(value) if isinstance(value, str) else None
+    except numbers.NumberError:
+        return None
+
+
+def _link(out_dir: Path | None) -> str:
+    """The appendix link: the project's folder name under the round, percent-encoded, never a scheme.
+
+    The folder name has passed ``names``; quoting it and prefixing ``./`` means
+    a name like ``javascript:x`` could only ever be a relative file link.
+    """
+    if out_dir is None or not (out_dir / "appendix.html").is_file():
+        return ""
+    return "./" + quote(out_dir.name, safe="") + "/appendix.html"
+
+
+# OWASP's CSV-injection rule: a text cell that begins with one of these is a formula to a spreadsheet.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+
+
+def safe_text(value: str) -> str:
+    """A text cell that Excel, WPS and LibreOffice show as text, never evaluate.
+
+    A leading apostrophe is the documented way to force text; it is added
+    only where a cell would otherwise start a formula, so ordinary names are
+    unchanged. Numbers are written as numbers and never pass through here.
+    """
+    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -102,11 +139,23 @@ def _csv(rows: list[Row]) -> bytes:
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(HEADERS)
     for r in rows:
-        writer.writerow([r.index, r.id, r.name, "" if r.total is None else str(r.total), r.grade,
-                         "" if r.checks_failed is None else r.checks_failed, r.status_text,
-                         "" if r.seconds is None else round_seconds(r.seconds), r.appendix, r.error])
+        writer.writerow([r.index, safe_text(r.id), safe_text(r.name), "" if r.total is None else str(r.total),
+                         safe_text(r.grade), "" if r.checks_failed is None else r.checks_failed, r.status_text,
+                         "" if r.seconds is None else round_seconds(r.seconds), safe_text(r.appendix),
+                         safe_text(r.error)])
     # UTF-8 with BOM: Excel on Chinese Windows opens it without garbling
     return buf.getvalue().encode("utf-8-sig")
+
+
+def _text_cell(value: str) -> Any:
+    """A text value as an openpyxl cell value that is stored as a string, never as a formula.
+
+    openpyxl writes any str beginning with "=" as a formula; the apostrophe of
+    ``safe_text`` keeps it (and +, -, @) text for the other spreadsheet programs too.
+    """
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", safe_text(value)) if value else None
 
 
 def _xlsx(rows: list[Row], title: str) -> bytes:
@@ -121,8 +170,9 @@ def _xlsx(rows: list[Row], title: str) -> bytes:
         cell.font = Font(bold=True)
     for r in rows:
         sheet.append([
-            r.index, r.id, r.name, r.total, r.grade, r.checks_failed, r.status_text,
-            None if r.seconds is None else Decimal(round_seconds(r.seconds)), r.appendix, r.error,
+            r.index, _text_cell(r.id), _text_cell(r.name), r.total, _text_cell(r.grade), r.checks_failed,
+            r.status_text, None if r.seconds is None else Decimal(round_seconds(r.seconds)),
+            _text_cell(r.appendix), _text_cell(r.error),
         ])
     for row in sheet.iter_rows(min_row=2):
         row[3].number_format = "0.00"
@@ -153,13 +203,14 @@ def write_round(run: "RoundRun", projects: list[Path], outputs_root: Path) -> li
     title = f"{run.round} 评价批次汇总"
     html = environment().get_template("round_index.html.j2").render(
         title=title, rows=rows, counts=counts, seconds=round_seconds(run.seconds), interrupted=run.interrupted,
+        aborted=run.aborted,
         version=__version__,
     )
     _atomic_write(out / "index.html", html.encode("utf-8"))
     _atomic_write(out / "summary.csv", _csv(rows))
     _atomic_write(out / "summary.xlsx", _xlsx(rows, title))
     document = {"round": run.round, "evalkit_version": __version__, "counts": counts,
-                "seconds": round_seconds(run.seconds), "interrupted": run.interrupted,
+                "seconds": round_seconds(run.seconds), "interrupted": run.interrupted, "aborted": run.aborted,
                 "projects": [r.as_json() for r in rows]}
     _atomic_write(out / "round.json", (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     return rows

@@ -9,6 +9,7 @@ replaces the last good appendix.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import threading
@@ -18,10 +19,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import __version__, atomic, manifest
+from . import __version__, atomic, manifest, names
 from .errors import InputError
 
-__all__ = ["RunResult", "RunError", "default_workbook", "export_html", "output_dir", "run_project"]
+__all__ = ["KernelStartFailure", "OutputError", "RunResult", "RunError", "default_workbook", "export_html",
+           "output_dir", "output_failure", "run_project"]
 
 WORKBOOK_NAME = "project_evaluation.ipynb"
 REMOVE_TAG = "evalkit-remove"
@@ -52,8 +54,16 @@ def default_workbook() -> Path:
 
 
 def output_dir(outputs_root: Path, params_path: Path) -> Path:
-    """outputs/<round folder>/<params file name>: known without reading the params, so batches can skip fast."""
-    return outputs_root / params_path.resolve().parent.name / params_path.stem
+    """outputs/<round folder>/<params file name>: known without reading the params, so batches can skip fast.
+
+    Both names are checked (``names``): a name that could reach outside its
+    folder or onto a round file is an input error, never a path.
+    """
+    round_name = params_path.resolve().parent.name
+    problem = names.name_problem(round_name, "批次目录") or names.name_problem(names.project_name(params_path))
+    if problem:
+        raise InputError.single(str(params_path), "文件名", f"{problem}；请给文件或目录改名")
+    return outputs_root / round_name / names.project_name(params_path)
 
 
 _EXPORTERS = threading.local()
@@ -150,6 +160,78 @@ def _cell_failure(exc: Exception) -> str:
     return f"{where}出错：{name}: {value}"
 
 
+KERNEL_ATTEMPTS = 3  # a kernel that cannot start (a busy or memory-starved machine) is tried again
+KERNEL_START_TIMEOUT = 180  # seconds; generous, because a loaded server can take long to schedule a new process
+IOPUB_TIMEOUT = 120  # seconds to wait for a cell's output after its reply (nbclient's default is 4)
+
+
+class KernelStartFailure(Exception):
+    """The kernel did not start, or died under the project: worth another try, unlike a failing cell."""
+
+
+class OutputError(RunError):
+    """The outputs could not be written (full disk, no permission): the environment, not the input."""
+
+
+def output_failure(exc: OSError, final: Path) -> Exception:
+    """An OSError while writing outputs, as a message naming the folder and what to do."""
+    where = exc.filename or final
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        return InputError.single(str(where), "", "输出路径中有同名的文件而不是文件夹；请用 --outputs 指定其他输出目录，"
+                                                 "或移走该文件")
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return OutputError(f"{final}: 磁盘空间不足，无法写入输出；上次的输出未改动。请清理磁盘后重试")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return OutputError(f"{where}: 没有写入权限（或为只读文件系统）；上次的输出未改动。请检查输出目录的权限")
+    return OutputError(f"{where}: 无法写入输出：{exc.strerror}；上次的输出未改动")
+
+
+def _execute(book: Path, tmp: Path, params_path: Path, kernel_name: str, kernel_manager_class: type | None,
+             timeout: float | None) -> None:
+    """Execute the workbook into ``tmp`` with papermill; a kernel that fails to start raises KernelStartFailure."""
+    import papermill as pm
+    from nbclient.exceptions import DeadKernelError
+
+    # The kernel works in the output folder and is given paths relative to it, so the
+    # recorded parameters hold no machine-specific or per-run (temporary) paths.
+    relative_params = os.path.relpath(params_path.resolve(), tmp.resolve())
+    try:
+        pm.execute_notebook(
+            str(book),
+            str(tmp / "executed.ipynb"),
+            parameters={"params_file": relative_params, "results_file": "results.json",
+                        "manifest_file": manifest.MANIFEST},
+            kernel_name=kernel_name,
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,  # one write at the end, not one per cell
+            # The kernel's working folder, given to nbclient rather than papermill's cwd=,
+            # which would chdir the whole process under other projects' threads.
+            resources={"metadata": {"path": str(tmp.resolve())}},
+            # The kernel's loopback-TCP notice is noise to an evaluator; errors still show.
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            start_timeout=KERNEL_START_TIMEOUT,
+            execution_timeout=timeout,
+            # nbclient waits only 4 s for a cell's output after its reply, then fails the cell:
+            # on a loaded server the output routinely comes later than that.
+            iopub_timeout=IOPUB_TIMEOUT,
+            **({"kernel_manager_class": kernel_manager_class} if kernel_manager_class else {}),
+        )
+    except pm.PapermillExecutionError as exc:
+        raise RunError(f"{params_path}: {_cell_failure(exc)}") from None
+    except DeadKernelError as exc:
+        raise KernelStartFailure(f"内核中途退出：{exc}") from None
+    except TimeoutError as exc:
+        if "IOPub" in str(exc):
+            raise KernelStartFailure(f"{IOPUB_TIMEOUT} 秒内未收到内核的输出") from None
+        raise RunError(f"{params_path}: 单元格运行超过时限 {timeout} 秒，已终止；可用 --timeout 调整") from None
+    except RuntimeError as exc:
+        text = str(exc)
+        if "Kernel died" in text or "didn't respond" in text or "kernel" in text.lower() and "start" in text.lower():
+            raise KernelStartFailure(text) from None
+        raise
+
+
 def run_project(
     params_file: str | Path,
     *,
@@ -159,60 +241,48 @@ def run_project(
     kernel_name: str = "python3",
     kernel_manager_class: type | None = None,
     out_dir: Path | None = None,
+    timeout: float | None = None,
 ) -> RunResult:
     """Run one project end to end; raises InputError for bad input, RunError if the workbook fails.
 
     ``kernel_manager_class`` lets a batch hand out kernels from a pre-imported
     factory; the notebook, its parameters and the outputs are the same either way.
     """
-    import papermill as pm
-
     from .evaluation import evaluate
     from .params import load_project
 
     started = time.perf_counter()
     params_path = Path(params_file)
+    final = out_dir if out_dir is not None else output_dir(Path(outputs_root), params_path)
     project = load_project(params_path)
     ev = evaluate(project)  # fail fast, before a kernel, on anything the params cannot support
     book = Path(workbook) if workbook else default_workbook()
     if not book.is_file():
         raise InputError.single(str(book), "", "找不到工作簿文件")
-    final = out_dir if out_dir is not None else output_dir(Path(outputs_root), params_path)
     inputs = manifest.inputs_of(project, book)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    atomic.tidy(final.parent)
-    tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
     try:
-        executed = tmp / "executed.ipynb"
-        results = tmp / "results.json"
-        # The kernel works in the output folder and is given paths relative to it, so the
-        # recorded parameters hold no machine-specific or per-run (temporary) paths.
-        relative_params = os.path.relpath(params_path.resolve(), tmp.resolve())
+        final.parent.mkdir(parents=True, exist_ok=True)
+        atomic.tidy(final.parent, [final.name])
+        tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+    except OSError as exc:
+        raise output_failure(exc, final) from None
+    try:
         # Inputs and versions first, so the appendix can state them; output hashes are added at the end.
         manifest.write(manifest.build(project, inputs, tmp), tmp)
-        try:
-            pm.execute_notebook(
-                str(book),
-                str(executed),
-                parameters={"params_file": relative_params, "results_file": results.name,
-                            "manifest_file": manifest.MANIFEST},
-                kernel_name=kernel_name,
-                progress_bar=False,
-                log_output=False,
-                request_save_on_cell_execute=False,  # one write at the end, not one per cell
-                # The kernel's working folder, given to nbclient rather than papermill's cwd=,
-                # which would chdir the whole process under other projects' threads.
-                resources={"metadata": {"path": str(tmp.resolve())}},
-                # The kernel's loopback-TCP notice is noise to an evaluator; errors still show.
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],
-                **({"kernel_manager_class": kernel_manager_class} if kernel_manager_class else {}),
-            )
-        except pm.PapermillExecutionError as exc:
-            raise RunError(f"{params_path}: {_cell_failure(exc)}") from None
+        for attempt in range(1, KERNEL_ATTEMPTS + 1):
+            try:
+                _execute(book, tmp, params_path, kernel_name, kernel_manager_class, timeout)
+                break
+            except KernelStartFailure as exc:
+                if attempt == KERNEL_ATTEMPTS:
+                    raise RunError(f"{params_path}: 内核 {KERNEL_ATTEMPTS} 次均未能启动或中途退出（{exc}）；"
+                                   "机器可能过于繁忙或内存不足，请稍后重试") from None
+                time.sleep(0.5 * attempt)
         import nbformat
 
+        executed, results = tmp / "executed.ipynb", tmp / "results.json"
         notebook = normalise_notebook(nbformat.read(executed, as_version=4))
         nbformat.write(notebook, executed)
         title = f"{ev.project.params.project.name} · 绩效评价计算过程附件"
@@ -221,6 +291,9 @@ def run_project(
             raise RunError(f"{params_path}: 工作簿没有写出 results.json")
         manifest.write(manifest.build(project, inputs, tmp), tmp)
         atomic.swap_in(tmp, final)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise output_failure(exc, final) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

