@@ -72,9 +72,8 @@ def _tree_rss(root_pid: int) -> int:
     return total
 
 
-def timed_batch(round_dir: Path, outputs: Path, extra: list[str] | None = None) -> tuple[float, int, str]:
-    """Wall time and peak memory of one `evalkit batch` run."""
-    command = [str(BIN / "evalkit"), "batch", str(round_dir), "--outputs", str(outputs), *(extra or [])]
+def measured(command: list[str], interval: float = 0.1) -> tuple[float, int, str, int]:
+    """Run a command; its wall time, the peak memory of its whole process tree, its output and exit status."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
     peak = 0
@@ -84,22 +83,28 @@ def timed_batch(round_dir: Path, outputs: Path, extra: list[str] | None = None) 
         nonlocal peak
         while not stop.is_set():
             peak = max(peak, _tree_rss(process.pid))
-            time.sleep(0.1)
+            time.sleep(interval)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     output, _ = process.communicate()
     stop.set()
     sampler.join()
-    seconds = time.perf_counter() - started
-    if process.returncode != 0:
+    return time.perf_counter() - started, peak, output, process.returncode
+
+
+def timed_batch(round_dir: Path, outputs: Path, extra: list[str] | None = None) -> tuple[float, int, str]:
+    """Wall time and peak memory of one `evalkit batch` run."""
+    command = [str(BIN / "evalkit"), "batch", str(round_dir), "--outputs", str(outputs), *(extra or [])]
+    seconds, peak, output, status = measured(command)
+    if status != 0:
         # A failed project is a figure to report, not a reason to lose the others' timings.
         failed = [line for line in output.splitlines() if "失败：" in line]
-        print(f"evalkit batch exited {process.returncode}; {len(failed)} failed project(s):", file=sys.stderr)
+        print(f"evalkit batch exited {status}; {len(failed)} failed project(s):", file=sys.stderr)
         for line in failed[:10]:
             print(f"    {line.strip()}", file=sys.stderr)
     lines = output.strip().splitlines()
-    return seconds, peak, lines[-1] if lines else f"(no output, exit {process.returncode})"
+    return seconds, peak, lines[-1] if lines else f"(no output, exit {status})"
 
 
 def naive(projects: list[Path], outputs: Path) -> float:

@@ -21,12 +21,10 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from batch import BIN, _tree_rss, make_round  # noqa: E402
+from batch import BIN, make_round, measured  # noqa: E402
 
 
 def hogs(count: int) -> list[subprocess.Popen]:
@@ -36,28 +34,12 @@ def hogs(count: int) -> list[subprocess.Popen]:
 def run_batch(round_dir: Path, outputs: Path, jobs: int | None, timeout: int) -> dict:
     command = [str(BIN / "evalkit"), "batch", str(round_dir), "--outputs", str(outputs), "--force",
                "--timeout", str(timeout), *(["-j", str(jobs)] if jobs else [])]
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    peak = 0
-    stop = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not stop.is_set():
-            peak = max(peak, _tree_rss(process.pid))
-            time.sleep(0.5)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    output, _ = process.communicate()
-    seconds = time.perf_counter() - started
-    stop.set()
-    sampler.join()
+    seconds, peak, output, status = measured(command, interval=0.5)
     document = json.loads((outputs / round_dir.name / "round.json").read_text(encoding="utf-8"))
     counts = document["counts"]
     failures = [p["params"] + ": " + p["error"].splitlines()[0] for p in document["projects"]
                 if p["status"] == "failed"][:5]
-    return {"exit": process.returncode, "seconds": seconds, "peak": peak, "counts": counts,
+    return {"exit": status, "seconds": seconds, "peak": peak, "counts": counts,
             "lost": counts["failed"] + counts["not_run"], "failures": failures,
             "last": output.strip().splitlines()[-1] if output.strip() else ""}
 

@@ -228,7 +228,7 @@ class _Local:
         from . import evaluation, params  # noqa: F401
         from .warmkernel import KernelFactory
 
-        self.round_out = Path(outputs_root) / todo[0].resolve().parent.name
+        self.round_out = output_dir(Path(outputs_root), todo[0]).parent
         self.factory = KernelFactory(wait=False)
         context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
         queue = deque(str(p) for p in todo)

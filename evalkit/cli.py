@@ -2,7 +2,7 @@
 
 Exit status: 0 success; 1 a run failed for a reason other than its input;
 2 bad input (params, framework or data), with one message per problem.
-``evalkit verify``: 0 verified, 1 differs, 2 could not verify.
+``evalkit verify``: 0 verified, 1 differs, 2 could not verify, 3 only software versions differ.
 """
 
 from __future__ import annotations
@@ -165,7 +165,7 @@ def _parser() -> argparse.ArgumentParser:
 
     batch = sub.add_parser("batch", help="运行一个评价批次（params/<批次>/ 下的全部项目）")
     batch.add_argument("round", help="params/<批次> 目录")
-    batch.add_argument("-j", "--jobs", type=int, default=None, help="并行的工作进程数（默认为 CPU 核数）")
+    batch.add_argument("-j", "--jobs", type=int, default=None, help="并行度 N：同时运行 2×N 个项目，每个在自己的工作进程中（默认 N 为 CPU 核数）")
     batch.add_argument("--force", action="store_true", help="全部重新运行，不跳过未变更的项目")
     batch.add_argument("--executor", choices=["local", "dask"], default="local", help="本机进程池或 Dask 集群")
     batch.add_argument("--scheduler", default=None, help="Dask 调度器地址（默认在本机启动 LocalCluster）")

@@ -59,7 +59,9 @@ def output_dir(outputs_root: Path, params_path: Path) -> Path:
     Both names are checked (``names``): a name that could reach outside its
     folder or onto a round file is an input error, never a path.
     """
-    round_name = params_path.resolve().parent.name
+    # The folder the file is in, not the folder a symlinked params file points into: a link
+    # must not make a project write into another round's outputs.
+    round_name = params_path.absolute().parent.resolve().name
     problem = names.name_problem(round_name, "批次目录") or names.name_problem(names.project_name(params_path))
     if problem:
         raise InputError.single(str(params_path), "文件名", f"{problem}；请给文件或目录改名")

@@ -282,3 +282,144 @@ def test_kernel_output_to_stdout_cannot_fill_a_pipe(tmp_path):
         assert asyncio.run(write_a_lot(factory.address)) == ["ok", "ok", "ok"]
     finally:
         factory.close()
+
+
+# --- kills ---------------------------------------------------------------------------------------
+
+def descendants(root: int) -> set[int]:
+    """All live descendants of a process (Linux /proc)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
+                    parents[int(entry)] = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found, stack = set(), [root]
+    while stack:
+        pid = stack.pop()
+        for child, parent in parents.items():
+            if parent == pid and child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def start_batch(folder: Path, out: Path, *extra: str) -> subprocess.Popen:
+    command = [sys.executable, "-m", "evalkit.cli", "batch", str(folder), "--outputs", str(out), "-j", "1",
+               "--workbook", str(WORKBOOK), *extra]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+
+
+def wait_for_lines(process: subprocess.Popen, marker: str, count: int) -> list[str]:
+    lines = []
+    for line in process.stdout:  # type: ignore[union-attr]
+        lines.append(line)
+        if sum(marker in x for x in lines) >= count:
+            break
+    return lines
+
+
+def test_a_killed_kernel_factory_is_restarted_and_no_project_is_lost(tmp_path):
+    folder = seed_round(tmp_path / "params" / "kf", [f"p{i:02d}" for i in range(8)])
+    process = start_batch(folder, tmp_path / "out")
+    lines = wait_for_lines(process, "已运行", 2)
+    # the factory is the batch's own child running _serve (the kernels it forked share its command line)
+    factories = [pid for pid in descendants(process.pid) if b"_serve" in Path(f"/proc/{pid}/cmdline").read_bytes()
+                 and int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]) == process.pid]
+    assert len(factories) == 1, lines
+    os.kill(factories[0], signal.SIGKILL)
+    rest, _ = process.communicate(timeout=600)
+    assert process.returncode == 0, "".join(lines) + rest
+    document = json.loads((tmp_path / "out" / "kf" / "round.json").read_text(encoding="utf-8"))
+    assert document["counts"]["ok"] == 8
+
+
+def test_a_killed_batch_takes_its_workers_kernels_and_temporaries_with_it(tmp_path):
+    folder = seed_round(tmp_path / "params" / "kb", [f"p{i:02d}" for i in range(12)])
+    out = tmp_path / "out"
+    process = start_batch(folder, out)
+    wait_for_lines(process, "已运行", 2)
+    family = descendants(process.pid)
+    assert family  # workers, factory, shims, kernels
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=60)
+    deadline = time.monotonic() + 120
+    while any(alive(pid) for pid in family) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in family if alive(pid)]
+    leftovers = [p.name for p in (out / "kb").iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+    for project in (p for p in (out / "kb").iterdir() if p.is_dir()):
+        assert (project / "manifest.json").is_file()  # every folder that exists is complete
+    rerun = run_round(folder, outputs_root=out, jobs=1, workbook=WORKBOOK)
+    assert {o.status for o in rerun.outcomes} <= {"ok", "up_to_date"} and len(rerun.outcomes) == 12
+
+
+# --- the environment: full disk, read-only outputs, a file where a folder should be ---------------
+
+@pytest.mark.parametrize("code, words", [
+    (28, "磁盘空间不足"),  # ENOSPC
+    (30, "只读"),  # EROFS
+    (13, "没有写入权限"),  # EACCES
+])
+def test_a_failed_write_keeps_the_last_good_outputs(tmp_path, monkeypatch, capsys, code, words):
+    from evalkit import runner
+
+    folder = seed_round(tmp_path / "params" / "w", ["p"])
+    out = tmp_path / "out"
+    last_good = out / "w" / "p"
+    last_good.mkdir(parents=True)
+    (last_good / "appendix.html").write_text("last good", encoding="utf-8")
+
+    def fail(*args, **kwargs):
+        raise OSError(code, os.strerror(code), str(out / "w" / ".p.tmp-1" / "executed.ipynb"))
+
+    monkeypatch.setattr(runner, "_execute", fail)
+    status = main(["run", str(folder / "p.yaml"), "--outputs", str(out), "--workbook", str(WORKBOOK)])
+    err = capsys.readouterr().err
+    assert status == 1 and words in err and "上次的输出未改动" in err and "Traceback" not in err, err
+    assert (last_good / "appendix.html").read_text(encoding="utf-8") == "last good"
+    assert [p.name for p in (out / "w").iterdir()] == ["p"]  # the temporary folder is gone
+
+
+def test_outputs_given_as_a_file(tmp_path, capsys):
+    folder = seed_round(tmp_path / "params" / "f", ["p"])
+    a_file = tmp_path / "outputs.txt"
+    a_file.write_text("not a folder", encoding="utf-8")
+    assert main(["run", str(folder / "p.yaml"), "--outputs", str(a_file)]) == 2
+    assert "不是文件夹" in capsys.readouterr().err
+    assert main(["batch", str(folder), "--outputs", str(a_file)]) == 2
+    err = capsys.readouterr().err
+    assert "不是文件夹" in err and "请报告" not in err
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "f").write_text("the round's folder is a file", encoding="utf-8")
+    assert main(["batch", str(folder), "--outputs", str(tmp_path / "out")]) == 2
+    assert "不是文件夹" in capsys.readouterr().err
+    assert a_file.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_round_folder_given_as_a_file(tmp_path, capsys):
+    a_file = tmp_path / "round.yaml"
+    a_file.write_text("project: {}", encoding="utf-8")
+    assert main(["batch", str(a_file)]) == 2
+    assert "实际为文件" in capsys.readouterr().err
+
+
+def test_a_symlinked_params_file_writes_into_its_own_round(tmp_path):
+    other = tmp_path / "params" / "r2"
+    other.mkdir(parents=True)
+    (other / "y.yaml").write_text(SEED, encoding="utf-8")
+    mine = tmp_path / "params" / "r1"
+    mine.mkdir()
+    (mine / "x.yaml").symlink_to(other / "y.yaml")
+    assert output_dir(tmp_path / "out", mine / "x.yaml") == tmp_path / "out" / "r1" / "x"
