@@ -20,15 +20,17 @@ import time
 CONNECT_SECONDS = 180  # a restarted factory needs a few seconds to import; a loaded machine, more
 
 
-def _die_with_parent():
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
+def _die_with_parent(parent):
+    """Exit with the worker that started us, even if it died before we got here."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError, TypeError, ValueError):
+            pass
+    if parent == 1 or os.getppid() != parent:
+        os._exit(1)  # the worker is already gone: the death signal was set too late to come
 
 
 def _connect(address):
@@ -49,8 +51,9 @@ def _connect(address):
 
 
 def main():
+    parent = os.getppid()
     connection_file, address = sys.argv[1], sys.argv[2]
-    _die_with_parent()
+    _die_with_parent(parent)
     sock = _connect(address)
     request = {"connection_file": os.path.abspath(connection_file), "cwd": os.getcwd(),
                "env": dict(os.environ), "shim": os.getpid()}

@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from . import numbers
+from . import limits, numbers
 from .evaluation import Evaluation, NodeScore
 from .html import appendix_css, macros
 from .survey import SurveyResult
@@ -74,9 +74,20 @@ def _order(ev: Evaluation) -> list[str]:
     return keys + ["data", "provenance"]
 
 
+def _numeral(n: int) -> str:
+    """1 -> 一, 10 -> 十, 12 -> 十二, 20 -> 二十, 99 -> 九十九 (sections are few, but surveys are not capped)."""
+    digits = "零" + _NUMERALS[:9]
+    if n < 10:
+        return digits[n]
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return ("" if tens == 1 else digits[tens]) + "十" + (digits[ones] if ones else "")
+    return str(n)
+
+
 def _heading(ev: Evaluation, key: str, title: str) -> str:
     """Sections are numbered by position, since surveys are optional and there may be several."""
-    return f"{_NUMERALS[_order(ev).index(key)]}、{title}"
+    return f"{_numeral(_order(ev).index(key) + 1)}、{title}"
 
 
 def overview(ev: Evaluation) -> Section:
@@ -158,6 +169,10 @@ def calculations(ev: Evaluation) -> Section:
     return Section("calculations", "计算过程", str(macros().calculations(ev, heading)))
 
 
+# A table longer than limits.MAX_TABLE_ROWS_SHOWN is shown as its first and last this many rows.
+TABLE_EDGE_ROWS = 20
+
+
 @dataclass(frozen=True)
 class _TableView:
     title: str
@@ -167,7 +182,31 @@ class _TableView:
     units: tuple[tuple[str, str], ...]
     columns: tuple[str, ...]
     numeric: frozenset[str]
-    rows: tuple[tuple[str, ...], ...]
+    # (row number counted from 1, cells), or for a long table the text of the row that stands for the gap
+    rows: tuple[tuple[int, tuple[str, ...]] | str, ...]
+    total_rows: int
+    excerpt: bool  # only the first and last rows are shown
+
+
+def _table_view(t: Any) -> _TableView:
+    """A data table for the appendix: whole, or past MAX_TABLE_ROWS_SHOWN rows its first and last rows.
+
+    Totals and checks always use every row; the appendix is a working paper,
+    not a copy of the data file (a million-row table made a 128 MB page), so a
+    long table is summarised and the reader is sent to the file, whose SHA-256
+    the provenance section and manifest.json record.
+    """
+    rows, total = t.rows, len(t.rows)
+    if total <= limits.MAX_TABLE_ROWS_SHOWN:
+        shown: tuple[tuple[int, tuple[str, ...]] | str, ...] = tuple(enumerate(rows, start=1))
+        excerpt = False
+    else:
+        edge = TABLE_EDGE_ROWS
+        gap = f"… 中间省略 {total - 2 * edge:,} 行（第 {edge + 1} 至第 {total - edge} 行）…"
+        shown = (*enumerate(rows[:edge], start=1), gap, *enumerate(rows[total - edge:], start=total - edge + 1))
+        excerpt = True
+    return _TableView(t.title, t.written, t.source, t.note, t.units, t.columns, frozenset(dict(t.units)),
+                      shown, total, excerpt)
 
 
 def base_data(ev: Evaluation) -> Section:
@@ -175,10 +214,7 @@ def base_data(ev: Evaluation) -> Section:
     input_rows = [
         (key, q, params.inputs[key].note) for key, q in zip(params.inputs, ev.inputs, strict=True)
     ]
-    tables = [
-        _TableView(t.title, t.written, t.source, t.note, t.units, t.columns, frozenset(dict(t.units)), t.rows)
-        for t in ev.tables.values()
-    ]
+    tables = [_table_view(t) for t in ev.tables.values()]
     heading = _heading(ev, "data", "基础数据")
     return Section("data", "基础数据", str(macros().base_data(ev, input_rows, tables, heading)))
 

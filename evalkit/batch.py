@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import shutil
 import signal
 import sys
 import time
@@ -151,8 +152,22 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
+_CURRENT: dict[str, str] = {}  # the project a worker is running: what its SIGTERM handler cleans up
+
+
 def _terminate(signum: int, frame: Any) -> None:  # noqa: ARG001
-    raise SystemExit(1)  # unwinds run_project, which removes its temporary folder
+    """Stop now: remove this worker's temporary folder and exit; the kernel's shim dies with us.
+
+    Unwinding through papermill and asyncio instead can take seconds or be
+    swallowed; the temporary folder is the only thing a stopped project leaves.
+    """
+    if _CURRENT:
+        try:
+            final = output_dir(Path(_CURRENT["outputs"]), Path(_CURRENT["params"]))
+            shutil.rmtree(final.with_name(f".{final.name}.tmp-{os.getpid()}"), ignore_errors=True)
+        except Exception:  # noqa: BLE001 - exiting regardless
+            pass
+    os._exit(1)
 
 
 def _worker_main(conn: Any, parent: int, outputs_root: str, workbook: str, factory_address: str,
@@ -171,7 +186,10 @@ def _worker_main(conn: Any, parent: int, outputs_root: str, workbook: str, facto
             return
         if params is None:
             return
-        conn.send(run_one(params, outputs_root, workbook, timeout=timeout))
+        _CURRENT.update(params=params, outputs=outputs_root)
+        outcome = run_one(params, outputs_root, workbook, timeout=timeout)
+        _CURRENT.clear()
+        conn.send(outcome)
 
 
 @dataclass
@@ -301,7 +319,7 @@ class _Local:
                     except OSError:
                         pass
         for worker in self.workers:
-            worker.process.join(timeout=20)
+            worker.process.join(timeout=10)
             if worker.process.is_alive():
                 worker.process.kill()
                 worker.process.join(timeout=5)

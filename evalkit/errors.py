@@ -8,12 +8,14 @@ CLI prints them and exits with status 2.
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Iterable
 
 from pydantic import ValidationError
 
-__all__ = ["InputError", "Problem", "from_validation_error", "format_path"]
+__all__ = ["InputError", "Problem", "from_validation_error", "format_path", "shown_value", "shown_text"]
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ def format_path(loc: Iterable[Any]) -> str:
         if isinstance(part, int):
             out += f"[{part}]（第{part + 1}项）"
         else:
-            out += ("." if out else "") + str(part)
+            out += ("." if out else "") + shown_text(str(part), quote=False)
     return out
 
 
@@ -69,9 +71,75 @@ _MESSAGES = {
 }
 
 
+SHOWN_CHARS = 60  # a value quoted in a message is cut to about this many characters
+
+
+class _Bounded(reprlib.Repr):
+    """``repr`` that never renders more than a few items, levels or digits of a value.
+
+    A message must not cost more than the value it quotes: a YAML alias bomb
+    is a list of ten lists of ten lists …, a 5,000-digit integer cannot even be
+    converted to text under Python's default limit, and a ten-megabyte string
+    is not a message. Every container is cut after a few items, every string
+    and number is cut before it is converted in full.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel = 3
+        self.maxtuple = self.maxlist = self.maxarray = self.maxset = self.maxfrozenset = self.maxdeque = 6
+        self.maxdict = 4
+        self.maxstring = self.maxother = SHOWN_CHARS
+        self.maxlong = 40
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > 4 * self.maxlong:  # more than about 48 digits: do not convert it whole
+            return f"<{'负' if x < 0 else ''}整数，约 {x.bit_length() * 30103 // 100000} 位>"
+        return super().repr_int(x, level)
+
+    def repr_Decimal(self, x: Decimal, level: int) -> str:  # noqa: N802 - reprlib dispatches on the type name
+        sign, digits, exponent = x.as_tuple()
+        if not isinstance(exponent, int) or (len(digits) <= self.maxlong and abs(exponent) <= 1000):
+            return str(x)
+        head = "".join(map(str, digits[:20]))
+        mantissa = f"{head[0]}.{head[1:]}" if len(head) > 1 else head
+        more = f"…E{x.adjusted():+d}（共 {len(digits)} 位有效数字）" if len(digits) > 20 else f"E{x.adjusted():+d}"
+        return f"{'-' if sign else ''}{mantissa}{more}"
+
+    def repr_str(self, x: str, level: int) -> str:
+        return super().repr_str(x[: self.maxstring + 2], level)
+
+    def repr_bytes(self, x: bytes, level: int) -> str:
+        return repr(x[: self.maxstring]) + ("…" if len(x) > self.maxstring else "")
+
+
+_BOUNDED = _Bounded()
+
+
+def shown_value(value: Any, limit: int = SHOWN_CHARS) -> str:
+    """A value for a message, at most about ``limit`` characters, whatever its size or depth."""
+    if isinstance(value, str):
+        return shown_text(value, limit)
+    try:
+        text = _BOUNDED.repr(value)
+    except Exception:  # noqa: BLE001 - a message must not fail because a value cannot be shown
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "…"
+
+
+def shown_text(text: str, limit: int = SHOWN_CHARS, quote: bool = True) -> str:
+    """User text for a message: cut to ``limit`` characters (cut before anything else is done to it)."""
+    cut = text[:limit] if len(text) <= limit else text[: limit - 3] + "…"
+    cut = cut.replace("\n", "↵")
+    return f"“{cut}”" if quote else cut
+
+
 def _shown(value: Any) -> str:
-    text = repr(value) if not isinstance(value, str) else f"“{value}”"
-    return text if len(text) <= 60 else text[:57] + "…"
+    if value is None:
+        return "空值（null 或未填写）"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return shown_value(value)
 
 
 def _message(err: dict[str, Any]) -> str:
@@ -93,7 +161,13 @@ def _message(err: dict[str, Any]) -> str:
     base = _MESSAGES.get(kind, err["msg"])
     if kind in ("missing", "extra_forbidden", "union_tag_not_found"):
         return base
-    return f"{base}，实际为 {_shown(err.get('input'))}"
+    value = err.get("input")
+    hint = ""
+    if kind == "string_type" and isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        hint = f"（YAML 把它读作数字；作为文字请加引号，如 \"{_shown(value)}\"）"
+    elif kind == "string_type" and isinstance(value, bool):
+        hint = "（YAML 把 yes、no、true、false、on、off 读作真假值；作为文字请加引号）"
+    return f"{base}，实际为 {_shown(value)}{hint}"
 
 
 def from_validation_error(

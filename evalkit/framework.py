@@ -9,6 +9,7 @@ produces totals that are silently wrong.
 
 from __future__ import annotations
 
+from collections import Counter
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Annotated, Any, Iterator
 
 from pydantic import Field, TypeAdapter, ValidationError, WithJsonSchema, field_validator
 
-from .errors import InputError, Problem, from_validation_error
+from .errors import InputError, Problem, from_validation_error, shown_text, shown_value
 from .fields import Level, Model, Num, Text
 from .rules import Rule
 from .scoring import Grade
@@ -114,14 +115,16 @@ def check_tree(framework: Framework, file: str) -> None:
     def walk(nodes: list[IndicatorNode], expected: Decimal, where: str, depth: int) -> None:
         total = sum((n.weight for n in nodes), Decimal(0))
         if total != expected:
-            listed = " + ".join(f"{n.name} {_plain(n.weight)}" for n in nodes)
+            listed = " + ".join(f"{_name(n.name)} {_plain(n.weight)}" for n in nodes[:_LISTED])
+            if len(nodes) > _LISTED:
+                listed += f" + …（共 {len(nodes):,} 项）"
             problems.append(Problem(file, where or "indicators",
                                     f"下级指标分值合计 {_plain(total)}（{listed}），应等于 {_plain(expected)}"))
-        names = [n.name for n in nodes]
-        for dup in sorted({n for n in names if names.count(n) > 1}):
-            problems.append(Problem(file, where or "indicators", f"同级指标名称“{dup}”重复"))
+        counts = Counter(n.name for n in nodes)
+        for dup in sorted(n for n, k in counts.items() if k > 1):
+            problems.append(Problem(file, where or "indicators", f"同级指标名称“{_name(dup)}”重复"))
         for node in nodes:
-            here = f"{where}/{node.name}" if where else node.name
+            here = f"{where}/{_name(node.name)}" if where else _name(node.name)
             if node.weight < 0:
                 problems.append(Problem(file, here, f"分值不能为负数，实际为 {_plain(node.weight)}"))
             if node.children:
@@ -134,6 +137,13 @@ def check_tree(framework: Framework, file: str) -> None:
     walk(framework.indicators, framework.total, "", 1)
     if problems:
         raise InputError(problems)
+
+
+_LISTED = 12  # siblings listed by name in a message; the rest are counted
+
+
+def _name(text: str) -> str:
+    return shown_text(str(text), quote=False)
 
 
 def _plain(value: Decimal) -> str:
@@ -160,9 +170,11 @@ def load_builtin(name: str) -> tuple[Framework, Path]:
 
     known = builtin_frameworks()
     if name not in known:
-        raise InputError.single(name, "framework", f"没有名为“{name}”的内置指标体系；可用：{'、'.join(sorted(known))}")
+        raise InputError.single(_name(name), "framework",
+                                f"没有名为“{_name(name)}”的内置指标体系；可用：{'、'.join(sorted(known))}")
     path = known[name]
-    return parse_framework(load_yaml(path), f"evalkit/frameworks/{path.name}"), path
+    shown = f"evalkit/frameworks/{path.name}"
+    return parse_framework(load_yaml(path, shown_as=shown, what="指标体系文件"), shown), path
 
 
 _RULE_TAGS = frozenset(
@@ -219,9 +231,11 @@ def _merge_entries(base: list[Any], patch: list[Any], key: str, match: str) -> l
     index = {str(entry.get(match)): i for i, entry in enumerate(out) if isinstance(entry, dict)}
     for entry in patch:
         if not isinstance(entry, dict) or str(entry.get(match)) not in index:
-            known = "、".join(index) or "（无）"
+            known = "、".join(_name(k) for k in list(index)[:_LISTED]) or "（无）"
+            if len(index) > _LISTED:
+                known += f" 等 {len(index):,} 项"
             raise MergeError(
-                f"{key} 中的“{entry.get(match) if isinstance(entry, dict) else entry}”在指标体系中找不到"
+                f"{key} 中的{shown_value(entry.get(match) if isinstance(entry, dict) else entry)}在指标体系中找不到"
                 f"（按 {match} 对应；已有：{known}）；若要整体替换，请在 rule 中写出 type"
             )
         target = out[index[str(entry[match])]]

@@ -12,6 +12,9 @@ from __future__ import annotations
 import re
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
 
+from .errors import shown_value
+from .limits import MAX_NUMBER_DIGITS, MAX_NUMBER_EXPONENT
+
 __all__ = [
     "HUNDRED",
     "PERCENT",
@@ -19,7 +22,9 @@ __all__ = [
     "sqrt",
     "format_quantity",
     "format_unrounded",
+    "in_range",
     "NumberError",
+    "RANGE_TEXT",
     "format_amount",
     "format_number",
     "format_percent",
@@ -28,6 +33,7 @@ __all__ = [
     "quantize",
     "rounding_rule",
     "safe_divide",
+    "truncate",
 ]
 
 HUNDRED = Decimal(100)
@@ -37,12 +43,54 @@ HUNDRED = Decimal(100)
 _PRECISION = 34
 
 _NUMBER_TEXT = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$|^[+-]?\.\d+$")
+_DIGITS_ONLY = re.compile(r"^[+-]?[\d,]*\.?\d*$")
+_SCIENTIFIC = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$")
 
 _PLACE_WORDS = {0: "取整", 1: "保留一位小数", 2: "保留两位小数", 3: "保留三位小数", 4: "保留四位小数"}
 
 
+# Text longer than this cannot be a number within the limits (40 digits, 千分位 commas, sign, point).
+MAX_NUMBER_TEXT = 4 * MAX_NUMBER_DIGITS
+
+RANGE_TEXT = f"最多 {MAX_NUMBER_DIGITS} 位有效数字，数量级在 1e-{MAX_NUMBER_EXPONENT} 到 1e{MAX_NUMBER_EXPONENT} 之间"
+
+
 class NumberError(ValueError):
     """A value that cannot be read as an exact decimal number."""
+
+
+def in_range(value: Decimal) -> bool:
+    """Within ``limits``: at most MAX_NUMBER_DIGITS significant digits, |adjusted exponent| <= MAX_NUMBER_EXPONENT.
+
+    Every figure is computed from such values, so no quantize or format below
+    meets a number with a million digits (``1e999999999`` costs gigabytes to
+    print) or an exponent the decimal context cannot hold.
+    """
+    if not value.is_finite():
+        return False
+    return len(value.as_tuple().digits) <= MAX_NUMBER_DIGITS and abs(value.adjusted()) <= MAX_NUMBER_EXPONENT
+
+
+def _quoted(value: object, limit: int = 60) -> str:
+    """A value as ``repr`` shows it ('五'), cut before it is rendered."""
+    if isinstance(value, str):
+        return repr(value[:limit]) + ("…" if len(value) > limit else "")
+    return shown_value(value, limit)
+
+
+def shown_number_text(text: str) -> str:
+    """Number text for a message: whole if short, else its first 20 characters and its length."""
+    return text if len(text) <= 40 else f"{text[:20]}…（共 {len(text):,} 个字符）"
+
+
+def _out_of_range(shown: str) -> NumberError:
+    return NumberError(f"数值超出范围：{shown}（{RANGE_TEXT}）")
+
+
+def _checked(value: Decimal, shown: object) -> Decimal:
+    if not in_range(value):
+        raise _out_of_range(shown if isinstance(shown, str) else shown_value(shown, 40))
+    return value
 
 
 def parse_decimal(value: object, *, percent: bool = False) -> Decimal:
@@ -58,10 +106,12 @@ def parse_decimal(value: object, *, percent: bool = False) -> Decimal:
         raise NumberError(f"应为数字，实际为布尔值 {value}")
     if isinstance(value, Decimal):
         if not value.is_finite():
-            raise NumberError(f"应为有限数字，实际为 {value}")
-        return value
+            raise NumberError(f"应为有限数字，实际为 {shown_value(value, 40)}")
+        return _checked(value, value)
     if isinstance(value, int):
-        return Decimal(value)
+        if value.bit_length() > 4 * MAX_NUMBER_DIGITS:  # not converted: int -> str of 5,000 digits is refused
+            raise _out_of_range(shown_value(value, 40))
+        return _checked(Decimal(value), value)
     if isinstance(value, float):
         raise NumberError(
             f"应为精确的十进制数字，实际为二进制浮点数 {value!r}；请写成文本（加引号）或通过 evalkit 读取"
@@ -71,23 +121,42 @@ def parse_decimal(value: object, *, percent: bool = False) -> Decimal:
         is_percent = text.endswith("%")
         if is_percent:
             if not percent:
-                raise NumberError(f"此处应为数值，不应带百分号：{value!r}")
+                raise NumberError(f"此处应为数值，不应带百分号：{_quoted(value)}")
             text = text[:-1].strip()
         text = text.replace("_", "")
-        if not _NUMBER_TEXT.match(text):
-            raise NumberError(f"应为数字（可含千分位逗号），实际为 {value!r}")
-        return Decimal(text.replace(",", ""))
-    raise NumberError(f"应为数字，实际为 {type(value).__name__} 类型的 {value!r}")
+        if len(text) > MAX_NUMBER_TEXT and _DIGITS_ONLY.match(text):
+            raise _out_of_range(shown_number_text(value.strip()))
+        if len(text) <= MAX_NUMBER_TEXT and _SCIENTIFIC.match(text):
+            raise NumberError(
+                f"不支持科学计数法：{_quoted(value)}；请写出完整数字"
+                "（Excel 显示的 1.23E+11 已丢失位数，请把该列设为数值或文本格式后重新导出）"
+            )
+        if len(text) > MAX_NUMBER_TEXT or not _NUMBER_TEXT.match(text):
+            raise NumberError(f"应为数字（可含千分位逗号），实际为 {_quoted(value)}")
+        return _checked(Decimal(text.replace(",", "")), shown_number_text(value.strip()))
+    raise NumberError(f"应为数字，实际为 {type(value).__name__} 类型的 {_quoted(value)}")
 
 
 def quantize(value: Decimal, places: int) -> Decimal:
     """Round half up to ``places`` decimals (0.125 -> 0.13, 2.675 -> 2.68)."""
     if places < 0:
         raise ValueError("places must be >= 0")
-    exponent = Decimal(1).scaleb(-places)
+    return _quantize(value, places, ROUND_HALF_UP)
+
+
+def truncate(value: Decimal, places: int) -> Decimal:
+    """Cut (round toward zero) to ``places`` decimals: 2.679 -> 2.67, as a report that truncates shows it."""
+    if places < 0:
+        raise ValueError("places must be >= 0")
+    return _quantize(value, places, ROUND_DOWN)
+
+
+def _quantize(value: Decimal, places: int, rounding: str) -> Decimal:
+    # The result has (adjusted + 1) integer digits and ``places`` decimals: the context must hold them
+    # all, or quantize raises InvalidOperation (1e30 to two places needs 33 digits, the default is 28).
     with localcontext() as ctx:
-        ctx.prec = _PRECISION + places
-        return value.quantize(exponent, rounding=ROUND_HALF_UP)
+        ctx.prec = max(_PRECISION, value.adjusted() + 2) + places
+        return value.quantize(Decimal(1).scaleb(-places), rounding=rounding)
 
 
 def ceiling(value: Decimal) -> Decimal:
@@ -133,11 +202,17 @@ def format_number(value: Decimal, places: int | None = 2, *, grouping: bool = Tr
         digits = text.lstrip("-")
         whole, _, frac = digits.partition(".")
         if grouping:
-            whole = f"{int(whole):,}"
+            whole = _grouped(whole)
         return sign + whole + ("." + frac if frac else "")
     spec = f"{',' if grouping else ''}.{places}f"
     text = format(shown, spec)
     return "0" + text[2:] if text.startswith("-0") and shown == 0 else text
+
+
+def _grouped(digits: str) -> str:
+    """千分位 commas in a string of digits, without converting it to int (which refuses 4,300+ digits)."""
+    head = len(digits) % 3 or 3
+    return ",".join([digits[:head], *(digits[i:i + 3] for i in range(head, len(digits), 3))])
 
 
 def format_amount(value: Decimal, unit: str = "元", places: int = 2) -> str:
@@ -171,7 +246,7 @@ def format_unrounded(value: Decimal, max_places: int = 8) -> str:
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and -exponent <= max_places:
         return format_number(value, None, grouping=True)
-    cut = value.quantize(Decimal(1).scaleb(-max_places), rounding=ROUND_DOWN)
+    cut = truncate(value, max_places)
     return format_number(cut, max_places, grouping=True) + "…"
 
 

@@ -9,6 +9,7 @@ features (survey, checks) extend ``ProjectParams`` with their own sections.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
@@ -16,7 +17,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Field, ValidationError, model_validator
 
 from . import framework as fw
-from .errors import InputError, Problem, from_validation_error
+from .errors import InputError, Problem, from_validation_error, shown_text
 from .checks import CHECK_KINDS, CheckSpec
 from .fields import Level, Model, Num, Text
 from .findings import Finding
@@ -72,7 +73,7 @@ class InputValue(Model):
     def _not_negative(self) -> "InputValue":
         if self.value < 0 and not self.allow_negative:
             raise ValueError(
-                f"“{self.name}”为负数 {self.value}；金额与数量不应为负，如确为负数请写 allow_negative: true"
+                f"{shown_text(self.name)}为负数 {self.value}；金额与数量不应为负，如确为负数请写 allow_negative: true"
             )
         return self
 
@@ -221,12 +222,17 @@ class Project:
     data_files: tuple[Path, ...]
 
 
+def _name(text: str) -> str:
+    """A name or key from the params file, cut for a message or a field path."""
+    return shown_text(str(text), quote=False)
+
+
 def _confined(base: Path, relative: str, shown: str, where: str) -> Path:
     """Resolve a data path inside the project's folder; refuse escapes."""
     candidate = (base / relative).resolve()
     root = base.resolve()
     if candidate != root and root not in candidate.parents:
-        raise InputError.single(shown, where, f"数据文件路径“{relative}”指向项目目录之外，已拒绝")
+        raise InputError.single(shown, where, f"数据文件路径“{_name(relative)}”指向项目目录之外，已拒绝")
     return candidate
 
 
@@ -240,30 +246,52 @@ def _resolve_framework(
     if spec.endswith((".yaml", ".yml")):
         path = _confined(base, spec, shown, "framework")
         file = str(Path(shown).parent / spec)
-        return fw.parse_framework(load_yaml(path, shown_as=file), file), spec, path, file
+        return fw.parse_framework(load_yaml(path, shown_as=file, what="指标体系文件"), file), spec, path, file
+    known = fw.builtin_frameworks()
+    if spec not in known:  # named in the params file, so the message names the params file
+        raise InputError.single(shown, "framework", f"没有名为“{_name(spec)}”的内置指标体系；可用：{'、'.join(sorted(known))}"
+                                "；自定义的指标体系请写以 .yaml 结尾的相对路径")
     framework, path = fw.load_builtin(spec)
     return framework, f"内置：{spec}", path, f"evalkit/frameworks/{path.name}"
 
 
-def _find_leaf(framework: fw.Framework, key: str) -> tuple[str, ...] | None:
-    matches = [path for path, _ in fw.leaves(framework.indicators) if key in ("/".join(path), path[-1])]
-    return matches[0] if len(matches) == 1 else None
+class _Leaves:
+    """The framework's leaves by full path ("一级/二级/三级") and by name, for lookups in constant time.
+
+    A params file may name thousands of indicators and findings; looking each
+    one up by walking the whole tree would make loading quadratic.
+    """
+
+    def __init__(self, framework: fw.Framework) -> None:
+        self.by_key: dict[str, list[tuple[str, ...]]] = {}
+        for path, _ in fw.leaves(framework.indicators):
+            joined = "/".join(path)
+            self.by_key.setdefault(joined, []).append(path)
+            if path[-1] != joined:
+                self.by_key.setdefault(path[-1], []).append(path)
+
+    def find(self, key: str) -> tuple[str, ...] | None:
+        matches = self.by_key.get(key, [])
+        return matches[0] if len(matches) == 1 else None
+
+    def ambiguous(self, key: str) -> bool:
+        return len(self.by_key.get(key, [])) > 1
 
 
 def _adjust(framework: fw.Framework, params: ProjectParams, shown: str) -> fw.Framework:
     """Apply the project's per-indicator and scoring adjustments to a copy of the framework."""
     problems: list[Problem] = []
-    targets: dict[tuple[str, ...], Assessment] = {}
+    targets: dict[tuple[str, ...], tuple[str, Assessment]] = {}
+    index = _Leaves(framework)
     for key, assessment in params.indicators.items():
-        path = _find_leaf(framework, key)
+        path = index.find(key)
         if path is None:
-            names = [p[-1] for p, _ in fw.leaves(framework.indicators)]
-            hint = "名称重复，请写完整路径（一级/二级/三级）" if names.count(key) > 1 else "指标体系中没有此末级指标"
-            problems.append(Problem(shown, f"indicators.{key}", hint))
+            hint = "名称重复，请写完整路径（一级/二级/三级）" if index.ambiguous(key) else "指标体系中没有此末级指标"
+            problems.append(Problem(shown, f"indicators.{_name(key)}", hint))
         elif path in targets:
-            problems.append(Problem(shown, f"indicators.{key}", "同一指标出现了两次（名称与路径各写了一次？）"))
+            problems.append(Problem(shown, f"indicators.{_name(key)}", "同一指标出现了两次（名称与路径各写了一次？）"))
         else:
-            targets[path] = assessment
+            targets[path] = (key, assessment)
     if problems:
         raise InputError(problems)
 
@@ -274,12 +302,11 @@ def _adjust(framework: fw.Framework, params: ProjectParams, shown: str) -> fw.Fr
             if node.children:
                 out.append(node.model_copy(update={"children": rebuild(node.children, path)}))
             elif path in targets:
-                a = targets[path]
+                key, a = targets[path]
                 try:
                     update: dict[str, Any] = {"rule": fw.merge_rule(node.rule, a.rule)}
                 except fw.MergeError as exc:
-                    key = next(k for k, v in params.indicators.items() if v is a)
-                    problems.append(Problem(shown, f"indicators.{key}.rule", str(exc)))
+                    problems.append(Problem(shown, f"indicators.{_name(key)}.rule", str(exc)))
                     out.append(node)
                     continue
                 for name in ("weight", "criteria", "explanation"):
@@ -303,7 +330,8 @@ def _typed_rules(framework: fw.Framework, params: ProjectParams, shown: str, fw_
     """Validate every leaf's (merged) rule; errors name the params entry or the framework leaf."""
     problems: list[Problem] = []
     rules: dict[tuple[str, ...], Any] = {}
-    keys = {(_find_leaf(framework, k) or ()): k for k in params.indicators}
+    index = _Leaves(framework)
+    keys = {(index.find(k) or ()): k for k in params.indicators}
     for path, node in fw.leaves(framework.indicators):
         if node.rule is None:
             continue  # check_tree reports it
@@ -329,7 +357,7 @@ def _check_references(params: ProjectParams, framework: fw.Framework, shown: str
     for i, figure in enumerate(params.figures):
         where = f"figures[{i}]（第{i + 1}项）"
         if figure.id in known:
-            problems.append(Problem(shown, where + ".id", f"id“{figure.id}”重复"))
+            problems.append(Problem(shown, where + ".id", f"id“{_name(figure.id)}”重复"))
         refs = {
             "numerator": getattr(figure, "numerator", None),
             "denominator": getattr(figure, "denominator", None),
@@ -341,21 +369,24 @@ def _check_references(params: ProjectParams, framework: fw.Framework, shown: str
         }
         for field_name, ref in refs.items():
             if ref is not None and ref not in known:
-                problems.append(Problem(shown, f"{where}.{field_name}", f"引用的数值“{ref}”未在 inputs 或之前的 figures 中定义"))
+                problems.append(Problem(shown, f"{where}.{field_name}",
+                                        f"引用的数值“{_name(ref)}”未在 inputs 或之前的 figures 中定义"))
         for j, term in enumerate(getattr(figure, "terms", None) or []):
             if term not in known:
-                problems.append(Problem(shown, f"{where}.terms[{j}]", f"引用的数值“{term}”未在 inputs 或之前的 figures 中定义"))
+                problems.append(Problem(shown, f"{where}.terms[{j}]",
+                                        f"引用的数值“{_name(term)}”未在 inputs 或之前的 figures 中定义"))
         table = getattr(figure, "table", None)
         if table is not None and table not in params.tables:
-            problems.append(Problem(shown, f"{where}.table", f"数据表“{table}”未在 tables 中定义"))
+            problems.append(Problem(shown, f"{where}.table", f"数据表“{_name(table)}”未在 tables 中定义"))
         known.add(figure.id)
+    index = _Leaves(framework)
     for i, finding in enumerate(params.findings):
-        if finding.indicator and _find_leaf(framework, finding.indicator) is None:
-            problems.append(Problem(shown, f"findings[{i}]（第{i + 1}项，{finding.id}）.indicator",
-                                    f"指标体系中没有末级指标“{finding.indicator}”"))
-    ids = [f.id for f in params.findings]
-    for dup in sorted({x for x in ids if ids.count(x) > 1}):
-        problems.append(Problem(shown, "findings", f"问题编号“{dup}”重复"))
+        if finding.indicator and index.find(finding.indicator) is None:
+            problems.append(Problem(shown, f"findings[{i}]（第{i + 1}项，{_name(finding.id)}）.indicator",
+                                    f"指标体系中没有末级指标“{_name(finding.indicator)}”"))
+    counts = Counter(f.id for f in params.findings)
+    for dup in sorted(x for x, n in counts.items() if n > 1):
+        problems.append(Problem(shown, "findings", f"问题编号“{_name(dup)}”重复"))
     if problems:
         raise InputError(problems)
 
@@ -384,7 +415,7 @@ def load_project(path: str | Path) -> Project:
     """Read and validate a params file and everything it references; raises InputError."""
     shown = str(path)
     path = Path(path)
-    data = load_yaml(path, shown_as=shown)
+    data = load_yaml(path, shown_as=shown, what="参数文件")
     params = parse_params(data, shown)
     base = path.parent
     framework, framework_source, framework_path, fw_file = _resolve_framework(params, base, shown)

@@ -101,3 +101,72 @@ def test_no_float_or_round_in_package_sources():
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("round", "float"):
                 offenders.append(f"{path.name}:{node.lineno} {node.func.id}()")
     assert offenders == []
+
+
+# --- limits: every number is at most MAX_NUMBER_DIGITS digits within 1e±MAX_NUMBER_EXPONENT ----------
+
+from evalkit import limits  # noqa: E402
+
+LARGEST = D("1234567890123456789012345678901.234567890")  # 40 digits, adjusted exponent 30
+
+
+def test_in_range():
+    assert numbers.in_range(LARGEST) and numbers.in_range(-LARGEST) and numbers.in_range(D("1e-30"))
+    assert numbers.in_range(D(0)) and numbers.in_range(D("0.00"))
+    assert not numbers.in_range(D("1e31")) and not numbers.in_range(D("1e-31"))
+    assert not numbers.in_range(D("1" * (limits.MAX_NUMBER_DIGITS + 1)))
+    assert not numbers.in_range(D("Infinity")) and not numbers.in_range(D("NaN"))
+
+
+@pytest.mark.parametrize("bad", [
+    D("1e999999999"), D("1e-999999999"), D("1" * 41), 10 ** 5000, -(10 ** 31), "9" * 5000,
+    "1" * 41, "0." + "0" * 40 + "1", "1,234,567,890,123,456,789,012,345,678,901,234",
+], ids=lambda v: f"{type(v).__name__}-{len(str(v)) if not isinstance(v, int) else v.bit_length()}")
+def test_parse_decimal_refuses_numbers_beyond_the_limits(bad):
+    with pytest.raises(NumberError, match="数值超出范围") as caught:
+        parse_decimal(bad)
+    assert f"最多 {limits.MAX_NUMBER_DIGITS} 位有效数字" in str(caught.value) and len(str(caught.value)) < 200
+
+
+@pytest.mark.parametrize("text", ["1e-999999999", "1.23457E+11", "-5e3", ".5E2"])
+def test_scientific_notation_text_is_refused_with_a_reason(text):
+    with pytest.raises(NumberError, match="不支持科学计数法"):
+        parse_decimal(text)
+
+
+def test_messages_quote_values_bounded():
+    with pytest.raises(NumberError) as caught:
+        parse_decimal("x" * 1_000_000)
+    assert len(str(caught.value)) < 200
+    with pytest.raises(NumberError) as caught:
+        parse_decimal({"k": ["v"] * 1_000_000})
+    assert len(str(caught.value)) < 200
+
+
+@pytest.mark.parametrize("places", [0, 2, 8])
+def test_quantize_and_format_at_the_limits(places):
+    """No InvalidOperation: the context holds the integer digits as well as the places."""
+    for value in (D("1e30"), LARGEST, -LARGEST, LARGEST * 1_000_000, D("1e-30")):
+        q = quantize(value, places)
+        assert q.as_tuple().exponent == -places
+        assert abs(q - value) <= D(1).scaleb(-places)
+        format_number(value, places)
+        numbers.format_unrounded(value)
+        numbers.truncate(value, places)
+    assert str(quantize(D("1e30"), 2)) == "1" + "0" * 30 + ".00"
+    assert format_number(LARGEST, 2) == "1,234,567,890,123,456,789,012,345,678,901.23"
+
+
+def test_truncate_cuts_toward_zero():
+    assert numbers.truncate(D("2.679"), 2) == D("2.67")
+    assert numbers.truncate(D("-2.679"), 2) == D("-2.67")
+    assert numbers.truncate(D("123456789012345678901234567.123456789"), 8) == D("123456789012345678901234567.12345678")
+
+
+def test_grouping_does_not_convert_to_int():
+    many = D("9" * 5000)  # int() of this many digits raises ValueError under Python's default limit
+    assert format_number(many, None).count(",") == 1666
+    assert format_number(D("-1234567.5"), None) == "-1,234,567.5"
+    assert format_number(D("123"), None) == "123"
+    assert numbers.format_unrounded(D("1234567890123456789012345.123456789123")) == (
+        "1,234,567,890,123,456,789,012,345.12345678…")

@@ -179,3 +179,55 @@ def test_validate_accepts_the_bundled_examples(capsys):
     assert main(["validate", str(SEED_001), str(SEED_003)]) == 0
     out = capsys.readouterr().out
     assert "总分 97.20，等级 优" in out and "总分 81.00，等级 良" in out
+
+
+def test_key_written_as_a_number_is_a_name(tmp_path, capsys):
+    path = write(tmp_path, MINIMAL + "  1: {situation: 按编号写的指标}\n")
+    status, text = validate(path, capsys)
+    assert status == 2 and f"{path}: indicators.1: 指标体系中没有此末级指标" in text
+
+
+def test_name_written_as_a_number_asks_for_quotes(tmp_path, capsys):
+    path = write(tmp_path, MINIMAL.replace("name: 预算资金", "name: 2023"))
+    status, text = validate(path, capsys)
+    assert status == 2
+    assert f"{path}: inputs.budget.name: 应为文本，实际为 2023（YAML 把它读作数字；作为文字请加引号" in text
+
+
+def test_name_left_empty(tmp_path, capsys):
+    path = write(tmp_path, MINIMAL.replace("name: 预算资金", "name: ~"))
+    status, text = validate(path, capsys)
+    assert status == 2 and f"{path}: inputs.budget.name: 应为文本，实际为 空值（null 或未填写）" in text
+
+
+def test_list_as_key_names_the_line(tmp_path, capsys):
+    path = write(tmp_path, MINIMAL.replace("inputs:\n", "inputs:\n  ? [budget, spent]\n  : {name: x, value: 1}\n"))
+    status, text = validate(path, capsys)
+    assert status == 2 and f"{path}: 第 4 行第 5 列: 映射的键应为名称（文本），实际为列表" in text
+
+
+def test_long_user_text_is_cut_in_messages_and_paths(tmp_path, capsys):
+    key = "很长的指标名" * 10_000
+    path = write(tmp_path, MINIMAL + f"  ? {key}\n  : {{situation: x}}\n")  # a plain key is at most 1024 characters
+    status, text = validate(path, capsys)
+    assert status == 2 and "indicators.很长的指标名很长的指标名" in text and "…: 指标体系中没有此末级指标" in text
+    assert len(text) < 1000
+
+
+def test_unknown_builtin_framework_names_the_params_file(tmp_path, capsys):
+    path = write(tmp_path, MINIMAL.replace("framework: project_expenditure", "framework: nope"))
+    status, text = validate(path, capsys)
+    assert status == 2 and f"{path}: framework: 没有名为“nope”的内置指标体系；可用：project_expenditure" in text
+
+
+def test_number_out_of_range_in_params(tmp_path, capsys):
+    path = write(tmp_path, MINIMAL.replace("value: 300.00", "value: 1.0e+999999999"))
+    status, text = validate(path, capsys)
+    assert status == 2 and f"{path}: 第 4 行第 31 列: 数值超出范围：1.0e+999999999（最多 40 位有效数字" in text
+
+
+def test_framework_file_is_read_with_limits(tmp_path, capsys):
+    path = write(tmp_path, MINIMAL.replace("framework: project_expenditure", "framework: fw.yaml"))
+    (path.parent / "fw.yaml").mkdir()
+    status, text = validate(path, capsys)
+    assert status == 2 and f"{path.parent / 'fw.yaml'}: 应为指标体系文件，实际为目录" in text
