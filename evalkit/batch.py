@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator
 
 from . import atomic, manifest, names
 from .errors import InputError
-from .runner import RunError, default_workbook, output_dir, run_project
+from .runner import RunError, default_workbook, output_dir, round_output_dir, run_project
 
 __all__ = ["Outcome", "discover", "run_one", "run_round"]
 
@@ -412,7 +412,7 @@ def run_round(
     projects = discover(round_dir)
     refused = refused_names(projects)
     book = (workbook or default_workbook()).resolve()
-    round_out = outputs_root / round_dir.resolve().name
+    round_out = round_output_dir(outputs_root, round_dir)
     try:
         round_out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -23,7 +23,7 @@ from . import __version__, atomic, manifest, names
 from .errors import InputError
 
 __all__ = ["KernelStartFailure", "OutputError", "RunResult", "RunError", "default_workbook", "export_html",
-           "output_dir", "output_failure", "run_project"]
+           "output_dir", "output_failure", "round_output_dir", "run_project"]
 
 WORKBOOK_NAME = "project_evaluation.ipynb"
 REMOVE_TAG = "evalkit-remove"
@@ -61,11 +61,26 @@ def output_dir(outputs_root: Path, params_path: Path) -> Path:
     """
     # The folder the file is in, not the folder a symlinked params file points into: a link
     # must not make a project write into another round's outputs.
-    round_name = params_path.absolute().parent.resolve().name
-    problem = names.name_problem(round_name, "批次目录") or names.name_problem(names.project_name(params_path))
+    round_dir = params_path.absolute().parent.resolve()
+    problem = names.name_problem(round_dir.name, "批次目录") or names.name_problem(names.project_name(params_path))
     if problem:
         raise InputError.single(str(params_path), "文件名", f"{problem}；请给文件或目录改名")
-    return outputs_root / round_name / names.project_name(params_path)
+    return round_output_dir(outputs_root, round_dir) / names.project_name(params_path)
+
+
+def round_output_dir(outputs_root: Path, round_dir: Path) -> Path:
+    """outputs/<round>, refused if it overlaps the round's params folder.
+
+    Outputs inside the params folder (or the other way round) would let a
+    project called "data" replace the data folder: refused before anything is written.
+    """
+    round_dir = round_dir.absolute().resolve()
+    round_out = outputs_root / round_dir.name
+    placed = round_out.absolute().resolve()
+    if placed == round_dir or round_dir in placed.parents or placed in round_dir.parents:
+        raise InputError.single(str(outputs_root), "--outputs",
+                                f"输出目录 {round_out} 与参数目录 {round_dir} 重叠；请把输出放在参数目录之外（默认 outputs/）")
+    return round_out
 
 
 _EXPORTERS = threading.local()

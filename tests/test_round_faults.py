@@ -423,3 +423,13 @@ def test_a_symlinked_params_file_writes_into_its_own_round(tmp_path):
     mine.mkdir()
     (mine / "x.yaml").symlink_to(other / "y.yaml")
     assert output_dir(tmp_path / "out", mine / "x.yaml") == tmp_path / "out" / "r1" / "x"
+
+
+def test_outputs_inside_the_params_folder_are_refused(tmp_path, capsys):
+    """With --outputs params, a project called data.yaml would have replaced the data folder."""
+    folder = seed_round(tmp_path / "params" / "r", ["data", "p"])
+    before = sorted(p.name for p in (folder / "data").iterdir())
+    assert main(["batch", str(folder), "--outputs", str(tmp_path / "params")]) == 2
+    assert "重叠" in capsys.readouterr().err
+    assert main(["run", str(folder / "p.yaml"), "--outputs", str(folder / "data")]) == 2
+    assert sorted(p.name for p in (folder / "data").iterdir()) == before
