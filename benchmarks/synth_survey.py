@@ -111,6 +111,13 @@ def benchmark_frame(n: int, q: int, seed: int = 7):
     return frame
 
 
+def write_benchmark_export(path: Path, n: int, q: int, seed: int = 7) -> None:
+    """``benchmark_frame`` written as a GBK CSV export (CRLF, as survey tools on Windows write)."""
+    frame = benchmark_frame(n, q, seed)
+    with open(path, "w", encoding="gbk", newline="") as out:
+        frame.to_csv(out, index=False, lineterminator="\r\n", chunksize=100_000)
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--example", action="store_true", help="rewrite the bundled GBK example")

@@ -21,6 +21,8 @@ from .errors import InputError
 __all__ = [
     "MAX_DATA_BYTES", "MAX_YAML_BYTES", "MAX_YAML_DEPTH", "MAX_YAML_NODES", "MAX_NUMBER_DIGITS",
     "MAX_NUMBER_EXPONENT", "MAX_TABLE_ROWS_SHOWN", "read_input_bytes", "describe_size",
+    "MAX_EXPRESSION_CHARS", "MAX_EXPRESSION_DEPTH", "MAX_EXPRESSION_OPERATORS", "MAX_FAILED_ROWS_LISTED",
+    "EXACT_DIGITS", "EDGE_ROWS_SHOWN",
 ]
 
 MAX_YAML_BYTES = 8 * 1024 * 1024  # a params file or framework; the largest real one is about 60 KB
@@ -30,6 +32,15 @@ MAX_DATA_BYTES = int(os.environ.get("EVALKIT_MAX_DATA_BYTES", 1024 * 1024 * 1024
 MAX_NUMBER_DIGITS = 40  # significant digits of one number; 10^15 元 with 6 decimals needs 22
 MAX_NUMBER_EXPONENT = 30  # |exponent| of one number, after normalising: 1e30 is far above any budget
 MAX_TABLE_ROWS_SHOWN = 200  # longer tables are shown in the appendix as a summary with first and last rows
+EDGE_ROWS_SHOWN = 20  # a long list is shown as its first and last this many items (appendix.TABLE_EDGE_ROWS too)
+MAX_FAILED_ROWS_LISTED = 200  # results.json lists at most this many failing rows of one check, then a count
+MAX_EXPRESSION_CHARS = 1000  # one identity-check equation; a real one is well under 200 characters
+MAX_EXPRESSION_DEPTH = 50  # nested parentheses and signs in one equation; a real one nests two or three deep
+MAX_EXPRESSION_OPERATORS = 200  # + − × ÷ in one equation: bounds the depth of the evaluated expression tree
+# Digits that keep sums and differences of numbers within the limits exact (they span 10^30 … 10^-69,
+# about 100 digit positions; twice that holds a product of two, and leaves room for the carries of
+# sums over billions of rows). Decimal's default of 28 would round such a sum silently.
+EXACT_DIGITS = 2 * (2 * MAX_NUMBER_EXPONENT + MAX_NUMBER_DIGITS) + 20
 
 
 def describe_size(size: int) -> str:

@@ -4,26 +4,27 @@ Cells are kept as text so that amounts are parsed to Decimal by ``numbers``
 only when a figure uses them, and so the appendix can show the table as the
 evaluator typed it. Encoding is detected (UTF-8 with or without BOM, then
 GB18030, which covers GBK), because survey tools and Excel on Chinese Windows
-export GBK by default.
+export GBK by default. ``sheets`` does the reading: CSV rows with a wrong
+number of fields, and workbook cells Excel shows differently from what the
+file stores, are refused or read as shown, never silently shifted.
 """
 
 from __future__ import annotations
 
-import io
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Collection
 
 import pandas as pd
 
+from . import limits
 from .errors import InputError
-from .numbers import NumberError, parse_decimal
+from .numbers import HUNDRED, PERCENT, NumberError, parse_decimal
+from .sheets import ENCODINGS, LINE, old_excel_message, read_csv_bytes, read_xlsx_bytes
 from .working import Quantity
 
-__all__ = ["Table", "read_frame", "read_table", "ENCODINGS"]
-
-ENCODINGS = ("utf-8-sig", "gb18030")
+__all__ = ["Table", "read_frame", "read_table", "ENCODINGS", "LINE"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Table:
     units: tuple[tuple[str, str], ...] = ()
     note: str = ""
     written: str = ""  # as written in params, relative to the params file: what the appendix shows
+    lines: tuple[int, ...] = ()  # each row's line in the file as the user counts it (header = 1)
 
     def column(self, name: str, where: str, owner: str | None = None) -> int:
         """The index of a column; ``owner`` is the file that named it (the params file), for the message."""
@@ -51,14 +53,32 @@ class Table:
     def unit_of(self, column: str) -> str:
         return dict(self.units).get(column, "")
 
-    def decimal(self, row: int, column: int) -> Decimal:
-        """A cell as an exact number; the error names the file, line and column."""
+    def line(self, row: int) -> int:
+        """The line (CSV) or Excel row number of a data row, as the user finds it."""
+        # without recorded lines: one for the header line, one because people count lines from 1
+        return self.lines[row] if self.lines else row + 2
+
+    def decimal(self, row: int, column: int, unit: str | None = None) -> Decimal:
+        """A cell as an exact number; the error names the file, line and column.
+
+        A percentage such as "64.15%" (an Excel cell formatted as a percentage
+        reads so) is in percentage points when the column's unit is "%", a
+        fraction (0.6415) when the column has no unit, and refused when the
+        unit is anything else (元, 个 …): a rate is not an amount.
+        """
         text = self.rows[row][column]
+        name = self.columns[column]
+        unit = self.unit_of(name) if unit is None else unit
         try:
+            if text.strip().endswith(("%", "％")):
+                if unit == PERCENT:
+                    return parse_decimal(text, percent=True)
+                if unit == "":
+                    return parse_decimal(text, percent=True) / HUNDRED
+                raise NumberError(f"该列单位为“{unit}”，单元格却是百分数 {text.strip()!r}；请填写{unit}数值")
             return parse_decimal(text)
         except NumberError as exc:
-            # +2: one for the header line, one because people count lines from 1
-            raise InputError.single(self.file, f"第 {row + 2} 行“{self.columns[column]}”列", str(exc)) from None
+            raise InputError.single(self.file, f"第 {self.line(row)} 行“{name}”列", str(exc)) from None
 
     def quantities(
         self, column: str, *, label_column: str | None, where: str, owner: str,
@@ -70,46 +90,44 @@ class Table:
         unit = self.unit_of(column) if unit is None else unit
         return tuple(
             Quantity(name=row[label_col] if label_col is not None else f"第 {i + 1} 行",
-                     value=self.decimal(i, col), unit=unit, source=f"{self.title}第 {i + 1} 行", places=places)
+                     value=self.decimal(i, col, unit), unit=unit, source=f"{self.title}第 {i + 1} 行", places=places)
             for i, row in enumerate(self.rows) if row[col] != ""
         )
 
 
-def _decode(raw: bytes, shown: str, encoding: str | None) -> str:
-    for enc in (encoding,) if encoding else ENCODINGS:
-        try:
-            return raw.decode(enc)
-        except (UnicodeDecodeError, LookupError):
-            continue
-    tried = encoding or "、".join(ENCODINGS)
-    raise InputError.single(shown, "", f"无法按 {tried} 编码读取；请另存为 UTF-8 或 GBK 编码的 CSV")
+def read_frame(
+    path: Path, *, shown: str, encoding: str | None = None, sheet: str | int | None = None,
+    categories: Collection[str] = (),
+) -> pd.DataFrame:
+    """Read a CSV or XLSX file as text cells with stripped, unique headers; errors name the file.
 
-
-def read_frame(path: Path, *, shown: str, encoding: str | None = None, sheet: str | int | None = None) -> pd.DataFrame:
-    """Read a CSV or XLSX file as text cells with stripped, unique headers; errors name the file."""
-    if not path.is_file():
-        raise InputError.single(shown, "", "数据文件不存在")
+    The index (named ``LINE``) holds each row's line in the file as the user
+    counts it: the header line is 1 in a CSV file; Excel row numbers in a
+    workbook. CSV columns named in ``categories`` are read as pandas categories
+    (the answers of a questionnaire export with a million rows).
+    """
     suffix = path.suffix.lower()
-    try:
-        if suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, keep_default_na=False, engine="openpyxl")
-        elif suffix in (".csv", ".txt"):
-            text = _decode(path.read_bytes(), shown, encoding)
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-        else:
-            raise InputError.single(shown, "", f"不支持的数据文件类型“{suffix}”，应为 .csv 或 .xlsx")
-    except InputError:
-        raise
-    except (ValueError, pd.errors.ParserError, OSError, KeyError) as exc:
-        raise InputError.single(shown, "", f"无法读取数据表：{exc}") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if frame.empty:
-        raise InputError.single(shown, "", "数据表没有数据行")
-    # pandas renames a repeated header "金额" to "金额.1"; report the original name.
-    names = list(frame.columns)
-    dup = sorted({m.group(1) for c in names if (m := re.match(r"^(.*)\.(\d+)$", c)) and m.group(1) in names})
+    if suffix not in (".xlsx", ".xlsm", ".csv", ".txt"):
+        if not path.exists():
+            raise InputError.single(shown, "", "数据文件不存在")
+        if suffix == ".xls":
+            raise InputError.single(shown, "", old_excel_message())
+        raise InputError.single(shown, "", f"不支持的数据文件类型“{suffix}”，应为 .csv 或 .xlsx")
+    raw = limits.read_input_bytes(path, shown, limits.MAX_DATA_BYTES, "数据文件")
+    if suffix in (".xlsx", ".xlsm"):
+        names, frame = read_xlsx_bytes(raw, shown, sheet)
+    else:
+        names, frame = read_csv_bytes(raw, shown, encoding, categories=categories)
+    del raw
+    names = [n.strip() for n in names]
+    # an unnamed column is called as pandas calls it, so params written for earlier versions still match
+    names = [n or f"Unnamed: {i}" for i, n in enumerate(names)]
+    dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         raise InputError.single(shown, "表头", f"列名重复：{'、'.join(dup)}")
+    frame.columns = names
+    if frame.empty:
+        raise InputError.single(shown, "", "数据表没有数据行")
     return frame
 
 
@@ -125,4 +143,5 @@ def read_table(
     return Table(
         key=key, title=title, source=source, file=shown, columns=tuple(frame.columns), rows=rows,
         units=tuple(units.items()), note=note, written=written or path.name,
+        lines=tuple(int(n) for n in frame.index),
     )

@@ -34,7 +34,9 @@ class SurveyResult:
 
 
 def read_export(path: Path, spec: SurveySpec, shown: str) -> pd.DataFrame:
-    return read_frame(path, shown=shown, encoding=spec.encoding, sheet=spec.sheet)
+    """The export, parsed once; answer and group columns as categories (few distinct texts, many rows)."""
+    categories = [q.column for q in spec.questions] + list(spec.group_columns)
+    return read_frame(path, shown=shown, encoding=spec.encoding, sheet=spec.sheet, categories=categories)
 
 
 def analyse(key: str, spec: SurveySpec, frame: pd.DataFrame, shown: str, refs: RefCounter) -> SurveyResult:

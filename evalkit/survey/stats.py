@@ -161,13 +161,16 @@ def _alpha(codes: np.ndarray, key: str, title: str, refs: RefCounter) -> tuple[F
     q = codes.shape[1]
     if q < 2:
         return None, "题目少于 2 道，不计算克朗巴哈 α 系数"
-    complete = codes[(codes > 0).all(axis=1)].astype(np.int64)
+    complete = codes[(codes > 0).all(axis=1)]  # small integers; sums are taken in int64, column by column
     n = int(complete.shape[0])
     if n < 2:
         return None, "全部题目均有效作答的答卷少于 2 份，不计算克朗巴哈 α 系数"
-    s = [int(v) for v in complete.sum(axis=0)]
-    sq = [int(v) for v in (complete * complete).sum(axis=0)]
-    totals = complete.sum(axis=1)
+    s, sq = [], []
+    for j in range(q):
+        column = complete[:, j].astype(np.int64)
+        s.append(int(column.sum()))
+        sq.append(int((column * column).sum()))
+    totals = complete.sum(axis=1, dtype=np.int64)
     t, u = int(totals.sum()), int((totals * totals).sum())
     item_num = sum(n * b - a * a for a, b in zip(s, sq, strict=True))
     total_num = n * u - t * t
@@ -343,11 +346,10 @@ def analyse_codes(cleaned: Cleaned, spec: SurveySpec, key: str, refs: RefCounter
     k = cleaned.k
     ids = spec.question_ids()
     names = [q.name or q.column for q in spec.questions]
-    codes = cleaned.codes.astype(np.int64)
     questions = []
     notices = []
     for j, question in enumerate(spec.questions):
-        column = codes[:, j]
+        column = cleaned.codes[:, j].astype(np.int64)  # one column at a time: a 1,000,000 × 30 copy is 240 MB
         per_code = np.bincount(column + 1, minlength=k + 2)  # index 0: non-response, 1: missing, 2..: codes 1..k
         counts = [int(per_code[c + 1]) for c in range(k, 0, -1)]  # best first
         stats: tuple[Figure | None, ...] = (None,) * 5
