@@ -29,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from batch import _tree_rss  # noqa: E402
 from synth_survey import EXAMPLE, benchmark_frame, write_benchmark_export  # noqa: E402
 
 from evalkit.survey import analyse, read_export  # noqa: E402
@@ -71,26 +72,35 @@ def validate(args: argparse.Namespace) -> None:
         write_benchmark_export(export, args.respondents, args.questions)
         print(f"wrote {export} ({export.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - start:.1f} s")
     params = write_params(directory, name, args.questions)
-    command = [sys.executable, "-m", "evalkit.cli", "validate", str(params)]
+    verb = "run" if args.run else "validate"
+    command = [sys.executable, "-m", "evalkit.cli", verb, str(params)]
+    if args.run:
+        command += ["--outputs", str(directory / "outputs")]
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     walls, cpus = [], []
+    tree_peak = 0
     for _ in range(args.repeat):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, env=env)
+        done = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        while done.poll() is None:  # the tree: the command and, for run, its kernel
+            tree_peak = max(tree_peak, _tree_rss(done.pid))
+            time.sleep(0.2)
+        done.stdout_text, done.stderr_text = done.communicate()
         walls.append(time.perf_counter() - start)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         if done.returncode != 0:
-            sys.exit(f"validate failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+            sys.exit(f"{verb} failed ({done.returncode}):\n{done.stdout_text}{done.stderr_text}")
     # ru_maxrss of RUSAGE_CHILDREN is the largest of the waited-for children, in KiB on Linux
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"export                  : {export} ({export.stat().st_size / 1e6:.0f} MB, GBK)")
     print(f"respondents × questions : {args.respondents:,} × {args.questions}")
-    print(f"validate output         : {done.stdout.strip()}")
-    print(f"validate wall seconds   : best {min(walls):.1f} s of {args.repeat} ({', '.join(f'{w:.1f}' for w in walls)})")
-    print(f"validate CPU seconds    : best {min(cpus):.1f} s (user + system; wall exceeds it on a busy machine)")
-    print(f"validate peak RSS       : {rss:.0f} MiB")
+    print(f"{verb} output            : {done.stdout_text.strip()}")
+    print(f"{verb} wall seconds      : best {min(walls):.1f} s of {args.repeat} ({', '.join(f'{w:.1f}' for w in walls)})")
+    print(f"{verb} CPU seconds       : best {min(cpus):.1f} s (user + system; wall exceeds it on a busy machine)")
+    print(f"{verb} peak RSS          : {rss:.0f} MiB (largest single process)")
+    print(f"{verb} peak RSS, all processes together: {tree_peak / 2**20:.0f} MiB")
 
 
 def statistics(args: argparse.Namespace) -> None:
@@ -135,6 +145,7 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=None, help="default 20 (30 with --validate)")
     parser.add_argument("--repeat", type=int, default=None, help="default 5 (1 with --validate)")
     parser.add_argument("--validate", action="store_true", help="time `evalkit validate` on a GBK CSV export")
+    parser.add_argument("--run", action="store_true", help="with --validate: time `evalkit run` (kernel, appendix) instead")
     parser.add_argument("--workdir", help="with --validate: where to write (and reuse) the export and params")
     args = parser.parse_args()
     if args.validate:

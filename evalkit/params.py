@@ -411,8 +411,19 @@ def parse_params(data: Any, shown: str) -> ProjectParams:
         raise err from None
 
 
-def load_project(path: str | Path) -> Project:
-    """Read and validate a params file and everything it references; raises InputError."""
+def _existing(file: Path, shown: str) -> Path:
+    if not file.is_file():
+        raise InputError.single(shown, "", "数据文件不存在")
+    return file
+
+
+def load_project(path: str | Path, read_data: bool = True) -> Project:
+    """Read and validate a params file and everything it references; raises InputError.
+
+    With ``read_data=False`` the data files are located (confined to the project
+    folder and required to exist) but not parsed: a runner that leaves the
+    parsing of a large export to the kernel reads it once, not twice.
+    """
     shown = str(path)
     path = Path(path)
     data = load_yaml(path, shown_as=shown, what="参数文件")
@@ -429,6 +440,9 @@ def load_project(path: str | Path) -> Project:
     for key, spec in params.tables.items():
         try:
             file = _confined(base, spec.file, shown, f"tables.{key}.file")
+            if not read_data:
+                files.append(_existing(file, str(Path(shown).parent / spec.file)))
+                continue
             tables[key] = read_table(
                 file, key=key, shown=str(Path(shown).parent / spec.file), title=spec.title, source=spec.source,
                 units=spec.units, encoding=spec.encoding, sheet=spec.sheet, note=spec.note, written=spec.file,
@@ -440,6 +454,9 @@ def load_project(path: str | Path) -> Project:
     for key, survey in params.surveys.items():
         try:
             file = _confined(base, survey.file, shown, f"surveys.{key}.file")
+            if not read_data:
+                files.append(_existing(file, str(Path(shown).parent / survey.file)))
+                continue
             surveys[key] = read_export(file, survey, str(Path(shown).parent / survey.file))
             files.append(file)
         except InputError as exc:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, atomic, manifest, names
-from .errors import InputError
+from .errors import InputError, Problem
 
 __all__ = ["KernelStartFailure", "OutputError", "RunResult", "RunError", "default_workbook", "export_html",
            "output_dir", "output_failure", "round_output_dir", "run_project"]
@@ -203,6 +203,45 @@ def output_failure(exc: OSError, final: Path) -> Exception:
     return OutputError(f"{where}: 无法写入输出：{exc.strerror}；上次的输出未改动")
 
 
+PRECHECK_MAX_DATA_BYTES = 32 * 1024 * 1024  # larger data is parsed by the kernel only
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _problems_from_text(text: str, kernel_params: str, params_path: Path) -> list[Problem]:
+    """An InputError raised in the kernel, back as problems: one per line, "file: where: message".
+
+    The kernel names files relative to its working folder; they are named
+    again as the user gave them, so the message equals the in-process one.
+    """
+    problems = []
+    kernel_dir = os.path.dirname(kernel_params)
+    for line in text.splitlines():
+        file, _, rest = line.partition(": ")
+        if file == kernel_params:
+            file = str(params_path)
+        elif kernel_dir and file.startswith((kernel_dir + "/", kernel_dir + os.sep)):
+            file = str(params_path.parent / file[len(kernel_dir) + 1:])
+        if line.strip():
+            problems.append(Problem(file, "", rest) if rest else Problem(line, "", ""))
+    return problems or [Problem("工作簿", "", "输入有误")]
+
+
+def _results_summary(path: Path) -> dict[str, Any]:
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def _execute(book: Path, tmp: Path, params_path: Path, kernel_name: str, kernel_manager_class: type | None,
              timeout: float | None) -> None:
     """Execute the workbook into ``tmp`` with papermill; a kernel that fails to start raises KernelStartFailure."""
@@ -235,6 +274,8 @@ def _execute(book: Path, tmp: Path, params_path: Path, kernel_name: str, kernel_
             **({"kernel_manager_class": kernel_manager_class} if kernel_manager_class else {}),
         )
     except pm.PapermillExecutionError as exc:
+        if exc.ename == "InputError":  # bad data found by the kernel: the same message as in process
+            raise InputError(_problems_from_text(exc.evalue, relative_params, params_path)) from None
         raise RunError(f"{params_path}: {_cell_failure(exc)}") from None
     except DeadKernelError as exc:
         raise KernelStartFailure(f"内核中途退出：{exc}") from None
@@ -271,8 +312,15 @@ def run_project(
     started = time.perf_counter()
     params_path = Path(params_file)
     final = out_dir if out_dir is not None else output_dir(Path(outputs_root), params_path)
-    project = load_project(params_path)
-    ev = evaluate(project)  # fail fast, before a kernel, on anything the params cannot support
+    project = load_project(params_path, read_data=False)
+    large = sum(_size(f) for f in project.data_files) > PRECHECK_MAX_DATA_BYTES
+    ev = None
+    if not large:
+        # Fail fast, before a kernel, on anything the params or data cannot support. Large data
+        # is left to the kernel alone (its input errors are reported the same way), so that an
+        # export of a million answers is parsed once, not twice.
+        project = load_project(params_path)
+        ev = evaluate(project)
     book = Path(workbook) if workbook else default_workbook()
     if not book.is_file():
         raise InputError.single(str(book), "", "找不到工作簿文件")
@@ -302,7 +350,7 @@ def run_project(
         executed, results = tmp / "executed.ipynb", tmp / "results.json"
         notebook = normalise_notebook(nbformat.read(executed, as_version=4))
         nbformat.write(notebook, executed)
-        title = f"{ev.project.params.project.name} · 绩效评价计算过程附件"
+        title = f"{project.params.project.name} · 绩效评价计算过程附件"
         (tmp / "appendix.html").write_text(export_html(notebook, title, show_code), encoding="utf-8")
         if not results.is_file():
             raise RunError(f"{params_path}: 工作簿没有写出 results.json")
@@ -314,13 +362,14 @@ def run_project(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    summary = {} if ev is not None else _results_summary(final / "results.json")
     return RunResult(
         params=params_path,
         out_dir=final,
         appendix=final / "appendix.html",
         executed=final / "executed.ipynb",
         results=final / "results.json",
-        total=ev.score_text(ev.total),
-        grade=ev.grade,
+        total=ev.score_text(ev.total) if ev is not None else str(summary.get("total_score", "")),
+        grade=ev.grade if ev is not None else str(summary.get("grade", "")),
         seconds=time.perf_counter() - started,
     )

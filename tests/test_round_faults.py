@@ -433,3 +433,31 @@ def test_outputs_inside_the_params_folder_are_refused(tmp_path, capsys):
     assert "重叠" in capsys.readouterr().err
     assert main(["run", str(folder / "p.yaml"), "--outputs", str(folder / "data")]) == 2
     assert sorted(p.name for p in (folder / "data").iterdir()) == before
+
+
+# --- large data: parsed once, by the kernel ------------------------------------------------------
+
+def test_large_data_is_left_to_the_kernel_with_the_same_outputs(tmp_path, monkeypatch):
+    from evalkit import runner
+
+    folder = seed_round(tmp_path / "params" / "big", ["p"])
+    normal = runner.run_project(folder / "p.yaml", outputs_root=tmp_path / "a", workbook=WORKBOOK)
+    monkeypatch.setattr(runner, "PRECHECK_MAX_DATA_BYTES", 0)  # every data file counts as large
+    monkeypatch.setattr(runner, "evaluate", None, raising=False)  # and nothing is evaluated in process
+    large = runner.run_project(folder / "p.yaml", outputs_root=tmp_path / "b", workbook=WORKBOOK)
+    assert (large.total, large.grade) == (normal.total, normal.grade) == ("97.20", "优")
+    for name in ("appendix.html", "results.json", "manifest.json"):
+        assert (large.out_dir / name).read_bytes() == (normal.out_dir / name).read_bytes(), name
+
+
+def test_bad_large_data_is_reported_like_bad_small_data(tmp_path, monkeypatch, capsys):
+    from evalkit import runner
+
+    case = ROOT / "tests" / "bad_inputs" / "49_non_numeric_cell.yaml"
+    assert main(["run", str(case), "--outputs", str(tmp_path / "a"), "--workbook", str(WORKBOOK)]) == 2
+    small = capsys.readouterr().err
+    monkeypatch.setattr(runner, "PRECHECK_MAX_DATA_BYTES", 0)
+    assert main(["run", str(case), "--outputs", str(tmp_path / "b"), "--workbook", str(WORKBOOK)]) == 2
+    large = capsys.readouterr().err
+    assert large == small and "Traceback" not in large
+    assert not (tmp_path / "b").exists() or not any((tmp_path / "b").rglob("appendix.html"))
