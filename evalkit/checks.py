@@ -4,28 +4,38 @@ Published reports often do not add up (seed 001 states 192.46 and 192.47 for
 the same spending). A reviewer declares in the params file what should tie
 out; each check becomes a ``CheckResult`` with its working (expected, found,
 difference, tolerance, sources), failures listed first in the appendix.
+
+Checks run over every row of a table, however long; their arithmetic is exact
+for every number within the limits (``working.exact``), and a column read by
+several checks and figures is parsed once (``ColumnCache``). results.json lists
+the rows of a long check as its failing rows (up to
+``limits.MAX_FAILED_ROWS_LISTED``) and counts.
 """
 
 from __future__ import annotations
 
+from array import array
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from typing import Annotated, Any, Literal, Protocol, Union
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from . import amounts, expressions, numbers
+from . import amounts, expressions, limits, numbers
+from .errors import InputError, shown_text
 from .fields import Level, Model, Num, Text
 from .rules import Measure
 from .tables import Table
-from .working import Quantity
+from .working import ColumnQuantities, Quantity, exact, listed
 
 __all__ = [
     "CheckResult",
     "CheckRow",
     "CheckSpec",
     "CheckError",
+    "ColumnCache",
     "DEFAULT_TOLERANCE",
     "reported_figure",
     "reported_grade",
@@ -119,11 +129,13 @@ class IdentityCheck(_CheckBase):
 
     @field_validator("equation")
     @classmethod
-    def _parses(cls, value: str) -> str:
+    def _parses(cls, value: str, info: ValidationInfo) -> str:
         try:
             expressions.parse_equation(value)
         except expressions.ExpressionError as exc:
-            raise ValueError(f"等式无法解析：{exc}") from None
+            name = info.data.get("name")
+            owner = f"（核对事项{shown_text(name)}）" if isinstance(name, str) else ""
+            raise ValueError(f"等式无法解析{owner}：{exc}") from None
         return value
 
 
@@ -152,7 +164,7 @@ KIND_NAMES = {"sum": "合计", "same": "一致性", "group_sum": "分组汇总",
               "reported_figure": "报告数与重算数", "reported_score": "报告得分与重算得分", "reported_grade": "报告等级"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a check over a million rows holds a million of these
 class CheckRow:
     label: str
     expected: Decimal | None
@@ -160,6 +172,34 @@ class CheckRow:
     difference: Decimal | None
     status: str
     note: str = ""
+
+
+class TableRow:
+    """A row of a row-by-row identity check: reads as a ``CheckRow``; label and difference are made when read.
+
+    A check over a million rows holds a million of these; storing the row
+    number instead of its label, and not the difference, saves about 40% of
+    their memory and the time to format a million labels nobody reads.
+    """
+
+    __slots__ = ("_table", "_row", "expected", "found", "status")
+    note = ""
+
+    def __init__(self, table: Table, row: int, expected: Decimal, found: Decimal, status: str) -> None:
+        self._table, self._row = table, row
+        self.expected, self.found, self.status = expected, found, status
+
+    @property
+    def label(self) -> str:
+        return f"第 {self._row + 1} 行（{self._table.rows[self._row][0]}）"
+
+    @property
+    def difference(self) -> Decimal:
+        with exact():
+            return self.found - self.expected
+
+    def __repr__(self) -> str:
+        return f"TableRow({self.label!r}, {self.expected!r}, {self.found!r}, {self.status!r})"
 
 
 @dataclass(frozen=True)
@@ -178,9 +218,10 @@ class CheckResult:
     formula: str
     lines: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
-    rows: tuple[CheckRow, ...] = ()
+    rows: tuple[CheckRow | TableRow, ...] = ()
     note: str = ""
     subject: str = field(default="")  # the figure or indicator a reported check is about
+    data_files: tuple[str, ...] = ()  # the tables it reads, named when results.json summarises its rows
 
     @property
     def passed(self) -> bool:
@@ -201,26 +242,46 @@ class CheckResult:
         return numbers.format_quantity(value, self.unit, places)
 
     def to_dict(self) -> dict[str, Any]:
-        plain = (lambda v: None if v is None else numbers.format_plain(v))  # noqa: E731
+        """For results.json: up to ``limits.MAX_TABLE_ROWS_SHOWN`` rows in full, else the failing rows and counts."""
         return {
             "id": self.ref,
             "kind": self.kind,
             "name": self.name,
             "status": self.status,
-            "expected": plain(self.expected),
-            "found": plain(self.found),
-            "difference": plain(self.difference),
-            "tolerance": plain(self.tolerance),
+            "expected": _plain(self.expected),
+            "found": _plain(self.found),
+            "difference": _plain(self.difference),
+            "tolerance": _plain(self.tolerance),
             "unit": self.unit,
             "formula": self.formula,
-            "lines": list(self.lines),
-            "sources": list(self.sources),
-            "rows": [
-                {"label": r.label, "expected": plain(r.expected), "found": plain(r.found),
-                 "difference": plain(r.difference), "status": r.status, "note": r.note}
-                for r in self.rows
-            ],
+            "lines": listed(self.lines, str, "行", self.data_files),
+            "sources": listed(self.sources, str, "项", self.data_files),
+            "rows": self._rows_dict(),
             "note": self.note,
+        }
+
+    def _rows_dict(self) -> list[dict[str, Any]] | dict[str, Any]:
+        count = len(self.rows)
+        if count <= limits.MAX_TABLE_ROWS_SHOWN:
+            return [_row_dict(r) for r in self.rows]
+        bound = limits.MAX_FAILED_ROWS_LISTED
+        failed_rows: list[dict[str, Any]] = []
+        failed = 0
+        for r in self.rows:
+            if r.status != PASSED:
+                failed += 1
+                if failed <= bound:
+                    failed_rows.append(_row_dict(r))
+        where = f"数据文件 {'、'.join(self.data_files)}" if self.data_files else "项目的数据文件"
+        more = f"，此处列出前 {bound} 行" if failed > bound else ""
+        return {
+            "count": count,
+            "passed": count - failed,
+            "failed": failed,
+            "failed_rows": failed_rows,
+            "failed_not_listed": max(failed - bound, 0),
+            "note": (f"共 {count:,} 行，超过 {limits.MAX_TABLE_ROWS_SHOWN} 行，只列出未通过的 {failed:,} 行{more}；"
+                     f"通过的 {count - failed:,} 行未逐行列出，完整数据见{where}（其 SHA-256 记录在 manifest.json）"),
         }
 
     def _repr_html_(self) -> str:
@@ -229,8 +290,70 @@ class CheckResult:
         return str(macros().check(self))
 
 
+def _plain(value: Decimal | None) -> str | None:
+    return None if value is None else numbers.format_plain(value)
+
+
+def _row_dict(r: CheckRow | TableRow) -> dict[str, Any]:
+    return {"label": r.label, "expected": _plain(r.expected), "found": _plain(r.found),
+            "difference": _plain(r.difference), "status": r.status, "note": r.note}
+
+
 class Resolver(Protocol):
     def quantity(self, key: str) -> Quantity: ...
+
+
+_DISTINCT_REMEMBERED = 4096  # distinct cell texts remembered per column while it is parsed
+
+
+class ColumnCache:
+    """The numbers of table columns, each column parsed once per evaluation.
+
+    A sum figure, a sum check and a row-by-row identity over the same column of
+    a million rows would otherwise parse it three times. A column is kept as
+    one value per row: None for a blank cell, and for "-" where the reader
+    counts it as blank (an identity check counts both as 0; a sum refuses "-",
+    with the message ``Table.decimal`` gives).
+    """
+
+    def __init__(self) -> None:
+        self._columns: dict[tuple[int, int, str, bool], list[Decimal | None]] = {}
+
+    def values(self, table: Table, column: int, unit: str, dash_is_blank: bool = False) -> list[Decimal | None]:
+        key = (id(table), column, unit, dash_is_blank)
+        if key not in self._columns:
+            out: list[Decimal | None] = []
+            dash = False
+            # Cells repeat (a 数量 column of 1s, the same amount on many rows): each distinct text is parsed
+            # once and its Decimal shared, up to a bound that keeps a column of distinct values cheap.
+            seen: dict[str, Decimal] = {}
+            for i, row in enumerate(table.rows):
+                text = row[column]
+                if text == "" or (dash_is_blank and text == "-"):
+                    dash = dash or text == "-"
+                    out.append(None)
+                    continue
+                value = seen.get(text)
+                if value is None:
+                    value = table.decimal(i, column, unit)  # a "-" here raises, naming the cell
+                    if len(seen) < _DISTINCT_REMEMBERED:
+                        seen[text] = value
+                out.append(value)
+            self._columns[key] = out
+            if not dash:  # no "-" in the column: the same values serve the other reading
+                self._columns[(id(table), column, unit, not dash_is_blank)] = out
+        return self._columns[key]
+
+    def quantities(self, table: Table, column: str, *, label_column: str | None, where: str, owner: str,
+                   unit: str | None = None, places: int | None = None) -> tuple[ColumnQuantities, list[Decimal]]:
+        """As ``Table.quantities``, lazily, with the values of the non-blank cells."""
+        col = table.column(column, where, owner)
+        label_col = table.column(label_column, where, owner) if label_column else None
+        unit = table.unit_of(column) if unit is None else unit
+        cells = self.values(table, col, unit)
+        rows = array("l", (i for i, v in enumerate(cells) if v is not None))
+        values = [v for v in cells if v is not None]
+        return ColumnQuantities(table, col, rows, unit=unit, places=places, label_column=label_col), values
 
 
 def _status(difference: Decimal, tolerance: Decimal) -> str:
@@ -256,34 +379,49 @@ def _in_unit(q: Quantity, unit: str) -> tuple[Decimal, str]:
         return q.value, ""
     factors = amounts.UNIT_FACTORS
     if q.unit in factors and unit in factors:
-        value = numbers.safe_divide(q.value * factors[q.unit], factors[unit])
+        with exact():  # a power of ten: exact, where safe_divide would keep 34 of 40 digits
+            value = q.value * factors[q.unit] / factors[unit]
         return value, f"{q.shown()} = {numbers.format_unrounded(value)} {unit}"
-    raise CheckError(f"“{q.name}”的单位“{q.unit or '无'}”与“{unit or '无'}”不一致，无法比较")
+    raise CheckError(f"{shown_text(q.name)}的单位“{q.unit or '无'}”与“{unit or '无'}”不一致，无法比较")
 
 
 def _cite(q: Quantity) -> str:
     return f"{q.name}: {q.citation()}"
 
 
-def _sum(spec: SumCheck, ctx: Resolver, tables: dict[str, Table], ref: str, where: str, owner: str) -> CheckResult:
+def _sum(spec: SumCheck, ctx: Resolver, tables: dict[str, Table], ref: str, where: str, owner: str,
+         columns: ColumnCache) -> CheckResult:
     total = _quantity(spec.total, ctx, "所述合计")
+    files: tuple[str, ...] = ()
+    column_values: list[Decimal] | None = None
+    items: Sequence[Quantity]
     if spec.column is not None:
         table = _table(tables, spec.column.table)
-        items = list(table.quantities(spec.column.column, label_column=spec.column.label_column,
-                                      where=f"{where}.column", owner=owner))
+        items, column_values = columns.quantities(table, spec.column.column, label_column=spec.column.label_column,
+                                                  where=f"{where}.column", owner=owner)
         over = f"《{table.title}》“{spec.column.column}”列 {len(items)} 行"
+        files = (table.written,)
     else:
         assert spec.items is not None
         items = [_quantity(m, ctx, f"第 {i} 项") for i, m in enumerate(spec.items, start=1)]
         over = " + ".join(q.name for q in items)
-    lines, values = [], []
-    for q in items:
-        value, conversion = _in_unit(q, total.unit)
-        values.append(value)
-        if conversion:
-            lines.append(f"换算：{conversion}")
-    found = sum(values, Decimal(0))
-    difference = found - total.value
+    lines = []
+    with exact():
+        if column_values is not None and len(items) > limits.MAX_TABLE_ROWS_SHOWN:
+            # A long column has one unit: add it up, then restate the sum once (exact either way).
+            column_sum = sum(column_values, Decimal(0))
+            found, conversion = _in_unit(_renamed(items[0], column_sum, over), total.unit)
+            if conversion:
+                lines.append(f"换算：{conversion}")
+        else:
+            values = []
+            for q in items:
+                value, conversion = _in_unit(q, total.unit)
+                values.append(value)
+                if conversion:
+                    lines.append(f"换算：{conversion}")
+            found = sum(values, Decimal(0))
+        difference = found - total.value
     shown_items = " + ".join(q.shown() for q in items) if len(items) <= 12 else f"{len(items)} 项之和"
     return CheckResult(
         ref=ref, kind="sum", name=spec.name, status=_status(difference, spec.allowed),
@@ -292,8 +430,12 @@ def _sum(spec: SumCheck, ctx: Resolver, tables: dict[str, Table], ref: str, wher
         lines=(f"各项之和 = {shown_items} = {numbers.format_quantity(found, total.unit, None)}",
                f"所述合计 = {total.shown()}", *lines),
         sources=(_cite(total),) + (tuple(_cite(q) for q in items) if spec.items is not None else (over,)),
-        note=spec.note,
+        note=spec.note, data_files=files,
     )
+
+
+def _renamed(q: Quantity, value: Decimal, name: str) -> Quantity:
+    return Quantity(name=name, value=value, unit=q.unit, source=q.source, ref=q.ref, places=q.places)
 
 
 def _decimals(q: Quantity) -> int:
@@ -336,7 +478,8 @@ def _same(spec: SameCheck, ctx: Resolver, ref: str) -> CheckResult:
     worst: tuple[Decimal, Decimal, Decimal, str] | None = None
     for q in quantities[1:]:
         expected, found, unit, _, note = _aligned(first, q)
-        diff = found - expected
+        with exact():
+            diff = found - expected
         if worst is None or abs(diff) > abs(worst[2]):
             worst = (expected, found, diff, unit)
         rows.append(CheckRow(f"{q.name}（{q.citation()}）", expected, found, diff, _status(diff, spec.allowed), note))
@@ -353,76 +496,103 @@ def _same(spec: SameCheck, ctx: Resolver, ref: str) -> CheckResult:
 
 def _table(tables: dict[str, Table], key: str) -> Table:
     if key not in tables:
-        raise CheckError(f"数据表“{key}”未在 tables 中定义")
+        raise CheckError(f"数据表{shown_text(key)}未在 tables 中定义")
     return tables[key]
 
 
+# A group's note names at most this many of its detail rows, then how many there are.
+_ROWS_NAMED = limits.EDGE_ROWS_SHOWN
+
+
+@dataclass
+class _Group:
+    total: Decimal
+    count: int
+    first_rows: list[int]  # the first _ROWS_NAMED row numbers, counted from 1
+
+    def rows_text(self) -> str:
+        text = "、".join(map(str, self.first_rows))
+        return text if self.count <= len(self.first_rows) else f"{text} 等 {self.count:,}"
+
+
 def _grouped(
-    table: Table, side: GroupSide, aliases: dict[str, str], where: str, owner: str
-) -> OrderedDict[str, tuple[Decimal, list[int]]]:
+    table: Table, side: GroupSide, aliases: dict[str, str], where: str, owner: str, columns: ColumnCache
+) -> OrderedDict[str, _Group]:
     key_col, value_col = table.column(side.key, where, owner), table.column(side.column, where, owner)
-    groups: OrderedDict[str, tuple[Decimal, list[int]]] = OrderedDict()
-    for i, row in enumerate(table.rows):
-        if row[value_col] == "":
-            continue
-        key = aliases.get(row[key_col].strip(), row[key_col].strip())
-        total, rows = groups.get(key, (Decimal(0), []))
-        groups[key] = (total + table.decimal(i, value_col), rows + [i + 1])
+    values = columns.values(table, value_col, table.unit_of(side.column))
+    groups: OrderedDict[str, _Group] = OrderedDict()
+    with exact():
+        for i, (row, value) in enumerate(zip(table.rows, values)):
+            if value is None:
+                continue
+            key = aliases.get(row[key_col].strip(), row[key_col].strip())
+            group = groups.get(key)
+            if group is None:
+                groups[key] = _Group(Decimal(0) + value, 1, [i + 1])
+            else:
+                group.total += value
+                group.count += 1
+                if len(group.first_rows) < _ROWS_NAMED:
+                    group.first_rows.append(i + 1)
     return groups
 
 
-def _group_sum(spec: GroupSumCheck, tables: dict[str, Table], ref: str, where: str, owner: str) -> CheckResult:
+def _group_sum(spec: GroupSumCheck, tables: dict[str, Table], ref: str, where: str, owner: str,
+               columns: ColumnCache) -> CheckResult:
     detail_t, summary_t = _table(tables, spec.detail.table), _table(tables, spec.summary.table)
-    detail = _grouped(detail_t, spec.detail, spec.key_aliases, f"{where}.detail", owner)
-    summary = _grouped(summary_t, spec.summary, {}, f"{where}.summary", owner)
+    detail = _grouped(detail_t, spec.detail, spec.key_aliases, f"{where}.detail", owner, columns)
+    summary = _grouped(summary_t, spec.summary, {}, f"{where}.summary", owner, columns)
     rows = []
-    for key in list(summary) + [k for k in detail if k not in summary]:
-        in_d, in_s = key in detail, key in summary
-        d_value, d_rows = detail.get(key, (None, []))
-        s_value, _ = summary.get(key, (None, []))
-        if in_d and in_s:
-            diff = d_value - s_value  # type: ignore[operator]
-            status = _status(diff, spec.allowed)
-            note = f"明细第 {'、'.join(map(str, d_rows))} 行" if status == FAILED else ""
-            rows.append(CheckRow(key, s_value, d_value, diff, status, note))
-        elif in_s:
-            rows.append(CheckRow(key, s_value, None, None, FAILED, "仅见于汇总表，明细表中没有此项"))
-        else:
-            rows.append(CheckRow(key, None, d_value, None, FAILED,
-                                 f"仅见于明细表（第 {'、'.join(map(str, d_rows))} 行），汇总表中没有此项"))
+    with exact():
+        for key in list(summary) + [k for k in detail if k not in summary]:
+            d, s_ = detail.get(key), summary.get(key)
+            if d is not None and s_ is not None:
+                diff = d.total - s_.total
+                status = _status(diff, spec.allowed)
+                note = f"明细第 {d.rows_text()} 行" if status == FAILED else ""
+                rows.append(CheckRow(key, s_.total, d.total, diff, status, note))
+            elif s_ is not None:
+                rows.append(CheckRow(key, s_.total, None, None, FAILED, "仅见于汇总表，明细表中没有此项"))
+            else:
+                assert d is not None
+                rows.append(CheckRow(key, None, d.total, None, FAILED,
+                                     f"仅见于明细表（第 {d.rows_text()} 行），汇总表中没有此项"))
+        expected = sum((g.total for g in summary.values()), Decimal(0))
+        found = sum((g.total for g in detail.values()), Decimal(0))
+        difference = found - expected
     failed = [r for r in rows if r.status == FAILED]
-    expected = sum((v for v, _ in summary.values()), Decimal(0))
-    found = sum((v for v, _ in detail.values()), Decimal(0))
     unit = summary_t.unit_of(spec.summary.column) or detail_t.unit_of(spec.detail.column)
     return CheckResult(
         ref=ref, kind="group_sum", name=spec.name, status=FAILED if failed else PASSED,
-        expected=expected, found=found, difference=found - expected, tolerance=spec.allowed, unit=unit,
+        expected=expected, found=found, difference=difference, tolerance=spec.allowed, unit=unit,
         formula=(f"《{detail_t.title}》按“{spec.detail.key}”汇总“{spec.detail.column}” = "
                  f"《{summary_t.title}》“{spec.summary.column}”（逐项）"),
         lines=(f"汇总表 {len(summary)} 项，明细表分组后 {len(detail)} 项；不符 {len(failed)} 项",),
         sources=(f"明细：{detail_t.title}（{detail_t.written}）", f"汇总：{summary_t.title}（{summary_t.written}）"),
-        rows=tuple(rows), note=spec.note,
+        rows=tuple(rows), note=spec.note, data_files=(detail_t.written, summary_t.written),
     )
 
 
 def _identity(
-    spec: IdentityCheck, ctx: Resolver, tables: dict[str, Table], ref: str, where: str, owner: str
+    spec: IdentityCheck, ctx: Resolver, tables: dict[str, Table], ref: str, where: str, owner: str,
+    columns: ColumnCache,
 ) -> CheckResult:
     equation = expressions.parse_equation(spec.equation)
     if spec.table is not None:
-        return _identity_rows(spec, equation, _table(tables, spec.table), ref, where, owner)
+        return _identity_rows(spec, equation, _table(tables, spec.table), ref, where, owner, columns)
     quantities: dict[str, Quantity] = {}
     for name in expressions.names(equation.left) + expressions.names(equation.right):
         if name not in quantities:
             try:
                 quantities[name] = ctx.quantity(name)
             except Exception as exc:  # noqa: BLE001 - the ledger's message names the missing figure
-                raise CheckError(f"等式中的“{name}”：{exc}") from None
+                raise CheckError(f"等式中的{shown_text(name)}：{exc}") from None
     units = {q.unit for q in quantities.values()}
     value = lambda n: quantities[n].value  # noqa: E731
-    left, right = expressions.evaluate(equation.left, value), expressions.evaluate(equation.right, value)
+    with exact():
+        left, right = expressions.evaluate(equation.left, value), expressions.evaluate(equation.right, value)
+        difference = left - right
     shown = lambda n: quantities[n].shown()  # noqa: E731
-    difference = left - right
     unit = units.pop() if len(units) == 1 else ""
     return CheckResult(
         ref=ref, kind="identity", name=spec.name, status=_status(difference, spec.allowed),
@@ -435,35 +605,60 @@ def _identity(
 
 
 def _identity_rows(spec: IdentityCheck, equation: expressions.Equation, table: Table, ref: str,
-                   where: str, owner: str) -> CheckResult:
+                   where: str, owner: str, cache: ColumnCache) -> CheckResult:
     columns = {n: table.column(n, f"{where}.equation", owner) for n in
                expressions.names(equation.left) + expressions.names(equation.right)}
-    rows = []
-    for i, row in enumerate(table.rows):
-        if all(row[c] == "" for c in columns.values()):
-            continue
-        value = lambda n: Decimal(0) if row[columns[n]] in ("", "-") else table.decimal(i, columns[n])  # noqa: E731
-        left, right = expressions.evaluate(equation.left, value), expressions.evaluate(equation.right, value)
-        diff = right - left
-        rows.append(CheckRow(f"第 {i + 1} 行（{row[0]}）", left, right, diff, _status(diff, spec.allowed)))
-    failed = [r for r in rows if r.status == FAILED]
+    # Each column is read once (blank and "-" count as 0); with a bad cell, the first in row order is named.
+    try:
+        values = {n: cache.values(table, c, table.unit_of(table.columns[c]), dash_is_blank=True)
+                  for n, c in columns.items()}
+    except InputError:
+        for i, row in enumerate(table.rows):
+            for c in columns.values():
+                if row[c] not in ("", "-"):
+                    table.decimal(i, c)
+        raise
+    zero = Decimal(0)
+    rows: list[TableRow] = []
+    allowed, failed = spec.allowed, 0
+    largest: Decimal | None = None
+    with exact():
+        for i, row in enumerate(table.rows):
+            if all(row[c] == "" for c in columns.values()):
+                continue
+
+            def value(n: str) -> Decimal:
+                v = values[n][i]  # noqa: B023 - called at once, in this iteration
+                return zero if v is None else v
+
+            left, right = expressions.evaluate(equation.left, value), expressions.evaluate(equation.right, value)
+            diff = abs(right - left)
+            if largest is None or diff > largest:
+                largest = diff
+            if diff <= allowed:
+                rows.append(TableRow(table, i, left, right, PASSED))
+            else:
+                failed += 1
+                rows.append(TableRow(table, i, left, right, FAILED))
     unit = next((table.unit_of(c) for c in columns if table.unit_of(c)), "")
     return CheckResult(
         ref=ref, kind="identity", name=spec.name, status=FAILED if failed else PASSED, expected=None, found=None,
-        difference=max((abs(r.difference) for r in rows if r.difference is not None), default=Decimal(0)),
+        difference=zero if largest is None else largest,
         tolerance=spec.allowed, unit=unit, formula=f"《{table.title}》逐行：{equation.text}",
-        lines=(f"共核对 {len(rows)} 行，不符 {len(failed)} 行（空白或“-”按 0 计）",),
+        lines=(f"共核对 {len(rows)} 行，不符 {failed} 行（空白或“-”按 0 计）",),
         sources=(f"{table.title}（{table.written}）",), rows=tuple(rows), note=spec.note,
+        data_files=(table.written,),
     )
 
 
 def _range(spec: RangeCheck, ctx: Resolver, ref: str) -> CheckResult:
     q = _quantity(spec.measure, ctx, "数值")
     difference = Decimal(0)
-    if spec.min is not None and q.value < spec.min:
-        difference = q.value - spec.min
-    if spec.max is not None and q.value > spec.max:
-        difference = q.value - spec.max
+    with exact():
+        if spec.min is not None and q.value < spec.min:
+            difference = q.value - spec.min
+        if spec.max is not None and q.value > spec.max:
+            difference = q.value - spec.max
     bounds = []
     if spec.min is not None:
         bounds.append(f"≥ {numbers.format_plain(spec.min)}")
@@ -477,17 +672,22 @@ def _range(spec: RangeCheck, ctx: Resolver, ref: str) -> CheckResult:
     )
 
 
-def run_check(spec: Any, ctx: Resolver, tables: dict[str, Table], ref: str, where: str, owner: str) -> CheckResult:
-    """Evaluate one declared check; CheckError or InputError (naming ``owner``, the params file) say what is wrong."""
+def run_check(spec: Any, ctx: Resolver, tables: dict[str, Table], ref: str, where: str, owner: str,
+              columns: ColumnCache | None = None) -> CheckResult:
+    """Evaluate one declared check; CheckError or InputError (naming ``owner``, the params file) say what is wrong.
+
+    ``columns`` shares parsed table columns between the checks and figures of one evaluation.
+    """
+    columns = columns or ColumnCache()
     if spec.kind == "sum":
-        return _sum(spec, ctx, tables, ref, where, owner)
+        return _sum(spec, ctx, tables, ref, where, owner, columns)
     if spec.kind == "same":
         return _same(spec, ctx, ref)
     if spec.kind == "group_sum":
-        return _group_sum(spec, tables, ref, where, owner)
+        return _group_sum(spec, tables, ref, where, owner, columns)
     if spec.kind == "identity":
         try:
-            return _identity(spec, ctx, tables, ref, where, owner)
+            return _identity(spec, ctx, tables, ref, where, owner, columns)
         except expressions.ExpressionError as exc:
             raise CheckError(str(exc)) from None
     return _range(spec, ctx, ref)
@@ -502,12 +702,12 @@ def reported_figure(figure: Any, reported: Decimal, ref: str) -> CheckResult:
     """Compare a stated figure with the recomputation rounded to the stated precision."""
     places = _places_of(reported)
     recomputed = numbers.quantize(figure.unrounded, places)
-    difference = reported - recomputed
+    with exact():
+        difference = reported - recomputed
     lines = [f"重算值 {numbers.format_unrounded(figure.unrounded)} 按报告的 {places} 位小数四舍五入 = "
              f"{numbers.format_number(recomputed, places, grouping=False)}"]
     if difference != 0:
-        truncated = figure.unrounded.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
-        if truncated == reported:
+        if numbers.truncate(figure.unrounded, places) == reported:
             lines.append("报告值与截尾（直接舍去）的结果一致，疑为未四舍五入")
     unit = figure.unit
     return CheckResult(
@@ -521,7 +721,8 @@ def reported_figure(figure: Any, reported: Decimal, ref: str) -> CheckResult:
 def reported_score(name: str, ref: str, weight: Decimal, score: Decimal, reported: Decimal,
                    check_ref: str, what: str = "得分") -> CheckResult:
     """Compare a stated score with the recomputed one; a stated score above its weight is flagged too."""
-    difference = reported - score
+    with exact():
+        difference = reported - score
     lines = [f"报告{what} {numbers.format_plain(reported)}，重算{what} {numbers.format_plain(score)}"]
     if reported > weight:
         lines.append(f"报告{what} {numbers.format_plain(reported)} 超过分值 {numbers.format_plain(weight)}")

@@ -4,6 +4,10 @@ This is pure: it takes a ``Project`` (already read and validated) and returns
 an immutable ``Evaluation``. Reference ids are handed out in params order
 (figures C-01…, scores S-01… in framework order), so re-running the same params
 gives the same ids.
+
+Sums and differences are computed exactly (``working.exact``) and each table
+column is parsed once for all figures and checks (``checks.ColumnCache``); a sum
+over a long column keeps its addends as a lazy ``ColumnQuantities``.
 """
 
 from __future__ import annotations
@@ -13,9 +17,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from . import amounts, checks, numbers, rates, survey
+from . import amounts, checks, limits, numbers, rates, survey
 from .checks import CheckResult
-from .errors import InputError, Problem
+from .errors import InputError, Problem, shown_text
 from .findings import Finding
 from .framework import Framework, IndicatorNode, leaves
 from .params import (
@@ -30,7 +34,7 @@ from .params import (
 from .scoring import IndicatorScore, Override, ScoringError, grade_for, score_indicator
 from .survey import SurveyResult
 from .tables import Table
-from .working import Figure, Quantity, RefCounter
+from .working import Figure, Quantity, RefCounter, exact
 
 __all__ = ["Evaluation", "NodeScore", "evaluate"]
 
@@ -119,6 +123,7 @@ class _Ledger:
         self.project = project
         self.quantities: dict[str, Quantity] = {}
         self.findings = {f.id: f for f in project.params.findings}
+        self.columns = checks.ColumnCache()  # parsed table columns, shared by figures and checks
 
     def quantity(self, key: str) -> Quantity:
         try:
@@ -154,22 +159,19 @@ def _compute_figure(spec: Any, ledger: _Ledger, ref: str, shown: str, where: str
                                       places=spec.places, note=spec.note)
     if isinstance(spec, SumFigure):
         if spec.terms is not None:
-            items = tuple(q(t) for t in spec.terms)
-            over = ""
-        else:
-            assert spec.table is not None and spec.column is not None
-            table = ledger.project.tables[spec.table]
-            items = table.quantities(spec.column, label_column=spec.label_column, where=where, owner=shown,
-                                     unit=spec.unit, places=spec.places)
-            over = f"《{table.title}》“{spec.column}”列"
-        return amounts.total(items, ref=ref, key=spec.id, name=name or "合计", places=spec.places,
-                             over=over, note=spec.note)
+            with exact():
+                return amounts.total(tuple(q(t) for t in spec.terms), ref=ref, key=spec.id, name=name or "合计",
+                                     places=spec.places, note=spec.note)
+        assert spec.table is not None and spec.column is not None
+        return _column_sum(spec, ledger, ref, shown, where)
     if isinstance(spec, DifferenceFigure):
-        return amounts.difference(q(spec.minuend), q(spec.subtrahend), ref=ref, key=spec.id,
-                                  name=name or "差额", places=spec.places, note=spec.note)
+        with exact():
+            return amounts.difference(q(spec.minuend), q(spec.subtrahend), ref=ref, key=spec.id,
+                                      name=name or "差额", places=spec.places, note=spec.note)
     if isinstance(spec, ConvertFigure):
-        return amounts.convert(q(spec.of), spec.to, ref=ref, key=spec.id, name=name or q(spec.of).name,
-                               places=spec.places, note=spec.note)
+        with exact():
+            return amounts.convert(q(spec.of), spec.to, ref=ref, key=spec.id, name=name or q(spec.of).name,
+                                   places=spec.places, note=spec.note)
     if isinstance(spec, CountFigure):
         table = ledger.project.tables[spec.table]
         cols = {c: table.column(c, f"{where}.where", shown) for c in spec.where}
@@ -183,6 +185,29 @@ def _compute_figure(spec: Any, ledger: _Ledger, ref: str, shown: str, where: str
             unrounded=count, value=count, unit=spec.unit, places=0, note=spec.note,
         )
     raise AssertionError(f"unknown figure spec {type(spec).__name__}")  # pragma: no cover
+
+
+def _column_sum(spec: SumFigure, ledger: _Ledger, ref: str, shown: str, where: str) -> Figure:
+    """合计 over a table column: as ``amounts.total``, without a Quantity per row of a long column."""
+    assert spec.table is not None and spec.column is not None
+    table = ledger.project.tables[spec.table]
+    items, values = ledger.columns.quantities(table, spec.column, label_column=spec.label_column, where=where,
+                                              owner=shown, unit=spec.unit, places=spec.places)
+    over = f"《{table.title}》“{spec.column}”列"
+    name = spec.name or "合计"
+    if len(items) <= limits.MAX_TABLE_ROWS_SHOWN:
+        with exact():
+            figure = amounts.total(tuple(items), ref=ref, key=spec.id, name=name, places=spec.places, over=over,
+                                   note=spec.note)
+        return replace(figure, data_file=table.written)
+    # The same figure amounts.total makes for more than a dozen items, from the values parsed once.
+    with exact():
+        unrounded = sum(values, Decimal(0))
+    return Figure.computed(
+        ref=ref, key=spec.id, name=name, kind="sum", formula="各项之和", inputs=items,
+        substitution=f"{over}共 {len(items)} 项逐项相加（明细见基础数据）", unrounded=unrounded,
+        unit=items[0].unit, places=spec.places, note=spec.note, data_file=table.written,
+    )
 
 
 def _tree(nodes: list[IndicatorNode], scores: dict[tuple[str, ...], IndicatorScore],
@@ -239,7 +264,7 @@ def evaluate(project: Project) -> Evaluation:
     refs = RefCounter("C")
     figures = []
     for i, spec in enumerate(params.figures):
-        where = f"figures[{i}]（第{i + 1}项，{spec.id}）"
+        where = f"figures[{i}]（第{i + 1}项，{shown_text(spec.id, quote=False)}）"
         try:
             figure = _compute_figure(spec, ledger, refs.take(), shown, where)
         except (rates.RateError, amounts.AmountError, ScoringError) as exc:
@@ -299,9 +324,10 @@ def _run_checks(ev: Evaluation, ledger: _Ledger) -> tuple[CheckResult, ...]:
     out: list[CheckResult] = []
     problems: list[Problem] = []
     for i, spec in enumerate(params.checks):
-        where = f"checks[{i}]（第{i + 1}项，{spec.name}）"
+        where = f"checks[{i}]（第{i + 1}项，{shown_text(spec.name, quote=False)}）"
         try:
-            out.append(checks.run_check(spec, ledger, project.tables, refs.take(), where, project.shown))
+            out.append(checks.run_check(spec, ledger, project.tables, refs.take(), where, project.shown,
+                                        ledger.columns))
         except checks.CheckError as exc:
             problems.append(Problem(project.shown, where, str(exc)))
         except InputError as exc:

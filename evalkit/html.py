@@ -49,6 +49,9 @@ def environment() -> Environment:
     env = Environment(
         loader=PackageLoader("evalkit", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html", "j2"), default=True),
+        # Templates are code: compiled once (in the kernel factory, for a batch) and never
+        # re-read mid-round, so a round renders with the templates it started with.
+        auto_reload=False,
         trim_blocks=False,
         lstrip_blocks=False,
         keep_trailing_newline=True,

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import Problem, format_path
+from .errors import Problem, format_path, shown_text, shown_value
 
 __all__ = ["BUILTIN_PREFIX", "InputRecord", "ManifestModel", "ProjectRecord", "parse", "path_problem"]
 
@@ -36,7 +36,7 @@ Sha256 = Annotated[str, AfterValidator(_sha256)]
 
 def _format(value: int) -> int:
     if value != 1:
-        raise ValueError(f"不支持的 manifest 格式 {value!r}，本版 evalkit 只认识格式 1")
+        raise ValueError(f"不支持的 manifest 格式 {shown_value(value)}，本版 evalkit 只认识格式 1")
     return value
 
 
@@ -44,8 +44,8 @@ Format = Annotated[int, Field(strict=True), AfterValidator(_format)]  # strict: 
 
 
 def _shown(value: Any) -> str:
-    text = f"“{value}”" if isinstance(value, str) else repr(value)
-    return text if len(text) <= 60 else text[:57] + "…"
+    """A value from the manifest for a message, cut before it is rendered (a 5,000-digit number, a huge list)."""
+    return shown_text(value) if isinstance(value, str) else shown_value(value)
 
 
 def path_problem(path: str) -> str | None:

@@ -3,6 +3,14 @@
 Decimals are strings ("97.20"), never JSON numbers: a JSON number is a float to
 most readers, and the point of this file is that a reviewer's tooling sees the
 same digits the appendix shows.
+
+A list longer than ``limits.MAX_TABLE_ROWS_SHOWN`` (the addends of a sum over
+a data column, the rows of a check over a table) is written as a summary, as
+the appendix shows it: its count, its first and last items, the total, and a
+note naming the data file, whose SHA-256 manifest.json records; a check lists
+its failing rows (up to ``limits.MAX_FAILED_ROWS_LISTED``) with counts. Every
+value a reviewer or ``evalkit verify`` compares (figure ref, name, value,
+unit; scores; check status and failing rows) is always written in full.
 """
 
 from __future__ import annotations

@@ -14,6 +14,8 @@ from pydantic import Field, model_validator
 
 from .fields import Level, Model, Num, Text
 
+MAX_BANDS = 1000  # automatic bands of one rule; a real rule has under 10
+
 __all__ = [
     "Banded",
     "Band",
@@ -113,6 +115,13 @@ class Banded(Model):
             raise ValueError("bands 与 full_at/step/deduct 只能二选一")
         if self.step is not None and self.step <= 0:
             raise ValueError("step 应大于 0")
+        if None not in generated and self.deduct is not None and self.deduct <= 0:
+            raise ValueError("deduct 应大于 0（每降一档扣的分数）")
+        if None not in generated and self.step is not None and self.full_at is not None:
+            floor = self.zero_below if self.zero_below is not None else Decimal(0)
+            if (self.full_at - floor) / self.step > MAX_BANDS:
+                raise ValueError(f"自动分档超过 {MAX_BANDS} 档（full_at 到 zero_below 之间按 step 划分）；"
+                                 "请加大 step，或用 bands 列出各档")
         return self
 
 

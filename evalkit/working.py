@@ -5,17 +5,68 @@ number back to its inputs. So a figure is never a bare Decimal: it is a
 ``Figure`` that knows its formula, the quantities substituted into it with
 their units and source citations, the unrounded and the rounded result and the
 rounding rule, and a reference id (C-01 …) the report can cite.
+
+A sum over a data column of a million rows keeps its addends as a
+``ColumnQuantities`` sequence that makes each ``Quantity`` when it is asked for,
+and results.json lists a long list (addends, check rows, working lines) as its
+count, its first and last items and a note, the way the appendix shows it:
+the data file itself, whose SHA-256 manifest.json records, is the full list.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any
+from decimal import Decimal, localcontext
+from typing import Any, TypeVar, overload
 
-from . import numbers
+from . import limits, numbers
 
-__all__ = ["Quantity", "Figure", "RefCounter"]
+__all__ = ["Quantity", "Figure", "RefCounter", "ColumnQuantities", "exact", "listed", "full_list_note"]
+
+T = TypeVar("T")
+
+
+def exact() -> AbstractContextManager[Any]:
+    """A decimal context in which sums and differences of numbers within the limits are exact.
+
+    Decimal's default context keeps 28 significant digits and rounds silently
+    past them (and ``quantize`` raises InvalidOperation), while a number a user
+    may give has up to 40 digits between 10^30 and 10^-30. Results that fit in
+    28 digits are the same in either context. Division keeps its own precision
+    (``numbers.safe_divide``).
+    """
+    return localcontext(prec=limits.EXACT_DIGITS)
+
+
+def full_list_note(count: int, what: str, files: Sequence[str] = ()) -> str:
+    """Why a list in results.json is not complete, and where the complete one is."""
+    where = f"数据文件 {'、'.join(files)}" if files else "项目的数据文件"
+    return (f"共 {count:,} {what}，超过 {limits.MAX_TABLE_ROWS_SHOWN} {what}，只列出前 {limits.EDGE_ROWS_SHOWN} "
+            f"{what}与后 {limits.EDGE_ROWS_SHOWN} {what}；完整内容见{where}（其 SHA-256 记录在 manifest.json）")
+
+
+def listed(items: Sequence[T], render: Callable[[T], Any], what: str = "项", files: Sequence[str] = (),
+           **extra: Any) -> list[Any] | dict[str, Any]:
+    """A list for results.json: whole up to ``limits.MAX_TABLE_ROWS_SHOWN`` items, else summarised.
+
+    The summary keeps the count, the first and last ``limits.EDGE_ROWS_SHOWN``
+    items (as the appendix shows a long table), ``extra`` facts such as the
+    total, and a note naming the data file that holds the full list.
+    """
+    count = len(items)
+    if count <= limits.MAX_TABLE_ROWS_SHOWN:
+        return [render(x) for x in items]
+    edge = limits.EDGE_ROWS_SHOWN
+    return {
+        "count": count,
+        **extra,
+        "first": [render(x) for x in items[:edge]],
+        "last": [render(x) for x in items[count - edge:]],
+        "omitted": count - 2 * edge,
+        "note": full_list_note(count, what, files),
+    }
 
 
 @dataclass(frozen=True)
@@ -62,7 +113,7 @@ class Figure:
     name: str
     kind: str
     formula: str
-    inputs: tuple[Quantity, ...]
+    inputs: Sequence[Quantity]  # a tuple, or for a long table column a lazy ColumnQuantities
     substitution: str
     unrounded: Decimal
     value: Decimal
@@ -75,6 +126,8 @@ class Figure:
     display_places: int | None = None
     # A rounding other than half-up to ``places`` (a sample size is rounded up), stated as text.
     rounding_rule: str = ""
+    # The data file the inputs were read from (a sum over a table column), named when results.json summarises them.
+    data_file: str = ""
 
     @classmethod
     def computed(cls, *, unrounded: Decimal, places: int, **fields: Any) -> "Figure":
@@ -104,7 +157,7 @@ class Figure:
         )
 
     def sources(self) -> list[str]:
-        return [f"{q.name}: {q.citation()}" for q in self.inputs]
+        return [_source(q) for q in self.inputs]
 
     def working_lines(self) -> list[str]:
         """The working as plain text lines, the way it reads on paper."""
@@ -122,6 +175,9 @@ class Figure:
         return out
 
     def to_dict(self) -> dict[str, Any]:
+        """For results.json; more than ``limits.MAX_TABLE_ROWS_SHOWN`` inputs are summarised (see ``listed``)."""
+        files = (self.data_file,) if self.data_file else ()
+        total = {"total": numbers.format_plain(self.unrounded)} if self.kind == "sum" else {}
         return {
             "ref": self.ref,
             "key": self.key,
@@ -134,9 +190,9 @@ class Figure:
             "rounding": self.rounding,
             "formula": self.formula,
             "substitution": self.substitution,
-            "lines": list(self.lines),
-            "inputs": [q.to_dict() for q in self.inputs],
-            "sources": self.sources(),
+            "lines": listed(self.lines, str, "行"),
+            "inputs": listed(self.inputs, Quantity.to_dict, "项", files, **total),
+            "sources": listed(self.inputs, _source, "项", files),
             "note": self.note,
             "notices": list(self.notices),
         }
@@ -148,6 +204,57 @@ class Figure:
         from .html import render_figure
 
         return render_figure(self)
+
+
+def _source(q: Quantity) -> str:
+    return f"{q.name}: {q.citation()}"
+
+
+class ColumnQuantities(Sequence[Quantity]):
+    """The non-blank cells of a table column as quantities, each made when it is asked for.
+
+    Reads exactly as ``tables.Table.quantities`` does (a test keeps the two
+    equal), but holds only the row numbers: the appendix and results.json show
+    the first and last addends of a long column, and a million ``Quantity``
+    objects kept for that cost seconds and hundreds of megabytes.
+    """
+
+    __slots__ = ("_table", "_column", "_rows", "_unit", "_places", "_label")
+
+    def __init__(self, table: Any, column: int, rows: Sequence[int], *, unit: str, places: int | None,
+                 label_column: int | None) -> None:
+        self._table, self._column, self._rows = table, column, rows
+        self._unit, self._places, self._label = unit, places, label_column
+
+    def _make(self, k: int) -> Quantity:
+        i, table = self._rows[k], self._table
+        row = table.rows[i]
+        return Quantity(name=row[self._label] if self._label is not None else f"第 {i + 1} 行",
+                        value=table.decimal(i, self._column, self._unit), unit=self._unit,
+                        source=f"{table.title}第 {i + 1} 行", places=self._places)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> Quantity: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Quantity, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Quantity | tuple[Quantity, ...]:
+        if isinstance(index, slice):
+            return tuple(self._make(k) for k in range(*index.indices(len(self._rows))))
+        count = len(self._rows)
+        if not -count <= index < count:
+            raise IndexError("ColumnQuantities index out of range")
+        return self._make(index % count)
+
+    def __iter__(self) -> Iterator[Quantity]:
+        return (self._make(k) for k in range(len(self._rows)))
+
+    def __repr__(self) -> str:
+        return f"<{getattr(self._table, 'title', '')}第 {self._column + 1} 列的 {len(self._rows)} 项>"
 
 
 class RefCounter:
