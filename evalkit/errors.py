@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 from pydantic import ValidationError
 
-__all__ = ["InputError", "Problem", "from_validation_error", "format_path", "shown_value", "shown_text"]
+__all__ = ["InputError", "Problem", "from_validation_error", "format_path", "message_for", "shown_value", "shown_text"]
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,8 @@ def _shown(value: Any) -> str:
     return shown_value(value)
 
 
-def _message(err: dict[str, Any]) -> str:
+def message_for(err: dict[str, Any], words: dict[str, str] | None = None) -> str:
+    """One pydantic error in Chinese; ``words`` overrides the wording per error type (a JSON file says 对象, not 映射)."""
     kind, ctx = err["type"], err.get("ctx") or {}
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
@@ -158,7 +159,7 @@ def _message(err: dict[str, Any]) -> str:
         bound = next(iter(ctx.values()), "")
         words = {"greater_than_equal": "不小于", "greater_than": "大于", "less_than_equal": "不大于", "less_than": "小于"}
         return f"应{words[kind]} {bound}，实际为 {_shown(err.get('input'))}"
-    base = _MESSAGES.get(kind, err["msg"])
+    base = (words or {}).get(kind) or _MESSAGES.get(kind, err["msg"])
     if kind in ("missing", "extra_forbidden", "union_tag_not_found"):
         return base
     value = err.get("input")
@@ -178,7 +179,7 @@ def from_validation_error(
     seen: set[tuple[str, str]] = set()
     for err in exc.errors(include_url=False):
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and (p in skip or "[" in p)))
-        where, message = format_path(prefix + loc), _message(err)
+        where, message = format_path(prefix + loc), message_for(err)
         if (where, message) not in seen:
             seen.add((where, message))
             problems.append(Problem(file, where, message))

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import Problem, format_path, shown_text, shown_value
+from .errors import Problem, format_path, message_for, shown_text, shown_value
 
 __all__ = ["BUILTIN_PREFIX", "InputRecord", "ManifestModel", "ProjectRecord", "parse", "path_problem"]
 
@@ -122,7 +122,7 @@ class ManifestModel(_Strict):
         return value
 
 
-_MESSAGES = {
+_WORDS = {  # a manifest is JSON: objects and lists, not YAML mappings
     "missing": "缺少必填字段",
     "extra_forbidden": "不认识的字段",
     "string_type": "应为文本",
@@ -134,18 +134,6 @@ _MESSAGES = {
 }
 
 
-def _message(err: dict[str, Any]) -> str:
-    kind, ctx = err["type"], err.get("ctx") or {}
-    if kind == "value_error":
-        return str(ctx.get("error", err["msg"]))
-    if kind == "literal_error":
-        return f"应为以下之一：{ctx.get('expected', '')}；实际为 {_shown(err.get('input'))}"
-    base = _MESSAGES.get(kind, err["msg"])
-    if kind in ("missing", "extra_forbidden"):
-        return base
-    return f"{base}，实际为 {_shown(err.get('input'))}"
-
-
 def parse(data: Any, shown: str) -> tuple[ManifestModel | None, list[Problem]]:
     """The validated manifest, or None and one problem per bad field (file ``shown``, field path, expectation)."""
     try:
@@ -155,7 +143,7 @@ def parse(data: Any, shown: str) -> tuple[ManifestModel | None, list[Problem]]:
         for err in exc.errors(include_url=False):
             # dict keys appear in loc as strings: outputs.appendix.html reads fine; "[key]" labels are pydantic's
             where = format_path(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("[")))
-            problem = Problem(shown, where or "（整个文件）", _message(err))
+            problem = Problem(shown, where or "（整个文件）", message_for(err, _WORDS))
             if problem not in problems:
                 problems.append(problem)
         return None, problems

@@ -662,21 +662,15 @@ def _read_sheet(wb: Any, ws: Any, shown: str) -> tuple[list[str], pd.DataFrame]:
     if not rows:
         raise InputError.single(shown, where, "工作表是空的（没有表头）")
     if uncached:
-        cells = "、".join(f"{ref}（{_cut(f)}）" for ref, f in uncached[:SHOWN])
-        more = f"等 {len(uncached):,} 个单元格" if len(uncached) > SHOWN else ""
-        raise InputError.single(
-            shown, f"{where}单元格 {uncached[0][0]}",
-            f"公式没有保存计算结果：{cells}{more}（文件可能由程序生成、未在 Excel 中计算过），"
-            "按空白读取会使合计出错；请在 Excel 或 WPS 中打开并保存一次，让公式结果写入文件，"
-            "或把这些单元格复制后“选择性粘贴为数值”")
+        raise _cells_error(
+            shown, where, uncached, "{ref}（{detail}）",
+            "公式没有保存计算结果：{cells}（文件可能由程序生成、未在 Excel 中计算过），按空白读取会使合计出错；"
+            "请在 Excel 或 WPS 中打开并保存一次，让公式结果写入文件，或把这些单元格复制后“选择性粘贴为数值”")
     if odd:
-        cells = "、".join(f"{ref}（格式 {_cut(f)}）" for ref, f in odd[:SHOWN])
-        more = f"等 {len(odd):,} 个单元格" if len(odd) > SHOWN else ""
-        raise InputError.single(
-            shown, f"{where}单元格 {odd[0][0]}",
-            f"数字格式使显示值与存储值不同，无法确定应读哪一个：{cells}{more}"
-            "（如按万元或千元缩放显示、科学计数、分数、中文数字）；请把这些单元格的格式改为“常规”或“数值”"
-            "（需要万元时请在表中直接填写万元数）后保存")
+        raise _cells_error(
+            shown, where, odd, "{ref}（格式 {detail}）",
+            "数字格式使显示值与存储值不同，无法确定应读哪一个：{cells}（如按万元或千元缩放显示、科学计数、分数、"
+            "中文数字）；请把这些单元格的格式改为“常规”或“数值”（需要万元时请在表中直接填写万元数）后保存")
     header_row, header_cells = rows[0]
     width = max(header_cells)
     last_row = rows[-1][0]
@@ -724,6 +718,14 @@ def _read_sheet(wb: Any, ws: Any, shown: str) -> tuple[list[str], pd.DataFrame]:
     frame = pd.DataFrame(data, columns=range(width), index=index, dtype=str) if data else \
         pd.DataFrame(columns=range(width), index=index, dtype=str)
     return names, frame
+
+
+def _cells_error(shown: str, where: str, found: list[tuple[str, str]], each: str, message: str) -> InputError:
+    """One located error for a kind of unreadable cell: the first few listed, the rest counted."""
+    cells = "、".join(each.format(ref=ref, detail=_cut(detail)) for ref, detail in found[:SHOWN])
+    if len(found) > SHOWN:
+        cells += f"等 {len(found):,} 个单元格"
+    return InputError.single(shown, f"{where}单元格 {found[0][0]}", message.format(cells=cells))
 
 
 def _cell_text(cell: _Cell, number_format: Any, epoch: dt.datetime) -> str | None:

@@ -9,6 +9,21 @@ EXAMPLES = ROOT / "params" / "examples"
 SEED_001 = EXAMPLES / "001_futian_ai_centre.yaml"
 SEED_003 = EXAMPLES / "003_wangcheng_smart_city.yaml"
 
+# The smallest framework a generated params file can score against (完成率 from figure "rate", 合规性 from F-1).
+MINI_FRAMEWORK = """\
+framework:
+  name: 测试指标体系
+  indicators:
+    - name: 产出
+      weight: 100
+      children:
+        - name: 数量
+          weight: 100
+          children:
+            - {name: 完成率, weight: 60, rule: {type: threshold, measure: {figure: rate}, full_at: 95, deduct: 1}}
+            - {name: 合规性, weight: 40, rule: {type: per_finding, deduct: 1, findings: [F-1]}}
+"""
+
 
 @pytest.fixture(scope="session")
 def ev001():

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conftest import MINI_FRAMEWORK
 from evalkit import appendix, limits, numbers
 from evalkit.errors import InputError, shown_value
 from evalkit.evaluation import evaluate
@@ -25,20 +26,7 @@ from evalkit.html import macros
 from evalkit.params import load_project
 from evalkit.yamlio import ExactLoader, parse_yaml
 
-FRAMEWORK = """\
-project: {id: "B", name: 炸弹测试}
-framework:
-  name: 测试指标体系
-  indicators:
-    - name: 产出
-      weight: 100
-      children:
-        - name: 数量
-          weight: 100
-          children:
-            - {name: 完成率, weight: 60, rule: {type: threshold, measure: {figure: rate}, full_at: 95, deduct: 1}}
-            - {name: 合规性, weight: 40, rule: {type: per_finding, deduct: 1, findings: [F-1]}}
-"""
+FRAMEWORK = 'project: {id: "B", name: 炸弹测试}\n' + MINI_FRAMEWORK
 REST = """\
 inputs:
   done: {name: 完成数, value: 90, unit: 个, source: 台账}

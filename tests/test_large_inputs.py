@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import MINI_FRAMEWORK
 from evalkit import appendix, checks, expressions, limits, manifest_schema, numbers
 from evalkit.cli import main
 from evalkit.errors import InputError
@@ -29,19 +30,7 @@ D = Decimal
 ROOT = Path(__file__).resolve().parent.parent
 EDGE = limits.EDGE_ROWS_SHOWN
 
-HEAD = """\
-project: {id: "L", name: 长表测试}
-framework:
-  name: 测试指标体系
-  indicators:
-    - name: 产出
-      weight: 100
-      children:
-        - name: 数量
-          weight: 100
-          children:
-            - {name: 完成率, weight: 60, rule: {type: threshold, measure: {figure: rate}, full_at: 95, deduct: 1}}
-            - {name: 合规性, weight: 40, rule: {type: per_finding, deduct: 1, findings: [F-1]}}
+HEAD = 'project: {id: "L", name: 长表测试}\n' + MINI_FRAMEWORK + """\
 findings:
   - {id: F-1, problem: 某问题, indicator: 合规性}
 """

@@ -341,7 +341,7 @@ def _drop_sha(m):
     (lambda m: m["outputs"].update({"../x": "0" * 64}), "多出 “../x”"),
     (lambda m: m["outputs"].update({"results.json": "ABC"}), "outputs.results.json: 应为 64 位小写十六进制的 sha256"),
     (lambda m: m.update(format=2), "manifest.json: format: 不支持的 manifest 格式 2，本版 evalkit 只认识格式 1"),
-    (lambda m: m.update(format=True), "manifest.json: format: 应为整数，实际为 True"),
+    (lambda m: m.update(format=True), "manifest.json: format: 应为整数，实际为 true"),
     (lambda m: m.update(format="1"), "manifest.json: format: 应为整数，实际为 “1”"),
     (lambda m: m.pop("project"), "manifest.json: project: 缺少必填字段"),
     (lambda m: m["project"].update(id=3), "manifest.json: project.id: 应为文本，实际为 3"),
