@@ -89,7 +89,7 @@ def _rows(run: "RoundRun", projects: list[Path], outputs_root: Path) -> list[Row
             checks_failed=data["checks_failed"] if isinstance(data.get("checks_failed"), int) else None,
             status=outcome.status if outcome else "not_run",
             status_text=STATUS_TEXT[outcome.status] if outcome else NOT_RUN,
-            seconds=outcome.seconds if outcome and outcome.status != "up_to_date" else None,
+            seconds=outcome.seconds if outcome and outcome.status != "up_to_date" and out_dir is not None else None,
             appendix=_link(out_dir),
             error=outcome.error if outcome else "",
         ))
