@@ -58,6 +58,8 @@ def _exchange(a: Path, b: Path) -> bool:
 
 def swap_in(tmp: Path, final: Path) -> None:
     """Make ``tmp`` the output folder ``final``; the previous contents are removed afterwards."""
+    if final.is_symlink():
+        final.unlink()  # a link where our folder belongs: replaced, never followed
     if not final.exists():
         tmp.rename(final)
         return
@@ -80,6 +82,19 @@ def _alive(pid: int) -> bool:
     return True
 
 
+_PID_MAX = 4_194_304  # Linux's largest pid_max: a larger number was never one of our processes
+# What an evalkit temporary or output folder holds; a folder with anything else is not ours to remove.
+_OUR_FILES = frozenset({"appendix.html", "executed.ipynb", "results.json", "manifest.json"})
+
+
+def _only_ours(folder: Path) -> bool:
+    try:
+        return all(entry.name in _OUR_FILES and entry.is_file() and not entry.is_symlink()
+                   for entry in folder.iterdir())
+    except OSError:
+        return False
+
+
 _TEMPORARY = re.compile(r"^\.(?P<stem>.+)\.(?P<kind>tmp|old|verify)-(?P<pid>\d{1,10})$")
 
 
@@ -99,7 +114,8 @@ def tidy(folder: Path, projects: Iterable[str]) -> None:
         match = _TEMPORARY.match(path.name)
         if match is None or match["stem"] not in wanted or names.name_problem(match["stem"]) is not None:
             continue
-        if path.is_symlink() or not path.is_dir() or _alive(int(match["pid"])):
+        pid = int(match["pid"])
+        if path.is_symlink() or not path.is_dir() or pid > _PID_MAX or _alive(pid) or not _only_ours(path):
             continue
         final = folder / match["stem"]
         if match["kind"] == "old" and not final.exists() and (path / "manifest.json").is_file():

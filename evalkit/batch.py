@@ -71,14 +71,14 @@ def refused_names(projects: list[Path]) -> dict[str, str]:
         name = names.project_name(params)
         problem = names.name_problem(name)
         if problem:
-            refused[str(params)] = f"{params}: 文件名：{problem}；请给文件改名"
+            refused[str(params)] = f"{names.displayable(str(params))}: 文件名：{problem}；请给文件改名"
         else:
             by_key.setdefault(names.collision_key(name), []).append(params)
     for same in by_key.values():
         if len(same) > 1:
-            files = "、".join(p.name for p in same)
+            files = "、".join(names.displayable(p.name) for p in same)
             for params in same:
-                refused[str(params)] = (f"{params}: 文件名：{files} 会使用同一个输出目录（Windows、macOS 不区分大小写），"
+                refused[str(params)] = (f"{names.displayable(str(params))}: 文件名：{files} 会使用同一个输出目录（Windows、macOS 不区分大小写），"
                                         "均未运行；请改名使其不同")
     return refused
 

@@ -204,8 +204,11 @@ def _read_json(out_dir: Path) -> Any:
         return json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise InputError.single(shown, "", "不是 UTF-8 编码的文本") from None
-    except ValueError as exc:
-        raise InputError.single(shown, "", f"不是有效的 JSON：{exc}") from None
+    except json.JSONDecodeError as exc:
+        raise InputError.single(shown, f"第 {exc.lineno} 行第 {exc.colno} 列",
+                                "不是有效的 JSON（文件被改动或截断？）") from None
+    except ValueError:  # e.g. an integer of thousands of digits
+        raise InputError.single(shown, "", "不是有效的 JSON：含有超长的数字") from None
     except RecursionError:
         raise InputError.single(shown, "", "不是有效的 JSON：嵌套过深") from None
 

@@ -12,16 +12,19 @@ rewrites, so that the output folder is always recognisably the file's name.
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from pathlib import Path
 
-__all__ = ["ROUND_FILES", "MAX_NAME_LENGTH", "collision_key", "name_problem", "project_name"]
+__all__ = ["ROUND_FILES", "MAX_NAME_LENGTH", "collision_key", "displayable", "name_problem", "project_name"]
 
 # The round's own files in outputs/<round>/: no project may be called this.
 ROUND_FILES = frozenset({"index.html", "summary.xlsx", "summary.csv", "round.json"})
-MAX_NAME_LENGTH = 100  # characters; leaves room for evalkit's ".<name>.tmp-<pid>" within 255 bytes
+MAX_NAME_LENGTH = 100  # characters
+MAX_NAME_BYTES = 200  # UTF-8 bytes: leaves room for evalkit's ".<name>.verify-<pid>" within 255 bytes
 _FORBIDDEN = set('<>:"/\\|?*')
-_WINDOWS_DEVICES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+_WINDOWS_DEVICES = {"con", "prn", "aux", "nul", "conin$", "conout$",
+                    *(f"{port}{i}" for port in ("com", "lpt") for i in (*range(10), "¹", "²", "³"))}
 
 
 def name_problem(name: str, what: str = "项目") -> str | None:
@@ -34,8 +37,11 @@ def name_problem(name: str, what: str = "项目") -> str | None:
         return f"{what}名不能以“.”开头（隐藏文件或 evalkit 的临时目录）"
     if name.endswith((".", " ")) or name.startswith(" "):
         return f"{what}名不能以空格开头，也不能以“.”或空格结尾（Windows 不支持）"
-    if len(name) > MAX_NAME_LENGTH or len(name.encode("utf-8")) > 3 * MAX_NAME_LENGTH:
-        return f"{what}名过长（{len(name)} 个字符），最多 {MAX_NAME_LENGTH} 个字符"
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in name):
+        return f"{what}名不是有效的 UTF-8 文字（可能来自其他编码的系统）；请用中文、字母或数字重新命名"
+    if len(name) > MAX_NAME_LENGTH or len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        return (f"{what}名过长（{len(name)} 个字符，{len(name.encode('utf-8'))} 字节），"
+                f"最多 {MAX_NAME_LENGTH} 个字符、{MAX_NAME_BYTES} 字节（一个汉字占 3 字节）")
     bad = sorted({c for c in name if c in _FORBIDDEN or unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")})
     if bad:
         shown = "、".join(c if c.isprintable() else f"U+{ord(c):04X}" for c in bad)
@@ -50,7 +56,12 @@ def name_problem(name: str, what: str = "项目") -> str | None:
 def collision_key(name: str) -> str:
     """Two names that one file system may treat as the same folder (Windows and macOS ignore case,
     macOS normalises Unicode) get the same key."""
-    return unicodedata.normalize("NFC", name).casefold()
+    return unicodedata.normalize("NFC", name).lower()  # lower(), not casefold(): ß and ss are two names there
+
+
+def displayable(text: str) -> str:
+    """Text that can be printed and written as UTF-8: bytes of a non-UTF-8 file name shown as \\xff."""
+    return os.fsencode(text).decode("utf-8", "backslashreplace")
 
 
 def project_name(params: Path) -> str:

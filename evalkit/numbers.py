@@ -42,9 +42,11 @@ HUNDRED = Decimal(100)
 # could show; the display precision is applied later by ``quantize``.
 _PRECISION = 34
 
-_NUMBER_TEXT = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$|^[+-]?\.\d+$")
-_DIGITS_ONLY = re.compile(r"^[+-]?[\d,]*\.?\d*$")
-_SCIENTIFIC = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$")
+# ASCII digits only: \d also matches full-width and other scripts' digits (１２３, ١٢٣), which a
+# spreadsheet shows as text, not as a number.
+_NUMBER_TEXT = re.compile(r"^[+-]?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]+)?$|^[+-]?\.[0-9]+$")
+_DIGITS_ONLY = re.compile(r"^[+-]?[0-9,]*\.?[0-9]*$")
+_SCIENTIFIC = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]+$")
 
 _PLACE_WORDS = {0: "取整", 1: "保留一位小数", 2: "保留两位小数", 3: "保留三位小数", 4: "保留四位小数"}
 
@@ -123,7 +125,8 @@ def parse_decimal(value: object, *, percent: bool = False) -> Decimal:
             if not percent:
                 raise NumberError(f"此处应为数值，不应带百分号：{_quoted(value)}")
             text = text[:-1].strip()
-        text = text.replace("_", "")
+        if any(c.isdigit() and not c.isascii() for c in text):
+            raise NumberError(f"含全角或非阿拉伯数字字符：{_quoted(value)}；请改为半角数字 0–9")
         if len(text) > MAX_NUMBER_TEXT and _DIGITS_ONLY.match(text):
             raise _out_of_range(shown_number_text(value.strip()))
         if len(text) <= MAX_NUMBER_TEXT and _SCIENTIFIC.match(text):

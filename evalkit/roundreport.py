@@ -80,10 +80,10 @@ def _rows(run: "RoundRun", projects: list[Path], outputs_root: Path) -> list[Row
         project = data.get("project", {}) if isinstance(data.get("project"), dict) else {}
         rows.append(Row(
             index=i,
-            params=params.name,
-            stem=names.project_name(params),
+            params=names.displayable(params.name),
+            stem=names.displayable(names.project_name(params)),
             id=str(project.get("id", "")),
-            name=str(project.get("name", "")) or names.project_name(params),
+            name=str(project.get("name", "")) or names.displayable(names.project_name(params)),
             total=_decimal_or_none(data.get("total_score")),
             grade=str(data.get("grade", "")),
             checks_failed=data["checks_failed"] if isinstance(data.get("checks_failed"), int) else None,

@@ -248,6 +248,8 @@ def _execute(book: Path, tmp: Path, params_path: Path, kernel_name: str, kernel_
     import papermill as pm
     from nbclient.exceptions import DeadKernelError
 
+    from .warmkernel import quiet_kernel_manager_class
+
     # The kernel works in the output folder and is given paths relative to it, so the
     # recorded parameters hold no machine-specific or per-run (temporary) paths.
     relative_params = os.path.relpath(params_path.resolve(), tmp.resolve())
@@ -271,7 +273,7 @@ def _execute(book: Path, tmp: Path, params_path: Path, kernel_name: str, kernel_
             # nbclient waits only 4 s for a cell's output after its reply, then fails the cell:
             # on a loaded server the output routinely comes later than that.
             iopub_timeout=IOPUB_TIMEOUT,
-            **({"kernel_manager_class": kernel_manager_class} if kernel_manager_class else {}),
+            kernel_manager_class=kernel_manager_class or quiet_kernel_manager_class(),
         )
     except pm.PapermillExecutionError as exc:
         if exc.ename == "InputError":  # bad data found by the kernel: the same message as in process

@@ -419,8 +419,14 @@ def display_number(stored: str, fmt: str) -> str:
         section = parts[2]
     else:
         section = parts[0]
-    if "[dbnum" in section.lower():
-        raise UninterpretedFormat(fmt)  # Chinese numerals: 五 for 5
+    if "[dbnum" in section.lower() or not section.strip():
+        raise UninterpretedFormat(fmt)  # Chinese numerals (五 for 5), or a section that shows nothing (;;;)
+    if value == 0 and len(parts) >= 3 and not parts[2].strip():
+        raise UninterpretedFormat(fmt)  # zeros shown as nothing
+    if value < 0 and len(parts) >= 2:
+        bare = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.', "", section)
+        if "-" not in bare and "(" not in bare:
+            raise UninterpretedFormat(fmt)  # the negative section drops the sign: -5 is shown as 5.00
     if section.strip().lower() in ("general", "", "@") or "general" in section.lower():
         return general
     shape = _pattern(section)
@@ -554,6 +560,21 @@ def _parser_class() -> type:
 
 def _truthy(value: Any) -> bool:
     return str(value).lower() in ("1", "true")
+
+
+def _zero(value: Any) -> bool:
+    """A row height or column width of 0: as invisible as a hidden one."""
+    try:
+        return value is not None and Decimal(str(value)) == 0
+    except InvalidOperation:
+        return False
+
+
+def _row_hidden(attrs: dict[str, Any], zero_height: bool) -> bool:
+    """Hidden, zero height, or (on a sheet whose rows default to zero height) not given a height."""
+    if _truthy(attrs.get("hidden")) or _zero(attrs.get("ht")):
+        return True
+    return zero_height and attrs.get("ht") is None
 
 
 def _ranges_overlap(ref: str, top: int, bottom: int, right: int) -> bool:
@@ -691,8 +712,8 @@ def _read_sheet(wb: Any, ws: Any, shown: str) -> tuple[list[str], pd.DataFrame]:
             "数据区域中有合并单元格，合并后只有左上角单元格有值，其余按空白读取；"
             "请取消合并，并把值填入每个单元格后保存"))
     filled_rows = {n for n, _ in rows}
-    hidden_rows = sorted(int(r) for r, attrs in parser.row_dimensions.items()
-                         if _truthy(attrs.get("hidden")) and int(r) in filled_rows)
+    zero_height = _truthy(getattr(getattr(parser, "sheet_format", None), "zeroHeight", False))
+    hidden_rows = sorted(r for r in filled_rows if _row_hidden(parser.row_dimensions.get(str(r), {}), zero_height))
     if hidden_rows:
         listed = "、".join(str(r) for r in hidden_rows[:SHOWN]) + (f" 等 {len(hidden_rows)} 行" if len(hidden_rows) > SHOWN else "")
         problems.append(Problem(
@@ -702,7 +723,7 @@ def _read_sheet(wb: Any, ws: Any, shown: str) -> tuple[list[str], pd.DataFrame]:
     used_columns = {c for _, values in rows for c in values}
     hidden_columns = []
     for attrs in parser.column_dimensions.values():
-        if _truthy(attrs.get("hidden")):
+        if _truthy(attrs.get("hidden")) or _zero(attrs.get("width")):
             low, high = int(attrs.get("min", 0)), int(attrs.get("max", 0))
             hidden_columns.extend(c for c in range(low, min(high, width) + 1) if c in used_columns)
     if hidden_columns:

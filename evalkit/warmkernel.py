@@ -32,7 +32,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-__all__ = ["KernelFactory", "factory_kernel_manager_class"]
+__all__ = ["KernelFactory", "factory_kernel_manager_class", "quiet_kernel_manager_class"]
 
 SHIM = Path(__file__).with_name("_kernel_shim.py")
 PRELOAD = (
@@ -95,6 +95,9 @@ def _serve(address: str) -> None:
             except ProcessLookupError:
                 pass
         listener.close()
+        # Our folder (socket and kernels' IPC files) goes with us, even when the batch that
+        # made it was killed and cannot remove it.
+        shutil.rmtree(os.path.dirname(address), ignore_errors=True)
 
 
 def _reap(children: dict[int, socket.socket]) -> None:
@@ -286,6 +289,22 @@ def _quick_client_class() -> Any:
                     break
 
     return QuickReadyClient
+
+
+def quiet_kernel_manager_class() -> Any:
+    """The stock kernel, without the interrupt jupyter_client sends before every shutdown.
+
+    The kernel is idle by then; the interrupt only makes it print
+    "KeyboardInterrupt caught in kernel" on the user's terminal.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def _async_interrupt_kernel(self) -> None:
+            if not self.shutting_down:
+                await super()._async_interrupt_kernel()
+
+    return QuietKernelManager
 
 
 def factory_kernel_manager_class(address: str) -> Any:

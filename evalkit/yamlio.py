@@ -103,6 +103,11 @@ def _construct_int(loader: ExactLoader, node: yaml.ScalarNode) -> int:
     text = str(loader.construct_scalar(node))
     if len(text.replace("_", "").lstrip("+-")) > numbers.MAX_NUMBER_TEXT:
         raise _out_of_range(text, node)  # not converted: a 5,000-digit integer is refused by int() itself
+    plain = text.replace("_", "").lstrip("+-")
+    if ":" in plain or plain[:2].lower() in ("0x", "0o", "0b") or (len(plain) > 1 and plain.startswith("0")):
+        # YAML 1.1 reads 0110 as octal 72, 1:30 as 90 and 0x5A as 90: never what an evaluator meant.
+        raise _Error(None, None, f"数字写法 {shown_text(text)} 会被 YAML 读作八进制、十六进制或六十进制；"
+                     "请去掉开头的 0，或作为文字加引号", node.start_mark)
     try:
         value = yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
     except (ValueError, IndexError):  # "!!int abc", "!!int ''"

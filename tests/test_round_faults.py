@@ -77,17 +77,25 @@ def test_tidy_touches_only_its_own_temporaries(tmp_path):
     folder = tmp_path / "round"
     (folder / "a").mkdir(parents=True)
     (folder / "a" / "manifest.json").write_text("{}")
-    dead = 2**22 + 12345  # above pid_max on this kernel: certainly not running
+    dead = next(pid for pid in range(4_000_000, 3_000_000, -1) if not Path(f"/proc/{pid}").exists())
     for leftover in (f".a.tmp-{dead}", f".b.old-{dead}", f".a.old-{dead}x", f".{'..'}.old-{dead}", "keep.tmp-1"):
         (folder / leftover).mkdir()
     (folder / f".c.old-{dead}").mkdir()
     (folder / f".c.old-{dead}" / "manifest.json").write_text("{}")
     (folder / f".a.tmp-{dead}.yaml").write_text("a file, not ours")
+    # decoys with a project's name and a dead pid, but holding someone's own files
+    for decoy in (f".a.verify-{dead}", f".a.old-{dead}", f".a.tmp-{2**22 + 1}"):
+        (folder / decoy).mkdir()
+        (folder / decoy / "manifest.json").write_text("{}")
+        (folder / decoy / "notes.txt").write_text("mine")
+    (folder / f".a.tmp-{2**22 + 1}" / "notes.txt").unlink()  # only ours inside, but no such pid can exist
     atomic.tidy(folder, ["a", "c"])
     left = sorted(p.name for p in folder.iterdir())
     # a's temporary removed; c's old outputs restored; b is not a project of this round; the rest is not ours
     assert left == sorted(["a", "c", f".b.old-{dead}", f".a.old-{dead}x", f"..{'.'}.old-{dead}",
-                           "keep.tmp-1", f".a.tmp-{dead}.yaml"])
+                           "keep.tmp-1", f".a.tmp-{dead}.yaml", f".a.verify-{dead}", f".a.old-{dead}",
+                           f".a.tmp-{2**22 + 1}"])
+    assert (folder / f".a.old-{dead}" / "notes.txt").read_text() == "mine"
 
 
 def test_hostile_names_in_a_round_touch_nothing_else(tmp_path, capsys):
@@ -461,3 +469,40 @@ def test_bad_large_data_is_reported_like_bad_small_data(tmp_path, monkeypatch, c
     large = capsys.readouterr().err
     assert large == small and "Traceback" not in large
     assert not (tmp_path / "b").exists() or not any((tmp_path / "b").rglob("appendix.html"))
+
+
+def test_non_utf8_file_names_are_refused_alone(tmp_path):
+    folder = seed_round(tmp_path / "params" / "u", [])
+    bad = os.fsdecode(b"bad\xffbyte.yaml")
+    (folder / bad).write_text(SEED, encoding="utf-8")
+    projects = [folder / bad]
+    refused = refused_names(projects)
+    assert "不是有效的 UTF-8" in refused[str(folder / bad)] and "\\xff" in refused[str(folder / bad)]
+    refused[str(folder / bad)].encode("utf-8")  # printable and writable
+
+
+def test_numbers_written_in_yaml_11_bases_are_refused(tmp_path):
+    from evalkit.yamlio import load_yaml
+
+    for text in ("0110", "1:30", "0x5A", "0b11"):
+        path = tmp_path / "p.yaml"
+        path.write_text(f"value: {text}\n", encoding="utf-8")
+        with pytest.raises(InputError, match="八进制"):
+            load_yaml(path)
+    path.write_text("value: 110\nother: 0\n", encoding="utf-8")
+    assert load_yaml(path) == {"value": 110, "other": 0}
+
+
+def test_swap_in_replaces_a_symlink_without_following_it(tmp_path):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_text("keep")
+    final = tmp_path / "round" / "p"
+    final.parent.mkdir()
+    final.symlink_to(victim)
+    tmp = final.with_name(".p.tmp-1")
+    tmp.mkdir()
+    (tmp / "appendix.html").write_text("new")
+    atomic.swap_in(tmp, final)
+    assert not final.is_symlink() and (final / "appendix.html").read_text() == "new"
+    assert (victim / "keep.txt").read_text() == "keep" and sorted(p.name for p in final.parent.iterdir()) == ["p"]

@@ -428,3 +428,33 @@ def test_large_csv_field_counts_are_exact_across_chunks(tmp_path, monkeypatch):
     path.write_bytes(bad)
     assert refused(path).startswith("t.csv: 第 53 行: 该行有 2 个字段")
 
+
+
+@pytest.mark.parametrize(("stored", "fmt"), [
+    ("1000", ";;;"),  # shows nothing
+    ("-2", "0.00;;"),  # negatives show nothing
+    ("0", "0.00;-0.00;"),  # zeros show nothing
+    ("-5", "0.00;0.00"),  # the negative section drops the sign: -5 shows as 5.00
+])
+def test_formats_that_hide_a_value_or_its_sign_are_refused(stored, fmt):
+    with pytest.raises(UninterpretedFormat):
+        display_number(stored, fmt)
+
+
+def test_zero_height_rows_and_zero_width_columns_count_as_hidden(tmp_path):
+    rows = [["单位", "金额", "备注"], ["甲", 1.5, "a"], ["乙", 100, ""], ["丙", 2, "c"]]
+    sheet = "xl/worksheets/sheet1.xml"
+    cases = {
+        "rows.xlsx": (lambda x: x.replace('<row r="3"', '<row r="3" ht="0" customHeight="1"'), "第 3 行: 这些行被隐藏"),
+        "cols.xlsx": (lambda x: x.replace("<sheetData>", '<cols><col min="3" max="3" width="0" customWidth="1"/>'
+                                                         "</cols><sheetData>"), "C 列: 这些列被隐藏"),
+        "sheet.xlsx": (lambda x: x.replace('defaultRowHeight="15"', 'defaultRowHeight="15" zeroHeight="1"')
+                       .replace('<row r="1"', '<row r="1" ht="15" customHeight="1"')
+                       .replace('<row r="2"', '<row r="2" ht="15" customHeight="1"')
+                       .replace('<row r="4"', '<row r="4" ht="15" customHeight="1"'), "第 3 行: 这些行被隐藏"),
+    }
+    for name, (change, expected) in cases.items():
+        path = tmp_path / name
+        workbook(path, rows)
+        rewrite_member(path, sheet, change)
+        assert expected in refused(path), name
