@@ -75,7 +75,7 @@ def validate(args: argparse.Namespace) -> None:
     verb = "run" if args.run else "validate"
     command = [sys.executable, "-m", "evalkit.cli", verb, str(params)]
     if args.run:
-        command += ["--outputs", str(directory / "outputs")]
+        command += ["--outputs", str(directory.parent / f"{directory.name}-outputs")]  # outside the params folder
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     walls, cpus = [], []
     tree_peak = 0
