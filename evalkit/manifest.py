@@ -199,6 +199,8 @@ def _read_json(out_dir: Path) -> Any:
     from .limits import read_input_bytes
 
     shown = str(out_dir / MANIFEST)
+    if (out_dir / MANIFEST).is_symlink():
+        raise InputError.single(shown, "", "是指向别处的符号链接，不是 evalkit 写出的记录；无法作为核验依据")
     raw = read_input_bytes(out_dir / MANIFEST, shown, MAX_MANIFEST_BYTES, "manifest.json 文件")
     try:
         return json.loads(raw.decode("utf-8"))

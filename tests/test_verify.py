@@ -440,3 +440,13 @@ def test_up_to_date_refuses_bad_manifests_quietly(case):
 def test_status_constants_are_distinct():
     assert (VERIFIED, DIFFERS, UNVERIFIABLE, VERSIONS_ONLY) == (0, 1, 2, 3)
     assert "VERSIONS_ONLY" in verify_module.__all__
+
+
+def test_a_symlinked_manifest_is_not_evidence(case, copied_rerun, tmp_path):
+    _, out = case
+    elsewhere = tmp_path / "elsewhere.json"
+    shutil.copy(out / "manifest.json", elsewhere)
+    (out / "manifest.json").unlink()
+    (out / "manifest.json").symlink_to(elsewhere)
+    result = verify(out, WORKBOOK)
+    assert result.status == UNVERIFIABLE and "符号链接" in report(result)
