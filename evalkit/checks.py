@@ -24,7 +24,7 @@ from typing import Annotated, Any, Literal, Protocol, Union
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from . import amounts, expressions, limits, numbers
-from .errors import InputError, shown_text
+from .errors import InputError, did_you_mean, shown_text
 from .fields import Level, Model, Num, Text
 from .rules import Measure
 from .tables import Table
@@ -496,7 +496,7 @@ def _same(spec: SameCheck, ctx: Resolver, ref: str) -> CheckResult:
 
 def _table(tables: dict[str, Table], key: str) -> Table:
     if key not in tables:
-        raise CheckError(f"数据表{shown_text(key)}未在 tables 中定义")
+        raise CheckError(f"数据表{shown_text(key)}未在 tables 中定义{did_you_mean(key, tables)}")
     return tables[key]
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from . import amounts, checks, limits, numbers, rates, survey
 from .checks import CheckResult
-from .errors import InputError, Problem, shown_text
+from .errors import InputError, Problem, did_you_mean, shown_text
 from .findings import Finding
 from .framework import Framework, IndicatorNode, leaves
 from .params import (
@@ -129,7 +129,8 @@ class _Ledger:
         try:
             return self.quantities[key]
         except KeyError:
-            raise ScoringError(f"引用的数值“{key}”未在 inputs 或 figures 中定义") from None
+            raise ScoringError(f"引用的数值“{shown_text(key, quote=False)}”未在 inputs 或 figures 中定义"
+                               + did_you_mean(key, self.quantities)) from None
 
     def finding(self, finding_id: str) -> Finding:
         try:

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Field, ValidationError, model_validator
 
 from . import framework as fw
-from .errors import InputError, Problem, from_validation_error, shown_text
+from .errors import InputError, Problem, did_you_mean, from_validation_error, shown_text
 from .checks import CHECK_KINDS, CheckSpec
 from .fields import Level, Model, Num, Text
 from .findings import Finding
@@ -286,7 +286,8 @@ def _adjust(framework: fw.Framework, params: ProjectParams, shown: str) -> fw.Fr
     for key, assessment in params.indicators.items():
         path = index.find(key)
         if path is None:
-            hint = "名称重复，请写完整路径（一级/二级/三级）" if index.ambiguous(key) else "指标体系中没有此末级指标"
+            hint = ("名称重复，请写完整路径（一级/二级/三级）" if index.ambiguous(key)
+                    else "指标体系中没有此末级指标" + did_you_mean(key, index.by_key))
             problems.append(Problem(shown, f"indicators.{_name(key)}", hint))
         elif path in targets:
             problems.append(Problem(shown, f"indicators.{_name(key)}", "同一指标出现了两次（名称与路径各写了一次？）"))
@@ -370,20 +371,24 @@ def _check_references(params: ProjectParams, framework: fw.Framework, shown: str
         for field_name, ref in refs.items():
             if ref is not None and ref not in known:
                 problems.append(Problem(shown, f"{where}.{field_name}",
-                                        f"引用的数值“{_name(ref)}”未在 inputs 或之前的 figures 中定义"))
+                                        f"引用的数值“{_name(ref)}”未在 inputs 或之前的 figures 中定义"
+                                        + did_you_mean(ref, known)))
         for j, term in enumerate(getattr(figure, "terms", None) or []):
             if term not in known:
                 problems.append(Problem(shown, f"{where}.terms[{j}]",
-                                        f"引用的数值“{_name(term)}”未在 inputs 或之前的 figures 中定义"))
+                                        f"引用的数值“{_name(term)}”未在 inputs 或之前的 figures 中定义"
+                                        + did_you_mean(term, known)))
         table = getattr(figure, "table", None)
         if table is not None and table not in params.tables:
-            problems.append(Problem(shown, f"{where}.table", f"数据表“{_name(table)}”未在 tables 中定义"))
+            problems.append(Problem(shown, f"{where}.table", f"数据表“{_name(table)}”未在 tables 中定义"
+                                    + did_you_mean(table, params.tables)))
         known.add(figure.id)
     index = _Leaves(framework)
     for i, finding in enumerate(params.findings):
         if finding.indicator and index.find(finding.indicator) is None:
             problems.append(Problem(shown, f"findings[{i}]（第{i + 1}项，{_name(finding.id)}）.indicator",
-                                    f"指标体系中没有末级指标“{_name(finding.indicator)}”"))
+                                    f"指标体系中没有末级指标“{_name(finding.indicator)}”"
+                                    + did_you_mean(finding.indicator, index.by_key)))
     counts = Counter(f.id for f in params.findings)
     for dup in sorted(x for x, n in counts.items() if n > 1):
         problems.append(Problem(shown, "findings", f"问题编号“{_name(dup)}”重复"))

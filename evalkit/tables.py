@@ -19,7 +19,7 @@ from typing import Collection
 import pandas as pd
 
 from . import limits
-from .errors import InputError
+from .errors import InputError, did_you_mean
 from .numbers import HUNDRED, PERCENT, NumberError, parse_decimal
 from .sheets import ENCODINGS, LINE, old_excel_message, read_csv_bytes, read_xlsx_bytes
 from .working import Quantity
@@ -47,7 +47,9 @@ class Table:
         except ValueError:
             raise InputError.single(
                 owner or self.file, where,
-                f"数据表“{self.written or self.file}”没有“{name}”列；现有列：{'、'.join(self.columns)}",
+                f"数据表“{self.written or self.file}”没有“{name}”列；现有列："
+                f"{'、'.join(self.columns[:30])}{' 等' if len(self.columns) > 30 else ''}"
+                f"{did_you_mean(name, self.columns)}",
             ) from None
 
     def unit_of(self, column: str) -> str:

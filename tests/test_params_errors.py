@@ -231,3 +231,12 @@ def test_framework_file_is_read_with_limits(tmp_path, capsys):
     (path.parent / "fw.yaml").mkdir()
     status, text = validate(path, capsys)
     assert status == 2 and f"{path.parent / 'fw.yaml'}: 应为指标体系文件，实际为目录" in text
+
+
+def test_did_you_mean_names_the_near_misses():
+    from evalkit.errors import did_you_mean
+
+    assert did_you_mean("预算执行律", ["预算执行率", "资金到位率", "完成率"]) == "；是否指：“预算执行率”？"
+    assert did_you_mean("Budget", ["budget", "paid"]) == "；是否指：“budget”？"
+    assert did_you_mean("完全无关的名字", ["预算执行率"]) == ""
+    assert did_you_mean("x", []) == ""
