@@ -38,6 +38,7 @@ class Outcome:
     error: str = ""
     total: str = ""
     grade: str = ""
+    checks_failed: int = 0
 
     @property
     def status_text(self) -> str:
@@ -116,7 +117,8 @@ def run_one(params: str, outputs_root: str, workbook: str, warm: bool = True, ti
         return Outcome(params, FAILED, time.perf_counter() - started, str(exc))
     except Exception as exc:  # noqa: BLE001 - one project's crash must not end the round
         return Outcome(params, FAILED, time.perf_counter() - started, f"内部错误：{type(exc).__name__}: {exc}")
-    return Outcome(params, OK, result.seconds, total=result.total, grade=result.grade)
+    return Outcome(params, OK, result.seconds, total=result.total, grade=result.grade,
+                   checks_failed=result.checks_failed)
 
 
 # A project spends much of its wall time waiting for its kernel: two projects in flight per

@@ -45,7 +45,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(
             f"{params}: 总分 {result.total}，等级 {result.grade}（{result.seconds:.1f} 秒）→ {result.appendix}"
         )
+        if _print_failed_checks(result.checks_failed, result.failure_lines) and args.strict:
+            status = max(status, EXIT_FAILED) if status != EXIT_BAD_INPUT else status
     return status
+
+
+def _print_failed_checks(count: int, lines: "tuple[str, ...] | list[str]") -> bool:
+    """The failed checks under a project's result line; True if there were any."""
+    if count:
+        print(f"  核对未通过 {count} 项（差额 = 重算值 − 所述值）：")
+        for line in lines:
+            print(f"    {line}")
+    return bool(count)
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
@@ -72,6 +83,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
                 bar.write(f"失败：{name}\n  " + outcome.error.replace("\n", "\n  "))
         else:
             detail = f"{outcome.total} {outcome.grade}" if outcome.total else outcome.error.splitlines()[0] if outcome.error else ""
+            if outcome.checks_failed:
+                detail += f"，核对未通过 {outcome.checks_failed} 项"
             print(f"[{done}/{total}] {name}: {outcome.status_text} {detail} ({outcome.seconds:.2f} 秒)".rstrip(), flush=True)
 
     run = run_round(
@@ -112,6 +125,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .evaluation import evaluate
     from .params import load_project
+    from .summary import failed_check_lines
 
     status = EXIT_OK
     for params in args.params:
@@ -122,6 +136,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             status = EXIT_BAD_INPUT
             continue
         print(f"{params}: 有效；总分 {ev.score_text(ev.total)}，等级 {ev.grade}")
+        failed = [c.to_dict() for c in ev.failed_checks]
+        if _print_failed_checks(len(failed), failed_check_lines(failed)) and args.strict:
+            status = max(status, EXIT_FAILED) if status != EXIT_BAD_INPUT else status
     return status
 
 
@@ -161,6 +178,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--outputs", default="outputs", help="输出根目录（默认 outputs）")
     run.add_argument("--workbook", default=None, help="工作簿（默认 workbooks/project_evaluation.ipynb）")
     run.add_argument("--show-code", action="store_true", help="附件中保留代码单元格")
+    run.add_argument("--strict", action="store_true", help="有核对未通过时以退出状态 1 结束")
     run.set_defaults(func=_cmd_run)
 
     batch = sub.add_parser("batch", help="运行一个评价批次（params/<批次>/ 下的全部项目）")
@@ -182,6 +200,7 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="只校验 params 文件并计算得分，不生成附件")
     validate.add_argument("params", nargs="+")
+    validate.add_argument("--strict", action="store_true", help="有核对未通过时以退出状态 1 结束")
     validate.set_defaults(func=_cmd_validate)
 
     schema = sub.add_parser("schema", help="输出 params 文件的 JSON Schema")

@@ -21,6 +21,7 @@ from typing import Any
 
 from . import __version__, atomic, manifest, names
 from .errors import InputError, Problem
+from .summary import failed_check_lines
 
 __all__ = ["KernelStartFailure", "OutputError", "RunResult", "RunError", "default_workbook", "export_html",
            "output_dir", "output_failure", "round_output_dir", "run_project"]
@@ -43,6 +44,8 @@ class RunResult:
     total: str
     grade: str
     seconds: float
+    checks_failed: int = 0
+    failure_lines: tuple[str, ...] = ()  # one line per failed check, for the command line
 
 
 def default_workbook() -> Path:
@@ -364,7 +367,8 @@ def run_project(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    summary = {} if ev is not None else _results_summary(final / "results.json")
+    summary = _results_summary(final / "results.json")
+    checks = summary.get("checks") if isinstance(summary.get("checks"), list) else []
     return RunResult(
         params=params_path,
         out_dir=final,
@@ -374,4 +378,6 @@ def run_project(
         total=ev.score_text(ev.total) if ev is not None else str(summary.get("total_score", "")),
         grade=ev.grade if ev is not None else str(summary.get("grade", "")),
         seconds=time.perf_counter() - started,
+        checks_failed=sum(1 for c in checks if isinstance(c, dict) and c.get("status") == "failed"),
+        failure_lines=tuple(failed_check_lines(checks)),
     )
