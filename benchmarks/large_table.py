@@ -141,7 +141,7 @@ def main() -> None:
 
         seconds, peak, output = run(["evalkit.cli", "validate", str(params)])
         print(f"evalkit validate: {seconds:.1f} s, peak {mb(peak)}")
-        print(f"    {output.splitlines()[-1] if output else ''}", flush=True)
+        print(f"    {output.splitlines()[0] if output else ''}", flush=True)  # the result line; failed checks follow it
 
         done = subprocess.run([sys.executable, __file__, "--child", str(params)], capture_output=True, text=True,
                               cwd=ROOT)
