@@ -88,11 +88,14 @@ def rate(
     _check_units(label, numerator, denominator)
     _check_denominator(label, spec.denominator, denominator)
     unrounded = numbers.safe_divide(numerator.value, denominator.value) * numbers.HUNDRED
+    # The formula names what was actually divided: a 预算执行率 over 全年预算数 must not read as
+    # one over 实际到位资金, whatever the kind's usual definition (its description says that).
+    formula = f"{numerator.name} ÷ {denominator.name} × 100%"
     return _percent_figure(
         ref=ref, key=key, name=label, kind=kind, unrounded=unrounded, places=places, note=note,
-        formula=f"{spec.numerator} ÷ {spec.denominator} × 100%",
+        formula=formula,
         inputs=(numerator, denominator),
-        substitution=f"{_operand(spec.numerator, numerator)} ÷ {_operand(spec.denominator, denominator)} × 100%",
+        substitution=f"{numerator.shown()} ÷ {denominator.shown()} × 100%",
         notices=_notices(spec, unrounded),
     )
 

@@ -71,7 +71,8 @@ def test_appendix_reads_as_a_working_paper(runs):
                     "七、基础数据"):
         assert heading in html
     assert '<html lang="zh-CN">' in html and "Microsoft YaHei" in html
-    assert "= 48,270,614.46 元（2023年实际支付资金总额） ÷ 50,000,000.00 元 × 100%" in html
+    assert "2023年实际支付资金总额 ÷ 实际到位资金 × 100%" in html  # the formula names what was divided
+    assert "= 48,270,614.46 元 ÷ 50,000,000.00 元 × 100%" in html
     assert "96.54%（四舍五入保留两位小数）" in html
     assert "按规则计算得 3.00 分；评价人员调整为 <b>5.00</b> 分" in html
     # no code, no Python reprs, no tracebacks, no CDN scripts

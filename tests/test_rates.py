@@ -25,10 +25,14 @@ def test_execution_rate_names_numerator_and_denominator():
     assert lines[-1].startswith("[C-07] 实际支出资金: 望财预〔2023〕1号")
 
 
-def test_a_different_denominator_is_visible_in_the_substitution():
+def test_the_formula_names_the_denominator_the_params_chose():
+    """A 预算执行率 over 年初预算资金 must not read as one over 实际到位资金 (issue 11)."""
     f = rates.rate("execution_rate", q("实际支出资金", "4827.06"), q("年初预算资金", "5000.00"), ref="C-01", key="x")
-    assert "5,000.00 万元（年初预算资金）" in f.substitution
-    assert f.formula.endswith("实际到位资金 × 100%")
+    assert f.formula == "实际支出资金 ÷ 年初预算资金 × 100%"
+    assert f.substitution == "4,827.06 万元 ÷ 5,000.00 万元 × 100%"
+    standard = rates.rate("execution_rate", q("实际支出资金", "4827.06"), q("实际到位资金", "5000.00"), ref="C-02",
+                          key="y")
+    assert standard.formula == "实际支出资金 ÷ 实际到位资金 × 100%"
 
 
 @pytest.mark.parametrize(
