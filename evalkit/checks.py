@@ -318,6 +318,7 @@ class ColumnCache:
 
     def __init__(self) -> None:
         self._columns: dict[tuple[int, int, str, bool], list[Decimal | None]] = {}
+        self.blanks: dict[tuple[str, str], str] = {}  # (table, column) -> the blank cells a sum skipped, in words
 
     def values(self, table: Table, column: int, unit: str, dash_is_blank: bool = False) -> list[Decimal | None]:
         key = (id(table), column, unit, dash_is_blank)
@@ -352,8 +353,18 @@ class ColumnCache:
         unit = table.unit_of(column) if unit is None else unit
         cells = self.values(table, col, unit)
         rows = array("l", (i for i, v in enumerate(cells) if v is not None))
+        self.blanks[(table.key, column)] = blank_notice(table, column, [i for i, v in enumerate(cells) if v is None])
         values = [v for v in cells if v is not None]
         return ColumnQuantities(table, col, rows, unit=unit, places=places, label_column=label_col), values
+
+
+def blank_notice(table: Table, column: str, blank_rows: list[int]) -> str:
+    """"“金额”列第 5、9 行为空白，未计入合计" — a sum that silently skipped a cell would hide a missing amount."""
+    if not blank_rows:
+        return ""
+    shown = "、".join(str(table.line(i)) for i in blank_rows[:20])
+    more = f" 等 {len(blank_rows):,} 行" if len(blank_rows) > 20 else " 行"
+    return f"《{table.title}》“{column}”列第 {shown}{more}为空白，未计入合计；如应为 0 请填写 0"
 
 
 def _status(difference: Decimal, tolerance: Decimal) -> str:
@@ -395,10 +406,12 @@ def _sum(spec: SumCheck, ctx: Resolver, tables: dict[str, Table], ref: str, wher
     files: tuple[str, ...] = ()
     column_values: list[Decimal] | None = None
     items: Sequence[Quantity]
+    skipped = ""
     if spec.column is not None:
         table = _table(tables, spec.column.table)
         items, column_values = columns.quantities(table, spec.column.column, label_column=spec.column.label_column,
                                                   where=f"{where}.column", owner=owner)
+        skipped = columns.blanks.get((table.key, spec.column.column), "")
         over = f"《{table.title}》“{spec.column.column}”列 {len(items)} 行"
         files = (table.written,)
     else:
@@ -428,7 +441,7 @@ def _sum(spec: SumCheck, ctx: Resolver, tables: dict[str, Table], ref: str, wher
         expected=total.value, found=found, difference=difference, tolerance=spec.allowed, unit=total.unit,
         formula=f"{over} = {total.name}",
         lines=(f"各项之和 = {shown_items} = {numbers.format_quantity(found, total.unit, None)}",
-               f"所述合计 = {total.shown()}", *lines),
+               f"所述合计 = {total.shown()}", *lines, *((skipped,) if skipped else ())),
         sources=(_cite(total),) + (tuple(_cite(q) for q in items) if spec.items is not None else (over,)),
         note=spec.note, data_files=files,
     )

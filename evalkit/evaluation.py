@@ -196,18 +196,20 @@ def _column_sum(spec: SumFigure, ledger: _Ledger, ref: str, shown: str, where: s
                                               owner=shown, unit=spec.unit, places=spec.places)
     over = f"《{table.title}》“{spec.column}”列"
     name = spec.name or "合计"
+    skipped = ledger.columns.blanks.get((table.key, spec.column), "")
+    notices = (skipped,) if skipped else ()
     if len(items) <= limits.MAX_TABLE_ROWS_SHOWN:
         with exact():
             figure = amounts.total(tuple(items), ref=ref, key=spec.id, name=name, places=spec.places, over=over,
                                    note=spec.note)
-        return replace(figure, data_file=table.written)
+        return replace(figure, data_file=table.written, notices=figure.notices + notices)
     # The same figure amounts.total makes for more than a dozen items, from the values parsed once.
     with exact():
         unrounded = sum(values, Decimal(0))
     return Figure.computed(
         ref=ref, key=spec.id, name=name, kind="sum", formula="各项之和", inputs=items,
         substitution=f"{over}共 {len(items)} 项逐项相加（明细见基础数据）", unrounded=unrounded,
-        unit=items[0].unit, places=spec.places, note=spec.note, data_file=table.written,
+        unit=items[0].unit, places=spec.places, note=spec.note, data_file=table.written, notices=notices,
     )
 
 

@@ -197,3 +197,10 @@ def test_finding_with_unknown_indicator(tmp_path, capsys):
     path = write_variant(tmp_path, "findings:\n  - {id: F-1, problem: 某问题, indicator: 不存在}\n")
     assert main(["validate", str(path)]) == 2
     assert "findings[0]（第1项，F-1）.indicator: 指标体系中没有末级指标“不存在”" in capsys.readouterr().err
+
+
+def test_a_column_sum_names_the_blank_cells_it_skipped(ev003):
+    """A sum that silently skipped a blank cell would hide a missing amount (issue 11)."""
+    lines = [line for c in ev003.checks for line in c.lines if "为空白，未计入合计" in line]
+    assert lines == ["《2023年度新型智慧城市建设项目资金使用情况表》“2023年预算批复数”列第 3、4、5、6、7、8、9、10、11、12、13、"
+                     "14、15 行为空白，未计入合计；如应为 0 请填写 0"]
