@@ -422,6 +422,14 @@ def _existing(file: Path, shown: str) -> Path:
     return file
 
 
+def _valid_tree(framework: fw.Framework, file: str) -> bool:
+    try:
+        fw.check_tree(framework, file)
+    except InputError:
+        return False
+    return True
+
+
 def load_project(path: str | Path, read_data: bool = True) -> Project:
     """Read and validate a params file and everything it references; raises InputError.
 
@@ -435,8 +443,16 @@ def load_project(path: str | Path, read_data: bool = True) -> Project:
     params = parse_params(data, shown)
     base = path.parent
     framework, framework_source, framework_path, fw_file = _resolve_framework(params, base, shown)
+    unadjusted = framework
     framework = _adjust(framework, params, shown)
-    fw.check_tree(framework, fw_file)
+    try:
+        fw.check_tree(framework, fw_file)
+    except InputError as exc:
+        if framework is unadjusted or not _valid_tree(unadjusted, fw_file):
+            raise
+        # The framework was fine until this params file adjusted it: the problem is the user's.
+        raise InputError(Problem(shown, f"indicators（调整后的指标体系 {p.where}）", p.message)
+                         for p in exc.problems) from None
     rules = _typed_rules(framework, params, shown, fw_file)
     _check_references(params, framework, shown)
     tables: dict[str, Table] = {}

@@ -240,3 +240,11 @@ def test_did_you_mean_names_the_near_misses():
     assert did_you_mean("Budget", ["budget", "paid"]) == "；是否指：“budget”？"
     assert did_you_mean("完全无关的名字", ["预算执行率"]) == ""
     assert did_you_mean("x", []) == ""
+
+
+def test_a_broken_adjustment_of_the_builtin_framework_names_the_params_file(tmp_path, capsys):
+    """The built-in framework is fine; the params file's new weight breaks it, so the params file is named."""
+    path = write(tmp_path, MINIMAL.replace("  满意度: {rule:", "  满意度: {weight: 12, rule:"))
+    status, text = validate(path, capsys)
+    assert status == 2, text
+    assert f"{path}: indicators（调整后的指标体系 " in text and "evalkit/frameworks" not in text, text
