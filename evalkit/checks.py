@@ -135,7 +135,7 @@ class IdentityCheck(_CheckBase):
         except expressions.ExpressionError as exc:
             name = info.data.get("name")
             owner = f"（核对事项{shown_text(name)}）" if isinstance(name, str) else ""
-            raise ValueError(f"等式无法解析{owner}：{exc}") from None
+            raise ValueError(f"等式无法解析{owner}：{exc}{expressions.quoting_hint(value)}") from None
         return value
 
 
@@ -599,7 +599,7 @@ def _identity(
             try:
                 quantities[name] = ctx.quantity(name)
             except Exception as exc:  # noqa: BLE001 - the ledger's message names the missing figure
-                raise CheckError(f"等式中的{shown_text(name)}：{exc}") from None
+                raise CheckError(f"等式中的{shown_text(name)}：{exc}{expressions.quoting_hint(spec.equation)}") from None
     units = {q.unit for q in quantities.values()}
     value = lambda n: quantities[n].value  # noqa: E731
     with exact():

@@ -169,6 +169,22 @@ def _bounded(text: str) -> None:
         )
 
 
+# Signs that a name was split by the operators: full-width brackets (common in Chinese names), an
+# operator squeezed between two characters (支出/预算, 2023-2024), or two words side by side.
+_SPLIT_NAME = re.compile(r"[（）]|[^\s][/÷×*\-−][^\s]|[^\s+\-−×÷*/=()（）`]\s+[^\s+\-−×÷*/=()（）`]")
+
+
+def quoting_hint(equation: str) -> str:
+    """The hint for a name that the operators split: "资金（万元）" reads as 资金 × (万元).
+
+    Given only when the equation shows such a sign and has no backticks yet.
+    """
+    if "`" in equation or not _SPLIT_NAME.search(equation):
+        return ""
+    return ("；名称中含有括号、斜杠、加减号或空格时会被当作运算，请用反引号把整个名称括起来，"
+            "如 `资金使用（万元）` = `支出/预算合计`")
+
+
 def parse_expression(text: str, whole: str | None = None) -> Node:
     """One side of an equation (``whole``, quoted in messages) or a whole expression."""
     _bounded(text)

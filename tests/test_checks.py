@@ -204,3 +204,16 @@ def test_a_column_sum_names_the_blank_cells_it_skipped(ev003):
     lines = [line for c in ev003.checks for line in c.lines if "为空白，未计入合计" in line]
     assert lines == ["《2023年度新型智慧城市建设项目资金使用情况表》“2023年预算批复数”列第 3、4、5、6、7、8、9、10、11、12、13、"
                      "14、15 行为空白，未计入合计；如应为 0 请填写 0"]
+
+
+def test_a_name_split_by_operators_gets_the_quoting_hint():
+    import pydantic
+
+    from evalkit.checks import IdentityCheck
+    from evalkit.expressions import quoting_hint
+
+    assert quoting_hint("资金（万元） = a + b") and quoting_hint("支出/预算 = c") and quoting_hint("收入 合计 = a")
+    assert not quoting_hint("收入合计 = 财政拨款 + 其他收入") and not quoting_hint("`资金（万元）` = a")
+    with pytest.raises(pydantic.ValidationError) as caught:
+        IdentityCheck.model_validate({"kind": "identity", "name": "单位", "equation": "资金（万元） = 拨款"})
+    assert "请用反引号把整个名称括起来" in str(caught.value)
