@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from . import atomic, manifest, names
+from . import atomic, limits, manifest, names
 from .errors import InputError
 from .runner import RunError, default_workbook, output_dir, round_output_dir, run_project
 
@@ -385,7 +385,7 @@ class RoundRun:
         return tuple(o for o in self.outcomes if o.status == FAILED)
 
 
-DEFAULT_TIMEOUT = 900  # seconds per project: a 1,000,000-row survey runs in well under a minute
+DEFAULT_TIMEOUT = limits.PROJECT_TIMEOUT
 
 
 def _sigterm_as_interrupt(signum: int, frame: Any) -> None:  # noqa: ARG001

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import __version__
+from . import __version__, limits
 from .errors import InputError
 
 __all__ = ["main"]
@@ -156,7 +156,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-DEFAULT_TIMEOUT = 900  # seconds; kept equal to batch.DEFAULT_TIMEOUT without importing the batch machinery
+DEFAULT_TIMEOUT = limits.PROJECT_TIMEOUT
 
 
 def _seconds(text: str) -> int:

@@ -31,6 +31,7 @@ MAX_YAML_NODES = 2_000_000  # nodes after expanding aliases: stops alias bombs b
 MAX_DATA_BYTES = int(os.environ.get("EVALKIT_MAX_DATA_BYTES", 1024 * 1024 * 1024))  # one data table or export
 MAX_NUMBER_DIGITS = 40  # significant digits of one number; 10^15 元 with 6 decimals needs 22
 MAX_NUMBER_EXPONENT = 30  # |exponent| of one number, after normalising: 1e30 is far above any budget
+PROJECT_TIMEOUT = 900  # seconds per project in a batch (--timeout): a 1,000,000-row survey runs in under a minute
 MAX_TABLE_ROWS_SHOWN = 200  # longer tables are shown in the appendix as a summary with first and last rows
 EDGE_ROWS_SHOWN = 20  # a long list is shown as its first and last this many items (appendix.TABLE_EDGE_ROWS too)
 MAX_FAILED_ROWS_LISTED = 200  # results.json lists at most this many failing rows of one check, then a count

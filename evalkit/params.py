@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
@@ -455,40 +455,53 @@ def load_project(path: str | Path, read_data: bool = True) -> Project:
                          for p in exc.problems) from None
     rules = _typed_rules(framework, params, shown, fw_file)
     _check_references(params, framework, shown)
-    tables: dict[str, Table] = {}
     files: list[Path] = []
     problems: list[Problem] = []
-    for key, spec in params.tables.items():
+    for where, written in _data_references(params):
         try:
-            file = _confined(base, spec.file, shown, f"tables.{key}.file")
-            if not read_data:
-                files.append(_existing(file, str(Path(shown).parent / spec.file)))
-                continue
-            tables[key] = read_table(
-                file, key=key, shown=str(Path(shown).parent / spec.file), title=spec.title, source=spec.source,
-                units=spec.units, encoding=spec.encoding, sheet=spec.sheet, note=spec.note, written=spec.file,
-            )
-            files.append(file)
-        except InputError as exc:
-            problems.extend(exc.problems)
-    surveys: dict[str, Any] = {}
-    for key, survey in params.surveys.items():
-        try:
-            file = _confined(base, survey.file, shown, f"surveys.{key}.file")
-            if not read_data:
-                files.append(_existing(file, str(Path(shown).parent / survey.file)))
-                continue
-            surveys[key] = read_export(file, survey, str(Path(shown).parent / survey.file))
-            files.append(file)
+            files.append(_existing(_confined(base, written, shown, where), str(Path(shown).parent / written)))
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:
         raise InputError(problems)
-    return Project(
+    project = Project(
         params=params, path=path, shown=shown, round=params.project.round or base.name,
         framework=framework, rules=rules, framework_source=framework_source, framework_path=framework_path,
-        tables=tables, surveys=surveys, data_files=tuple(files),
+        tables={}, surveys={}, data_files=tuple(files),
     )
+    return with_data(project) if read_data else project
+
+
+def _data_references(params: ProjectParams) -> list[tuple[str, str]]:
+    """(field, file as written) of every data file, tables first: the order of data_files and the manifest."""
+    return ([(f"tables.{key}.file", spec.file) for key, spec in params.tables.items()]
+            + [(f"surveys.{key}.file", spec.file) for key, spec in params.surveys.items()])
+
+
+def with_data(project: Project) -> Project:
+    """The project with its tables and survey exports read (their files already located by load_project)."""
+    params, shown = project.params, project.shown
+    folder = Path(shown).parent
+    files = iter(project.data_files)
+    tables: dict[str, Table] = {}
+    surveys: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for key, spec in params.tables.items():
+        try:
+            tables[key] = read_table(
+                next(files), key=key, shown=str(folder / spec.file), title=spec.title, source=spec.source,
+                units=spec.units, encoding=spec.encoding, sheet=spec.sheet, note=spec.note, written=spec.file,
+            )
+        except InputError as exc:
+            problems.extend(exc.problems)
+    for key, survey in params.surveys.items():
+        try:
+            surveys[key] = read_export(next(files), survey, str(folder / survey.file))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return replace(project, tables=tables, surveys=surveys)
 
 
 def json_schema() -> dict[str, Any]:

@@ -312,7 +312,7 @@ def run_project(
     factory; the notebook, its parameters and the outputs are the same either way.
     """
     from .evaluation import evaluate
-    from .params import load_project
+    from .params import load_project, with_data
 
     started = time.perf_counter()
     params_path = Path(params_file)
@@ -324,7 +324,7 @@ def run_project(
         # Fail fast, before a kernel, on anything the params or data cannot support. Large data
         # is left to the kernel alone (its input errors are reported the same way), so that an
         # export of a million answers is parsed once, not twice.
-        project = load_project(params_path)
+        project = with_data(project)
         ev = evaluate(project)
     book = Path(workbook) if workbook else default_workbook()
     if not book.is_file():
