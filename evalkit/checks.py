@@ -36,14 +36,12 @@ __all__ = [
     "CheckSpec",
     "CheckError",
     "ColumnCache",
-    "DEFAULT_TOLERANCE",
     "reported_figure",
     "reported_grade",
     "reported_score",
     "run_check",
 ]
 
-DEFAULT_TOLERANCE = Decimal("0.01")
 PASSED, FAILED = "passed", "failed"
 STATUS_TEXT = {PASSED: "通过", FAILED: "未通过"}
 
@@ -56,7 +54,10 @@ class _CheckBase(Model):
     name: Text = Field(min_length=1, description="核对事项名称")
     tolerance: Num | None = Field(
         None,
-        description="允许的差额，与比较的数值同单位；默认：合计、分组汇总、等式为 0.01，一致性与范围为 0",
+        description=(
+            "允许的差额，与比较的数值同单位。不填（默认）时按所述值的精度比较，不设容差："
+            "所述合计为两位小数时，重算值四舍五入到两位小数后须与之完全相同，差 0.01 即不通过"
+        ),
     )
     note: Text = Field("", description="说明")
 
@@ -67,12 +68,6 @@ class _CheckBase(Model):
             raise ValueError("tolerance 不能为负数")
         return value
 
-    @property
-    def allowed(self) -> Decimal:
-        # The same figure stated twice should read the same; sums of rounded amounts may be a cent out.
-        if self.tolerance is not None:
-            return self.tolerance
-        return Decimal(0) if self.kind in ("same", "range") else DEFAULT_TOLERANCE  # type: ignore[attr-defined]
 
 
 class ColumnRef(Model):
@@ -204,7 +199,16 @@ class TableRow:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """A check with its working; ``expected`` is the stated value, ``found`` the recomputed one."""
+    """A check with its working.
+
+    Every kind reads the same way: ``expected`` is the stated value (所述值),
+    ``found`` the recomputed one (重算值) and ``difference`` is found − expected
+    (差额), so a positive difference always means the recomputation is larger.
+    ``places`` is the precision the three are shown at: at least the stated
+    precision, more where the recomputed value needs it (99.98% beside a
+    stated 99%, not 100.00%). ``tolerance`` is None unless the params set one;
+    ``basis`` says how the comparison was made, in words.
+    """
 
     ref: str
     kind: str
@@ -213,7 +217,7 @@ class CheckResult:
     expected: Decimal | None
     found: Decimal | None
     difference: Decimal | None
-    tolerance: Decimal
+    tolerance: Decimal | None
     unit: str
     formula: str
     lines: tuple[str, ...] = ()
@@ -222,6 +226,8 @@ class CheckResult:
     note: str = ""
     subject: str = field(default="")  # the figure or indicator a reported check is about
     data_files: tuple[str, ...] = ()  # the tables it reads, named when results.json summarises its rows
+    places: int | None = None
+    basis: str = ""
 
     @property
     def passed(self) -> bool:
@@ -238,8 +244,33 @@ class CheckResult:
     def shown(self, value: Decimal | None) -> str:
         if value is None:
             return "—"
-        places = 2 if numbers.is_money_unit(self.unit) else None
-        return numbers.format_quantity(value, self.unit, places)
+        return numbers.format_quantity(value, self.unit, self._places)
+
+    def shown_difference(self, value: Decimal | None) -> str:
+        return "—" if value is None else numbers.format_difference(value, self.unit, self._places)
+
+    @property
+    def _places(self) -> int | None:
+        if self.places is not None:
+            return self.places
+        return 2 if numbers.is_money_unit(self.unit) else None
+
+    @property
+    def headline(self) -> str:
+        """所述值 …；重算值 …；差额 … — or, where groups' differences cancel in the total, each failing group's."""
+        failing = [r for r in self.rows if r.status != PASSED]
+        if self.kind == "group_sum" and failing:
+            parts = [f"{r.label}：{self._comparison(r.expected, r.found, r.difference)}" for r in failing[:3]]
+            more = f"；另有 {len(failing) - 3} 项不符" if len(failing) > 3 else ""
+            return "不符的分组——" + "；".join(parts) + more
+        if self.expected is None and self.found is None:
+            return ""
+        return self._comparison(self.expected, self.found, self.difference)
+
+    def _comparison(self, expected: Decimal | None, found: Decimal | None, difference: Decimal | None) -> str:
+        if expected is None or found is None:
+            return f"所述值 {self.shown(expected)}，重算值 {self.shown(found)}"
+        return f"所述值 {self.shown(expected)}，重算值 {self.shown(found)}，差额 {self.shown_difference(difference)}"
 
     def to_dict(self) -> dict[str, Any]:
         """For results.json: up to ``limits.MAX_TABLE_ROWS_SHOWN`` rows in full, else the failing rows and counts."""
@@ -248,10 +279,12 @@ class CheckResult:
             "kind": self.kind,
             "name": self.name,
             "status": self.status,
-            "expected": _plain(self.expected),
-            "found": _plain(self.found),
+            "stated": _plain(self.expected),
+            "recomputed": _plain(self.found),
             "difference": _plain(self.difference),
+            "places": self._places,
             "tolerance": _plain(self.tolerance),
+            "basis": self.basis,
             "unit": self.unit,
             "formula": self.formula,
             "lines": listed(self.lines, str, "行", self.data_files),
@@ -295,7 +328,7 @@ def _plain(value: Decimal | None) -> str | None:
 
 
 def _row_dict(r: CheckRow | TableRow) -> dict[str, Any]:
-    return {"label": r.label, "expected": _plain(r.expected), "found": _plain(r.found),
+    return {"label": r.label, "stated": _plain(r.expected), "recomputed": _plain(r.found),
             "difference": _plain(r.difference), "status": r.status, "note": r.note}
 
 
@@ -371,6 +404,50 @@ def _status(difference: Decimal, tolerance: Decimal) -> str:
     return PASSED if abs(difference) <= tolerance else FAILED
 
 
+# A computed side of an identity is compared at most this many decimals: a division (1 ÷ 3) never ends.
+_MAX_COMPARED_PLACES = 8
+
+
+def _judged(stated: Decimal, recomputed: Decimal, places: int, tolerance: Decimal | None) -> str:
+    """At the stated precision unless the params set a tolerance.
+
+    Reports state 万元 to the cent; a one-cent mismatch is exactly the error a
+    reviewer looks for, so by default the recomputed value, rounded half up to
+    the stated decimals, must be the stated value. A tolerance, where set,
+    replaces that with |重算值 − 所述值| ≤ tolerance.
+    """
+    if tolerance is not None:
+        with exact():
+            return _status(recomputed - stated, tolerance)
+    return PASSED if numbers.quantize(recomputed, places) == numbers.quantize(stated, places) else FAILED
+
+
+def _shown_places(places: int, *recomputed: Decimal | None) -> int:
+    """The stated precision, widened (by at most two places) where a recomputed value has more digits.
+
+    A recomputed 99.98% shown as 100% beside a stated 99% hides what is wrong;
+    shown as 99.98% the difference reads at once.
+    """
+    wanted = max((numbers.significant_decimals(v) for v in recomputed if v is not None), default=0)
+    return max(places, min(wanted, places + 2))
+
+
+def _at(value: Decimal, places: int) -> Decimal:
+    """A recomputed value at the places it is shown at, so 所述值 + 差额 = 重算值 as printed."""
+    return value if numbers.decimals(value) <= places else numbers.quantize(value, places)
+
+
+def _in_full(value: Decimal, unit: str, places: int) -> str:
+    """A recomputed value with every digit it has (up to eight places), never fewer than ``places``."""
+    return numbers.format_quantity(value, unit, max(places, min(numbers.significant_decimals(value), 8)))
+
+
+def _basis(places: int, tolerance: Decimal | None, unit: str) -> str:
+    if tolerance is not None:
+        return f"允许差额 {numbers.format_quantity(tolerance, unit, None)}（参数文件设定的 tolerance）"
+    return f"按所述值的精度（{numbers.places_text(places)}）比较，不设容差"
+
+
 def _quantity(measure: Measure, ctx: Resolver, default: str) -> Quantity:
     if measure.figure is not None:
         try:
@@ -419,6 +496,7 @@ def _sum(spec: SumCheck, ctx: Resolver, tables: dict[str, Table], ref: str, wher
         items = [_quantity(m, ctx, f"第 {i} 项") for i, m in enumerate(spec.items, start=1)]
         over = " + ".join(q.name for q in items)
     lines = []
+    places = _decimals(total)
     with exact():
         if column_values is not None and len(items) > limits.MAX_TABLE_ROWS_SHOWN:
             # A long column has one unit: add it up, then restate the sum once (exact either way).
@@ -434,13 +512,16 @@ def _sum(spec: SumCheck, ctx: Resolver, tables: dict[str, Table], ref: str, wher
                 if conversion:
                     lines.append(f"换算：{conversion}")
             found = sum(values, Decimal(0))
-        difference = found - total.value
+        shown = _shown_places(places, found)
+        found_shown = _at(found, shown)
+        difference = found_shown - total.value
     shown_items = " + ".join(q.shown() for q in items) if len(items) <= 12 else f"{len(items)} 项之和"
     return CheckResult(
-        ref=ref, kind="sum", name=spec.name, status=_status(difference, spec.allowed),
-        expected=total.value, found=found, difference=difference, tolerance=spec.allowed, unit=total.unit,
+        ref=ref, kind="sum", name=spec.name, status=_judged(total.value, found, places, spec.tolerance),
+        expected=total.value, found=found_shown, difference=difference, tolerance=spec.tolerance, unit=total.unit,
+        places=shown, basis=_basis(places, spec.tolerance, total.unit),
         formula=f"{over} = {total.name}",
-        lines=(f"各项之和 = {shown_items} = {numbers.format_quantity(found, total.unit, None)}",
+        lines=(f"各项之和 = {shown_items} = {_in_full(found, total.unit, shown)}",
                f"所述合计 = {total.shown()}", *lines, *((skipped,) if skipped else ())),
         sources=(_cite(total),) + (tuple(_cite(q) for q in items) if spec.items is not None else (over,)),
         note=spec.note, data_files=files,
@@ -488,19 +569,23 @@ def _same(spec: SameCheck, ctx: Resolver, ref: str) -> CheckResult:
     quantities = [_quantity(m, ctx, f"第 {i} 处") for i, m in enumerate(spec.values, start=1)]
     first = quantities[0]
     rows = []
-    worst: tuple[Decimal, Decimal, Decimal, str] | None = None
+    worst: tuple[Decimal, Decimal, Decimal, str, int] | None = None
+    tolerance = spec.tolerance if spec.tolerance is not None else Decimal(0)
     for q in quantities[1:]:
-        expected, found, unit, _, note = _aligned(first, q)
+        expected, found, unit, places, note = _aligned(first, q)
         with exact():
             diff = found - expected
         if worst is None or abs(diff) > abs(worst[2]):
-            worst = (expected, found, diff, unit)
-        rows.append(CheckRow(f"{q.name}（{q.citation()}）", expected, found, diff, _status(diff, spec.allowed), note))
+            worst = (expected, found, diff, unit, places)
+        rows.append(CheckRow(f"{q.name}（{q.citation()}）", expected, found, diff, _status(diff, tolerance), note))
     assert worst is not None
     status = FAILED if any(r.status == FAILED for r in rows) else PASSED
     return CheckResult(
         ref=ref, kind="same", name=spec.name, status=status, expected=worst[0], found=worst[1],
-        difference=worst[2], tolerance=spec.allowed, unit=worst[3],
+        difference=worst[2], tolerance=spec.tolerance, unit=worst[3], places=worst[4],
+        basis="所述值为第一处的列示，重算值为其他各处的列示；" + (
+            _basis(worst[4], spec.tolerance, worst[3]) if spec.tolerance is not None
+            else "两处按其中较粗的列示精度比较，不设容差"),
         formula=f"各处列示的数值应与“{first.name}”一致",
         lines=tuple(f"{q.name}：{q.shown()}（{q.citation()}）" for q in quantities),
         sources=tuple(_cite(q) for q in quantities), rows=tuple(rows), note=spec.note,
@@ -556,14 +641,17 @@ def _group_sum(spec: GroupSumCheck, tables: dict[str, Table], ref: str, where: s
     detail = _grouped(detail_t, spec.detail, spec.key_aliases, f"{where}.detail", owner, columns)
     summary = _grouped(summary_t, spec.summary, {}, f"{where}.summary", owner, columns)
     rows = []
+    shown = max((numbers.decimals(g.total) for g in summary.values()), default=0)
     with exact():
         for key in list(summary) + [k for k in detail if k not in summary]:
             d, s_ = detail.get(key), summary.get(key)
             if d is not None and s_ is not None:
-                diff = d.total - s_.total
-                status = _status(diff, spec.allowed)
+                places = numbers.decimals(s_.total)
+                status = _judged(s_.total, d.total, places, spec.tolerance)
+                shown = max(shown, _shown_places(places, d.total))
+                found = _at(d.total, _shown_places(places, d.total))
                 note = f"明细第 {d.rows_text()} 行" if status == FAILED else ""
-                rows.append(CheckRow(key, s_.total, d.total, diff, status, note))
+                rows.append(CheckRow(key, s_.total, found, found - s_.total, status, note))
             elif s_ is not None:
                 rows.append(CheckRow(key, s_.total, None, None, FAILED, "仅见于汇总表，明细表中没有此项"))
             else:
@@ -577,7 +665,8 @@ def _group_sum(spec: GroupSumCheck, tables: dict[str, Table], ref: str, where: s
     unit = summary_t.unit_of(spec.summary.column) or detail_t.unit_of(spec.detail.column)
     return CheckResult(
         ref=ref, kind="group_sum", name=spec.name, status=FAILED if failed else PASSED,
-        expected=expected, found=found, difference=difference, tolerance=spec.allowed, unit=unit,
+        expected=expected, found=found, difference=difference, tolerance=spec.tolerance, unit=unit,
+        places=shown, basis=_basis(shown, spec.tolerance, unit).replace("所述值", "汇总表各项"),
         formula=(f"《{detail_t.title}》按“{spec.detail.key}”汇总“{spec.detail.column}” = "
                  f"《{summary_t.title}》“{spec.summary.column}”（逐项）"),
         lines=(f"汇总表 {len(summary)} 项，明细表分组后 {len(detail)} 项；不符 {len(failed)} 项",),
@@ -604,17 +693,38 @@ def _identity(
     value = lambda n: quantities[n].value  # noqa: E731
     with exact():
         left, right = expressions.evaluate(equation.left, value), expressions.evaluate(equation.right, value)
-        difference = left - right
+    places = min(_side_places(equation.left, left, lambda n: _decimals(quantities[n])),
+                 _side_places(equation.right, right, lambda n: _decimals(quantities[n])))
+    shown_places = _shown_places(places, right)
+    found = _at(right, shown_places)
+    with exact():
+        difference = found - left
     shown = lambda n: quantities[n].shown()  # noqa: E731
     unit = units.pop() if len(units) == 1 else ""
     return CheckResult(
-        ref=ref, kind="identity", name=spec.name, status=_status(difference, spec.allowed),
-        expected=left, found=right, difference=-difference, tolerance=spec.allowed, unit=unit,
+        ref=ref, kind="identity", name=spec.name, status=_judged(left, right, places, spec.tolerance),
+        expected=left, found=found, difference=difference, tolerance=spec.tolerance, unit=unit,
+        places=shown_places, basis=_identity_basis(places, spec.tolerance, unit),
         formula=equation.text,
-        lines=(f"左边 = {expressions.render(equation.left, shown)} = {numbers.format_unrounded(left)}",
-               f"右边 = {expressions.render(equation.right, shown)} = {numbers.format_unrounded(right)}"),
+        lines=(f"左边（所述值）= {expressions.render(equation.left, shown)} = {_in_full(left, unit, places)}",
+               f"右边（重算值）= {expressions.render(equation.right, shown)} = {_in_full(right, unit, places)}"),
         sources=tuple(_cite(q) for q in quantities.values()), note=spec.note,
     )
+
+
+def _side_places(side: expressions.Node, value: Decimal, stated: Any) -> int:
+    """A side that is one name is stated at that figure's precision; a computed side at the digits it has."""
+    if isinstance(side, expressions.Name):
+        return stated(side.name)
+    if isinstance(side, expressions.Num):
+        return numbers.decimals(side.value)
+    return min(numbers.decimals(value), _MAX_COMPARED_PLACES)  # 100.00 + 200.00 is stated to the cent
+
+
+def _identity_basis(places: int, tolerance: Decimal | None, unit: str) -> str:
+    if tolerance is not None:
+        return _basis(places, tolerance, unit)
+    return f"两边按其中较粗的精度（{numbers.places_text(places)}）比较，不设容差"
 
 
 def _identity_rows(spec: IdentityCheck, equation: expressions.Equation, table: Table, ref: str,
@@ -633,8 +743,9 @@ def _identity_rows(spec: IdentityCheck, equation: expressions.Equation, table: T
         raise
     zero = Decimal(0)
     rows: list[TableRow] = []
-    allowed, failed = spec.allowed, 0
+    tolerance, failed = spec.tolerance, 0
     largest: Decimal | None = None
+    shown = 0
     with exact():
         for i, row in enumerate(table.rows):
             if all(row[c] == "" for c in columns.values()):
@@ -648,16 +759,26 @@ def _identity_rows(spec: IdentityCheck, equation: expressions.Equation, table: T
             diff = abs(right - left)
             if largest is None or diff > largest:
                 largest = diff
-            if diff <= allowed:
+            if len(rows) < limits.MAX_TABLE_ROWS_SHOWN:
+                shown = max(shown, numbers.decimals(left))
+            if diff == 0:  # most rows: no precision to work out
+                rows.append(TableRow(table, i, left, right, PASSED))
+                continue
+            places = min(_side_places(equation.left, left, lambda n: numbers.decimals(value(n))),
+                         _side_places(equation.right, right, lambda n: numbers.decimals(value(n))))
+            if _judged(left, right, places, tolerance) == PASSED:
                 rows.append(TableRow(table, i, left, right, PASSED))
             else:
                 failed += 1
+                shown = max(shown, _shown_places(places, right))
                 rows.append(TableRow(table, i, left, right, FAILED))
     unit = next((table.unit_of(c) for c in columns if table.unit_of(c)), "")
+    basis = (_basis(shown, tolerance, unit) if tolerance is not None else
+             "每行两边按其中较粗的列示精度比较，不设容差")
     return CheckResult(
         ref=ref, kind="identity", name=spec.name, status=FAILED if failed else PASSED, expected=None, found=None,
-        difference=zero if largest is None else largest,
-        tolerance=spec.allowed, unit=unit, formula=f"《{table.title}》逐行：{equation.text}",
+        difference=zero if largest is None else largest, places=shown, basis=basis,
+        tolerance=tolerance, unit=unit, formula=f"《{table.title}》逐行：{equation.text}",
         lines=(f"共核对 {len(rows)} 行，不符 {failed} 行（空白或“-”按 0 计）",),
         sources=(f"{table.title}（{table.written}）",), rows=tuple(rows), note=spec.note,
         data_files=(table.written,),
@@ -679,7 +800,7 @@ def _range(spec: RangeCheck, ctx: Resolver, ref: str) -> CheckResult:
         bounds.append(f"≤ {numbers.format_plain(spec.max)}")
     return CheckResult(
         ref=ref, kind="range", name=spec.name, status=PASSED if difference == 0 else FAILED,
-        expected=None, found=q.value, difference=difference, tolerance=Decimal(0), unit=q.unit,
+        expected=None, found=q.value, difference=difference, tolerance=None, unit=q.unit, places=q.places,
         formula=f"{q.name} {' 且 '.join(bounds)}{'%' if q.unit == numbers.PERCENT else ''}",
         lines=(f"{q.name} = {q.shown()}",), sources=(_cite(q),), note=spec.note,
     )
@@ -706,45 +827,58 @@ def run_check(spec: Any, ctx: Resolver, tables: dict[str, Table], ref: str, wher
     return _range(spec, ctx, ref)
 
 
-def _places_of(value: Decimal) -> int:
-    exponent = value.as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
-
-
 def reported_figure(figure: Any, reported: Decimal, ref: str) -> CheckResult:
-    """Compare a stated figure with the recomputation rounded to the stated precision."""
-    places = _places_of(reported)
-    recomputed = numbers.quantize(figure.unrounded, places)
+    """Compare a stated figure with the recomputation rounded to the stated precision.
+
+    The recomputed value is shown at the figure's own precision (or the
+    stated one, if finer): 99.98% beside a stated 99%, with the rounding to
+    the stated precision (100%) on its own line.
+    """
+    places = numbers.decimals(reported)
+    at_stated = numbers.quantize(figure.unrounded, places)
+    shown = max(places, min(figure.places, _MAX_COMPARED_PLACES))
+    found = numbers.quantize(figure.unrounded, shown)
     with exact():
-        difference = reported - recomputed
-    lines = [f"重算值 {numbers.format_unrounded(figure.unrounded)} 按报告的 {places} 位小数四舍五入 = "
-             f"{numbers.format_number(recomputed, places, grouping=False)}"]
-    if difference != 0:
-        if numbers.truncate(figure.unrounded, places) == reported:
-            lines.append("报告值与截尾（直接舍去）的结果一致，疑为未四舍五入")
+        difference = found - reported
     unit = figure.unit
+    status = PASSED if at_stated == reported else FAILED
+    lines = [f"重算值 {numbers.format_quantity(found, unit, shown)}"
+             f"{'（未舍入 ' + numbers.format_unrounded(figure.unrounded) + '）' if figure.unrounded != found else ''}"
+             f"，按报告的精度（{numbers.places_text(places)}）四舍五入为 {numbers.format_quantity(at_stated, unit, places)}"
+             f"，{'与报告值相同' if status == PASSED else '与报告值 ' + numbers.format_quantity(reported, unit, places) + ' 不同'}"]
+    if status == FAILED and numbers.truncate(figure.unrounded, places) == reported:
+        lines.append("报告值与截尾（直接舍去）的结果一致，疑为未四舍五入")
     return CheckResult(
-        ref=ref, kind="reported_figure", name=f"{figure.name}（{figure.ref}）", status=PASSED if difference == 0 else FAILED,
-        expected=reported, found=recomputed, difference=difference, tolerance=Decimal(0), unit=unit,
-        formula="报告列示值 = 重算值（按报告的小数位数四舍五入）", lines=tuple(lines),
+        ref=ref, kind="reported_figure", name=f"{figure.name}（{figure.ref}）", status=status,
+        expected=reported, found=found, difference=difference, tolerance=None, unit=unit, places=shown,
+        basis=f"按报告值的精度（{numbers.places_text(places)}）比较，不设容差",
+        formula="报告值 = 重算值（按报告值的小数位数四舍五入）", lines=tuple(lines),
         sources=(f"{figure.name}: {figure.ref}",), subject=figure.ref,
     )
 
 
 def reported_score(name: str, ref: str, weight: Decimal, score: Decimal, reported: Decimal,
-                   check_ref: str, what: str = "得分") -> CheckResult:
-    """Compare a stated score with the recomputed one; a stated score above its weight is flagged too."""
+                   check_ref: str, what: str = "得分", score_places: int = 2) -> CheckResult:
+    """Compare a stated score with the recomputed one at the stated precision; a score above its weight fails too."""
+    places = numbers.decimals(reported)
+    shown = max(places, score_places)
+    found = numbers.quantize(score, shown)
     with exact():
-        difference = reported - score
-    lines = [f"报告{what} {numbers.format_plain(reported)}，重算{what} {numbers.format_plain(score)}"]
+        difference = found - reported
+    at_stated = numbers.quantize(score, places)
+    lines = [f"报告{what} {numbers.format_number(reported, places, grouping=False)} 分，"
+             f"重算{what} {numbers.format_number(found, shown, grouping=False)} 分"
+             + (f"（按报告的精度{numbers.places_text(places)}为 {numbers.format_number(at_stated, places, grouping=False)} 分）"
+                if places < shown else "")]
     if reported > weight:
-        lines.append(f"报告{what} {numbers.format_plain(reported)} 超过分值 {numbers.format_plain(weight)}")
+        lines.append(f"报告{what} {numbers.format_plain(reported)} 分超过分值 {numbers.format_plain(weight)} 分")
     if reported < 0:
         lines.append(f"报告{what}为负数")
-    ok = difference == 0 and Decimal(0) <= reported <= weight
+    ok = at_stated == reported and Decimal(0) <= reported <= weight
     return CheckResult(
         ref=check_ref, kind="reported_score", name=f"{name}{what}（{ref}）", status=PASSED if ok else FAILED,
-        expected=reported, found=score, difference=difference, tolerance=Decimal(0), unit="分",
+        expected=reported, found=found, difference=difference, tolerance=None, unit="分", places=shown,
+        basis=f"按报告值的精度（{numbers.places_text(places)}）比较，不设容差",
         formula=f"报告{what} = 重算{what}，且 0 ≤ {what} ≤ 分值", lines=tuple(lines),
         sources=(f"{name}: {ref}",), subject=ref,
     )
@@ -755,6 +889,6 @@ def reported_grade(reported: str, grade: str, total_text: str, ref: str) -> Chec
     ok = reported.strip() == grade
     return CheckResult(
         ref=ref, kind="reported_grade", name="评价等级", status=PASSED if ok else FAILED, expected=None, found=None,
-        difference=None, tolerance=Decimal(0), unit="", formula="报告等级 = 按重算总分确定的等级",
+        difference=None, tolerance=None, unit="", formula="报告等级 = 按重算总分确定的等级",
         lines=(f"报告等级“{reported}”，重算总分 {total_text} 分对应等级“{grade}”",), sources=("总分与等级划分",),
     )

@@ -343,11 +343,12 @@ def _run_checks(ev: Evaluation, ledger: _Ledger) -> tuple[CheckResult, ...]:
     for s in ev.indicators:
         assessment = params.indicators.get(s.name) or params.indicators.get("/".join(s.path))
         if assessment is not None and assessment.reported is not None:
-            out.append(checks.reported_score(s.name, s.working.ref, s.weight, s.score, assessment.reported, refs.take()))
+            out.append(checks.reported_score(s.name, s.working.ref, s.weight, s.score, assessment.reported, refs.take(),
+                                             score_places=ev.framework.score_decimals))
     info = params.project
     if info.reported_total is not None:
         out.append(checks.reported_score("项目", "总分", ev.framework.total, ev.total, info.reported_total,
-                                         refs.take(), what="总分"))
+                                         refs.take(), what="总分", score_places=ev.framework.score_decimals))
     if info.reported_grade is not None:
         out.append(checks.reported_grade(info.reported_grade, ev.grade, ev.score_text(ev.total), refs.take()))
     return tuple(out)

@@ -19,6 +19,9 @@ __all__ = [
     "HUNDRED",
     "PERCENT",
     "ceiling",
+    "decimals",
+    "format_difference",
+    "places_text",
     "sqrt",
     "format_quantity",
     "format_unrounded",
@@ -174,6 +177,24 @@ def sqrt(value: Decimal) -> Decimal:
         return value.sqrt()
 
 
+def decimals(value: Decimal) -> int:
+    """Decimal places as written: "300.00" has two, "1.5E+3" none. A report states its precision this way."""
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def significant_decimals(value: Decimal) -> int:
+    """Decimal places without trailing zeros (1234.5600 has two): the precision a computed value needs."""
+    if not value.is_finite() or value == 0:
+        return 0
+    return decimals(value.normalize())
+
+
+def places_text(places: int) -> str:
+    """"两位小数", "整数": the precision a comparison or a rounding uses, in words."""
+    return _PLACE_WORDS.get(places, f"保留{places}位小数").removeprefix("保留").replace("取整", "整数")
+
+
 def rounding_rule(places: int) -> str:
     """The rounding rule as it is stated in a Chinese working paper."""
     return f"四舍五入{_PLACE_WORDS.get(places, f'保留{places}位小数')}"
@@ -238,6 +259,12 @@ def format_quantity(value: Decimal, unit: str, places: int | None = 2) -> str:
         return format_percent(value, 2 if places is None else places)
     text = format_number(value, places)
     return f"{text} {unit}" if unit else text
+
+
+def format_difference(value: Decimal, unit: str, places: int | None = 2) -> str:
+    """A difference with its sign, "+0.01 万元" or "-320,000.00 元": the direction says which side is larger."""
+    text = format_quantity(value, unit, places)
+    return text if text.startswith("-") or value == 0 else "+" + text
 
 
 def format_unrounded(value: Decimal, max_places: int = 8) -> str:

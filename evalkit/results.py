@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["results", "results_json", "write_results", "RESULTS_FORMAT"]
 
-RESULTS_FORMAT = 1
+RESULTS_FORMAT = 2  # 2: checks record stated / recomputed / difference = recomputed − stated
 
 
 def _indicator(ev: "Evaluation", s: Any) -> dict[str, Any]:

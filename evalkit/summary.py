@@ -30,15 +30,15 @@ def _value(text: Any) -> Decimal | None:
         return None
 
 
-def _shown(value: Decimal, unit: str) -> str:
-    return numbers.format_quantity(value, unit, places=None)
-
-
-def _comparison(item: dict[str, Any], unit: str) -> str | None:
-    stated, found = _value(item.get("expected")), _value(item.get("found"))
+def _comparison(item: dict[str, Any], unit: str, places: int | None) -> str | None:
+    stated, found = _value(item.get("stated")), _value(item.get("recomputed"))
     if stated is None or found is None:
         return None
-    return f"所述值 {_shown(stated, unit)}，重算值 {_shown(found, unit)}，差额 {_shown(found - stated, unit)}"
+    difference = _value(item.get("difference"))
+    if difference is None:
+        difference = found - stated
+    return (f"所述值 {numbers.format_quantity(stated, unit, places)}，重算值 {numbers.format_quantity(found, unit, places)}，"
+            f"差额 {numbers.format_difference(difference, unit, places)}")
 
 
 def _failed_rows(check: dict[str, Any]) -> list[dict[str, Any]]:
@@ -51,11 +51,12 @@ def _failed_rows(check: dict[str, Any]) -> list[dict[str, Any]]:
 def _line(check: dict[str, Any]) -> str:
     head = f"{check.get('id', '')} {check.get('name', '')}".strip()
     unit = str(check.get("unit") or "")
-    whole = _comparison(check, unit)
+    places = check.get("places") if isinstance(check.get("places"), int) else None
+    whole = _comparison(check, unit, places)
     rows = _failed_rows(check)
-    if rows and (whole is None or _value(check.get("expected")) == _value(check.get("found"))):
-        # differences that cancel out in the total (group_sum): the failing groups say what is wrong
-        parts = [f"{r.get('label', '')} {_comparison(r, unit) or r.get('note') or '未通过'}" for r in rows[:3]]
+    if rows and (whole is None or check.get("kind") == "group_sum"):
+        # each failing row or group says what is wrong; a group_sum's net total may cancel to 0
+        parts = [f"{r.get('label', '')} {_comparison(r, unit, places) or r.get('note') or '未通过'}" for r in rows[:3]]
         more = f"；另有 {len(rows) - 3} 行" if len(rows) > 3 else ""
         return f"{head}：" + "；".join(parts) + more
     return f"{head}：{whole or check.get('note') or '未通过'}"

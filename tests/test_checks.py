@@ -145,7 +145,7 @@ def figure(unrounded, places=2, unit="%"):
 
 def test_reported_truncation_is_recognised():
     c = checks.reported_figure(figure("3.2075"), D("3.20"), "K-01")
-    assert c.status == "failed" and c.found == D("3.21") and c.difference == D("-0.01")
+    assert c.status == "failed" and c.found == D("3.21") and c.difference == D("0.01")  # 重算值 − 所述值
     assert "截尾" in c.lines[1]
 
 

@@ -236,7 +236,7 @@ def test_reported_figure_near_the_limits_is_compared_not_an_internal_error(tmp_p
         """, inputs=f"  big: {{name: 大额, value: \"{BIG}\", unit: 元, source: 台账}}\n")
     ev = evaluate(load_project(path))
     wrong, right = [c for c in ev.checks if c.kind == "reported_figure" and c.subject in ("C-02", "C-03")]
-    assert wrong.status == "failed" and wrong.difference == D("-0.000001")
+    assert wrong.status == "failed" and wrong.difference == D("0.000001")  # 重算值 − 所述值
     assert right.passed
     # and the truncation test itself, at 10 places of a 21-digit integer part
     fig = Figure.computed(ref="C-09", key="x", name="x", kind="sum", formula="", inputs=(), substitution="",
