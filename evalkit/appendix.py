@@ -197,16 +197,29 @@ def _table_view(t: Any) -> _TableView:
     the provenance section and manifest.json record.
     """
     rows, total = t.rows, len(t.rows)
+    numeric = [i for i, c in enumerate(t.columns) if t.unit_of(c)]
     if total <= limits.MAX_TABLE_ROWS_SHOWN:
-        shown: tuple[tuple[int, tuple[str, ...]] | str, ...] = tuple(enumerate(rows, start=1))
+        shown: tuple[tuple[int, tuple[str, ...]] | str, ...] = tuple(
+            (i, _cells(row, numeric)) for i, row in enumerate(rows, start=1))
         excerpt = False
     else:
         edge = TABLE_EDGE_ROWS
         gap = f"… 中间省略 {total - 2 * edge:,} 行（第 {edge + 1} 至第 {total - edge} 行）…"
-        shown = (*enumerate(rows[:edge], start=1), gap, *enumerate(rows[total - edge:], start=total - edge + 1))
+        shown = (*((i, _cells(r, numeric)) for i, r in enumerate(rows[:edge], start=1)), gap,
+                 *((i, _cells(r, numeric)) for i, r in enumerate(rows[total - edge:], start=total - edge + 1)))
         excerpt = True
     return _TableView(t.title, t.written, t.source, t.note, t.units, t.columns, frozenset(dict(t.units)),
                       shown, total, excerpt)
+
+
+def _cells(row: tuple[str, ...], numeric: list[int]) -> tuple[str, ...]:
+    """Amounts in a table read as in a working: 48,270,614.46, at the decimals the file wrote."""
+    if not numeric:
+        return row
+    out = list(row)
+    for i in numeric:
+        out[i] = numbers.format_cell(row[i])
+    return tuple(out)
 
 
 def base_data(ev: Evaluation) -> Section:

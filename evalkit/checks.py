@@ -263,6 +263,9 @@ class CheckResult:
             parts = [f"{r.label}：{self._comparison(r.expected, r.found, r.difference)}" for r in failing[:3]]
             more = f"；另有 {len(failing) - 3} 项不符" if len(failing) > 3 else ""
             return "不符的分组——" + "；".join(parts) + more
+        if self.kind == "range":
+            beyond = f"，超出界限 {self.shown_difference(self.difference)}" if self.difference else "，在范围之内"
+            return f"数值 {self.shown(self.found)}{beyond}"
         if self.expected is None and self.found is None:
             return ""
         return self._comparison(self.expected, self.found, self.difference)

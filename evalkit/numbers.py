@@ -20,6 +20,7 @@ __all__ = [
     "PERCENT",
     "ceiling",
     "decimals",
+    "format_cell",
     "format_difference",
     "places_text",
     "sqrt",
@@ -253,10 +254,23 @@ PERCENT = "%"
 _MONEY_UNITS = {"元", "万元", "亿元"}
 
 
+# A value shown "as stated" keeps at most this many decimals (a computed value may carry 30).
+_MAX_STATED_PLACES = 8
+
+
 def format_quantity(value: Decimal, unit: str, places: int | None = 2) -> str:
-    """Format a value for its unit: rates as ``96.54%``, money and counts with 千分位."""
+    """Format a value for its unit: rates as ``96.54%``, money and counts with 千分位.
+
+    ``places=None`` shows the value at the decimals it was written with
+    ("825.30" stays 825.30, never 825.3), money at least to the cent, so the
+    same amount reads the same in a working, a check and a table.
+    """
+    if places is None:
+        places = min(decimals(value), _MAX_STATED_PLACES)
+        if unit in _MONEY_UNITS:
+            places = max(places, 2)
     if unit == PERCENT:
-        return format_percent(value, 2 if places is None else places)
+        return format_percent(value, places)
     text = format_number(value, places)
     return f"{text} {unit}" if unit else text
 
@@ -265,6 +279,15 @@ def format_difference(value: Decimal, unit: str, places: int | None = 2) -> str:
     """A difference with its sign, "+0.01 万元" or "-320,000.00 元": the direction says which side is larger."""
     text = format_quantity(value, unit, places)
     return text if text.startswith("-") or value == 0 else "+" + text
+
+
+def format_cell(text: str) -> str:
+    """A number as a data file wrote it, with 千分位 and its own decimals; other text ("-", "") unchanged."""
+    try:
+        value = parse_decimal(text)
+    except NumberError:
+        return text
+    return format_number(value, min(decimals(value), _MAX_STATED_PLACES))
 
 
 def format_unrounded(value: Decimal, max_places: int = 8) -> str:

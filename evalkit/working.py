@@ -142,6 +142,16 @@ class Figure:
         places = self.places if self.display_places is None else self.display_places
         return numbers.format_quantity(self.value, self.unit, places)
 
+    def rounding_step(self) -> str:
+        """"3.2（四舍五入保留一位小数，列示为 3.20）": the digits the rule kept, then how they are listed.
+
+        A rounding note beside a number with more digits than it names reads as
+        a contradiction (seed 001 rounds scores to one decimal, lists two).
+        """
+        rounded = numbers.format_quantity(self.value, self.unit, self.places)
+        shown = self.shown()
+        return f"{rounded}（{self.rounding}）" if shown == rounded else f"{rounded}（{self.rounding}，列示为 {shown}）"
+
     def unrounded_shown(self) -> str:
         text = numbers.format_unrounded(self.unrounded)
         return f"{text}%" if self.unit == numbers.PERCENT else f"{text} {self.unit}".rstrip()
@@ -169,7 +179,7 @@ class Figure:
         out.extend(f"{pad}  {line}" for line in self.lines)
         if self.was_rounded:
             out.append(f"{pad}= {self.unrounded_shown()}")
-            out.append(f"{pad}= {self.shown()}（{self.rounding}）")
+            out.append(f"{pad}= {self.rounding_step()}")
         else:
             out.append(f"{pad}= {self.shown()}")
         return out

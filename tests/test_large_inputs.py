@@ -139,7 +139,7 @@ def test_column_sum_check_converts_the_sum_once(long_project):
     c = next(c for c in ev.checks if c.name == "明细合计")
     assert c.passed and c.found == total / 10_000 and c.difference == 0
     assert [line for line in c.lines if line.startswith("换算")] == [
-        f"换算：{numbers.format_number(total, None)} 元 = {numbers.format_number(total / 10_000, None)} 万元"]
+        f"换算：{numbers.format_quantity(total, '元', None)} = {numbers.format_number(total / 10_000, None)} 万元"]
     assert "《明细表》“金额”列 5000 行" in c.sources
 
 

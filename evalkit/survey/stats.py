@@ -195,6 +195,10 @@ def _alpha(codes: np.ndarray, key: str, title: str, refs: RefCounter) -> tuple[F
     return figure, ""
 
 
+def _count(n: int) -> str:
+    return numbers.format_number(Decimal(n), 0)
+
+
 def _margin(n: int, spec: SurveySpec, key: str, refs: RefCounter) -> tuple[Figure, Figure]:
     title = spec.title
     inputs = [_q("有效样本量 n", n, "份", title)]
@@ -206,13 +210,13 @@ def _margin(n: int, spec: SurveySpec, key: str, refs: RefCounter) -> tuple[Figur
             raise SurveyError(f"总体数量 population = {big_n} 小于有效样本量 {n}")
         inputs.append(_q("总体数量 N", big_n, "人", "params：surveys.population"))
         fpc = numbers.sqrt(numbers.safe_divide(Decimal(big_n - n), Decimal(big_n - 1))) if big_n > 1 else Decimal(0)
-        fpc_text = f" × √（（{big_n} − {n}）÷（{big_n} − 1））"
+        fpc_text = f" × √（（{_count(big_n)} − {_count(n)}）÷（{_count(big_n)} − 1））"
     base = Z95 * numbers.sqrt(_P * (1 - _P) / Decimal(n))
     margin = Figure.computed(
         ref=refs.take(), key=f"{key}.margin", name="抽样误差（95%置信水平）", kind="margin_of_error",
         formula="z × √（p（1 − p）÷ n）" + (" × √（（N − n）÷（N − 1））" if spec.population else "") + " × 100%",
         inputs=tuple(inputs),
-        substitution=f"{Z95} × √（0.5 × 0.5 ÷ {n}）{fpc_text} × 100%",
+        substitution=f"{Z95} × √（0.5 × 0.5 ÷ {_count(n)}）{fpc_text} × 100%",
         lines=("p 取最保守的 0.5",) + (() if spec.population else ("未给出总体数量，未做有限总体校正",)),
         unrounded=base * fpc * numbers.HUNDRED, places=spec.places, unit=numbers.PERCENT,
     )
@@ -226,13 +230,13 @@ def _margin(n: int, spec: SurveySpec, key: str, refs: RefCounter) -> tuple[Figur
         big_n = Decimal(spec.population)
         needed = n0 / (1 + (n0 - 1) / big_n)
         formula = "n₀ ÷（1 +（n₀ − 1）÷ N），n₀ = z² × p（1 − p）÷ e²"
-        substitution = f"{numbers.format_unrounded(n0)} ÷（1 +（{numbers.format_unrounded(n0)} − 1）÷ {spec.population}）"
+        substitution = f"{numbers.format_unrounded(n0)} ÷（1 +（{numbers.format_unrounded(n0)} − 1）÷ {_count(spec.population)}）"
     sample = Figure(
         ref=refs.take(), key=f"{key}.sample_needed", name=f"抽样误差±{numbers.format_plain(spec.target_margin)}%所需样本量",
         kind="sample_size", formula=formula, inputs=tuple(inputs[1:]), substitution=substitution,
         lines=tuple(lines), unrounded=needed, value=numbers.ceiling(needed), unit="份", places=0,
         rounding_rule="向上取整",
-        notices=((f"有效样本量 {n} 份少于所需的 {numbers.ceiling(needed)} 份",) if n < numbers.ceiling(needed) else ()),
+        notices=((f"有效样本量 {_count(n)} 份少于所需的 {_count(int(numbers.ceiling(needed)))} 份",) if n < numbers.ceiling(needed) else ()),
     )
     return margin, sample
 
