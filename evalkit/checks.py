@@ -80,14 +80,15 @@ class SumCheck(_CheckBase):
     """各项之和等于所述合计。"""
 
     kind: Literal["sum"]
-    items: list[Measure] | None = Field(None, description="相加的各项（数值 id 或直接给出的数值）")
+    items: list[Measure] | None = Field(
+        None, description="相加的各项（数值 id 或直接给出的数值）；与 column 同时给出时，为该列之外另加的各项")
     column: ColumnRef | None = Field(None, description="或：数据表某列的全部行")
     total: Measure = Field(description="所述合计（数值 id 或直接给出的数值及其来源）")
 
     @model_validator(mode="after")
     def _one_source(self) -> "SumCheck":
-        if (self.items is None) == (self.column is None):
-            raise ValueError("应给出 items（各项）或 column（数据表某列）中的一个")
+        if self.items is None and self.column is None:
+            raise ValueError("应给出 items（各项）或 column（数据表某列），或两者（列合计另加各项）")
         return self
 
 
@@ -483,30 +484,35 @@ def _cite(q: Quantity) -> str:
 def _sum(spec: SumCheck, ctx: Resolver, tables: dict[str, Table], ref: str, where: str, owner: str,
          columns: ColumnCache) -> CheckResult:
     total = _quantity(spec.total, ctx, "所述合计")
+    extra = [_quantity(m, ctx, f"第 {i} 项") for i, m in enumerate(spec.items or [], start=1)]
     files: tuple[str, ...] = ()
     column_values: list[Decimal] | None = None
-    items: Sequence[Quantity]
-    skipped = ""
+    items: Sequence[Quantity] = extra
+    skipped, over, column_text = "", " + ".join(q.name for q in extra), ""
     if spec.column is not None:
         table = _table(tables, spec.column.table)
-        items, column_values = columns.quantities(table, spec.column.column, label_column=spec.column.label_column,
+        cells, column_values = columns.quantities(table, spec.column.column, label_column=spec.column.label_column,
                                                   where=f"{where}.column", owner=owner)
         skipped = columns.blanks.get((table.key, spec.column.column), "")
-        over = f"《{table.title}》“{spec.column.column}”列 {len(items)} 行"
+        column_text = f"《{table.title}》“{spec.column.column}”列 {len(cells)} 行"
+        over = column_text + "".join(f" + {q.name}" for q in extra)
         files = (table.written,)
-    else:
-        assert spec.items is not None
-        items = [_quantity(m, ctx, f"第 {i} 项") for i, m in enumerate(spec.items, start=1)]
-        over = " + ".join(q.name for q in items)
+        # A long column is added up once from its parsed values; a short one is listed cell by cell.
+        items = cells if len(cells) > limits.MAX_TABLE_ROWS_SHOWN else [*cells, *extra]
     lines = []
     places = _decimals(total)
     with exact():
-        if column_values is not None and len(items) > limits.MAX_TABLE_ROWS_SHOWN:
+        if column_values is not None and len(column_values) > limits.MAX_TABLE_ROWS_SHOWN:
             # A long column has one unit: add it up, then restate the sum once (exact either way).
-            column_sum = sum(column_values, Decimal(0))
-            found, conversion = _in_unit(_renamed(items[0], column_sum, over), total.unit)
+            found, conversion = _in_unit(_renamed(items[0], sum(column_values, Decimal(0)), over), total.unit)
             if conversion:
                 lines.append(f"换算：{conversion}")
+            for q in extra:
+                value, conversion = _in_unit(q, total.unit)
+                found += value
+                if conversion:
+                    lines.append(f"换算：{conversion}")
+            shown_items = f"{column_text}之和" + "".join(f" + {q.shown()}" for q in extra)
         else:
             values = []
             for q in items:
@@ -515,10 +521,11 @@ def _sum(spec: SumCheck, ctx: Resolver, tables: dict[str, Table], ref: str, wher
                 if conversion:
                     lines.append(f"换算：{conversion}")
             found = sum(values, Decimal(0))
+            shown_items = " + ".join(q.shown() for q in items) if len(items) <= 12 else f"{len(items)} 项之和"
         shown = _shown_places(places, found)
         found_shown = _at(found, shown)
         difference = found_shown - total.value
-    shown_items = " + ".join(q.shown() for q in items) if len(items) <= 12 else f"{len(items)} 项之和"
+    cited = ((column_text,) if column_text else ()) + tuple(_cite(q) for q in extra)
     return CheckResult(
         ref=ref, kind="sum", name=spec.name, status=_judged(total.value, found, places, spec.tolerance),
         expected=total.value, found=found_shown, difference=difference, tolerance=spec.tolerance, unit=total.unit,
@@ -526,8 +533,7 @@ def _sum(spec: SumCheck, ctx: Resolver, tables: dict[str, Table], ref: str, wher
         formula=f"{over} = {total.name}",
         lines=(f"各项之和 = {shown_items} = {_in_full(found, total.unit, shown)}",
                f"所述合计 = {total.shown()}", *lines, *((skipped,) if skipped else ())),
-        sources=(_cite(total),) + (tuple(_cite(q) for q in items) if spec.items is not None else (over,)),
-        note=spec.note, data_files=files,
+        sources=(_cite(total),) + cited, note=spec.note, data_files=files,
     )
 
 

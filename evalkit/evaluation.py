@@ -28,6 +28,7 @@ from .params import (
     CountFigure,
     DifferenceFigure,
     Project,
+    QuotientFigure,
     RateFigure,
     SumFigure,
 )
@@ -154,17 +155,20 @@ def _compute_figure(spec: Any, ledger: _Ledger, ref: str, shown: str, where: str
     name = spec.name
     if isinstance(spec, RateFigure):
         return rates.rate(spec.kind, q(spec.numerator), q(spec.denominator), ref=ref, key=spec.id,
-                          name=name, places=spec.places, note=spec.note)
+                          name=name, places=spec.places, note=spec.note, bounded=spec.bounded)
+    if isinstance(spec, QuotientFigure):
+        return rates.quotient(q(spec.numerator), q(spec.denominator), ref=ref, key=spec.id, name=name,
+                              places=spec.places, note=spec.note)
     if isinstance(spec, CostSavingFigure):
         return rates.cost_saving_rate(q(spec.planned), q(spec.actual), ref=ref, key=spec.id, name=name,
                                       places=spec.places, note=spec.note)
     if isinstance(spec, SumFigure):
-        if spec.terms is not None:
+        if spec.table is None:
+            assert spec.terms is not None
             with exact():
                 return amounts.total(tuple(q(t) for t in spec.terms), ref=ref, key=spec.id, name=name or "合计",
                                      places=spec.places, note=spec.note)
-        assert spec.table is not None and spec.column is not None
-        return _column_sum(spec, ledger, ref, shown, where)
+        return _column_sum(spec, ledger, ref, shown, where, tuple(q(t) for t in spec.terms or ()))
     if isinstance(spec, DifferenceFigure):
         with exact():
             return amounts.difference(q(spec.minuend), q(spec.subtrahend), ref=ref, key=spec.id,
@@ -188,8 +192,12 @@ def _compute_figure(spec: Any, ledger: _Ledger, ref: str, shown: str, where: str
     raise AssertionError(f"unknown figure spec {type(spec).__name__}")  # pragma: no cover
 
 
-def _column_sum(spec: SumFigure, ledger: _Ledger, ref: str, shown: str, where: str) -> Figure:
-    """合计 over a table column: as ``amounts.total``, without a Quantity per row of a long column."""
+def _column_sum(spec: SumFigure, ledger: _Ledger, ref: str, shown: str, where: str,
+                extra: tuple[Quantity, ...] = ()) -> Figure:
+    """合计 over a table column, plus any ``terms`` the table lacks (a line reported elsewhere).
+
+    As ``amounts.total``, without a Quantity per row of a long column.
+    """
     assert spec.table is not None and spec.column is not None
     table = ledger.project.tables[spec.table]
     items, values = ledger.columns.quantities(table, spec.column, label_column=spec.label_column, where=where,
@@ -198,18 +206,23 @@ def _column_sum(spec: SumFigure, ledger: _Ledger, ref: str, shown: str, where: s
     name = spec.name or "合计"
     skipped = ledger.columns.blanks.get((table.key, spec.column), "")
     notices = (skipped,) if skipped else ()
-    if len(items) <= limits.MAX_TABLE_ROWS_SHOWN:
+    if len(items) + len(extra) <= limits.MAX_TABLE_ROWS_SHOWN:
         with exact():
-            figure = amounts.total(tuple(items), ref=ref, key=spec.id, name=name, places=spec.places, over=over,
-                                   note=spec.note)
+            figure = amounts.total(tuple(items) + extra, ref=ref, key=spec.id, name=name, places=spec.places,
+                                   over=over, note=spec.note)
         return replace(figure, data_file=table.written, notices=figure.notices + notices)
     # The same figure amounts.total makes for more than a dozen items, from the values parsed once.
+    unit = items[0].unit if len(items) else extra[0].unit
+    if any(q.unit != unit for q in extra):
+        raise amounts.AmountError(f"{name}：另加的项与“{spec.column}”列单位不一致："
+                                  + "、".join(f"{q.name}（{q.unit or '无单位'}）" for q in extra))
     with exact():
-        unrounded = sum(values, Decimal(0))
+        unrounded = sum(values, Decimal(0)) + sum((q.value for q in extra), Decimal(0))
+    plus = "".join(f" + {q.shown()}（{q.name}）" for q in extra)
     return Figure.computed(
         ref=ref, key=spec.id, name=name, kind="sum", formula="各项之和", inputs=items,
-        substitution=f"{over}共 {len(items)} 项逐项相加（明细见基础数据）", unrounded=unrounded,
-        unit=items[0].unit, places=spec.places, note=spec.note, data_file=table.written, notices=notices,
+        substitution=f"{over}共 {len(items)} 项逐项相加（明细见基础数据）{plus}", unrounded=unrounded,
+        unit=unit, places=spec.places, note=spec.note, data_file=table.written, notices=notices,
     )
 
 

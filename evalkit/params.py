@@ -105,6 +105,17 @@ class RateFigure(_FigureBase):
     kind: RateKindName = Field(description="比率种类")  # type: ignore[valid-type]
     numerator: str = Field(description="分子：某个数值的 id")
     denominator: str = Field(description="分母：某个数值的 id")
+    bounded: bool | None = Field(
+        None,
+        description="是否不应超过 100%（超过时在计算过程中提示核实口径）；不填则按比率种类："
+                    "资金到位率、预算执行率、覆盖率为是，完成率、预算调整率、一般比率为否",
+    )
+
+
+class QuotientFigure(_FigureBase):
+    kind: Literal["quotient"]
+    numerator: str = Field(description="被除数：某个数值的 id，如补助资金（万元）")
+    denominator: str = Field(description="除数：某个数值的 id，如受益户数（户）")
 
 
 class CostSavingFigure(_FigureBase):
@@ -115,7 +126,8 @@ class CostSavingFigure(_FigureBase):
 
 class SumFigure(_FigureBase):
     kind: Literal["sum"]
-    terms: list[str] | None = Field(None, description="相加的数值 id 列表")
+    terms: list[str] | None = Field(
+        None, description="相加的数值 id 列表；与 table、column 同时给出时，为列合计之外另加的各项")
     table: str | None = Field(None, description="或：对数据表某列求和，表的 id")
     column: str | None = Field(None, description="求和的列")
     label_column: str | None = Field(None, description="逐项列示时用作名称的列")
@@ -125,7 +137,7 @@ class SumFigure(_FigureBase):
     def _terms_or_column(self) -> "SumFigure":
         by_terms = self.terms is not None
         by_table = self.table is not None or self.column is not None
-        if by_terms == by_table:
+        if not by_terms and not by_table:
             raise ValueError("应给出 terms（数值 id 列表），或同时给出 table 与 column（对数据表某列求和）")
         if by_table and (self.table is None or self.column is None):
             raise ValueError("对数据表求和需同时给出 table 与 column")
@@ -152,7 +164,7 @@ class CountFigure(_FigureBase):
 
 
 FigureSpec = Annotated[
-    Union[RateFigure, CostSavingFigure, SumFigure, DifferenceFigure, ConvertFigure, CountFigure],
+    Union[RateFigure, CostSavingFigure, QuotientFigure, SumFigure, DifferenceFigure, ConvertFigure, CountFigure],
     Field(discriminator="kind"),
 ]
 

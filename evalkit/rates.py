@@ -15,7 +15,7 @@ from decimal import Decimal
 from . import numbers
 from .working import Figure, Quantity
 
-__all__ = ["RATE_KINDS", "RateKind", "RateError", "rate", "cost_saving_rate"]
+__all__ = ["RATE_KINDS", "RateKind", "RateError", "rate", "cost_saving_rate", "quotient", "compound_unit"]
 
 
 class RateError(ValueError):
@@ -29,6 +29,11 @@ class RateKind:
     denominator: str
     may_exceed_100: bool = True
     description: str = ""
+
+    @property
+    def bounded(self) -> bool:
+        """Whether a value above 100% means the numerator or denominator was taken from the wrong line."""
+        return not self.may_exceed_100
 
 
 RATE_KINDS: dict[str, RateKind] = {
@@ -52,9 +57,12 @@ COST_SAVING = RateKind("成本节约率", "计划成本 − 实际成本", "计�
 
 def _check_units(name: str, a: Quantity, b: Quantity) -> None:
     if a.unit != b.unit:
+        money = numbers.is_money_unit(a.unit) and numbers.is_money_unit(b.unit)
         raise RateError(
             f"{name}：分子“{a.name}”的单位“{a.unit or '无'}”与分母“{b.name}”的单位“{b.unit or '无'}”不一致，"
-            "请先换算为同一单位"
+            + ("请先用 kind: convert 换算为同一单位" if money else
+               f"百分比的分子分母应为同一单位；若要计算每{b.unit or '单位'}的{a.name}（平均值），"
+               f"请用 kind: quotient（结果单位为 {compound_unit(a.unit, b.unit)}）")
         )
 
 
@@ -78,8 +86,13 @@ def rate(
     name: str | None = None,
     places: int = 2,
     note: str = "",
+    bounded: bool | None = None,
 ) -> Figure:
-    """Compute ``numerator ÷ denominator × 100%`` as a Figure in percent units."""
+    """Compute ``numerator ÷ denominator × 100%`` as a Figure in percent units.
+
+    ``bounded`` (default: the kind's own) adds the over-100% notice; a general
+    ratio the params declare bounded gets the same notice as 预算执行率.
+    """
     spec = RATE_KINDS[kind]
     if kind == "ratio":
         # A general ratio has no standard roles: its quantities name themselves.
@@ -88,6 +101,7 @@ def rate(
     _check_units(label, numerator, denominator)
     _check_denominator(label, spec.denominator, denominator)
     unrounded = numbers.safe_divide(numerator.value, denominator.value) * numbers.HUNDRED
+    bound = spec.bounded if bounded is None else bounded
     # The formula names what was actually divided: a 预算执行率 over 全年预算数 must not read as
     # one over 实际到位资金, whatever the kind's usual definition (its description says that).
     formula = f"{numerator.name} ÷ {denominator.name} × 100%"
@@ -96,7 +110,7 @@ def rate(
         formula=formula,
         inputs=(numerator, denominator),
         substitution=f"{numerator.shown()} ÷ {denominator.shown()} × 100%",
-        notices=_notices(spec, unrounded),
+        notices=_notices(label, unrounded, bound),
     )
 
 
@@ -121,13 +135,47 @@ def cost_saving_rate(
         substitution=(
             f"（{_operand('计划成本', planned)} − {_operand('实际成本', actual)}）÷ {_operand('计划成本', planned)} × 100%"
         ),
-        notices=(("实际成本高于计划成本，节约率为负",) if saved < 0 else ()),
+        notices=(("实际成本高于计划成本，节约率为负",) if saved < 0 else _notices(label, unrounded, True)),
     )
 
 
-def _notices(spec: RateKind, unrounded: Decimal) -> tuple[str, ...]:
-    if unrounded > numbers.HUNDRED and not spec.may_exceed_100:
-        return (f"{spec.name}超过100%，请核实分子与分母口径",)
+def _notices(name: str, unrounded: Decimal, bounded: bool) -> tuple[str, ...]:
+    """The same words for every kind of rate: over 100% where the rate is bounded, and below zero."""
+    if unrounded > numbers.HUNDRED and bounded:
+        return (f"{name}为 {numbers.format_unrounded(unrounded)}%，超过100%，请核实分子与分母口径",)
     if unrounded < 0:
-        return (f"{spec.name}为负数，请核实数据",)
+        return (f"{name}为负数，请核实数据",)
     return ()
+
+
+def compound_unit(numerator: str, denominator: str) -> str:
+    """万元 ÷ 家 = 万元/家; the same unit cancels; a count over nothing keeps its unit."""
+    if numerator == denominator:
+        return ""
+    if not denominator:
+        return numerator
+    return f"{numerator or '1'}/{denominator}"
+
+
+def quotient(
+    numerator: Quantity, denominator: Quantity, *, ref: str, key: str, name: str | None = None, places: int = 2,
+    note: str = "",
+) -> Figure:
+    """A per-unit value (户均补助 = 补助资金 ÷ 户数, in 万元/户): a division that is not a percentage.
+
+    Two money units are restated first (a 万元 ÷ 元 quotient would be off by
+    10,000 with nothing on the page to say so), so they must match.
+    """
+    label = name or f"{numerator.name}÷{denominator.name}"
+    if numerator.unit != denominator.unit and numbers.is_money_unit(numerator.unit) and numbers.is_money_unit(
+            denominator.unit):
+        raise RateError(f"{label}：分子“{numerator.name}”为{numerator.unit}、分母“{denominator.name}”为"
+                        f"{denominator.unit}，请先用 kind: convert 换算为同一单位")
+    _check_denominator(label, "", denominator)
+    unit = compound_unit(numerator.unit, denominator.unit)
+    return Figure.computed(
+        ref=ref, key=key, name=label, kind="quotient", formula=f"{numerator.name} ÷ {denominator.name}",
+        inputs=(numerator, denominator), substitution=f"{numerator.shown()} ÷ {denominator.shown()}",
+        unrounded=numbers.safe_divide(numerator.value, denominator.value), unit=unit, places=places, note=note,
+        notices=((f"{label}为负数，请核实数据",) if numerator.value * denominator.value < 0 else ()),
+    )
