@@ -16,7 +16,9 @@ from typing import Any
 
 from . import limits, numbers
 from .evaluation import Evaluation, NodeScore
+from .framework import level_names as framework_levels
 from .html import appendix_css, macros
+from .scoring import IndicatorScore, NotAssessed
 from .survey import SurveyResult
 from .survey.charts import distribution_chart, group_chart
 
@@ -62,7 +64,10 @@ def _precision(ev: Evaluation) -> str:
     text = f"各指标得分按{rule}计算"
     if fw.shown_decimals != fw.score_decimals:
         text += f"，列示{fw.shown_decimals}位小数"
-    return text + "；总分为各末级指标得分之和。金额与比率均以十进制精确计算，四舍五入（ROUND_HALF_UP）。"
+    text += "；总分为各末级指标得分之和"
+    if ev.partial:
+        text += "，未评分的指标既不计入得分，也不计入已评分值"
+    return text + "。金额与比率均以十进制精确计算，四舍五入（ROUND_HALF_UP）。"
 
 
 _NUMERALS = "一二三四五六七八九十"
@@ -111,53 +116,73 @@ def overview(ev: Evaluation) -> Section:
 
 
 @dataclass(frozen=True)
+class _Cell:
+    """A parent indicator's cell: its name and (分值, 得分) note, spanning the rows of its leaves."""
+
+    node: NodeScore
+    rowspan: int
+    note: str
+
+
+@dataclass(frozen=True)
 class _Row:
-    leaf: Any
-    l1: NodeScore | None = None
-    l1_span: int = 0
-    l2: NodeScore | None = None
-    l2_span: int = 0
+    """One leaf's row: the parent cells that open on it (top level first), then the leaf's own cells.
+
+    ``colspan`` is how many level columns the leaf's name covers: 1 at the
+    deepest level, more for a leaf of a shallower branch, so that neither its
+    name nor its score moves into another level's column.
+    """
+
+    leaf: IndicatorScore | NotAssessed
+    parents: tuple[_Cell, ...]
+    colspan: int
 
 
 def _leaf_count(node: NodeScore) -> int:
-    return 1 if node.leaf is not None else sum(_leaf_count(c) for c in node.children)
+    return 1 if not node.children else sum(_leaf_count(c) for c in node.children)
+
+
+def _node_note(ev: Evaluation, node: NodeScore) -> str:
+    """（分值，得分） of a parent, or what of it was assessed: a partly scored parent is out of 已评分值."""
+    weight = ev.score_text(node.weight)
+    if node.not_assessed:
+        return f"（{weight} 分，未评分）"
+    if node.has_unassessed:
+        return f"（{weight} 分，已评 {ev.score_text(node.assessed_weight)} 分，得 {ev.score_text(node.score)}）"
+    return f"（{weight} 分，得 {ev.score_text(node.score)}）"
 
 
 def _summary_rows(ev: Evaluation) -> list[_Row]:
-    """Flatten the tree into table rows with rowspans for 一级 and 二级 cells.
+    """Flatten a tree of any depth (1 to 5, branches of different depths) into rows with rowspans and colspans.
 
-    Frameworks are three levels deep in practice; a two-level branch leaves the
-    二级 cell empty and a deeper one lists its leaves under its 二级 cell.
+    A parent's cell opens on the row of its first leaf and spans all its
+    leaves' rows; a leaf's name sits in its own level's column and spans the
+    level columns below it, so each row has exactly one cell per level column.
     """
+    columns = len(level_names(ev))
     rows: list[_Row] = []
-    for l1 in ev.tree:
-        first1 = True
-        for l2 in (l1.children or (l1,)):
-            leaves = _leaves(l2) if l2 is not l1 else [l1.leaf]
-            for i, leaf in enumerate(leaves):
-                rows.append(
-                    _Row(
-                        leaf=leaf,
-                        l1=l1 if first1 else None,
-                        l1_span=_leaf_count(l1),
-                        l2=l2 if i == 0 and l2 is not l1 else None,
-                        l2_span=len(leaves),
-                    )
-                )
-                first1 = False
+
+    def walk(nodes: tuple[NodeScore, ...], opened: tuple[_Cell, ...]) -> None:
+        for node in nodes:
+            if node.children:
+                walk(node.children, opened + (_Cell(node, _leaf_count(node), _node_note(ev, node)),))
+            else:
+                assert node.leaf is not None
+                rows.append(_Row(node.leaf, opened, columns - node.level + 1))
+            opened = ()  # the first leaf below took the cells that open here
+
+    walk(ev.tree, ())
     return rows
 
 
-def _leaves(node: NodeScore) -> list[Any]:
-    if node.leaf is not None:
-        return [node.leaf]
-    return [leaf for c in node.children for leaf in _leaves(c)]
+def level_names(ev: Evaluation) -> tuple[str, ...]:
+    """The summary table's level columns: one per level the tree has, named by the framework's ``levels``."""
+    return framework_levels(ev.framework)
 
 
 def summary(ev: Evaluation) -> Section:
-    levels = list(ev.framework.levels) + ["一级指标", "二级指标", "三级指标"][len(ev.framework.levels):]
     heading = _heading(ev, "summary", "评分汇总")
-    return Section("summary", "评分汇总", str(macros().summary(ev, _summary_rows(ev), levels, heading)))
+    return Section("summary", "评分汇总", str(macros().summary(ev, _summary_rows(ev), level_names(ev), heading)))
 
 
 def scoring(ev: Evaluation) -> Section:

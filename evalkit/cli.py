@@ -135,7 +135,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             _print_problems(exc)
             status = EXIT_BAD_INPUT
             continue
-        print(f"{params}: 有效；总分 {ev.score_text(ev.total)}，等级 {ev.grade}")
+        print(f"{params}: 有效；总分 {ev.total_text()}，等级 {ev.grade_text()}")
         failed = [c.to_dict() for c in ev.failed_checks]
         if _print_failed_checks(len(failed), failed_check_lines(failed)) and args.strict:
             status = max(status, EXIT_FAILED) if status != EXIT_BAD_INPUT else status

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from . import amounts, checks, limits, numbers, rates, survey
 from .checks import CheckResult
@@ -32,24 +32,65 @@ from .params import (
     RateFigure,
     SumFigure,
 )
-from .scoring import IndicatorScore, Override, ScoringError, grade_for, score_indicator
+from .scoring import IndicatorScore, NotAssessed, Override, ScoringError, grade_for, score_indicator
 from .survey import SurveyResult
 from .tables import Table
 from .working import Figure, Quantity, RefCounter, exact
 
-__all__ = ["Evaluation", "NodeScore", "evaluate"]
+__all__ = ["NO_GRADE", "Evaluation", "NodeScore", "ScaledScore", "evaluate", "grade_text", "total_text"]
+
+
+NO_GRADE = "不评定"  # the grade shown when indicators were not assessed and the framework grades no partial result
 
 
 @dataclass(frozen=True)
 class NodeScore:
-    """A 一级 or 二级 indicator with the sum of its children's scores."""
+    """An indicator at any level (1 to 5): a leaf, or a parent with the sum of its children's scores.
+
+    A leaf's ``leaf`` is its ``IndicatorScore``, or ``NotAssessed`` (score 0,
+    but its weight is outside ``assessed_weight``, so it is never read as 0 分).
+    """
 
     name: str
     level: int
     weight: Decimal
     score: Decimal
     children: tuple["NodeScore", ...]
-    leaf: IndicatorScore | None = None
+    leaf: IndicatorScore | NotAssessed | None = None
+
+    @property
+    def assessed_weight(self) -> Decimal:
+        """分值 of the scored leaves at or below this node: the score is out of this, not of ``weight``."""
+        if self.children:
+            return sum((c.assessed_weight for c in self.children), Decimal(0))
+        return Decimal(0) if isinstance(self.leaf, NotAssessed) else self.weight
+
+    @property
+    def not_assessed(self) -> bool:
+        """Nothing at or below this node was scored."""
+        return self.assessed_weight == 0 and self.has_unassessed
+
+    @property
+    def has_unassessed(self) -> bool:
+        if self.children:
+            return any(c.has_unassessed for c in self.children)
+        return isinstance(self.leaf, NotAssessed)
+
+
+@dataclass(frozen=True)
+class ScaledScore:
+    """The total scaled to the full marks, for a framework that grades a partial result (partial_grade: scaled).
+
+    得分 ÷ 已评分值 × 总分, rounded half up like a score; the grade is read from
+    the rounded value, the one the appendix shows.
+    """
+
+    total: Decimal
+    assessed: Decimal
+    full: Decimal
+    unrounded: Decimal
+    value: Decimal
+    places: int
 
 
 @dataclass(frozen=True)
@@ -63,10 +104,62 @@ class Evaluation:
     total: Decimal
     grade: str
     checks: tuple[CheckResult, ...] = ()
+    not_assessed: tuple[NotAssessed, ...] = ()  # leaves marked 未评分, in framework order
+    grade_withheld: str = ""  # why no grade is given (grade is NO_GRADE); "" when graded
+    scaled: ScaledScore | None = None  # the score the grade was read from, when partial_grade is scaled
 
     @property
     def failed_checks(self) -> tuple[CheckResult, ...]:
         return tuple(c for c in self.checks if not c.passed)
+
+    @property
+    def partial(self) -> bool:
+        """Some indicators were not assessed: totals read 得分 / 已评分值."""
+        return bool(self.not_assessed)
+
+    @property
+    def assessed_weight(self) -> Decimal:
+        """已评分值: the weights of the scored leaves (the framework total when every leaf is scored)."""
+        if not self.not_assessed:
+            return self.framework.total
+        return sum((s.weight for s in self.indicators), Decimal(0))
+
+    @property
+    def not_assessed_weight(self) -> Decimal:
+        return sum((s.weight for s in self.not_assessed), Decimal(0))
+
+    @property
+    def leaves(self) -> tuple[IndicatorScore | NotAssessed, ...]:
+        """Every leaf in framework order, scored or not: the rows of the score summary and scoring sections."""
+        def walk(nodes: tuple[NodeScore, ...]) -> Iterator[IndicatorScore | NotAssessed]:
+            for node in nodes:
+                if node.leaf is not None:
+                    yield node.leaf
+                yield from walk(node.children)
+
+        return tuple(walk(self.tree))
+
+    def total_text(self) -> str:
+        """总分 as the overview and the command line show it: "97.20", or "30.00 / 30.00 分（另有 70.00 分的指标未评分）"."""
+        return total_text(self.score_text(self.total), self.score_text(self.assessed_weight),
+                          self.score_text(self.not_assessed_weight) if self.partial else None)
+
+    def grade_text(self) -> str:
+        """等级 with why it is withheld or how a partial result was graded."""
+        return grade_text(self.grade, self.grade_withheld or None,
+                          self.score_text(self.scaled.value) if self.scaled else None)
+
+    def scaled_working(self) -> str:
+        """The working of the scaled total, through the score format: "30.00 ÷ 40.00 × 100 = 75.00 分"."""
+        s = self.scaled
+        if s is None:
+            return ""
+        head = (f"折算得分 = 得分 ÷ 已评分值 × 总分 = {self.score_text(s.total)} ÷ {self.score_text(s.assessed)}"
+                f" × {numbers.format_plain(s.full)}")
+        if s.unrounded != s.value:
+            return (f"{head} = {numbers.format_unrounded(s.unrounded)} = {self.score_text(s.value)} 分"
+                    f"（{numbers.rounding_rule(s.places)}）")
+        return f"{head} = {self.score_text(s.value)} 分"
 
     def deductions_by_finding(self) -> dict[str, list[tuple[IndicatorScore, Decimal]]]:
         """For the 问题清单: which indicators each finding cost, and how much."""
@@ -115,6 +208,26 @@ class Evaluation:
         from .results import results
 
         return results(self)
+
+
+def total_text(total: str, assessed: str, not_assessed: str | None) -> str:
+    """总分 for people, from texts already formatted: the appendix, the command line and results.json agree.
+
+    With indicators not assessed the score is out of 已评分值, and saying so
+    beside the number is what keeps "30.00" from being read as 30 of 100.
+    """
+    if not_assessed is None:
+        return total
+    return f"{total} / {assessed} 分（另有 {not_assessed} 分的指标未评分）"
+
+
+def grade_text(grade: str, withheld: str | None, scaled: str | None) -> str:
+    """等级 for people: the grade, why it is withheld, or the scaled score it was read from."""
+    if withheld:
+        return f"{grade}（{withheld}）"
+    if scaled is not None:
+        return f"{grade}（部分指标未评分，按折算得分 {scaled} 分评定）"
+    return grade
 
 
 class _Ledger:
@@ -226,7 +339,7 @@ def _column_sum(spec: SumFigure, ledger: _Ledger, ref: str, shown: str, where: s
     )
 
 
-def _tree(nodes: list[IndicatorNode], scores: dict[tuple[str, ...], IndicatorScore],
+def _tree(nodes: list[IndicatorNode], scores: dict[tuple[str, ...], IndicatorScore | NotAssessed],
           prefix: tuple[str, ...], level: int) -> tuple[NodeScore, ...]:
     out = []
     for node in nodes:
@@ -236,8 +349,31 @@ def _tree(nodes: list[IndicatorNode], scores: dict[tuple[str, ...], IndicatorSco
             out.append(NodeScore(node.name, level, node.weight, sum((k.score for k in kids), Decimal(0)), kids))
         else:
             leaf = scores[path]
-            out.append(NodeScore(node.name, level, node.weight, leaf.score, (), leaf))
+            score = Decimal(0) if isinstance(leaf, NotAssessed) else leaf.score
+            out.append(NodeScore(node.name, level, node.weight, score, (), leaf))
     return tuple(out)
+
+
+def _grading(framework: Framework, total: Decimal, assessed: Decimal,
+             not_assessed: tuple[NotAssessed, ...]) -> tuple[str, str, ScaledScore | None]:
+    """(grade, why it is withheld, scaled score): a partial result is graded only on a rule the framework states.
+
+    Grading 30 of 30 as if it were 30 of 100 would call a perfect partial
+    result 差; so by default the grade is withheld (不评定) with the reason, and
+    ``partial_grade: scaled`` grades 得分 ÷ 已评分值 × 总分 instead.
+    """
+    bands = framework.grade_bands()
+    if not not_assessed:
+        return grade_for(total, bands), "", None
+    reason = f"{len(not_assessed)} 项指标未评分"
+    if framework.partial_grade != "scaled":
+        return NO_GRADE, reason, None
+    if assessed == 0:
+        return NO_GRADE, reason + "，已评分值为 0，无法折算", None
+    unrounded = numbers.safe_divide(total * framework.total, assessed)
+    scaled = ScaledScore(total=total, assessed=assessed, full=framework.total, unrounded=unrounded,
+                         value=numbers.quantize(unrounded, framework.score_decimals), places=framework.score_decimals)
+    return grade_for(scaled.value, bands), "", scaled
 
 
 def _survey_file(project: Project, key: str) -> str:
@@ -297,10 +433,18 @@ def evaluate(project: Project) -> Evaluation:
     framework = project.framework
     score_refs = RefCounter("S")
     scored: dict[tuple[str, ...], IndicatorScore] = {}
+    unscored: dict[tuple[str, ...], NotAssessed] = {}
     assessments = {key: a for key, a in params.indicators.items()}
     for path, node in leaves(framework.indicators):
         assessment = assessments.get(path[-1]) or assessments.get("/".join(path))
         key = "/".join(path)
+        if path in project.not_assessed:
+            unscored[path] = NotAssessed(
+                path=path, weight=node.weight, ref=score_refs.take(), reason=project.not_assessed[path],
+                explanation=node.explanation, criteria=node.criteria,
+                situation=assessment.situation if assessment else "",
+            )
+            continue
         where = f"indicators.{path[-1]}" if assessment else f"{project.framework_source}：{key}"
         override = None
         if assessment is not None and assessment.override is not None:
@@ -316,10 +460,12 @@ def evaluate(project: Project) -> Evaluation:
     if problems:
         raise InputError(problems)
 
-    tree = _tree(framework.indicators, scored, (), 1)
-    indicators = tuple(scored[path] for path, _ in leaves(framework.indicators))
+    tree = _tree(framework.indicators, {**scored, **unscored}, (), 1)
+    indicators = tuple(scored[path] for path, _ in leaves(framework.indicators) if path in scored)
+    not_assessed = tuple(unscored[path] for path, _ in leaves(framework.indicators) if path in unscored)
     total = sum((s.score for s in indicators), Decimal(0))
-    grade = grade_for(total, framework.grade_bands())
+    assessed = sum((s.weight for s in indicators), Decimal(0))
+    grade, withheld, scaled = _grading(framework, total, assessed, not_assessed)
     ev = Evaluation(
         project=project,
         inputs=tuple(inputs),
@@ -329,6 +475,9 @@ def evaluate(project: Project) -> Evaluation:
         indicators=indicators,
         total=total,
         grade=grade,
+        not_assessed=not_assessed,
+        grade_withheld=withheld,
+        scaled=scaled,
     )
     return replace(ev, checks=_run_checks(ev, ledger))
 
@@ -360,8 +509,28 @@ def _run_checks(ev: Evaluation, ledger: _Ledger) -> tuple[CheckResult, ...]:
                                              score_places=ev.framework.score_decimals))
     info = params.project
     if info.reported_total is not None:
-        out.append(checks.reported_score("项目", "总分", ev.framework.total, ev.total, info.reported_total,
+        out.append(checks.reported_score("项目", "总分", ev.assessed_weight, ev.total, info.reported_total,
                                          refs.take(), what="总分", score_places=ev.framework.score_decimals))
     if info.reported_grade is not None:
-        out.append(checks.reported_grade(info.reported_grade, ev.grade, ev.score_text(ev.total), refs.take()))
+        out.append(_grade_check(ev, info.reported_grade, refs.take()))
     return tuple(out)
+
+
+def _grade_check(ev: Evaluation, reported: str, ref: str) -> CheckResult:
+    """The stated grade against the recomputed one; a withheld grade matches only a report that also says 不评定.
+
+    A report that grades a partial result without a rule for it is exactly
+    the silent error this is meant to catch, so it fails with the reason.
+    """
+    result = checks.reported_grade(reported, ev.grade, ev.score_text(ev.total), ref)
+    if not ev.partial:
+        return result
+    score = f"得分 {ev.score_text(ev.total)} / 已评分值 {ev.score_text(ev.assessed_weight)} 分"
+    if ev.grade_withheld:
+        line = f"报告等级“{reported.strip()}”；{ev.grade_withheld}（{score}），指标体系未规定部分评分时的定级办法，不评定等级"
+        formula = "报告等级 = 重算等级；有指标未评分时不评定等级（partial_grade: withhold）"
+    else:
+        assert ev.scaled is not None
+        line = f"报告等级“{reported.strip()}”；{score}，{ev.scaled_working()}，对应等级“{ev.grade}”"
+        formula = "报告等级 = 按折算得分确定的等级（partial_grade: scaled）"
+    return replace(result, lines=(line,), formula=formula)

@@ -1,5 +1,9 @@
 """Indicator frameworks (指标体系): trees of 一级 → 二级 → 三级 indicators with weights and rules.
 
+A tree may be one to five levels deep (``MAX_DEPTH``), and branches may differ
+in depth: real frameworks put 满意度 directly under 效益 beside a three-level
+产出 branch. ``levels`` names the levels for the score summary's columns.
+
 Frameworks are data. The common 项目支出 framework ships as YAML in
 ``evalkit/frameworks``; a project may use it, adjust it (weights, criteria and
 rule parameters per indicator) or define its own inline. Weights must add up
@@ -13,7 +17,7 @@ from collections import Counter
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Iterator
+from typing import Annotated, Any, Iterator, Literal
 
 from pydantic import Field, TypeAdapter, ValidationError, WithJsonSchema, field_validator
 
@@ -28,7 +32,9 @@ __all__ = [
     "IndicatorNode",
     "builtin_frameworks",
     "check_tree",
+    "depth",
     "leaves",
+    "level_names",
     "load_builtin",
 ]
 
@@ -66,13 +72,21 @@ DEFAULT_GRADES = [
 ]
 
 
+MAX_DEPTH = 5  # 一级 … 五级: deeper trees are refused, since no summary table can show them legibly
+DEFAULT_LEVELS = ("一级指标", "二级指标", "三级指标", "四级指标", "五级指标")
+
+PartialGrade = Literal["withhold", "scaled"]
+
+
 class Framework(Model):
     """An indicator framework with its scoring conventions."""
 
     name: Text = Field(description="指标体系名称")
     basis: Text = Field("", description="依据，如《项目支出绩效评价管理办法》（财预〔2020〕10号）")
-    levels: list[Text] = Field(
-        default_factory=lambda: ["一级指标", "二级指标", "三级指标"], description="各级指标的称谓"
+    levels: list[Text] | None = Field(
+        None,
+        description="各级指标的称谓，自一级起，如 [一级指标, 二级指标, 三级指标]；评分汇总表的列名取自此处。"
+        "不写则按指标体系的实际级数（1～5 级）取“一级指标”…“五级指标”；写了则不得少于实际级数，多出的称谓不用",
     )
     total: Num = Field(Decimal(100), description="总分")
     score_decimals: int = Field(2, ge=0, le=4, description="得分四舍五入保留的小数位数")
@@ -80,7 +94,12 @@ class Framework(Model):
         None, ge=0, le=4, description="得分列示的小数位数（不填则同 score_decimals）"
     )
     grades: list[GradeBand] = Field(default_factory=lambda: list(DEFAULT_GRADES), description="等级划分")
-    indicators: list[IndicatorNode] = Field(min_length=1, description="一级指标")
+    partial_grade: PartialGrade = Field(
+        "withhold",
+        description="有指标未评分（not_assessed）时怎样定等级：withhold 不评定等级（默认）；"
+        "scaled 按 得分 ÷ 已评分值 × 总分 折算后定等级（折算过程列示在附件中）",
+    )
+    indicators: list[IndicatorNode] = Field(min_length=1, description="一级指标（可有 1～5 级）")
 
     @field_validator("grades")
     @classmethod
@@ -108,11 +127,36 @@ def leaves(nodes: list[IndicatorNode], prefix: tuple[str, ...] = ()) -> Iterator
             yield path, node
 
 
-def check_tree(framework: Framework, file: str) -> None:
-    """Weights add up, leaves carry rules, names are unique among siblings; all problems at once."""
-    problems: list[Problem] = []
+def depth(nodes: list[IndicatorNode]) -> int:
+    """Levels of the deepest branch: a tree of leaves only is one level deep."""
+    return max((1 + depth(n.children) if n.children else 1 for n in nodes), default=0)
 
-    def walk(nodes: list[IndicatorNode], expected: Decimal, where: str, depth: int) -> None:
+
+def level_names(framework: Framework) -> tuple[str, ...]:
+    """One name per level the tree actually has: the framework's ``levels`` from the top, else 一级指标….
+
+    ``check_tree`` has refused ``levels`` shorter than the tree, so every level
+    is named; a longer list keeps its first names (a template's three names on
+    a two-level tree), since the first name always belongs to the top level.
+    """
+    n = depth(framework.indicators)
+    given = list(framework.levels or [])
+    return tuple(given[:n]) + DEFAULT_LEVELS[len(given):n]
+
+
+def check_tree(framework: Framework, file: str, unscored: frozenset[tuple[str, ...]] = frozenset()) -> None:
+    """Weights add up, leaves carry rules, names are unique among siblings, depth 1–5; all problems at once.
+
+    ``unscored`` are the leaves a project marks not assessed (未评分): they need no rule.
+    """
+    problems: list[Problem] = []
+    too_deep: list[str] = []
+
+    def walk(nodes: list[IndicatorNode], expected: Decimal, where: str, depth: int,
+             prefix: tuple[str, ...] = ()) -> None:
+        if depth > MAX_DEPTH:
+            too_deep.append(where)
+            return
         total = sum((n.weight for n in nodes), Decimal(0))
         if total != expected:
             listed = " + ".join(f"{_name(n.name)} {_plain(n.weight)}" for n in nodes[:_LISTED])
@@ -130,13 +174,30 @@ def check_tree(framework: Framework, file: str) -> None:
             if node.children:
                 if node.rule is not None:
                     problems.append(Problem(file, here, "有下级指标的指标不能再设计分规则（rule）"))
-                walk(node.children, node.weight, here, depth + 1)
-            elif node.rule is None:
+                walk(node.children, node.weight, here, depth + 1, prefix + (node.name,))
+            elif node.rule is None and prefix + (node.name,) not in unscored:
                 problems.append(Problem(file, here, "末级指标缺少计分规则（rule）"))
 
     walk(framework.indicators, framework.total, "", 1)
+    if too_deep:
+        more = f"（另有 {len(too_deep) - 1:,} 处同样过深）" if len(too_deep) > 1 else ""
+        problems.append(Problem(file, too_deep[0], f"指标体系最多 {MAX_DEPTH} 级（一级至五级指标），此处的下级指标是第 "
+                                f"{MAX_DEPTH + 1} 级{more}；请合并层级，或把过细的内容写入末级指标的评分标准（criteria）"))
+    elif framework.levels is not None and len(framework.levels) < depth(framework.indicators):
+        n, named = depth(framework.indicators), "、".join(_name(x) for x in framework.levels)
+        given = f"只写了 {len(framework.levels)} 级称谓（{named}）" if framework.levels else "是空列表"
+        problems.append(Problem(file, "levels", f"levels {given}，"
+                                f"但指标体系有 {n} 级（最深处：{_deepest(framework.indicators)}）；"
+                                f"请补足 {n} 级称谓，或删去 levels 使用默认称谓（{'、'.join(DEFAULT_LEVELS[:n])}）"))
     if problems:
         raise InputError(problems)
+
+
+def _deepest(nodes: list[IndicatorNode]) -> str:
+    """The path of the first deepest leaf, for a message."""
+    n = depth(nodes)
+    node = next(x for x in nodes if (1 + depth(x.children) if x.children else 1) == n)
+    return _name(node.name) + ("/" + _deepest(node.children) if node.children else "")
 
 
 _LISTED = 12  # siblings listed by name in a message; the rest are counted

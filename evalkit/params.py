@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from . import framework as fw
-from .errors import InputError, Problem, did_you_mean, from_validation_error, shown_text
+from .errors import InputError, Problem, did_you_mean, from_validation_error, shown_text, shown_value
 from .checks import CHECK_KINDS, CheckSpec
 from .fields import Level, Model, Num, Text
 from .findings import Finding
@@ -174,6 +174,20 @@ class OverrideSpec(Model):
     justification: Text = Field(min_length=1, description="调整理由（必填）")
 
 
+def _reason(value: Any) -> Any:
+    """未评分 needs a reason in words: ``true`` or an empty text would leave the reader guessing why."""
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if isinstance(value, str) or value is None:
+        raise ValueError("未评分须写明原因，如 not_assessed: 报告未给出该指标得分")
+    shown = ("true" if value else "false") if isinstance(value, bool) else shown_value(value)
+    raise ValueError(f"应写未评分的原因（文字），如 not_assessed: 报告未给出该指标得分；实际为 {shown}（要评分则删去此键）")
+
+
+# The validator wraps the optional type, so an explicit ``not_assessed:`` with nothing after it is refused too.
+Reason = Annotated[str | None, BeforeValidator(_reason)]
+
+
 class Assessment(Model):
     """What the evaluator found for one indicator, and any adjustment of the framework."""
 
@@ -186,6 +200,20 @@ class Assessment(Model):
     explanation: Text | None = Field(None, description="调整指标解释")
     override: OverrideSpec | None = Field(None, description="对规则结果的调整（两者都会列示）")
     reported: Num | None = Field(None, description="报告列示的该指标得分（与重算得分核对）")
+    not_assessed: Reason = Field(
+        None,
+        description="未评分：写明原因，如“报告未给出该指标得分”。该指标不计分、不需要计分规则，在附件中列为未评分；"
+        "总分列示为 得分 / 已评分值，等级按指标体系的 partial_grade 不评定（默认）或折算评定",
+    )
+
+    @model_validator(mode="after")
+    def _nothing_to_score(self) -> "Assessment":
+        if self.not_assessed is not None:
+            given = [k for k in ("rule", "override", "reported") if getattr(self, k) is not None]
+            if given:
+                raise ValueError(f"标为未评分（not_assessed）的指标不计分，不能同时写 {'、'.join(given)}；"
+                                 "要评分则删去 not_assessed")
+        return self
 
 
 class ScoringSettings(Model):
@@ -194,6 +222,9 @@ class ScoringSettings(Model):
     score_decimals: int | None = Field(None, ge=0, le=4, description="得分四舍五入保留的小数位数")
     display_decimals: int | None = Field(None, ge=0, le=4, description="得分列示的小数位数")
     grades: list[fw.GradeBand] | None = Field(None, description="等级划分")
+    partial_grade: fw.PartialGrade | None = Field(
+        None, description="有指标未评分时怎样定等级：withhold 不评定；scaled 按 得分 ÷ 已评分值 × 总分 折算后评定"
+    )
 
 
 class ProjectParams(Model):
@@ -213,7 +244,8 @@ class ProjectParams(Model):
     findings: list[Finding] = Field(default_factory=list, description="问题清单")
     checks: list[CheckSpec] = Field(default_factory=list, description="核对事项：合计、一致性、分组汇总、等式、范围")
     indicators: dict[str, Assessment] = Field(
-        default_factory=dict, description="各末级指标的评价情况与规则参数，键为指标名称或路径（一级/二级/三级）"
+        default_factory=dict,
+        description="各末级指标的评价情况与规则参数，键为指标名称或路径（一级/二级/三级）；未评分的指标写 not_assessed 与原因",
     )
 
 
@@ -232,6 +264,7 @@ class Project:
     tables: dict[str, Table]
     surveys: dict[str, Any]  # survey id -> the export as read (a DataFrame of text cells)
     data_files: tuple[Path, ...]
+    not_assessed: dict[tuple[str, ...], str] = field(default_factory=dict)  # leaf path -> reason (未评分)
 
 
 def _name(text: str) -> str:
@@ -339,15 +372,27 @@ def _adjust(framework: fw.Framework, params: ProjectParams, shown: str) -> fw.Fr
     return framework.model_copy(update={"indicators": rebuilt, **settings})
 
 
-def _typed_rules(framework: fw.Framework, params: ProjectParams, shown: str, fw_file: str) -> dict[tuple[str, ...], Any]:
-    """Validate every leaf's (merged) rule; errors name the params entry or the framework leaf."""
+def _not_assessed(framework: fw.Framework, params: ProjectParams) -> dict[tuple[str, ...], str]:
+    """The leaves marked 未评分, by path, with their reasons (keys already resolved by ``_adjust``)."""
+    index = _Leaves(framework)
+    return {path: a.not_assessed for key, a in params.indicators.items()
+            if a.not_assessed is not None and (path := index.find(key)) is not None}
+
+
+def _typed_rules(framework: fw.Framework, params: ProjectParams, shown: str, fw_file: str,
+                 unscored: frozenset[tuple[str, ...]] = frozenset()) -> dict[tuple[str, ...], Any]:
+    """Validate every scored leaf's (merged) rule; errors name the params entry or the framework leaf.
+
+    A leaf marked not assessed is skipped: the framework's rule for it may be
+    incomplete (the project would have filled it in), and it is never applied.
+    """
     problems: list[Problem] = []
     rules: dict[tuple[str, ...], Any] = {}
     index = _Leaves(framework)
     keys = {(index.find(k) or ()): k for k in params.indicators}
     for path, node in fw.leaves(framework.indicators):
-        if node.rule is None:
-            continue  # check_tree reports it
+        if node.rule is None or path in unscored:
+            continue  # check_tree reports a missing rule
         if path in keys:
             file, prefix = shown, ("indicators", keys[path], "rule")
         else:
@@ -434,9 +479,9 @@ def _existing(file: Path, shown: str) -> Path:
     return file
 
 
-def _valid_tree(framework: fw.Framework, file: str) -> bool:
+def _valid_tree(framework: fw.Framework, file: str, unscored: frozenset[tuple[str, ...]] = frozenset()) -> bool:
     try:
-        fw.check_tree(framework, file)
+        fw.check_tree(framework, file, unscored)
     except InputError:
         return False
     return True
@@ -457,15 +502,17 @@ def load_project(path: str | Path, read_data: bool = True) -> Project:
     framework, framework_source, framework_path, fw_file = _resolve_framework(params, base, shown)
     unadjusted = framework
     framework = _adjust(framework, params, shown)
+    not_assessed = _not_assessed(framework, params)
+    unscored = frozenset(not_assessed)
     try:
-        fw.check_tree(framework, fw_file)
+        fw.check_tree(framework, fw_file, unscored)
     except InputError as exc:
-        if framework is unadjusted or not _valid_tree(unadjusted, fw_file):
+        if framework is unadjusted or not _valid_tree(unadjusted, fw_file, unscored):
             raise
         # The framework was fine until this params file adjusted it: the problem is the user's.
         raise InputError(Problem(shown, f"indicators（调整后的指标体系 {p.where}）", p.message)
                          for p in exc.problems) from None
-    rules = _typed_rules(framework, params, shown, fw_file)
+    rules = _typed_rules(framework, params, shown, fw_file, unscored)
     _check_references(params, framework, shown)
     files: list[Path] = []
     problems: list[Problem] = []
@@ -479,7 +526,7 @@ def load_project(path: str | Path, read_data: bool = True) -> Project:
     project = Project(
         params=params, path=path, shown=shown, round=params.project.round or base.name,
         framework=framework, rules=rules, framework_source=framework_source, framework_path=framework_path,
-        tables={}, surveys={}, data_files=tuple(files),
+        tables={}, surveys={}, data_files=tuple(files), not_assessed=not_assessed,
     )
     return with_data(project) if read_data else project
 

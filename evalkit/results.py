@@ -19,11 +19,12 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from . import __version__, numbers
+from .framework import level_names
 
 if TYPE_CHECKING:
     from .evaluation import Evaluation
 
-__all__ = ["results", "results_json", "write_results", "RESULTS_FORMAT"]
+__all__ = ["headline", "results", "results_json", "write_results", "RESULTS_FORMAT"]
 
 RESULTS_FORMAT = 2  # 2: checks record stated / recomputed / difference = recomputed − stated
 
@@ -104,10 +105,20 @@ def results(ev: "Evaluation") -> dict[str, Any]:
             "display_decimals": fw.shown_decimals,
             "grades": [{"name": g.name, "min": None if g.min is None else numbers.format_plain(g.min)}
                        for g in fw.grades],
+            "levels": list(level_names(fw)),
+            "partial_grade": fw.partial_grade,
         },
         "total_score": ev.score_text(ev.total),
         "total_deduction": ev.score_text(ev.total_deduction),
         "grade": ev.grade,
+        "assessed_weight": ev.score_text(ev.assessed_weight),
+        "not_assessed_weight": ev.score_text(ev.not_assessed_weight),
+        "grade_withheld": ev.grade_withheld or None,
+        "scaled_score": ev.score_text(ev.scaled.value) if ev.scaled else None,
+        "not_assessed": [
+            {"ref": s.ref, "path": list(s.path), "weight": ev.score_text(s.weight), "reason": s.reason}
+            for s in ev.not_assessed
+        ],
         "indicators": [_indicator(ev, s) for s in ev.indicators],
         "figures": [f.to_dict() for f in ev.figures + ev.survey_figures],
         "surveys": [_survey(s) for s in ev.surveys],
@@ -121,6 +132,24 @@ def results(ev: "Evaluation") -> dict[str, Any]:
         ],
         "inputs": [q.to_dict() for q in ev.inputs],
     }
+
+
+def headline(data: dict[str, Any]) -> tuple[str, str]:
+    """(总分, 等级) for the command line from a results.json document, as the appendix states them.
+
+    The runner reads these when the kernel alone evaluated the project; the
+    texts come from the same functions as ``Evaluation.total_text`` and
+    ``grade_text``, so both paths print the same line. A results.json written
+    before 未评分 existed has none of the new keys and reads as before.
+    """
+    from .evaluation import grade_text, total_text
+
+    total, grade = str(data.get("total_score", "")), str(data.get("grade", ""))
+    partial = bool(data.get("not_assessed")) and isinstance(data.get("not_assessed_weight"), str)
+    total = total_text(total, str(data.get("assessed_weight", "")), data["not_assessed_weight"] if partial else None)
+    withheld, scaled = data.get("grade_withheld"), data.get("scaled_score")
+    return total, grade_text(grade, withheld if isinstance(withheld, str) else None,
+                             scaled if isinstance(scaled, str) else None)
 
 
 def results_json(ev: "Evaluation") -> str:

@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Row", "write_round", "HEADERS", "safe_text"]
 
-HEADERS = ["序号", "项目编号", "项目名称", "总分", "等级", "核对未通过", "本次状态", "用时（秒）", "附件", "错误信息"]
+# 已评分值 is last so that the columns readers already rely on keep their places.
+HEADERS = ["序号", "项目编号", "项目名称", "总分", "等级", "核对未通过", "本次状态", "用时（秒）", "附件", "错误信息",
+           "已评分值"]
 NOT_RUN = "未运行（已中断）"
 
 
@@ -44,11 +46,16 @@ class Row:
     seconds: float | None
     appendix: str  # relative to the round's output folder, "" if there is none
     error: str
+    assessed: Decimal | None = None  # 已评分值 (the framework total when every indicator was scored)
+    grade_note: str = ""  # why the grade is withheld (N 项指标未评分), or the scaled score it was read from
+    partial: bool = False  # some indicators were not assessed: the total is out of ``assessed``
 
     def as_json(self) -> dict[str, Any]:
         return {
             "params": self.params, "id": self.id, "name": self.name,
             "total_score": None if self.total is None else str(self.total), "grade": self.grade,
+            "assessed_weight": None if self.assessed is None else str(self.assessed),
+            "grade_note": self.grade_note,
             "checks_failed": self.checks_failed, "status": self.status,
             "seconds": None if self.seconds is None else round_seconds(self.seconds),
             "appendix": self.appendix, "error": self.error,
@@ -92,8 +99,21 @@ def _rows(run: "RoundRun", projects: list[Path], outputs_root: Path) -> list[Row
             seconds=outcome.seconds if outcome and outcome.status != "up_to_date" and out_dir is not None else None,
             appendix=_link(out_dir),
             error=outcome.error if outcome else "",
+            assessed=_decimal_or_none(data.get("assessed_weight")),
+            grade_note=_grade_note(data),
+            partial=bool(data.get("not_assessed")),
         ))
     return rows
+
+
+def _grade_note(data: dict[str, Any]) -> str:
+    """Why a project has no grade, or how a partial result was graded, from its results.json."""
+    withheld, scaled = data.get("grade_withheld"), data.get("scaled_score")
+    if isinstance(withheld, str) and withheld:
+        return withheld
+    if isinstance(scaled, str) and scaled:
+        return f"部分指标未评分，按折算得分 {scaled} 分评定"
+    return ""
 
 
 def _decimal_or_none(value: Any) -> Decimal | None:
@@ -142,7 +162,7 @@ def _csv(rows: list[Row]) -> bytes:
         writer.writerow([r.index, safe_text(r.id), safe_text(r.name), "" if r.total is None else str(r.total),
                          safe_text(r.grade), "" if r.checks_failed is None else r.checks_failed, r.status_text,
                          "" if r.seconds is None else round_seconds(r.seconds), safe_text(r.appendix),
-                         safe_text(r.error)])
+                         safe_text(r.error), "" if r.assessed is None else str(r.assessed)])
     # UTF-8 with BOM: Excel on Chinese Windows opens it without garbling
     return buf.getvalue().encode("utf-8-sig")
 
@@ -172,13 +192,14 @@ def _xlsx(rows: list[Row], title: str) -> bytes:
         sheet.append([
             r.index, _text_cell(r.id), _text_cell(r.name), r.total, _text_cell(r.grade), r.checks_failed,
             r.status_text, None if r.seconds is None else Decimal(round_seconds(r.seconds)),
-            _text_cell(r.appendix), _text_cell(r.error),
+            _text_cell(r.appendix), _text_cell(r.error), r.assessed,
         ])
     for row in sheet.iter_rows(min_row=2):
         row[3].number_format = "0.00"
         row[7].number_format = "0.00"
         row[9].alignment = Alignment(wrap_text=True, vertical="top")
-    for column, width in zip("ABCDEFGHIJ", (6, 12, 40, 8, 6, 10, 14, 10, 36, 60)):
+        row[10].number_format = "0.00"
+    for column, width in zip("ABCDEFGHIJK", (6, 12, 40, 8, 6, 10, 14, 10, 36, 60, 10)):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions

@@ -21,6 +21,7 @@ from typing import Any
 
 from . import __version__, atomic, manifest, names
 from .errors import InputError, Problem
+from .results import headline
 from .summary import failed_check_lines
 
 __all__ = ["KernelStartFailure", "OutputError", "RunResult", "RunError", "default_workbook", "export_html",
@@ -41,8 +42,8 @@ class RunResult:
     appendix: Path
     executed: Path
     results: Path
-    total: str
-    grade: str
+    total: str  # as printed: "97.20", or "30.00 / 30.00 分（另有 70.00 分的指标未评分）"
+    grade: str  # as printed: "优", or "不评定（2 项指标未评分）"
     seconds: float
     checks_failed: int = 0
     failure_lines: tuple[str, ...] = ()  # one line per failed check, for the command line
@@ -369,14 +370,15 @@ def run_project(
         raise
     summary = _results_summary(final / "results.json")
     checks = summary.get("checks") if isinstance(summary.get("checks"), list) else []
+    total, grade = (ev.total_text(), ev.grade_text()) if ev is not None else headline(summary)
     return RunResult(
         params=params_path,
         out_dir=final,
         appendix=final / "appendix.html",
         executed=final / "executed.ipynb",
         results=final / "results.json",
-        total=ev.score_text(ev.total) if ev is not None else str(summary.get("total_score", "")),
-        grade=ev.grade if ev is not None else str(summary.get("grade", "")),
+        total=total,
+        grade=grade,
         seconds=time.perf_counter() - started,
         checks_failed=sum(1 for c in checks if isinstance(c, dict) and c.get("status") == "failed"),
         failure_lines=tuple(failed_check_lines(checks)),

@@ -38,6 +38,7 @@ __all__ = [
     "Context",
     "Grade",
     "IndicatorScore",
+    "NotAssessed",
     "Outcome",
     "Override",
     "ScoringError",
@@ -116,6 +117,28 @@ class IndicatorScore:
     @property
     def rule_name(self) -> str:
         return RULE_NAMES.get(self.rule_type, self.rule_type)
+
+
+@dataclass(frozen=True)
+class NotAssessed:
+    """A leaf the report does not score (未评分), with the reason the params give.
+
+    It is neither 0 nor full marks: its weight is left out of 已评分值, so the
+    total reads 得分 / 已评分值 and a partial result is never graded as if it
+    were out of the full total.
+    """
+
+    path: tuple[str, ...]
+    weight: Decimal
+    ref: str
+    reason: str
+    explanation: str = ""
+    criteria: str = ""
+    situation: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.path[-1]
 
 
 def _p(value: Decimal) -> str:

@@ -139,6 +139,9 @@ def moved_figures(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     for key, label in (("total_score", "总分"), ("grade", "等级"), ("checks_failed", "核对未通过项数")):
         if old.get(key) != new.get(key):
             lines.append(f"{label} {old.get(key)} -> {new.get(key)}")
+    # 已评分值 moves when an indicator becomes (or stops being) 未评分; older results.json files lack it.
+    if "assessed_weight" in old and "assessed_weight" in new and old["assessed_weight"] != new["assessed_weight"]:
+        lines.append(f"已评分值 {old['assessed_weight']} -> {new['assessed_weight']}")
     return lines
 
 
