@@ -250,8 +250,10 @@ class _Ledger:
         try:
             return self.findings[finding_id]
         except KeyError:
-            known = "、".join(self.findings) or "（问题清单为空）"
-            raise ScoringError(f"引用的问题“{finding_id}”不在问题清单（findings）中；已有：{known}") from None
+            ids = list(self.findings)
+            known = "、".join(ids[:20]) + (f" 等 {len(ids)} 个" if len(ids) > 20 else "") if ids else "（问题清单为空）"
+            raise ScoringError(f"引用的问题{shown_text(finding_id)}不在问题清单（findings）中；已有：{known}"
+                               + did_you_mean(finding_id, ids)) from None
 
 
 def _input_places(value: Decimal, unit: str, explicit: int | None) -> int:

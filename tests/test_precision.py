@@ -124,3 +124,33 @@ def test_a_reported_rate_shows_the_recomputed_value_that_makes_the_difference_vi
 def test_a_reported_score_is_compared_at_its_stated_precision(reported, passed):
     c = checks.reported_score("某指标", "S-01", D(5), D("3.15"), D(reported), "K-01", score_places=2)
     assert c.passed is passed and c.difference == D("3.15") - D(reported)
+
+
+def test_the_readme_worked_example_prints_what_the_readme_says(tmp_path, capsys):
+    """The README's one-cent example, run as written (with the smallest framework), prints the README's lines."""
+    import re
+
+    from conftest import MINI_FRAMEWORK, ROOT
+    from evalkit.cli import main
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = readme[readme.index("**例：一分钱的差异默认就会被发现。**"):]
+    yaml_block, printed = re.findall(r"```(?:yaml)?\n(.*?)```", example, re.S)[:2]
+    folder = tmp_path / "params" / "demo"
+    folder.mkdir(parents=True)
+    (folder / "onecent.yaml").write_text(
+        'project: {id: onecent, name: 某专项资金项目}\n' + MINI_FRAMEWORK.replace("findings: [F-1]", "findings: []")
+        + yaml_block.replace("inputs:\n", "inputs:\n  spent: {name: 实际支出, value: 1200.00, unit: 万元, source: 报告表2}\n", 1)
+        + "figures:\n  - {id: rate, kind: execution_rate, numerator: spent, denominator: budget}\n",
+        encoding="utf-8")
+    import os
+
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        assert main(["validate", "params/demo/onecent.yaml"]) == 0
+    finally:
+        os.chdir(cwd)
+    out = capsys.readouterr().out
+    for line in printed.strip().splitlines()[1:]:
+        assert line in out
