@@ -261,7 +261,8 @@ class CheckResult:
         """所述值 …；重算值 …；差额 … — or, where groups' differences cancel in the total, each failing group's."""
         failing = [r for r in self.rows if r.status != PASSED]
         if self.kind == "group_sum" and failing:
-            parts = [f"{r.label}：{self._comparison(r.expected, r.found, r.difference)}" for r in failing[:3]]
+            parts = [f"{r.label}：{self._comparison(r.expected, r.found, r.difference)}"
+                     if r.expected is not None and r.found is not None else f"{r.label}：{r.note}" for r in failing[:3]]
             more = f"；另有 {len(failing) - 3} 项不符" if len(failing) > 3 else ""
             return "不符的分组——" + "；".join(parts) + more
         if self.kind == "range":
