@@ -805,13 +805,13 @@ def _range(spec: RangeCheck, ctx: Resolver, ref: str) -> CheckResult:
             difference = q.value - spec.max
     bounds = []
     if spec.min is not None:
-        bounds.append(f"≥ {numbers.format_plain(spec.min)}")
+        bounds.append(f"≥ {numbers.format_quantity(spec.min, q.unit, None)}")
     if spec.max is not None:
-        bounds.append(f"≤ {numbers.format_plain(spec.max)}")
+        bounds.append(f"≤ {numbers.format_quantity(spec.max, q.unit, None)}")
     return CheckResult(
         ref=ref, kind="range", name=spec.name, status=PASSED if difference == 0 else FAILED,
         expected=None, found=q.value, difference=difference, tolerance=None, unit=q.unit, places=q.places,
-        formula=f"{q.name} {' 且 '.join(bounds)}{'%' if q.unit == numbers.PERCENT else ''}",
+        formula=f"{q.name} {' 且 '.join(bounds)}",
         lines=(f"{q.name} = {q.shown()}",), sources=(_cite(q),), note=spec.note,
     )
 

@@ -147,7 +147,8 @@ def _p(value: Decimal) -> str:
 
 
 def _level(value: Decimal, unit: str) -> str:
-    text = numbers.format_plain(value)
+    """A rule's level as the criteria write it (95%, 2,699.99 万元): its own digits, 千分位 for large ones."""
+    text = numbers.format_number(value, None)
     if unit == numbers.PERCENT:
         return f"{text}%"
     return f"{text} {unit}".rstrip()
