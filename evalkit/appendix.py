@@ -18,6 +18,7 @@ from . import limits, numbers
 from .evaluation import Evaluation, NodeScore
 from .framework import level_names as framework_levels
 from .html import appendix_css, macros
+from .kinds import DEFAULT_KIND
 from .scoring import IndicatorScore, NotAssessed
 from .survey import SurveyResult
 from .survey.charts import distribution_chart, group_chart
@@ -96,13 +97,15 @@ def _heading(ev: Evaluation, key: str, title: str) -> str:
 
 
 def overview(ev: Evaluation) -> Section:
-    info = ev.project.params.project
+    """项目概况, or 部门概况 for a department: the kind names what is evaluated."""
+    info, kind = ev.project.params.project, ev.project.kind
     rows = [
-        ("项目名称", info.name),
-        ("项目编号", info.id),
+        (kind.name_label, info.name),
+        (kind.id_label, info.id),
         ("评价批次", ev.project.round),
         ("评价年度", f"{info.year} 年度" if info.year else ""),
-        ("评价类别", info.category),
+        ("评价类型", kind.name if kind is not DEFAULT_KIND else ""),
+        ("评价类别", info.category if kind is DEFAULT_KIND or "category" in info.model_fields_set else ""),
         ("被评价单位", info.unit),
         ("主管部门", info.department),
         ("委托单位", info.commissioner),
@@ -111,8 +114,10 @@ def overview(ev: Evaluation) -> Section:
         ("评价报告", info.report),
     ]
     rows = [(label, value) for label, value in rows if value]
-    html = macros().overview(ev, info, rows, _precision(ev), _heading(ev, "overview", "项目概况"))
-    return Section("overview", "项目概况", str(html))
+    # The bundled examples' subtitle reads “项目支出绩效评价”, from their category: kept as it was.
+    subtitle = f"{info.category}绩效评价" if kind is DEFAULT_KIND else kind.name
+    html = macros().overview(ev, info, rows, _precision(ev), _heading(ev, "overview", kind.overview), subtitle)
+    return Section("overview", kind.overview, str(html))
 
 
 @dataclass(frozen=True)

@@ -213,6 +213,9 @@ def _plain(value: Decimal) -> str:
     return format_plain(value)
 
 
+BUILTIN_SHOWN = "evalkit/frameworks/"  # how messages name a built-in framework file
+
+
 def builtin_frameworks() -> dict[str, Path]:
     """Frameworks shipped with evalkit, by id (file stem)."""
     folder = resources.files("evalkit") / "frameworks"
@@ -234,7 +237,7 @@ def load_builtin(name: str) -> tuple[Framework, Path]:
         raise InputError.single(_name(name), "framework",
                                 f"没有名为“{_name(name)}”的内置指标体系；可用：{'、'.join(sorted(known))}")
     path = known[name]
-    shown = f"evalkit/frameworks/{path.name}"
+    shown = f"{BUILTIN_SHOWN}{path.name}"
     return parse_framework(load_yaml(path, shown_as=shown, what="指标体系文件"), shown), path
 
 

@@ -21,6 +21,7 @@ from .errors import InputError, Problem, did_you_mean, from_validation_error, sh
 from .checks import CHECK_KINDS, CheckSpec
 from .fields import Level, Model, Num, Text
 from .findings import Finding
+from .kinds import DEFAULT_KIND, Kind, kind_named, kind_names
 from .rates import RATE_KINDS
 from .survey import read_export
 from .survey.spec import SurveySpec
@@ -41,10 +42,10 @@ __all__ = [
 
 class ProjectInfo(Model):
     id: str = Field(description="项目编号（在本轮评价中唯一）")
-    name: Text = Field(min_length=1, description="项目名称")
+    name: Text = Field(min_length=1, description="项目名称（部门整体支出绩效评价写单位名称）")
     round: str | None = Field(None, description="评价批次；不填则取 params 下的目录名")
     year: int | None = Field(None, description="评价年度（预算年度）")
-    category: Text = Field("项目支出", description="评价类别：项目支出 / 部门整体支出 / 绩效自评")
+    category: Text = Field("项目支出", description="评价类别（附件概况中列示的文字）；评价类型请用顶层的 kind")
     unit: Text = Field("", description="被评价单位")
     department: Text = Field("", description="主管部门")
     commissioner: Text = Field("", description="委托单位")
@@ -227,12 +228,22 @@ class ScoringSettings(Model):
     )
 
 
+KindName = Literal[kind_names()]  # type: ignore[valid-type]
+
+
 class ProjectParams(Model):
     """One evaluated project."""
 
+    kind: KindName = Field(  # type: ignore[valid-type]
+        DEFAULT_KIND.name,
+        description="评价类型：项目支出绩效评价（默认）、部门整体支出绩效评价、项目支出绩效自评；"
+                    "决定默认的指标体系、附件的用语（如部门概况、单位名称）和评分部分的版式",
+    )
     project: ProjectInfo
-    framework: str | fw.Framework = Field(
-        description="指标体系：内置名称（如 project_expenditure）、相对路径（framework.yaml），或直接写出"
+    framework: str | fw.Framework | None = Field(
+        None,
+        description="指标体系：内置名称（如 project_expenditure）、相对路径（framework.yaml），或直接写出；"
+                    "不填则用评价类型的内置指标体系",
     )
     scoring: ScoringSettings | None = Field(None, description="调整指标体系的计分约定（小数位数、等级）")
     inputs: dict[str, InputValue] = Field(default_factory=dict, description="基础数值，按 id")
@@ -266,6 +277,10 @@ class Project:
     data_files: tuple[Path, ...]
     not_assessed: dict[tuple[str, ...], str] = field(default_factory=dict)  # leaf path -> reason (未评分)
 
+    @property
+    def kind(self) -> Kind:
+        return kind_named(self.params.kind)
+
 
 def _name(text: str) -> str:
     """A name or key from the params file, cut for a message or a field path."""
@@ -286,6 +301,11 @@ def _resolve_framework(
 ) -> tuple[fw.Framework, str, Path | None, str]:
     """The framework, a label for the appendix, its file (if any) and that file's name for messages."""
     spec = params.framework
+    if spec is None:
+        spec = kind_named(params.kind).framework
+        if spec not in fw.builtin_frameworks():
+            raise InputError.single(shown, "framework", f"未写 framework，而“{params.kind}”尚无内置指标体系；"
+                                    "请写出内置名称、指标体系文件的相对路径，或直接写出指标体系")
     if isinstance(spec, fw.Framework):
         return spec, "params 文件内定义", None, shown
     if spec.endswith((".yaml", ".yml")):
@@ -297,7 +317,7 @@ def _resolve_framework(
         raise InputError.single(shown, "framework", f"没有名为“{_name(spec)}”的内置指标体系；可用：{'、'.join(sorted(known))}"
                                 "；自定义的指标体系请写以 .yaml 结尾的相对路径")
     framework, path = fw.load_builtin(spec)
-    return framework, f"内置：{spec}", path, f"evalkit/frameworks/{path.name}"
+    return framework, f"内置：{spec}", path, f"{fw.BUILTIN_SHOWN}{path.name}"
 
 
 class _Leaves:
@@ -393,14 +413,19 @@ def _typed_rules(framework: fw.Framework, params: ProjectParams, shown: str, fw_
     for path, node in fw.leaves(framework.indicators):
         if node.rule is None or path in unscored:
             continue  # check_tree reports a missing rule
-        if path in keys:
-            file, prefix = shown, ("indicators", keys[path], "rule")
+        # A built-in framework's rule is completed by the params file (资金到位率 needs the project's figure):
+        # what is missing is the params file's to add, so the message names it and its indicators key.
+        builtin = fw_file.startswith(fw.BUILTIN_SHOWN)
+        if path in keys or builtin:
+            file, prefix = shown, ("indicators", keys.get(path, path[-1]), "rule")
         else:
             file, prefix = fw_file, ("/".join(path), "rule")
         try:
             rules[path] = fw.validate_rule(node.rule, file, prefix)
         except InputError as exc:
-            problems.extend(exc.problems)
+            hint = "" if path in keys else (f"（内置指标体系 {Path(fw_file).stem} 的此项规则需在参数文件的 "
+                                            f"indicators 中补足，见 README“指标体系”）")
+            problems.extend(Problem(p.file, p.where, p.message + hint) for p in exc.problems)
     if problems:
         raise InputError(problems)
     return rules

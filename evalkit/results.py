@@ -97,6 +97,7 @@ def results(ev: "Evaluation") -> dict[str, Any]:
             "year": p.year,
             "unit": p.unit,
             "category": p.category,
+            "kind": ev.project.kind.name,
         },
         "framework": {
             "name": fw.name,

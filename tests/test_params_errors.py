@@ -164,7 +164,8 @@ def test_schema_command(tmp_path, capsys):
     assert schema["title"] == "evalkit 项目参数文件"
     assert {"Rule", "Threshold", "Checklist", "Judgement"} <= set(schema["$defs"])
     assert schema["$defs"]["IndicatorNode"]["properties"]["rule"]["anyOf"][0] == {"$ref": "#/$defs/Rule"}
-    assert "project" in schema["required"] and "framework" in schema["required"]
+    assert schema["required"] == ["project"]  # framework defaults to the kind's built-in one
+    assert schema["properties"]["kind"]["enum"][:3] == ["项目支出绩效评价", "部门整体支出绩效评价", "项目支出绩效自评"]
     # every $ref resolves inside the document
     text = out.read_text(encoding="utf-8")
     import re
