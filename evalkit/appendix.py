@@ -230,13 +230,14 @@ def _table_view(t: Any) -> _TableView:
     numeric = [i for i, c in enumerate(t.columns) if t.unit_of(c)]
     if total <= limits.MAX_TABLE_ROWS_SHOWN:
         shown: tuple[tuple[int, tuple[str, ...]] | str, ...] = tuple(
-            (i, _cells(row, numeric)) for i, row in enumerate(rows, start=1))
+            (t.line(i), _cells(row, numeric)) for i, row in enumerate(rows))
         excerpt = False
     else:
         edge = TABLE_EDGE_ROWS
-        gap = f"… 中间省略 {total - 2 * edge:,} 行（第 {edge + 1} 至第 {total - edge} 行）…"
-        shown = (*((i, _cells(r, numeric)) for i, r in enumerate(rows[:edge], start=1)), gap,
-                 *((i, _cells(r, numeric)) for i, r in enumerate(rows[total - edge:], start=total - edge + 1)))
+        # Row numbers are the file's (Excel's) line numbers, as in every message and check.
+        gap = f"… 中间省略 {total - 2 * edge:,} 行（第 {t.line(edge)} 至第 {t.line(total - edge - 1)} 行）…"
+        shown = (*((t.line(i), _cells(rows[i], numeric)) for i in range(edge)), gap,
+                 *((t.line(i), _cells(rows[i], numeric)) for i in range(total - edge, total)))
         excerpt = True
     return _TableView(t.title, t.written, t.source, t.note, t.units, t.columns, frozenset(dict(t.units)),
                       shown, total, excerpt)

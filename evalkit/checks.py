@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 PASSED, FAILED = "passed", "failed"
+_FAILING_ROWS = {"group_sum": "不符的分组", "same": "不一致之处", "identity": "不符的行"}
 STATUS_TEXT = {PASSED: "通过", FAILED: "未通过"}
 
 
@@ -187,7 +188,7 @@ class TableRow:
 
     @property
     def label(self) -> str:
-        return f"第 {self._row + 1} 行（{self._table.rows[self._row][0]}）"
+        return f"第 {self._table.line(self._row)} 行（{self._table.rows[self._row][0]}）"
 
     @property
     def difference(self) -> Decimal:
@@ -258,24 +259,36 @@ class CheckResult:
 
     @property
     def headline(self) -> str:
-        """所述值 …；重算值 …；差额 … — or, where groups' differences cancel in the total, each failing group's."""
-        failing = [r for r in self.rows if r.status != PASSED]
-        if self.kind == "group_sum" and failing:
-            parts = [f"{r.label}：{self._comparison(r.expected, r.found, r.difference)}"
-                     if r.expected is not None and r.found is not None else f"{r.label}：{r.note}" for r in failing[:3]]
-            more = f"；另有 {len(failing) - 3} 项不符" if len(failing) > 3 else ""
-            return "不符的分组——" + "；".join(parts) + more
+        """The one line that says what differs; the command line prints the same line (results.json "headline").
+
+        所述值 …，重算值 …，差额 … — or, where the check has rows and they
+        carry the story (a 合计 whose groups cancel out, a figure stated in
+        three places, a table checked row by row), each failing row's.
+        """
         if self.kind == "range":
             beyond = f"，超出界限 {self.shown_difference(self.difference)}" if self.difference else "，在范围之内"
             return f"数值 {self.shown(self.found)}{beyond}"
+        if self.kind == "reported_grade":
+            return self.lines[0] if self.lines else ""
+        failing = [r for r in self.rows if r.status != PASSED]
+        if failing and (self.kind != "same" or len(failing) > 1):
+            parts = [f"{r.label}：{self._comparison(r.expected, r.found, r.difference)}"
+                     if r.expected is not None and r.found is not None else f"{r.label}：{r.note}" for r in failing[:3]]
+            more = f"；另有 {len(failing) - 3:,} 项不符" if len(failing) > 3 else ""
+            return f"{_FAILING_ROWS.get(self.kind, '不符之处')}——" + "；".join(parts) + more
         if self.expected is None and self.found is None:
             return ""
         return self._comparison(self.expected, self.found, self.difference)
 
+    def shown_stated(self, value: Decimal | None) -> str:
+        """A stated value as it was written (99%, 29.5 分), money to the cent at least: never more precise than the report."""
+        return "—" if value is None else numbers.format_quantity(value, self.unit, None)
+
     def _comparison(self, expected: Decimal | None, found: Decimal | None, difference: Decimal | None) -> str:
         if expected is None or found is None:
-            return f"所述值 {self.shown(expected)}，重算值 {self.shown(found)}"
-        return f"所述值 {self.shown(expected)}，重算值 {self.shown(found)}，差额 {self.shown_difference(difference)}"
+            return f"所述值 {self.shown_stated(expected)}，重算值 {self.shown(found)}"
+        return (f"所述值 {self.shown_stated(expected)}，重算值 {self.shown(found)}，"
+                f"差额 {self.shown_difference(difference)}")
 
     def to_dict(self) -> dict[str, Any]:
         """For results.json: up to ``limits.MAX_TABLE_ROWS_SHOWN`` rows in full, else the failing rows and counts."""
@@ -284,10 +297,11 @@ class CheckResult:
             "kind": self.kind,
             "name": self.name,
             "status": self.status,
-            "stated": _plain(self.expected),
-            "recomputed": _plain(self.found),
-            "difference": _plain(self.difference),
+            "stated": _written(self.expected),
+            "recomputed": self._at_places(self.found),
+            "difference": self._at_places(self.difference),
             "places": self._places,
+            "headline": self.headline,
             "tolerance": _plain(self.tolerance),
             "basis": self.basis,
             "unit": self.unit,
@@ -298,10 +312,17 @@ class CheckResult:
             "note": self.note,
         }
 
+    def _at_places(self, value: Decimal | None) -> str | None:
+        """A recomputed value or difference at the places the appendix shows it (1000.30, not 1000.3)."""
+        if value is None:
+            return None
+        places = self._places
+        return numbers.format_plain(value) if places is None else numbers.format_number(value, places, grouping=False)
+
     def _rows_dict(self) -> list[dict[str, Any]] | dict[str, Any]:
         count = len(self.rows)
         if count <= limits.MAX_TABLE_ROWS_SHOWN:
-            return [_row_dict(r) for r in self.rows]
+            return [_row_dict(r, self._at_places) for r in self.rows]
         bound = limits.MAX_FAILED_ROWS_LISTED
         failed_rows: list[dict[str, Any]] = []
         failed = 0
@@ -309,7 +330,7 @@ class CheckResult:
             if r.status != PASSED:
                 failed += 1
                 if failed <= bound:
-                    failed_rows.append(_row_dict(r))
+                    failed_rows.append(_row_dict(r, self._at_places))
         where = f"数据文件 {'、'.join(self.data_files)}" if self.data_files else "项目的数据文件"
         more = f"，此处列出前 {bound} 行" if failed > bound else ""
         return {
@@ -332,9 +353,14 @@ def _plain(value: Decimal | None) -> str | None:
     return None if value is None else numbers.format_plain(value)
 
 
-def _row_dict(r: CheckRow | TableRow) -> dict[str, Any]:
-    return {"label": r.label, "stated": _plain(r.expected), "recomputed": _plain(r.found),
-            "difference": _plain(r.difference), "status": r.status, "note": r.note}
+def _written(value: Decimal | None) -> str | None:
+    """A stated value with the digits it was written with ("3.00" stays 3.00)."""
+    return None if value is None else format(value, "f")
+
+
+def _row_dict(r: CheckRow | TableRow, at: Any = _plain) -> dict[str, Any]:
+    return {"label": r.label, "stated": _written(r.expected), "recomputed": at(r.found),
+            "difference": at(r.difference), "status": r.status, "note": r.note}
 
 
 class Resolver(Protocol):
@@ -543,10 +569,8 @@ def _renamed(q: Quantity, value: Decimal, name: str) -> Quantity:
 
 
 def _decimals(q: Quantity) -> int:
-    if q.places is not None:
-        return q.places
-    exponent = q.value.as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    """The precision a value is stated at: an input's or figure's places, else as written."""
+    return q.places if q.places is not None else numbers.stated_places(q.value, q.unit)
 
 
 def _aligned(a: Quantity, b: Quantity) -> tuple[Decimal, Decimal, str, int, str]:
@@ -636,12 +660,12 @@ def _grouped(
             key = aliases.get(row[key_col].strip(), row[key_col].strip())
             group = groups.get(key)
             if group is None:
-                groups[key] = _Group(Decimal(0) + value, 1, [i + 1])
+                groups[key] = _Group(Decimal(0) + value, 1, [table.line(i)])
             else:
                 group.total += value
                 group.count += 1
                 if len(group.first_rows) < _ROWS_NAMED:
-                    group.first_rows.append(i + 1)
+                    group.first_rows.append(table.line(i))
     return groups
 
 

@@ -257,12 +257,8 @@ class _Ledger:
 
 
 def _input_places(value: Decimal, unit: str, explicit: int | None) -> int:
-    if explicit is not None:
-        return explicit
-    if numbers.is_money_unit(unit):
-        return 2
-    exponent = value.as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    """As stated (825.3 万元 keeps one decimal, 300 万元 reads 300.00), unless the params set ``places``."""
+    return explicit if explicit is not None else numbers.stated_places(value, unit)
 
 
 def _compute_figure(spec: Any, ledger: _Ledger, ref: str, shown: str, where: str) -> Figure:

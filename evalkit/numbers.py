@@ -23,6 +23,7 @@ __all__ = [
     "format_cell",
     "format_difference",
     "places_text",
+    "stated_places",
     "sqrt",
     "format_quantity",
     "format_unrounded",
@@ -191,6 +192,18 @@ def significant_decimals(value: Decimal) -> int:
     return decimals(value.normalize())
 
 
+def stated_places(value: Decimal, unit: str) -> int:
+    """The precision a stated value was given at: its written decimals; a whole amount of money is to the cent.
+
+    A report that prints 825.3 states one decimal, and 825.30 two (the YAML
+    reader keeps the zero). An amount written as 300 is taken as 300.00: 万元
+    and 元 are stated to the cent in practice, and treating 300 as exact to
+    the 万元 would let a 0.40 万元 mismatch pass.
+    """
+    places = decimals(value)
+    return 2 if places == 0 and unit in _MONEY_UNITS else places
+
+
 def places_text(places: int) -> str:
     """"两位小数", "整数": the precision a comparison or a rounding uses, in words."""
     return _PLACE_WORDS.get(places, f"保留{places}位小数").removeprefix("保留").replace("取整", "整数")
@@ -261,14 +274,13 @@ _MAX_STATED_PLACES = 8
 def format_quantity(value: Decimal, unit: str, places: int | None = 2) -> str:
     """Format a value for its unit: rates as ``96.54%``, money and counts with 千分位.
 
-    ``places=None`` shows the value at the decimals it was written with
-    ("825.30" stays 825.30, never 825.3), money at least to the cent, so the
-    same amount reads the same in a working, a check and a table.
+    ``places=None`` shows the value at the precision it was stated with
+    (``stated_places``: "825.30" stays 825.30, 825.3 stays 825.3, 300 万元 is
+    300.00 万元), so the same amount reads the same in a working, a check and
+    a table, and never more precisely than the report gave it.
     """
     if places is None:
-        places = min(decimals(value), _MAX_STATED_PLACES)
-        if unit in _MONEY_UNITS:
-            places = max(places, 2)
+        places = min(stated_places(value, unit), _MAX_STATED_PLACES)
     if unit == PERCENT:
         return format_percent(value, places)
     text = format_number(value, places)
@@ -276,8 +288,14 @@ def format_quantity(value: Decimal, unit: str, places: int | None = 2) -> str:
 
 
 def format_difference(value: Decimal, unit: str, places: int | None = 2) -> str:
-    """A difference with its sign, "+0.01 万元" or "-320,000.00 元": the direction says which side is larger."""
-    text = format_quantity(value, unit, places)
+    """A difference with its sign, "+0.01 万元" or "-320,000.00 元": the direction says which side is larger.
+
+    Two rates differ by percentage points: 99.98% − 99% is "+0.98 个百分点", not 0.98%.
+    """
+    if unit == PERCENT:
+        text = format_number(value, 2 if places is None else places, grouping=False) + " 个百分点"
+    else:
+        text = format_quantity(value, unit, places)
     return text if text.startswith("-") or value == 0 else "+" + text
 
 

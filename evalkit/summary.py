@@ -37,7 +37,7 @@ def _comparison(item: dict[str, Any], unit: str, places: int | None) -> str | No
     difference = _value(item.get("difference"))
     if difference is None:
         difference = found - stated
-    return (f"所述值 {numbers.format_quantity(stated, unit, places)}，重算值 {numbers.format_quantity(found, unit, places)}，"
+    return (f"所述值 {numbers.format_quantity(stated, unit, None)}，重算值 {numbers.format_quantity(found, unit, places)}，"
             f"差额 {numbers.format_difference(difference, unit, places)}")
 
 
@@ -50,6 +50,9 @@ def _failed_rows(check: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _line(check: dict[str, Any]) -> str:
     head = f"{check.get('id', '')} {check.get('name', '')}".strip()
+    headline = check.get("headline")
+    if isinstance(headline, str) and headline:  # the appendix's own line for the check
+        return f"{head}：{headline}"
     unit = str(check.get("unit") or "")
     places = check.get("places") if isinstance(check.get("places"), int) else None
     whole = _comparison(check, unit, places)

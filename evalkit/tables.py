@@ -91,8 +91,8 @@ class Table:
         label_col = self.column(label_column, where, owner) if label_column else None
         unit = self.unit_of(column) if unit is None else unit
         return tuple(
-            Quantity(name=row[label_col] if label_col is not None else f"第 {i + 1} 行",
-                     value=self.decimal(i, col, unit), unit=unit, source=f"{self.title}第 {i + 1} 行", places=places)
+            Quantity(name=row[label_col] if label_col is not None else f"第 {self.line(i)} 行",
+                     value=self.decimal(i, col, unit), unit=unit, source=f"{self.title}第 {self.line(i)} 行", places=places)
             for i, row in enumerate(self.rows) if row[col] != ""
         )
 

@@ -239,9 +239,9 @@ class ColumnQuantities(Sequence[Quantity]):
     def _make(self, k: int) -> Quantity:
         i, table = self._rows[k], self._table
         row = table.rows[i]
-        return Quantity(name=row[self._label] if self._label is not None else f"第 {i + 1} 行",
+        return Quantity(name=row[self._label] if self._label is not None else f"第 {table.line(i)} 行",
                         value=table.decimal(i, self._column, self._unit), unit=self._unit,
-                        source=f"{table.title}第 {i + 1} 行", places=self._places)
+                        source=f"{table.title}第 {table.line(i)} 行", places=self._places)
 
     def __len__(self) -> int:
         return len(self._rows)

@@ -324,7 +324,7 @@ def test_long_table_is_summarised_in_the_appendix(long_table):
     html = appendix.base_data(ev).html
     edge = appendix.TABLE_EDGE_ROWS
     assert f"共 {n:,} 行、4 列" in html and "完整数据见数据文件 data/t.csv" in html
-    assert f"… 中间省略 {n - 2 * edge:,} 行（第 {edge + 1} 至第 {n - edge} 行）…" in html
+    assert f"… 中间省略 {n - 2 * edge:,} 行（第 {edge + 2} 至第 {n - edge + 1} 行）…" in html  # file lines
     assert ">单位0<" in html and f">单位{edge - 1}<" in html and f">单位{n - 1}<" in html
     assert f">单位{edge}<" not in html and f">单位{n // 2}<" not in html
     assert html.count("ek-rownum") == 2 * edge
@@ -345,7 +345,7 @@ def test_long_check_lists_only_the_rows_that_failed(long_table):
     n, ev = long_table
     html = appendix.checks(ev).html
     assert f"另有 {n - 1:,} 行通过核对，未逐行列示" in html
-    assert f"第 {n} 行（单位{n - 1}）" in html  # the one failing row is listed
+    assert f"第 {n + 1} 行（单位{n - 1}）" in html  # the one failing row is listed, by its line in the file
     assert html.count("ek-row-passed") == 0
     small = [c for c in ev.checks if c.kind == "identity"][0]
     assert len(small.rows) == n  # the check itself still has every row

@@ -113,9 +113,9 @@ def test_sum_figure_over_a_long_column_is_summarised(long_project):
     assert [q["name"] for q in inputs["first"]] == [f"单位{i}" for i in range(EDGE)]
     assert [q["name"] for q in inputs["last"]] == [f"单位{i}" for i in range(n - EDGE, n)]
     assert inputs["last"][-1] == {"name": f"单位{n - 1}", "value": f"{n - 1}.25", "unit": "元",
-                                  "source": f"明细表第 {n} 行", "ref": ""}
+                                  "source": f"明细表第 {n + 1} 行", "ref": ""}
     assert "data/large_rows.csv" in inputs["note"] and "manifest.json" in inputs["note"]
-    assert fig["sources"]["count"] == n and fig["sources"]["first"][0] == "单位0: 明细表第 1 行"
+    assert fig["sources"]["count"] == n and fig["sources"]["first"][0] == "单位0: 明细表第 2 行"
     figure = ev.figure("total")
     assert len(figure.inputs) == n and figure.value == total  # the figure itself still has every addend
 
@@ -126,9 +126,10 @@ def test_long_check_lists_every_failing_row_and_counts(long_project):
     assert identity["status"] == "failed"
     rows = identity["rows"]
     assert (rows["count"], rows["passed"], rows["failed"], rows["failed_not_listed"]) == (n, n - 3, 3, 0)
-    assert [r["label"] for r in rows["failed_rows"]] == ["第 8 行（单位7）", f"第 {n - 1} 行（单位{n - 2}）",
-                                                         f"第 {n} 行（单位{n - 1}）"]
-    assert rows["failed_rows"][0]["difference"] == "-5" and rows["failed_rows"][0]["status"] == "failed"
+    # rows are named by their line in the file, as Excel shows them (the header is line 1)
+    assert [r["label"] for r in rows["failed_rows"]] == ["第 9 行（单位7）", f"第 {n} 行（单位{n - 2}）",
+                                                         f"第 {n + 1} 行（单位{n - 1}）"]
+    assert rows["failed_rows"][0]["difference"] == "-5.00" and rows["failed_rows"][0]["status"] == "failed"
     assert "data/large_rows.csv" in rows["note"] and "manifest.json" in rows["note"]
     assert data["checks_failed"] == 1
     assert len(next(c for c in ev.checks if c.name == "逐行合计").rows) == n
@@ -167,7 +168,7 @@ def test_failing_rows_are_listed_up_to_the_bound(tmp_path):
     bound = limits.MAX_FAILED_ROWS_LISTED
     assert rows["failed"] == len(bad) and len(rows["failed_rows"]) == bound
     assert rows["failed_not_listed"] == len(bad) - bound
-    assert rows["failed_rows"][-1]["label"] == f"第 {3 * (bound - 1) + 1} 行（单位{3 * (bound - 1)}）"
+    assert rows["failed_rows"][-1]["label"] == f"第 {3 * (bound - 1) + 2} 行（单位{3 * (bound - 1)}）"
     assert f"此处列出前 {bound} 行" in rows["note"]
 
 
@@ -218,7 +219,7 @@ def test_group_sum_over_one_big_group_is_linear_and_its_note_bounded(tmp_path):
     assert time.perf_counter() - started < 20  # quadratic list copying took minutes here
     row = ev.checks[0].rows[0]
     assert row.found == expected and row.difference == -1 and row.status == "failed"
-    assert row.note == f"明细第 {'、'.join(str(i) for i in range(1, EDGE + 1))} 等 {n:,} 行"
+    assert row.note == f"明细第 {'、'.join(str(i) for i in range(2, EDGE + 2))} 等 {n:,} 行"  # file lines
 
 
 # --- task 2: huge values within the limits -------------------------------------------------------

@@ -20,7 +20,7 @@ GENERATED = re.compile(
     r'|<td class="num[^"]*">.*?</td>'
     r'|<div class="ek-result">.*?</div>\s*</div>', re.S)
 MONEY = re.compile(r"(?<![\w.,])(-?[\d,]*\d(?:\.\d+)?)\s*(亿元|万元|元)")
-GOOD_MONEY = re.compile(r"^-?\d{1,3}(,\d{3})*\.\d{2,}$")
+GOOD_MONEY = re.compile(r"^-?\d{1,3}(,\d{3})*\.\d+$")  # 千分位, and never a bare integer (300 万元 is 300.00)
 UNGROUPED = re.compile(r"(?<![\w.,〔【\-/#（(])(\d{4,})(?:\.\d+)?(?![\w,.])")
 
 
@@ -30,7 +30,7 @@ def violations(page: str) -> list[str]:
         text = html.unescape(re.sub(r"<[^>]+>", " ", block))
         for m in MONEY.finditer(text):
             if not GOOD_MONEY.match(m.group(1)):
-                found.append(f"金额未按千分位两位小数列示：{m.group(0)!r} in {text.strip()[:100]!r}")
+                found.append(f"金额未按千分位和所述精度列示：{m.group(0)!r} in {text.strip()[:100]!r}")
         for m in UNGROUPED.finditer(text):
             if not text[m.end():].lstrip().startswith("年"):
                 found.append(f"长数字未分千分位：{m.group(0)!r} in {text.strip()[:100]!r}")
