@@ -739,11 +739,16 @@ def _identity(
         ref=ref, kind="identity", name=spec.name, status=_judged(left, right, places, spec.tolerance),
         expected=left, found=found, difference=difference, tolerance=spec.tolerance, unit=unit,
         places=shown_places, basis=_identity_basis(places, spec.tolerance, unit),
-        formula=equation.text,
+        formula=_readable(equation.text),
         lines=(f"左边（所述值）= {expressions.render(equation.left, shown)} = {_in_full(left, unit, places)}",
                f"右边（重算值）= {expressions.render(equation.right, shown)} = {_in_full(right, unit, places)}"),
         sources=tuple(_cite(q) for q in quantities.values()), note=spec.note,
     )
+
+
+def _readable(equation: str) -> str:
+    """The equation as a reader sees it: the backticks that quote names are for the parser only."""
+    return equation.replace("`", "")
 
 
 def _side_places(side: expressions.Node, value: Decimal, stated: Any) -> int:
@@ -812,7 +817,7 @@ def _identity_rows(spec: IdentityCheck, equation: expressions.Equation, table: T
     return CheckResult(
         ref=ref, kind="identity", name=spec.name, status=FAILED if failed else PASSED, expected=None, found=None,
         difference=zero if largest is None else largest, places=shown, basis=basis,
-        tolerance=tolerance, unit=unit, formula=f"《{table.title}》逐行：{equation.text}",
+        tolerance=tolerance, unit=unit, formula=f"《{table.title}》逐行：{_readable(equation.text)}",
         lines=(f"共核对 {len(rows)} 行，不符 {failed} 行（空白或“-”按 0 计）",),
         sources=(f"{table.title}（{table.written}）",), rows=tuple(rows), note=spec.note,
         data_files=(table.written,),

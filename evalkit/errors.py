@@ -168,9 +168,11 @@ def message_for(err: dict[str, Any], words: dict[str, str] | None = None) -> str
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
     if kind == "literal_error":
-        return f"应为以下之一：{ctx.get('expected', '')}；实际为 {_shown(err.get('input'))}"
+        return (f"应为以下之一：{ctx.get('expected', '')}；实际为 {_shown(err.get('input'))}"
+                + did_you_mean(err.get("input"), _quoted_names(str(ctx.get("expected", "")))))
     if kind == "union_tag_invalid":
-        return f"未知的类型 {_shown(ctx.get('tag'))}，应为以下之一：{ctx.get('expected_tags', '')}"
+        return (f"未知的类型 {_shown(ctx.get('tag'))}，应为以下之一：{ctx.get('expected_tags', '')}"
+                + did_you_mean(ctx.get("tag"), _quoted_names(str(ctx.get("expected_tags", "")))))
     if kind == "union_tag_not_found":
         return f"缺少字段 {str(ctx.get('discriminator', 'type')).strip(chr(39))}（说明是哪一种）"
     if kind == "too_short":
@@ -180,7 +182,9 @@ def message_for(err: dict[str, Any], words: dict[str, str] | None = None) -> str
         words = {"greater_than_equal": "不小于", "greater_than": "大于", "less_than_equal": "不大于", "less_than": "小于"}
         return f"应{words[kind]} {bound}，实际为 {_shown(err.get('input'))}"
     base = (words or {}).get(kind) or _MESSAGES.get(kind, err["msg"])
-    if kind in ("missing", "extra_forbidden", "union_tag_not_found"):
+    if kind == "extra_forbidden":
+        return base + _field_hint(err.get("loc", ()))
+    if kind in ("missing", "union_tag_not_found"):
         return base
     value = err.get("input")
     hint = ""
@@ -189,6 +193,37 @@ def message_for(err: dict[str, Any], words: dict[str, str] | None = None) -> str
     elif kind == "string_type" and isinstance(value, bool):
         hint = "（YAML 把 yes、no、true、false、on、off 读作真假值；作为文字请加引号）"
     return f"{base}，实际为 {_shown(value)}{hint}"
+
+
+def _quoted_names(expected: str) -> list[str]:
+    """"'sum', 'same' or 'range'" (pydantic's list of allowed values) -> the names."""
+    import re
+
+    return re.findall(r"'([^']*)'", expected)
+
+
+def _field_hint(loc: Iterable[Any]) -> str:
+    """For an unknown key: where a misplaced ``tolerance`` belongs, or the nearest key evalkit knows."""
+    path = [p for p in loc if isinstance(p, str)]
+    if not path:
+        return ""
+    key = path[-1]
+    if key == "tolerance" and len(path) > 2:
+        return "；tolerance 应写在核对事项本身，与 kind、name 同级"
+    return did_you_mean(key, _known_fields())
+
+
+def _known_fields() -> frozenset[str]:
+    """Every key any params model accepts (a typo such as totl is near total)."""
+    from .fields import Model
+
+    names: set[str] = set()
+    todo = list(Model.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        names.update(cls.model_fields)
+        todo.extend(cls.__subclasses__())
+    return frozenset(names)
 
 
 def from_validation_error(

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any, Iterator
 
 from . import amounts, checks, limits, numbers, rates, survey
@@ -261,33 +262,48 @@ def _input_places(value: Decimal, unit: str, explicit: int | None) -> int:
     return explicit if explicit is not None else numbers.stated_places(value, unit)
 
 
+def _places(spec: Any, values: Sequence[Decimal] = (), unit: str = numbers.PERCENT) -> int:
+    """The params' ``places``; else 2 for rates and money, and for counts the most decimals of the addends.
+
+    12 家 + 8 家 is 20 家, not 20.00 家: a count summed to two decimals reads
+    as if it were measured, and sits oddly beside the 25 家 it is divided by.
+    """
+    if spec.places is not None:
+        return spec.places
+    if unit == numbers.PERCENT or numbers.is_money_unit(unit) or not values:
+        return 2
+    return min(max(numbers.decimals(v) for v in values), 8)
+
+
 def _compute_figure(spec: Any, ledger: _Ledger, ref: str, shown: str, where: str) -> Figure:
     q = ledger.quantity
     name = spec.name
     if isinstance(spec, RateFigure):
         return rates.rate(spec.kind, q(spec.numerator), q(spec.denominator), ref=ref, key=spec.id,
-                          name=name, places=spec.places, note=spec.note, bounded=spec.bounded)
+                          name=name, places=_places(spec), note=spec.note, bounded=spec.bounded)
     if isinstance(spec, QuotientFigure):
         return rates.quotient(q(spec.numerator), q(spec.denominator), ref=ref, key=spec.id, name=name,
-                              places=spec.places, note=spec.note)
+                              places=_places(spec), note=spec.note)
     if isinstance(spec, CostSavingFigure):
         return rates.cost_saving_rate(q(spec.planned), q(spec.actual), ref=ref, key=spec.id, name=name,
-                                      places=spec.places, note=spec.note)
+                                      places=_places(spec), note=spec.note)
     if isinstance(spec, SumFigure):
         if spec.table is None:
             assert spec.terms is not None
+            terms = tuple(q(t) for t in spec.terms)
             with exact():
-                return amounts.total(tuple(q(t) for t in spec.terms), ref=ref, key=spec.id, name=name or "合计",
-                                     places=spec.places, note=spec.note)
+                return amounts.total(terms, ref=ref, key=spec.id, name=name or "合计", note=spec.note,
+                                     places=_places(spec, [t.value for t in terms], terms[0].unit if terms else ""))
         return _column_sum(spec, ledger, ref, shown, where, tuple(q(t) for t in spec.terms or ()))
     if isinstance(spec, DifferenceFigure):
+        a, b = q(spec.minuend), q(spec.subtrahend)
         with exact():
-            return amounts.difference(q(spec.minuend), q(spec.subtrahend), ref=ref, key=spec.id,
-                                      name=name or "差额", places=spec.places, note=spec.note)
+            return amounts.difference(a, b, ref=ref, key=spec.id, name=name or "差额", note=spec.note,
+                                      places=_places(spec, [a.value, b.value], a.unit))
     if isinstance(spec, ConvertFigure):
         with exact():
             return amounts.convert(q(spec.of), spec.to, ref=ref, key=spec.id, name=name or q(spec.of).name,
-                                   places=spec.places, note=spec.note)
+                                   places=_places(spec), note=spec.note)
     if isinstance(spec, CountFigure):
         table = ledger.project.tables[spec.table]
         cols = {c: table.column(c, f"{where}.where", shown) for c in spec.where}
@@ -317,13 +333,14 @@ def _column_sum(spec: SumFigure, ledger: _Ledger, ref: str, shown: str, where: s
     name = spec.name or "合计"
     skipped = ledger.columns.blanks.get((table.key, spec.column), "")
     notices = (skipped,) if skipped else ()
+    unit = items[0].unit if len(items) else extra[0].unit if extra else ""
+    places = _places(spec, [*values, *(q.value for q in extra)], unit)
     if len(items) + len(extra) <= limits.MAX_TABLE_ROWS_SHOWN:
         with exact():
-            figure = amounts.total(tuple(items) + extra, ref=ref, key=spec.id, name=name, places=spec.places,
+            figure = amounts.total(tuple(items) + extra, ref=ref, key=spec.id, name=name, places=places,
                                    over=over, note=spec.note)
         return replace(figure, data_file=table.written, notices=figure.notices + notices)
     # The same figure amounts.total makes for more than a dozen items, from the values parsed once.
-    unit = items[0].unit if len(items) else extra[0].unit
     if any(q.unit != unit for q in extra):
         raise amounts.AmountError(f"{name}：另加的项与“{spec.column}”列单位不一致："
                                   + "、".join(f"{q.name}（{q.unit or '无单位'}）" for q in extra))
@@ -333,7 +350,7 @@ def _column_sum(spec: SumFigure, ledger: _Ledger, ref: str, shown: str, where: s
     return Figure.computed(
         ref=ref, key=spec.id, name=name, kind="sum", formula="各项之和", inputs=items,
         substitution=f"{over}共 {len(items)} 项逐项相加（明细见基础数据）{plus}", unrounded=unrounded,
-        unit=unit, places=spec.places, note=spec.note, data_file=table.written, notices=notices,
+        unit=unit, places=places, note=spec.note, data_file=table.written, notices=notices,
     )
 
 

@@ -92,7 +92,10 @@ class TableSpec(Model):
 class _FigureBase(Model):
     id: str = Field(description="数值 id，供规则和其他数值引用")
     name: Text | None = Field(None, description="名称（不填则用标准名称）")
-    places: int = Field(2, ge=0, le=8, description="结果保留的小数位数")
+    places: int | None = Field(
+        None, ge=0, le=8,
+        description="结果保留的小数位数；不填时比率、平均值和金额为 2 位，其他数量（家、个、人次）的合计与差额取各项中最多的小数位数",
+    )
     note: Text = Field("", description="说明，如口径选择的理由")
     reported: Level | None = Field(
         None, description="报告中列示的该数值（如 \"64.15%\" 或 \"4,827.06\"），按其小数位数与重算值核对"

@@ -110,7 +110,7 @@ def rate(
         formula=formula,
         inputs=(numerator, denominator),
         substitution=f"{numerator.shown()} ÷ {denominator.shown()} × 100%",
-        notices=_notices(label, unrounded, bound),
+        notices=_notices(label, unrounded, bound, places),
     )
 
 
@@ -135,14 +135,17 @@ def cost_saving_rate(
         substitution=(
             f"（{_operand('计划成本', planned)} − {_operand('实际成本', actual)}）÷ {_operand('计划成本', planned)} × 100%"
         ),
-        notices=(("实际成本高于计划成本，节约率为负",) if saved < 0 else _notices(label, unrounded, True)),
+        notices=(("实际成本高于计划成本，节约率为负",) if saved < 0 else _notices(label, unrounded, True, places)),
     )
 
 
-def _notices(name: str, unrounded: Decimal, bounded: bool) -> tuple[str, ...]:
-    """The same words for every kind of rate: over 100% where the rate is bounded, and below zero."""
+def _notices(name: str, unrounded: Decimal, bounded: bool, places: int) -> tuple[str, ...]:
+    """The same words for every kind of rate: over 100% where the rate is bounded, and below zero.
+
+    The rate is quoted as its working shows it (112.00%), not as another number.
+    """
     if unrounded > numbers.HUNDRED and bounded:
-        return (f"{name}为 {numbers.format_unrounded(unrounded)}%，超过100%，请核实分子与分母口径",)
+        return (f"{name}为 {numbers.format_percent(unrounded, places)}，超过100%，请核实分子与分母口径",)
     if unrounded < 0:
         return (f"{name}为负数，请核实数据",)
     return ()

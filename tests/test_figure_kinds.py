@@ -56,7 +56,7 @@ def test_a_percentage_across_units_points_to_quotient():
 def test_the_over_100_notice_reads_the_same_for_every_bounded_rate(kind, bounded, notice):
     f = rates.rate(kind, q("甲", "105", "万元"), q("乙", "100", "万元"), ref="C-01", key="k", name="某率",
                    bounded=bounded)
-    assert f.notices == (("某率为 105%，超过100%，请核实分子与分母口径",) if notice else ())
+    assert f.notices == (("某率为 105.00%，超过100%，请核实分子与分母口径",) if notice else ())
 
 
 def test_a_column_sum_adds_the_items_the_table_lacks(tmp_path):
@@ -123,3 +123,19 @@ def test_a_ratio_across_units_is_refused_with_the_way_out(tmp_path, capsys):
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert str(path) in err and "kind: quotient（结果单位为 万元/个）" in err and "Traceback" not in err
+
+
+def test_a_count_is_summed_at_its_own_decimals_and_the_notice_quotes_the_rate_as_shown(tmp_path):
+    path = write(tmp_path, """\
+        inputs:
+          plan: {name: 计划扶持企业, value: 25, unit: 家, source: 计划}
+        tables:
+          t: {file: data/t.csv, title: 扶持企业名单, units: {企业数: 家}}
+        figures:
+          - {id: done, kind: sum, table: t, column: 企业数, name: 实际扶持企业}
+          - {id: rate, kind: ratio, numerator: done, denominator: plan, name: 扶持完成率, bounded: true}
+        """, tables={"t.csv": "街道,企业数\n甲,12\n乙,8\n丙,8\n"})
+    ev = evaluate(load_project(path))
+    assert ev.figure("done").shown() == "28 家" and ev.figure("done").substitution == "12 家 + 8 家 + 8 家"
+    assert ev.figure("rate").substitution == "28 家 ÷ 25 家 × 100%"
+    assert ev.figure("rate").notices == ("扶持完成率为 112.00%，超过100%，请核实分子与分母口径",)
