@@ -262,6 +262,15 @@ def _input_places(value: Decimal, unit: str, explicit: int | None) -> int:
     return explicit if explicit is not None else numbers.stated_places(value, unit)
 
 
+_REFERENCE_KEYS = ("numerator", "denominator", "planned", "actual", "minuend", "subtrahend", "of")
+
+
+def _references(spec: Any) -> set[str]:
+    """The figure ids a figure is computed from: one misspelt column should give one error, not one per dependant."""
+    named = {getattr(spec, key, None) for key in _REFERENCE_KEYS}
+    return {n for n in named if isinstance(n, str)} | set(getattr(spec, "terms", None) or ())
+
+
 def _places(spec: Any, values: Sequence[Decimal] = (), unit: str = numbers.PERCENT) -> int:
     """The params' ``places``; else 2 for rates and money, and for counts the most decimals of the addends.
 
@@ -430,15 +439,22 @@ def evaluate(project: Project) -> Evaluation:
 
     refs = RefCounter("C")
     figures = []
+    failed: set[str] = set()  # figures that could not be computed; what depends on them is not reported again
     for i, spec in enumerate(params.figures):
         where = f"figures[{i}]（第{i + 1}项，{shown_text(spec.id, quote=False)}）"
+        if _references(spec) & failed:
+            failed.add(spec.id)
+            refs.take()
+            continue
         try:
             figure = _compute_figure(spec, ledger, refs.take(), shown, where)
         except (rates.RateError, amounts.AmountError, ScoringError) as exc:
             problems.append(Problem(shown, where, str(exc)))
+            failed.add(spec.id)
             continue
         except InputError as exc:
             problems.extend(exc.problems)
+            failed.add(spec.id)
             continue
         figures.append(figure)
         ledger.quantities[spec.id] = figure.as_quantity()

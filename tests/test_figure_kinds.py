@@ -139,3 +139,19 @@ def test_a_count_is_summed_at_its_own_decimals_and_the_notice_quotes_the_rate_as
     assert ev.figure("done").shown() == "28 家" and ev.figure("done").substitution == "12 家 + 8 家 + 8 家"
     assert ev.figure("rate").substitution == "28 家 ÷ 25 家 × 100%"
     assert ev.figure("rate").notices == ("扶持完成率为 112.00%，超过100%，请核实分子与分母口径",)
+
+
+def test_one_misspelt_column_is_one_error_not_one_per_dependant(tmp_path, capsys):
+    path = write(tmp_path, """\
+        inputs:
+          plan: {name: 计划数, value: 100, unit: 万元, source: 计划}
+        tables:
+          t: {file: data/t.csv, title: 支出, units: {金额: 万元}}
+        figures:
+          - {id: spent, kind: sum, table: t, column: 金额合计}
+          - {id: rate, kind: execution_rate, numerator: spent, denominator: plan}
+          - {id: again, kind: ratio, numerator: rate, denominator: rate}
+        """, tables={"t.csv": "项目,金额\n甲,1.00\n"})
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "输入有误（1 处）" in err and "没有“金额合计”列" in err and "是否指：“金额”" in err
