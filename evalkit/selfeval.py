@@ -448,7 +448,19 @@ def apply(params: "ProjectParams", framework: Framework, shown: str) -> tuple["P
                        for k in ("budget", "spent")}
         assessments[FUNDS_LINE] = Assessment(reported=funds.reported, situation=(
             f"全年预算数 {shown_money['budget']}，全年执行数 {shown_money['spent']}"))
-    merged = {**assessments, **params.indicators}
+    # A row the params also name under indicators (to mark it 未评分, or override its score) keeps that entry,
+    # filled in with the row's stated score and situation, so the leaf is not named twice.
+    merged = dict(params.indicators)
+    for key, generated in assessments.items():
+        own = next((k for k in (key, key.rsplit("/", 1)[-1]) if k in merged), None)
+        if own is None:
+            merged[key] = generated
+            continue
+        mine = merged[own]
+        update = {"situation": mine.situation or generated.situation}
+        if mine.reported is None and mine.not_assessed is None:
+            update["reported"] = generated.reported
+        merged[own] = mine.model_copy(update=update)
     params = params.model_copy(update={
         "inputs": {**inputs, **params.inputs},
         "figures": figures + list(params.figures),

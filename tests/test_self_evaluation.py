@@ -187,3 +187,18 @@ def test_the_readme_example_runs_as_written(tmp_path):
     # 9.36 + 10 + 7.5 + 10 + 7 + 9.49 + 30 + 10 = 93.35
     assert result.total == D("93.35")
     assert {c.name for c in result.failed_checks} == {"新建社区养老服务站得分（S-03）", "项目总分（总分）"}
+
+
+def test_a_row_can_still_be_marked_not_assessed_or_overridden_under_indicators(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(BASE + """\
+indicators:
+  增收: {not_assessed: 年度经济效益数据尚未出具}
+  完成数: {override: {score: 38, justification: 验收发现 1 个不合格}}
+""", encoding="utf-8")
+    result = evaluate(load_project(path))
+    assert [n.name for n in result.not_assessed] == ["增收"]
+    assert result.indicator("完成数").score == D("38.00")
+    html = appendix.summary(result).html
+    assert "未评分</a></td><td>年度经济效益数据尚未出具" in html
+    assert result.grade == "不评定"
