@@ -33,6 +33,7 @@ __all__ = [
     "provenance",
     "scoring",
     "sections",
+    "self_evaluation_table",
     "stylesheet",
     "summary",
     "survey",
@@ -186,8 +187,24 @@ def level_names(ev: Evaluation) -> tuple[str, ...]:
 
 
 def summary(ev: Evaluation) -> Section:
+    """评分汇总, or for a self-evaluation (项目支出绩效自评) the 自评表 in its place."""
+    if ev.project.kind.layout == "self_evaluation":
+        return self_evaluation_table(ev)
     heading = _heading(ev, "summary", "评分汇总")
     return Section("summary", "评分汇总", str(macros().summary(ev, _summary_rows(ev), level_names(ev), heading)))
+
+
+SELF_EVALUATION_TITLE = "项目支出绩效自评表"
+
+
+def self_evaluation_table(ev: Evaluation) -> Section:
+    """The 自评表 of 财预〔2020〕10号 in its official column layout, each computed cell linked to its working."""
+    from . import selfeval
+
+    heading = _heading(ev, "summary", SELF_EVALUATION_TITLE)
+    view = selfeval.form(ev, _summary_rows(ev))
+    html = macros().self_evaluation_table(ev, view, level_names(ev), heading)
+    return Section("summary", SELF_EVALUATION_TITLE, str(html))
 
 
 def scoring(ev: Evaluation) -> Section:

@@ -242,7 +242,8 @@ def load_builtin(name: str) -> tuple[Framework, Path]:
 
 
 _RULE_TAGS = frozenset(
-    ["ratio", "threshold", "banded", "per_finding", "checklist", "target", "tiered", "judgement"]
+    ["ratio", "threshold", "banded", "per_finding", "checklist", "target", "tiered", "judgement", "completion",
+     "attainment"]
 )
 
 

@@ -23,6 +23,8 @@ from .fields import Level, Model, Num, Text
 from .findings import Finding
 from .kinds import DEFAULT_KIND, Kind, kind_named, kind_names
 from .rates import RATE_KINDS
+from .selfeval import SelfEvaluationSpec
+from . import selfeval
 from .survey import read_export
 from .survey.spec import SurveySpec
 from .tables import Table, read_table
@@ -261,6 +263,8 @@ class ProjectParams(Model):
         default_factory=dict,
         description="各末级指标的评价情况与规则参数，键为指标名称或路径（一级/二级/三级）；未评分的指标写 not_assessed 与原因",
     )
+    self_evaluation: SelfEvaluationSpec | None = Field(
+        None, description="项目支出绩效自评表（kind: 项目支出绩效自评）：项目资金、年度总体目标、按二级指标列出的三级指标")
 
 
 @dataclass(frozen=True)
@@ -528,6 +532,7 @@ def load_project(path: str | Path, read_data: bool = True) -> Project:
     params = parse_params(data, shown)
     base = path.parent
     framework, framework_source, framework_path, fw_file = _resolve_framework(params, base, shown)
+    params, framework = selfeval.apply(params, framework, shown)
     unadjusted = framework
     framework = _adjust(framework, params, shown)
     not_assessed = _not_assessed(framework, params)

@@ -17,7 +17,11 @@ from .fields import Level, Model, Num, Text
 MAX_BANDS = 1000  # automatic bands of one rule; a real rule has under 10
 
 __all__ = [
+    "Attainment",
+    "AttainmentTier",
     "Banded",
+    "Completion",
+    "DEFAULT_ATTAINMENT_TIERS",
     "Band",
     "Checklist",
     "ChecklistItem",
@@ -205,8 +209,73 @@ class Judgement(Model):
     justification: Text = Field(min_length=1, description="打分理由（必填）")
 
 
+class Completion(Model):
+    """自评表的定量指标：完成年度指标值的记全部分值，未完成的按完成值与指标值的比例记分。
+
+    财预〔2020〕10号 第十七条: 正向 (≥) scores 实际完成值 ÷ 年度指标值 × 分值,
+    反向 (≤) 年度指标值 ÷ 实际完成值 × 分值, never above the weight. A
+    completion that deviates from the target by more than the threshold needs
+    偏差原因分析及改进措施, because the 自评表 has a column for it and a
+    reviewer reads a large deviation without one as an unexplained gap.
+    """
+
+    type: Literal["completion"]
+    target: Measure = Field(description="年度指标值")
+    actual: Measure = Field(description="实际完成值")
+    direction: Literal["higher", "lower"] = Field(
+        "higher", description="higher：正向指标（年度指标值为 ≥x）；lower：反向指标（年度指标值为 ≤x）")
+    deviation_threshold: Level = Field(
+        Decimal(10), description="偏差率（|实际 − 目标| ÷ 目标）超过此百分数时须写偏差原因分析及改进措施，默认 10")
+    deviation: Text = Field("", description="偏差原因分析及改进措施")
+    sign: Literal["≥", "≤", "="] | None = Field(None, description="自评表中年度指标值前的符号（只用于列示）")
+
+
+class AttainmentTier(Model):
+    """One tier of a qualitative indicator, as a share of the indicator's 分值."""
+
+    name: Text = Field(min_length=1, description="档次名称，如“达成年度指标”")
+    aliases: list[Text] = Field(default_factory=list, description="简写，如 [达成]")
+    min: Level = Field(description="本档得分下限（分值的百分之几，含）")
+    max: Level = Field(description="本档得分上限（分值的百分之几）")
+    max_inclusive: bool = Field(True, description="上限是否包含在本档内（“80-60%（含）”的 80% 属于上一档）")
+    default: Level | None = Field(None, description="未写 score 时按分值的百分之几计分；不填则必须写 score")
+    explain: bool = Field(True, description="本档是否须写偏差原因分析及改进措施")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "AttainmentTier":
+        if not Decimal(0) <= self.min <= self.max <= Decimal(100):
+            raise ValueError("应满足 0 ≤ min ≤ max ≤ 100（分值的百分之几）")
+        if self.default is not None and not self.min <= self.default <= self.max:
+            raise ValueError("default 应在 min 与 max 之间")
+        return self
+
+
+DEFAULT_ATTAINMENT_TIERS: tuple[AttainmentTier, ...] = (
+    AttainmentTier(name="达成年度指标", aliases=["达成"], min=Decimal(80), max=Decimal(100),
+                   default=Decimal(100), explain=False),
+    AttainmentTier(name="部分达成年度指标并具有一定效果", aliases=["部分达成"], min=Decimal(60), max=Decimal(80),
+                   max_inclusive=False),
+    AttainmentTier(name="未达成年度指标且效果较差", aliases=["未达成"], min=Decimal(0), max=Decimal(60),
+                   max_inclusive=False),
+)
+"""财预〔2020〕10号 第十七条: 达成 100-80%（含）、部分达成 80-60%（含）、未达成 60-0% of the weight."""
+
+
+class Attainment(Model):
+    """自评表的定性指标：按完成情况分档，在本档的分值区间内评定得分。"""
+
+    type: Literal["attainment"]
+    attained: Text = Field(description="完成情况：档次名称或简写（达成 / 部分达成 / 未达成）")
+    score: Num | None = Field(None, description="评定的得分（须在本档区间内）；不写则按本档的 default 计")
+    target: Text = Field("", description="年度指标值（文字）")
+    actual: Text = Field("", description="实际完成值（文字）")
+    tiers: list[AttainmentTier] = Field(default_factory=lambda: list(DEFAULT_ATTAINMENT_TIERS), min_length=1,
+                                        description="各档（默认为财预〔2020〕10号 第十七条的三档）")
+    deviation: Text = Field("", description="偏差原因分析及改进措施（未达成第一档时必填）")
+
+
 Rule = Annotated[
-    Union[Ratio, Threshold, Banded, PerFinding, Checklist, Target, Tiered, Judgement],
+    Union[Ratio, Threshold, Banded, PerFinding, Checklist, Target, Tiered, Judgement, Completion, Attainment],
     Field(discriminator="type"),
 ]
 
@@ -219,6 +288,8 @@ RULE_NAMES = {
     "target": "目标值扣分",
     "tiered": "分级计分",
     "judgement": "酌情评分",
+    "completion": "完成比例计分",
+    "attainment": "定性分档",
 }
 
 ChecklistItem.model_rebuild()

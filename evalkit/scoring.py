@@ -18,10 +18,13 @@ from . import numbers
 from .findings import Finding
 from .rules import (
     RULE_NAMES,
+    Attainment,
+    AttainmentTier,
     Band,
     Banded,
     Checklist,
     ChecklistItem,
+    Completion,
     Condition,
     Judgement,
     Measure,
@@ -43,7 +46,10 @@ __all__ = [
     "Override",
     "ScoringError",
     "apply_rule",
+    "deviation",
     "expand_bands",
+    "find_tier",
+    "tier_range",
     "grade_for",
     "score_indicator",
 ]
@@ -480,6 +486,125 @@ def _judgement(rule: Judgement, points: Decimal, ctx: Context) -> Outcome:
     )
 
 
+# --- 项目支出绩效自评 (财预〔2020〕10号 第十七条): completion over the annual target, qualitative tiers ---
+
+DEVIATION_PLACES = 2  # 偏差率 is shown and compared with the threshold at two decimals, so what is read is what counts
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """偏差率 of an actual value from its annual target, and whether it needs 偏差原因分析及改进措施."""
+
+    rate: Decimal | None  # None: the target is 0 and the actual is not, so no rate exists
+    exceeds: bool
+    line: str  # the working: 偏差率 = |实际完成值 − 年度指标值| ÷ 年度指标值 × 100% = … ，超过 10%
+    short: str  # for the 自评表 cell and messages: 偏差率 20.00%，超过 10%
+
+
+def deviation(target: Quantity, actual: Quantity, threshold: Decimal) -> Deviation:
+    """|实际完成值 − 年度指标值| ÷ 年度指标值 × 100%, rounded to two decimals, against the threshold.
+
+    Both directions count: completion far above the target is as much a sign
+    of a badly set target as a shortfall is, and the 自评表 asks for the cause.
+    """
+    limit = _level(threshold, numbers.PERCENT)
+    if target.value == 0:
+        if actual.value == 0:
+            return Deviation(Decimal(0), False, "年度指标值与实际完成值均为 0，无偏差", "无偏差")
+        short = f"年度指标值为 0 而实际完成值为 {actual.shown()}，视为偏差超过 {limit}"
+        return Deviation(None, True, short + "（无法计算偏差率）", short)
+    gap = abs(actual.value - target.value)
+    rate = numbers.quantize(numbers.safe_divide(gap, target.value) * numbers.HUNDRED, DEVIATION_PLACES)
+    exceeds = rate > threshold
+    short = f"偏差率 {numbers.format_percent(rate, DEVIATION_PLACES)}，{'超过' if exceeds else '未超过'} {limit}"
+    return Deviation(rate, exceeds, (
+        f"偏差率 = |实际完成值 − 年度指标值| ÷ 年度指标值 × 100% = |{actual.shown()} − {target.shown()}| ÷ "
+        f"{target.shown()} × 100% = {numbers.format_percent(rate, DEVIATION_PLACES)}，"
+        f"{'超过' if exceeds else '未超过'} {limit}"), short)
+
+
+def _completion(rule: Completion, points: Decimal, ctx: Context) -> Outcome:
+    target = _measure(rule.target, ctx, "年度指标值")
+    actual = _measure(rule.actual, ctx, "实际完成值")
+    if actual.unit != target.unit:
+        raise ScoringError(f"实际完成值单位“{actual.unit}”与年度指标值单位“{target.unit}”不一致")
+    for q in (target, actual):
+        if q.value < 0:
+            raise ScoringError(f"{q.name} {q.shown()} 为负数；自评指标的年度指标值与实际完成值不应为负")
+    higher = rule.direction == "higher"
+    met = actual.value >= target.value if higher else actual.value <= target.value
+    if higher:
+        formula = "实际完成值 ÷ 年度指标值 × 分值（正向指标，最高不超过分值）"
+        if target.value == 0:
+            raw, substitution = points, f"年度指标值为 0，实际完成值 {actual.shown()} 不低于年度指标值，记全部分值 {_p(points)} 分"
+        else:
+            raw = numbers.safe_divide(actual.value, target.value) * points
+            substitution = f"{actual.shown()} ÷ {target.shown()} × {_p(points)} 分"
+    else:
+        formula = "年度指标值 ÷ 实际完成值 × 分值（反向指标，最高不超过分值）"
+        if actual.value == 0:
+            raw, substitution = points, f"实际完成值为 0，不高于年度指标值 {target.shown()}，记全部分值 {_p(points)} 分"
+        else:
+            raw = numbers.safe_divide(target.value, actual.value) * points
+            substitution = f"{target.shown()} ÷ {actual.shown()} × {_p(points)} 分"
+    lines = ["完成年度指标值，记该指标全部分值" if met else "未完成年度指标值，按完成值与指标值的比例记分"]
+    dev = deviation(target, actual, rule.deviation_threshold)
+    lines.append(dev.line)
+    if dev.exceeds:
+        if not rule.deviation.strip():
+            raise ScoringError(f"实际完成值 {actual.shown()}，年度指标值 {target.shown()}，{dev.short}，"
+                               "须写偏差原因分析及改进措施（deviation）")
+        lines.append(f"偏差原因分析及改进措施：{rule.deviation}")
+    return Outcome(raw=raw, formula=formula, substitution=substitution, lines=tuple(lines), inputs=(target, actual))
+
+
+def find_tier(tiers: list[AttainmentTier], attained: str) -> AttainmentTier | None:
+    """The tier named (or abbreviated) by ``attained``."""
+    key = attained.strip()
+    return next((t for t in tiers if key == t.name or key in t.aliases), None)
+
+
+def tier_range(tier: AttainmentTier, points: Decimal) -> tuple[Decimal, Decimal, str]:
+    """The tier's bounds in points and the words for them: 8（含）～10 分（分值的 80%（含）～100%）."""
+    low, high = tier.min * points / numbers.HUNDRED, tier.max * points / numbers.HUNDRED
+    if tier.max == tier.min:
+        return low, high, f"{_p(low)} 分（分值的 {_level(tier.min, numbers.PERCENT)}）"
+    text = (f"{_p(low)}～{_p(high)} 分（分值的 {_level(tier.min, numbers.PERCENT)}（含）～"
+            f"{_level(tier.max, numbers.PERCENT)}{'（含）' if tier.max_inclusive else '（不含）'}）")
+    return low, high, text
+
+
+def _attainment(rule: Attainment, points: Decimal, ctx: Context) -> Outcome:
+    tier = find_tier(rule.tiers, rule.attained)
+    if tier is None:
+        names = "、".join(t.name + (f"（{'、'.join(t.aliases)}）" if t.aliases else "") for t in rule.tiers)
+        raise ScoringError(f"完成情况“{rule.attained}”不是以下档次之一：{names}")
+    lines = []
+    for t in rule.tiers:
+        lines.append(f"{t.name}：{tier_range(t, points)[2]}{' ◀ 适用' if t is tier else ''}")
+    low, high, words = tier_range(tier, points)
+    if rule.score is None:
+        if tier.default is None:
+            raise ScoringError(f"完成情况为“{tier.name}”，须写 score（评定的得分，{words}）")
+        raw = tier.default * points / numbers.HUNDRED
+        substitution = (f"{tier.name}，未写评定得分，按本档 {_level(tier.default, numbers.PERCENT)} 计："
+                        f"{_p(points)} 分 × {_level(tier.default, numbers.PERCENT)}")
+    else:
+        inside = low <= rule.score <= high if tier.max_inclusive else low <= rule.score < high
+        if not inside:
+            raise ScoringError(f"完成情况为“{tier.name}”，评定得分 {_p(rule.score)} 应在 {words}之内")
+        raw = rule.score
+        substitution = f"{tier.name}，评定 {_p(rule.score)} 分（本档 {words}）"
+    if rule.target or rule.actual:
+        lines.append(f"年度指标值：{rule.target or '（未填写）'}；实际完成值：{rule.actual or '（未填写）'}")
+    if tier.explain:
+        if not rule.deviation.strip():
+            raise ScoringError(f"完成情况为“{tier.name}”，未达成年度指标，须写偏差原因分析及改进措施（deviation）")
+        lines.append(f"偏差原因分析及改进措施：{rule.deviation}")
+    return Outcome(raw=raw, formula="定性指标按完成情况分档，在本档分值区间内评定（财预〔2020〕10号 第十七条）",
+                   substitution=substitution, lines=tuple(lines))
+
+
 _APPLY = {
     "ratio": _ratio,
     "threshold": _threshold,
@@ -489,6 +614,8 @@ _APPLY = {
     "target": _target,
     "tiered": _tiered,
     "judgement": _judgement,
+    "completion": _completion,
+    "attainment": _attainment,
 }
 
 

@@ -12,12 +12,13 @@ from evalkit.runner import RunError, run_project
 
 WORKBOOK = ROOT / "workbooks" / "project_evaluation.ipynb"
 SURVEY_DEMO = ROOT / "params" / "examples" / "010_hotline_survey_demo.yaml"
+SELF_DEMO = ROOT / "params" / "examples" / "030_self_evaluation_demo.yaml"
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     out = tmp_path_factory.mktemp("outputs")
-    projects = (SEED_001, SEED_003, SURVEY_DEMO)
+    projects = (SEED_001, SEED_003, SURVEY_DEMO, SELF_DEMO)
     return {p.stem: run_project(p, outputs_root=out, workbook=WORKBOOK) for p in projects}, out
 
 
@@ -89,6 +90,16 @@ def test_survey_example_appendix_has_the_trail_and_charts(runs):
     data = json.loads(runs[0]["010_hotline_survey_demo"].results.read_text(encoding="utf-8"))
     assert data["surveys"][0]["n"] == 480
     assert next(i for i in data["indicators"] if i["path"][-1] == "服务对象满意度")["score"] == "27.00"
+
+
+def test_self_evaluation_example_shows_the_form(runs):
+    """A real run of the 项目支出绩效自评 example: the 自评表 takes the score summary's place."""
+    html = runs[0]["030_self_evaluation_demo"].appendix.read_text(encoding="utf-8")
+    assert "二、项目支出绩效自评表" in html and "评分汇总" not in html and "三、核对结果" in html
+    assert '<a href="#C-01">93.60%</a>' in html and 'id="C-01"' in html and 'id="S-03"' in html
+    data = json.loads(runs[0]["030_self_evaluation_demo"].results.read_text(encoding="utf-8"))
+    assert data["project"]["kind"] == "项目支出绩效自评"
+    assert data["total_score"] == "93.02" and data["grade"] == "优" and data["checks_failed"] == 2
 
 
 def test_executed_notebook_keeps_the_working(runs):
