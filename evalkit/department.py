@@ -37,6 +37,7 @@ __all__ = [
     "DEPARTMENT_TABLES",
     "DepartmentSpec",
     "DepartmentTable",
+    "absent",
     "Layout",
     "StandardTable",
     "check_specs",
@@ -316,8 +317,8 @@ class StandardTable:
         return self.amounts[column][row]
 
     def cite(self, row: int, column: str) -> str:
-        """收入决算表第 3 行“决算数”（data/income.csv）."""
-        return f"{self.table.title}第 {self.table.line(row)} 行“{column}”（{self.table.written}）"
+        """收入决算表第 3 行“决算数”（data/income.csv）: rows counted as 基础数据 numbers them, as a sum figure cites."""
+        return f"{self.table.title}第 {row + 1} 行“{column}”（{self.table.written}）"
 
 
 def parse(table: Table, layout: Layout) -> StandardTable:
@@ -479,6 +480,30 @@ def _subtotals(st: StandardTable) -> list[tuple[int, list[int]]]:
     return out
 
 
+def absent(project: Any, ident: str) -> str:
+    """Why a standard id has no value (its column or row is missing or blank), or "" for any other id."""
+    spec = getattr(project.params, "department", None)
+    for key, table in given(spec):
+        prefix = f"{table_key(key)}."
+        if not ident.startswith(prefix):
+            continue
+        layout, rest = DEPARTMENT_TABLES[key], ident[len(prefix):]
+        columns = {i: c for c, (i, _) in layout.totals.items()}
+        rows = {r.key: r for r in layout.rows}
+        head, _, role = rest.partition(".")
+        if rest in columns:
+            where = f"“{columns[rest]}”列"
+        elif head in rows and role in _ITEM_COLUMNS.values():
+            column = next(c for c, r in _ITEM_COLUMNS.items() if r == role)
+            where = f"“{rows[head].label}”行的“{column}”"
+        else:
+            return ""
+        title = table.title or layout.title
+        return (f"引用的数值“{ident}”取自{title}（{table.file}）的{where}，而该表没有此列、此行或其金额为空白；"
+                "请在表中补上，或改用 inputs 中的数值")
+    return ""
+
+
 def _measure(st: StandardTable, row: int, column: str, name: str) -> Measure:
     cell = st.cell(column, row)
     return Measure(value=cell.value, name=name, unit=st.table.unit_of(column), source=st.cite(row, column))
@@ -489,7 +514,7 @@ def _sum_check(st: StandardTable, column: str, rows: list[int] | tuple[int, ...]
     """Σ rows = total in one column; blank cells count as 0 and are named in the note."""
     names = {i: r.label for r in st.layout.rows if (i := st.fixed.get(r.key)) is not None}
     items = [_measure(st, i, column, names.get(i) or st.label(i)) for i in rows if st.cell(column, i).value is not None]
-    blanks = [str(st.table.line(i)) for i in rows if st.cell(column, i).value is None]
+    blanks = [str(i + 1) for i in rows if st.cell(column, i).value is None]
     if not items or st.cell(column, total).value is None:
         return None
     note = f"第 {'、'.join(blanks)} 行“{column}”为空白，按 0 计" if blanks else ""

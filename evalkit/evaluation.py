@@ -244,6 +244,9 @@ class _Ledger:
         try:
             return self.quantities[key]
         except KeyError:
+            absent = department.absent(self.project, key)  # a standard table's id whose column the file lacks
+            if absent:
+                raise ScoringError(absent) from None
             raise ScoringError(f"引用的数值“{shown_text(key, quote=False)}”未在 inputs 或 figures 中定义"
                                + did_you_mean(key, self.quantities)) from None
 

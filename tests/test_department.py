@@ -131,7 +131,7 @@ def test_the_standard_tables_supply_their_totals(demo):
     assert ids["department.three_public.previous_budget"].value == D("58.00")
     assert ids["department.three_public.reception.actual"].value == D("12.48")
     assert ids["department.carryover.closing"].value == D("321.14")
-    assert ids["department.carryover.opening"].source == "结转结余表第 4 行“年初结转结余”（data/020_carryover.csv）"
+    assert ids["department.carryover.opening"].source == "结转结余表第 3 行“年初结转结余”（data/020_carryover.csv）"
     assert "department.income.previous" not in ids  # the file has no 上年决算数 column
 
 
@@ -237,7 +237,7 @@ def test_columns_named_otherwise_are_mapped_and_noted(tmp_path):
     table = ev.tables["department.income"]
     assert table.columns == ("项目", "决算数") and "文件中的“本年收入”列读作“决算数”" in table.note
     (check,) = ev.checks
-    assert check.passed and check.unit == "元" and "第 3 行“决算数”为空白，按 0 计" in check.note
+    assert check.passed and check.unit == "元" and "第 2 行“决算数”为空白，按 0 计" in check.note
 
 
 def test_a_workbook_reads_like_a_csv(tmp_path):
@@ -306,3 +306,39 @@ def test_the_readme_shows_what_validate_prints_for_the_example(capsys, monkeypat
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for line in printed:
         assert line in readme, line
+
+
+def test_an_id_whose_column_the_table_lacks_says_so(tmp_path, capsys):
+    path = write_project(tmp_path, """\
+        inputs:
+          budget: {name: 预算数, value: 100.00, unit: 万元, source: 批复}
+        department:
+          income: {file: data/i.csv}
+          three_public: {file: data/t.csv}
+        figures:
+          - {id: done, kind: budget_completion_rate, numerator: department.income.previous, denominator: budget}
+          - {id: car, kind: ratio, numerator: department.three_public.vehicle_purchase.actual, denominator: budget}
+        """, {"i.csv": "项目,决算数\n财政拨款收入,90.00\n合计,90.00\n",
+              "t.csv": "项目,预算数,决算数\n因公出国（境）费,0,0\n公务用车购置及运行费,3,3\n公务接待费,1,1\n合计,4,4\n"})
+    assert main(["validate", path]) == 2
+    err = capsys.readouterr().err
+    assert (f"{path}: figures[0]（第1项，done）: 引用的数值“department.income.previous”取自收入决算表（data/i.csv）"
+            "的“上年决算数”列，而该表没有此列、此行或其金额为空白") in err
+    assert "“公务用车购置费”行的“决算数”" in err
+
+
+def test_a_row_that_does_not_roll_forward_and_a_subtotal_that_does_not_add_up_fail(tmp_path):
+    files = {"c.csv": "项目,年初结转结余,本年收入,本年支出,年末结转结余\n财政拨款,10.00,90.00,80.00,20.01\n"
+                      "其他资金,0.00,5.00,5.00,0.00\n合计,10.00,95.00,85.00,20.01\n",
+             "e.csv": "科目编码,科目名称,合计,基本支出,项目支出\n201,一般公共服务支出,85.00,60.00,25.00\n"
+                      "20101,人大事务,40.00,30.00,10.00\n20103,政府办公厅,44.00,30.00,14.00\n,合计,85.00,60.00,25.00\n"}
+    body = "department:\n  expenditure: {file: data/e.csv}\n  carryover: {file: data/c.csv}\n"
+    ev = evaluate(load_project(write_project(tmp_path, body, files)))
+    failed = {c.name: c for c in ev.failed_checks}
+    roll = failed["结转结余表逐行：年末结转结余 = 年初结转结余 + 本年收入 − 本年支出"]
+    assert [r.label for r in roll.rows if r.status == "failed"] == ["第 1 行（财政拨款）", "第 3 行（合计）"]
+    sub = failed["支出决算表：一般公共服务支出的下级科目之和 = 一般公共服务支出（合计列）"]
+    assert (sub.expected, sub.found, sub.difference) == (D("85.00"), D("84.00"), D("-1.00"))
+    assert "支出决算表：一般公共服务支出的下级科目之和 = 一般公共服务支出（基本支出）" not in failed
+    # the top level alone adds up to 合计: 201 is 85.00, its 款 are not added in again
+    assert "支出决算表：各科目之和 = 合计行（合计列）" not in failed
