@@ -18,12 +18,13 @@ from pathlib import Path
 from collections.abc import Sequence
 from typing import Any, Iterator
 
-from . import amounts, checks, limits, numbers, rates, survey
+from . import amounts, checks, department, limits, numbers, rates, survey
 from .checks import CheckResult
 from .errors import InputError, Problem, did_you_mean, shown_text
 from .findings import Finding
 from .framework import Framework, IndicatorNode, leaves
 from .params import (
+    ChangeRateFigure,
     ConvertFigure,
     CostSavingFigure,
     CountFigure,
@@ -244,6 +245,9 @@ class _Ledger:
         try:
             return self.quantities[key]
         except KeyError:
+            absent = department.absent(self.project, key)  # a standard table's id whose column the file lacks
+            if absent:
+                raise ScoringError(absent) from None
             raise ScoringError(f"引用的数值“{shown_text(key, quote=False)}”未在 inputs 或 figures 中定义"
                                + did_you_mean(key, self.quantities)) from None
 
@@ -290,6 +294,9 @@ def _compute_figure(spec: Any, ledger: _Ledger, ref: str, shown: str, where: str
     if isinstance(spec, RateFigure):
         return rates.rate(spec.kind, q(spec.numerator), q(spec.denominator), ref=ref, key=spec.id,
                           name=name, places=_places(spec), note=spec.note, bounded=spec.bounded)
+    if isinstance(spec, ChangeRateFigure):
+        return rates.change_rate(spec.kind, q(spec.current), q(spec.previous), ref=ref, key=spec.id, name=name,
+                                 places=_places(spec), note=spec.note)
     if isinstance(spec, QuotientFigure):
         return rates.quotient(q(spec.numerator), q(spec.denominator), ref=ref, key=spec.id, name=name,
                               places=_places(spec), note=spec.note)
@@ -419,6 +426,7 @@ def evaluate(project: Project) -> Evaluation:
         )
         ledger.quantities[key] = quantity
         inputs.append(quantity)
+    ledger.quantities.update(department.quantities(project))  # the standard tables' totals, cited by id
 
     survey_refs = RefCounter("Q")
     surveys = []
@@ -519,8 +527,12 @@ def _run_checks(ev: Evaluation, ledger: _Ledger) -> tuple[CheckResult, ...]:
     refs = RefCounter("K")
     out: list[CheckResult] = []
     problems: list[Problem] = []
-    for i, spec in enumerate(params.checks):
-        where = f"checks[{i}]（第{i + 1}项，{shown_text(spec.name, quote=False)}）"
+    declared = [(f"checks[{i}]（第{i + 1}项，{shown_text(spec.name, quote=False)}）", spec)
+                for i, spec in enumerate(params.checks)]
+    # then the checks the standard department tables bring with them, run the same way
+    generated = [(f"{where}（自动生成的核对：{shown_text(spec.name, quote=False)}）", spec)
+                 for where, spec in department.check_specs(project)]
+    for where, spec in declared + generated:
         try:
             out.append(checks.run_check(spec, ledger, project.tables, refs.take(), where, project.shown,
                                         ledger.columns))

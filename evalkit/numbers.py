@@ -201,7 +201,8 @@ def stated_places(value: Decimal, unit: str) -> int:
     the 万元 would let a 0.40 万元 mismatch pass.
     """
     places = decimals(value)
-    return 2 if places == 0 and unit in _MONEY_UNITS else places
+    money = unit in _MONEY_UNITS or unit.split("/", 1)[0] in _MONEY_UNITS  # 120 元/人次 is money too
+    return 2 if places == 0 and money else places
 
 
 def places_text(places: int) -> str:

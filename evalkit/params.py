@@ -16,13 +16,15 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
+from . import department
+from .department import DepartmentSpec
 from . import framework as fw
 from .errors import InputError, Problem, did_you_mean, from_validation_error, shown_text, shown_value
 from .checks import CHECK_KINDS, CheckSpec
 from .fields import Level, Model, Num, Text
 from .findings import Finding
 from .kinds import DEFAULT_KIND, Kind, kind_named, kind_names
-from .rates import RATE_KINDS
+from .rates import CHANGE_KINDS, RATE_KINDS
 from .selfeval import SelfEvaluationSpec
 from . import selfeval
 from .survey import read_export
@@ -105,17 +107,31 @@ class _FigureBase(Model):
 
 
 RateKindName = Literal[tuple(RATE_KINDS)]  # type: ignore[valid-type]
+ChangeKindName = Literal[tuple(CHANGE_KINDS)]  # type: ignore[valid-type]
+
+
+def _bounded_doc() -> str:
+    """Which kinds warn above 100% by default, from the kinds themselves so the schema cannot drift."""
+    names = lambda bounded: "、".join(k.name for k in RATE_KINDS.values() if k.bounded == bounded)  # noqa: E731
+    return (f"是否不应超过 100%（超过时在计算过程中提示核实口径）；不填则按比率种类：{names(True)}为是，"
+            f"{names(False)}为否")
 
 
 class RateFigure(_FigureBase):
     kind: RateKindName = Field(description="比率种类")  # type: ignore[valid-type]
     numerator: str = Field(description="分子：某个数值的 id")
     denominator: str = Field(description="分母：某个数值的 id")
-    bounded: bool | None = Field(
-        None,
-        description="是否不应超过 100%（超过时在计算过程中提示核实口径）；不填则按比率种类："
-                    "资金到位率、预算执行率、覆盖率为是，完成率、预算调整率、一般比率为否",
-    )
+    bounded: bool | None = Field(None, description=_bounded_doc())
+
+
+class ChangeRateFigure(_FigureBase):
+    """变动率 = （本年 − 上年）÷ 上年 × 100%，如“三公经费”变动率、结转结余变动率。"""
+
+    kind: ChangeKindName = Field(  # type: ignore[valid-type]
+        description="变动率种类：three_public_change_rate “三公经费”变动率、carryover_change_rate 结转结余变动率、"
+                    "change_rate 一般变动率（建议写 name）")
+    current: str = Field(description="本年数：某个数值的 id")
+    previous: str = Field(description="上年数：某个数值的 id（为零时无法计算）")
 
 
 class QuotientFigure(_FigureBase):
@@ -170,7 +186,8 @@ class CountFigure(_FigureBase):
 
 
 FigureSpec = Annotated[
-    Union[RateFigure, CostSavingFigure, QuotientFigure, SumFigure, DifferenceFigure, ConvertFigure, CountFigure],
+    Union[RateFigure, ChangeRateFigure, CostSavingFigure, QuotientFigure, SumFigure, DifferenceFigure, ConvertFigure,
+          CountFigure],
     Field(discriminator="kind"),
 ]
 
@@ -258,6 +275,11 @@ class ProjectParams(Model):
     )
     figures: list[FigureSpec] = Field(default_factory=list, description="计算数值，按列示顺序编号 C-01…")
     findings: list[Finding] = Field(default_factory=list, description="问题清单")
+    department: DepartmentSpec | None = Field(
+        None,
+        description="部门整体支出绩效评价的标准表（收入决算表、支出决算表、“三公经费”支出表、结转结余表）："
+                    "按标准列读取，自动生成各表的合计与等式核对，其合计数可被引用（如 department.three_public.actual）",
+    )
     checks: list[CheckSpec] = Field(default_factory=list, description="核对事项：合计、一致性、分组汇总、等式、范围")
     indicators: dict[str, Assessment] = Field(
         default_factory=dict,
@@ -441,7 +463,8 @@ def _typed_rules(framework: fw.Framework, params: ProjectParams, shown: str, fw_
 def _check_references(params: ProjectParams, framework: fw.Framework, shown: str) -> None:
     """Ids are unique and every reference points at something defined earlier."""
     problems: list[Problem] = []
-    known: set[str] = set(params.inputs)
+    known: set[str] = set(params.inputs) | department.figure_keys(params.department)
+    tables = set(params.tables) | department.table_keys(params.department)
     for key, survey in params.surveys.items():
         known.update(survey.figure_keys(key))
     for i, figure in enumerate(params.figures):
@@ -456,6 +479,8 @@ def _check_references(params: ProjectParams, framework: fw.Framework, shown: str
             "minuend": getattr(figure, "minuend", None),
             "subtrahend": getattr(figure, "subtrahend", None),
             "of": getattr(figure, "of", None),
+            "current": getattr(figure, "current", None),
+            "previous": getattr(figure, "previous", None),
         }
         for field_name, ref in refs.items():
             if ref is not None and ref not in known:
@@ -468,9 +493,9 @@ def _check_references(params: ProjectParams, framework: fw.Framework, shown: str
                                         f"引用的数值“{_name(term)}”未在 inputs 或之前的 figures 中定义"
                                         + did_you_mean(term, known)))
         table = getattr(figure, "table", None)
-        if table is not None and table not in params.tables:
+        if table is not None and table not in tables:
             problems.append(Problem(shown, f"{where}.table", f"数据表“{_name(table)}”未在 tables 中定义"
-                                    + did_you_mean(table, params.tables)))
+                                    + did_you_mean(table, tables)))
         known.add(figure.id)
     index = _Leaves(framework)
     for i, finding in enumerate(params.findings):
@@ -486,7 +511,7 @@ def _check_references(params: ProjectParams, framework: fw.Framework, shown: str
 
 
 _FIGURE_TAGS = frozenset(
-    [*RATE_KINDS, *CHECK_KINDS, "cost_saving_rate", "sum", "difference", "convert", "count", "str", "Framework"]
+    [*RATE_KINDS, *CHANGE_KINDS, *CHECK_KINDS, "cost_saving_rate", "sum", "difference", "convert", "count", "str", "Framework"]
 )
 
 
@@ -567,7 +592,8 @@ def load_project(path: str | Path, read_data: bool = True) -> Project:
 def _data_references(params: ProjectParams) -> list[tuple[str, str]]:
     """(field, file as written) of every data file, tables first: the order of data_files and the manifest."""
     return ([(f"tables.{key}.file", spec.file) for key, spec in params.tables.items()]
-            + [(f"surveys.{key}.file", spec.file) for key, spec in params.surveys.items()])
+            + [(f"surveys.{key}.file", spec.file) for key, spec in params.surveys.items()]
+            + [(f"department.{key}.file", spec.file) for key, spec in department.given(params.department)])
 
 
 def with_data(project: Project) -> Project:
@@ -589,6 +615,12 @@ def with_data(project: Project) -> Project:
     for key, survey in params.surveys.items():
         try:
             surveys[key] = read_export(next(files), survey, str(folder / survey.file))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    for key, spec in department.given(params.department):
+        try:
+            tables[department.table_key(key)] = department.read(next(files), key, spec,
+                                                                 shown=str(folder / spec.file), owner=shown)
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from . import numbers
-from .working import Figure, Quantity
+from .working import Figure, Quantity, exact
 
-__all__ = ["RATE_KINDS", "RateKind", "RateError", "rate", "cost_saving_rate", "quotient", "compound_unit"]
+__all__ = ["CHANGE_KINDS", "RATE_KINDS", "RateKind", "RateError", "change_rate", "rate", "cost_saving_rate", "quotient",
+           "compound_unit"]
 
 
 class RateError(ValueError):
@@ -50,7 +51,76 @@ RATE_KINDS: dict[str, RateKind] = {
     "budget_adjustment_rate": RateKind(
         "预算调整率", "预算调整金额", "年初预算金额", True, "预算调整金额与年初预算金额的比率"
     ),
+    # 部门整体支出绩效评价共性指标（财预〔2013〕53号）: each with the standard's numerator and denominator.
+    # Bounded (over 100% means a wrong line) only where the numerator is a part of the denominator;
+    # 在职人员、公用经费、“三公经费”、政府采购 over 100% is the overrun the indicator exists to show.
+    "budget_completion_rate": RateKind(
+        "预算完成率", "预算完成数", "预算数", False,
+        "部门本年度实际完成的预算数与财政部门批复的本年度（变动后）预算数的比率"
+    ),
+    "payment_progress_rate": RateKind(
+        "支付进度率", "实际支付进度", "既定支付进度", True,
+        "某一时点实际支付进度（支出执行数 ÷ 年度支出预算数）与既定支付进度的比率，快于既定进度时超过100%"
+    ),
+    "carryover_rate": RateKind(
+        "结转结余率", "结转结余总额", "支出预算数", True, "本年度结转资金与结余资金之和（决算数）与支出预算数的比率"
+    ),
+    "public_funds_control_rate": RateKind(
+        "公用经费控制率", "实际支出公用经费总额", "预算安排公用经费总额", True,
+        "实际支出的公用经费与预算安排的公用经费的比率，超支时超过100%"
+    ),
+    "three_public_control_rate": RateKind(
+        "“三公经费”控制率", "“三公经费”实际支出数", "“三公经费”预算安排数", True,
+        "“三公经费”实际支出数与预算安排数的比率，超支时超过100%"
+    ),
+    "procurement_execution_rate": RateKind(
+        "政府采购执行率", "实际政府采购金额", "政府采购预算数", True,
+        "实际政府采购金额与政府采购预算的比率，超预算采购时超过100%"
+    ),
+    "staff_control_rate": RateKind(
+        "在职人员控制率", "在职人员数", "编制数", True, "实际在职人员数与核定编制数的比率，超编时超过100%"
+    ),
+    "key_expenditure_rate": RateKind(
+        "重点支出安排率", "重点项目支出", "项目总支出", False, "预算安排的重点项目支出与项目总支出的比率"
+    ),
+    "fixed_asset_utilization_rate": RateKind(
+        "固定资产利用率", "实际在用固定资产总额", "所有固定资产总额", False,
+        "实际在用固定资产总额与所有固定资产总额的比率"
+    ),
+    "timely_completion_rate": RateKind(
+        "完成及时率", "及时完成实际工作数", "计划工作数", True, "在规定时限内完成的实际工作数与计划工作数的比率"
+    ),
+    "quality_rate": RateKind(
+        "质量达标率", "质量达标实际工作数", "计划工作数", True, "达到质量标准的实际工作数与计划工作数的比率"
+    ),
+    "key_task_completion_rate": RateKind(
+        "重点工作办结率", "重点工作实际完成数", "交办或下达数", False, "重点工作实际完成数与交办或下达数的比率"
+    ),
     "ratio": RateKind("比率", "分子", "分母", True, "一般比率"),
+}
+
+
+@dataclass(frozen=True)
+class ChangeKind:
+    """A year-on-year change rate: its name and what the current and previous values are."""
+
+    name: str
+    current: str
+    previous: str
+    description: str = ""
+
+
+# (本年 − 上年) ÷ 上年 × 100%: negative is a decrease, which is what a control indicator hopes for.
+CHANGE_KINDS: dict[str, ChangeKind] = {
+    "change_rate": ChangeKind("变动率", "本年数", "上年数", "本年数与上年数的变动比率"),
+    "three_public_change_rate": ChangeKind(
+        "“三公经费”变动率", "本年度“三公经费”总额", "上年度“三公经费”总额",
+        "本年度“三公经费”与上年度“三公经费”的变动比率（财预〔2013〕53号按预算数）"
+    ),
+    "carryover_change_rate": ChangeKind(
+        "结转结余变动率", "本年度累计结转结余资金总额", "上年度累计结转结余资金总额",
+        "本年度结转结余资金总额与上年度结转结余资金总额的变动比率"
+    ),
 }
 COST_SAVING = RateKind("成本节约率", "计划成本 − 实际成本", "计划成本", False, "实际节约成本与计划成本的比率")
 
@@ -181,4 +251,35 @@ def quotient(
         inputs=(numerator, denominator), substitution=f"{numerator.shown()} ÷ {denominator.shown()}",
         unrounded=numbers.safe_divide(numerator.value, denominator.value), unit=unit, places=places, note=note,
         notices=((f"{label}为负数，请核实数据",) if numerator.value * denominator.value < 0 else ()),
+    )
+
+
+def change_rate(
+    kind: str, current: Quantity, previous: Quantity, *, ref: str, key: str, name: str | None = None,
+    places: int = 2, note: str = "",
+) -> Figure:
+    """变动率 = （本年 − 上年）÷ 上年 × 100%, with both years named in the working.
+
+    A zero previous year has no change rate (any increase is infinite), so it
+    is an error rather than a number; a decrease is negative, and says so.
+    """
+    spec = CHANGE_KINDS[kind]
+    label = name or spec.name
+    _check_units(label, current, previous)
+    if previous.value == 0:
+        raise RateError(f"{label}：上年数“{previous.name}”为零，无法计算变动率（本年与上年之差除以上年数）；"
+                        "请核实上年数，或改用其他指标（如直接比较本年与上年金额）")
+    with exact():
+        change = current.value - previous.value
+    unrounded = numbers.safe_divide(change, previous.value) * numbers.HUNDRED
+    # A decrease (negative rate) is the ordinary reading and needs no warning; a negative base does.
+    notices: tuple[str, ...] = ()
+    if previous.value < 0:
+        notices = (f"上年数“{previous.name}”为负数，变动率的正负号不能按增减理解，请核实数据",)
+    return _percent_figure(
+        ref=ref, key=key, name=label, kind=kind, unrounded=unrounded, places=places, note=note,
+        formula=f"（{current.name} − {previous.name}）÷ {previous.name} × 100%",
+        inputs=(current, previous),
+        substitution=f"（{current.shown()} − {previous.shown()}）÷ {previous.shown()} × 100%",
+        notices=notices,
     )

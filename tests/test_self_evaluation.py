@@ -176,7 +176,7 @@ def test_the_readme_example_runs_as_written(tmp_path):
     from conftest import ROOT
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### 项目支出绩效自评", 1)[1]
+    section = readme.split("## 项目支出绩效自评", 1)[1]
     block = section.split("```yaml\n", 1)[1].split("```", 1)[0]
     path = tmp_path / "readme.yaml"
     path.write_text(block, encoding="utf-8")
