@@ -898,8 +898,13 @@ def reported_figure(figure: Any, reported: Decimal, ref: str) -> CheckResult:
 
 def reported_score(name: str, ref: str, weight: Decimal, score: Decimal, reported: Decimal,
                    check_ref: str, what: str = "得分", score_places: int = 2) -> CheckResult:
-    """Compare a stated score with the recomputed one at the stated precision; a score above its weight fails too."""
-    places = numbers.decimals(reported)
+    """Compare a stated score with the recomputed one at the stated precision; a score above its weight fails too.
+
+    A score written as a whole number (8) is taken at the framework's precision
+    (8.00), as a whole amount of money is to the cent: a report that lists 8 for
+    a recomputed 7.50 has a different score, not a rounded one.
+    """
+    places = numbers.decimals(reported) or score_places
     shown = max(places, score_places)
     found = numbers.quantize(score, shown)
     with exact():

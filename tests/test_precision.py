@@ -120,7 +120,7 @@ def test_a_reported_rate_shows_the_recomputed_value_that_makes_the_difference_vi
     assert "四舍五入为 100%" in c.lines[0]
 
 
-@pytest.mark.parametrize(("reported", "passed"), [("3.2", True), ("3.1", False), ("3.15", True), ("3.16", False)])
+@pytest.mark.parametrize(("reported", "passed"), [("3.2", True), ("3.1", False), ("3.15", True), ("3.16", False), ("3", False)])
 def test_a_reported_score_is_compared_at_its_stated_precision(reported, passed):
     c = checks.reported_score("某指标", "S-01", D(5), D("3.15"), D(reported), "K-01", score_places=2)
     assert c.passed is passed and c.difference == D("3.15") - D(reported)
