@@ -106,7 +106,7 @@ def overview(ev: Evaluation) -> Section:
         ("评价批次", ev.project.round),
         ("评价年度", f"{info.year} 年度" if info.year else ""),
         ("评价类型", kind.name if kind is not DEFAULT_KIND else ""),
-        ("评价类别", info.category if kind is DEFAULT_KIND or "category" in info.model_fields_set else ""),
+        ("评价类别", ev.project.category if kind is DEFAULT_KIND or "category" in info.model_fields_set else ""),
         ("被评价单位", info.unit),
         ("主管部门", info.department),
         ("委托单位", info.commissioner),

@@ -26,13 +26,15 @@ class Kind:
     overview: str  # the first section's heading
     name_label: str
     id_label: str
+    category: str  # 评价类别 when the params do not state one
     layout: str = "summary"  # "summary": the 评分汇总 table; "self_evaluation": the 自评表
 
 
 KINDS: tuple[Kind, ...] = (
-    Kind("项目支出绩效评价", "project", "project_expenditure", "项目", "项目概况", "项目名称", "项目编号"),
-    Kind("部门整体支出绩效评价", "department", "department_overall", "单位", "部门概况", "单位名称", "单位编码"),
-    Kind("项目支出绩效自评", "self_evaluation", "self_evaluation", "项目", "项目概况", "项目名称", "项目编号",
+    Kind("项目支出绩效评价", "project", "project_expenditure", "项目", "项目概况", "项目名称", "项目编号", "项目支出"),
+    Kind("部门整体支出绩效评价", "department", "department_overall", "单位", "部门概况", "单位名称", "单位编码",
+         "部门整体支出"),
+    Kind("项目支出绩效自评", "self_evaluation", "self_evaluation", "项目", "项目概况", "项目名称", "项目编号", "项目支出",
          layout="self_evaluation"),
 )
 DEFAULT_KIND = KINDS[0]

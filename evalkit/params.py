@@ -310,6 +310,12 @@ class Project:
     def kind(self) -> Kind:
         return kind_named(self.params.kind)
 
+    @property
+    def category(self) -> str:
+        """评价类别 as the params state it, else the kind's (a department is not 项目支出)."""
+        info = self.params.project
+        return info.category if "category" in info.model_fields_set else self.kind.category
+
 
 def _name(text: str) -> str:
     """A name or key from the params file, cut for a message or a field path."""
@@ -544,6 +550,28 @@ def _valid_tree(framework: fw.Framework, file: str, unscored: frozenset[tuple[st
     return True
 
 
+# The sections that belong to one kind of evaluation, and that kind.
+_KIND_SECTIONS = {"department": "department", "self_evaluation": "self_evaluation"}
+
+
+def _check_kind(params: ProjectParams, shown: str) -> None:
+    """A department: or self_evaluation: section under another kind is one error naming ``kind``.
+
+    Without it, a self-evaluation params file that forgot ``kind:`` is read
+    against the project framework and fails on every indicator, and a
+    department section in a self-evaluation is silently checked as well.
+    """
+    kind = kind_named(params.kind)
+    for section, key in _KIND_SECTIONS.items():
+        if getattr(params, section) is not None and kind.key != key:
+            wanted = kind_named(key)
+            raise InputError.single(
+                shown, "kind",
+                f"参数文件写了 {section}（{wanted.name}的内容），而评价类型是“{kind.name}”"
+                f"{'（未写 kind 时默认为项目支出绩效评价）' if 'kind' not in params.model_fields_set else ''}；"
+                f"请在顶层写 kind: {wanted.name}，或删去 {section}")
+
+
 def load_project(path: str | Path, read_data: bool = True) -> Project:
     """Read and validate a params file and everything it references; raises InputError.
 
@@ -555,6 +583,7 @@ def load_project(path: str | Path, read_data: bool = True) -> Project:
     path = Path(path)
     data = load_yaml(path, shown_as=shown, what="参数文件")
     params = parse_params(data, shown)
+    _check_kind(params, shown)
     base = path.parent
     framework, framework_source, framework_path, fw_file = _resolve_framework(params, base, shown)
     params, framework = selfeval.apply(params, framework, shown)

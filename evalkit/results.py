@@ -96,7 +96,7 @@ def results(ev: "Evaluation") -> dict[str, Any]:
             "round": ev.project.round,
             "year": p.year,
             "unit": p.unit,
-            "category": p.category,
+            "category": ev.project.category,
             "kind": ev.project.kind.name,
         },
         "framework": {

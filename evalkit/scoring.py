@@ -168,8 +168,7 @@ def _measure(measure: Measure, ctx: Context, default_name: str = "指标值") ->
             ref=q.ref, places=q.places,
         )
     assert measure.value is not None
-    exponent = measure.value.as_tuple().exponent
-    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    places = numbers.stated_places(measure.value, measure.unit)  # as stated, like every other value
     return Quantity(
         name=measure.name or default_name, value=measure.value, unit=measure.unit,
         source=measure.source, places=places,

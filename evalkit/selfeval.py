@@ -358,6 +358,9 @@ def apply(params: "ProjectParams", framework: Framework, shown: str) -> tuple["P
             problems.append(Problem(shown, "inputs", f"id“{key}”由 self_evaluation.funds 生成，请给自己的数值另取 id"))
 
     slots = _slots(framework)
+    if not slots:  # a framework without the form's 二级指标 (framework: project_expenditure): one error, not one per key
+        raise InputError.single(shown, "framework", "指标体系中没有自评表的二级指标（数量指标、质量指标……）可放三级指标；"
+                                "项目支出绩效自评请不写 framework（使用内置的 self_evaluation），或使用按自评表结构写出的指标体系")
     rows_at: dict[tuple[str, ...], list[IndicatorNode]] = {}
     assessments: dict[str, Any] = {}
     for key, rows in spec.indicators.items():
@@ -523,9 +526,9 @@ def form(ev: "Evaluation", rows: list[Any]) -> dict[str, Any]:
             t, a = rule.target, rule.actual
             sign = rule.sign or ("≥" if rule.direction == "higher" else "≤")
             if t.value is not None:
-                target = sign + numbers.format_quantity(t.value, t.unit, None).replace(" ", "")
+                target = sign + numbers.format_quantity(t.value, t.unit, None)
             if a.value is not None:
-                actual = numbers.format_quantity(a.value, a.unit, None).replace(" ", "")
+                actual = numbers.format_quantity(a.value, a.unit, None)
             if t.value is not None and a.value is not None:
                 dev = deviation(Quantity("", t.value, t.unit, places=None), Quantity("", a.value, a.unit, places=None),
                                 rule.deviation_threshold)

@@ -91,7 +91,7 @@ def test_the_score_section_is_the_form_with_every_computed_cell_linked(ev):
     assert '<a href="#C-01">93.60%</a>' in html and '<a href="#S-01">9.36</a>' in html
     assert '<a href="#C-02">93.98%</a>' in html
     assert '<a href="#S-03">7.50</a>' in html and "自评 8.00 分，见 K-06" in html
-    assert "≥36,000人次" in html and "≤120.00元/人次" in html and "≥95%" in html
+    assert "≥36,000 人次" in html and "≤120.00 元/人次" in html and "≥95%" in html
     assert "偏差率 25.00%，超过 10%。2 个站点因选址调整" in html
     assert "部分达成年度指标并具有一定效果。第四季度服务量核定延迟" in html
     assert html.count('<td class="num ek-score-cell"><a href="#S-') == 9
