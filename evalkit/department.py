@@ -244,7 +244,7 @@ def read(path: Path, key: str, spec: DepartmentTable, *, shown: str, owner: str)
     table = Table(
         key=table_key(key), title=spec.title or layout.title, source=spec.source, file=shown,
         columns=tuple(renamed), rows=rows, units=units, note=note, written=spec.file,
-        lines=tuple(int(n) for n in frame.index),
+        lines=tuple(int(n) for n in frame.index), sheet=str(frame.attrs.get("sheet", "")),
     )
     parse(table, layout)  # every amount cell and row label now, so the error comes before any kernel
     return table
@@ -360,21 +360,21 @@ def parse(table: Table, layout: Layout) -> StandardTable:
             if found is None:
                 strangers.append(label)
                 known = [r.label for r in layout.rows]
-                problems.append(Problem(shown, f"第 {table.line(i)} 行“{layout.label}”列",
+                problems.append(Problem(shown, _cell(table, i, layout.label),
                                         f"{layout.title}中不认识的行“{shown_text(row[label_col], quote=False)}”"
                                         f"{did_you_mean(label, known + list(by_label))}；应为：{'、'.join(known)}、合计"))
                 continue
             if found.key in fixed:
-                problems.append(Problem(shown, f"第 {table.line(i)} 行“{layout.label}”列",
+                problems.append(Problem(shown, _cell(table, i, layout.label),
                                         f"“{found.label}”出现了两次（另见第 {table.line(fixed[found.key])} 行）"))
                 continue
             fixed[found.key] = i
         elif label in seen:
-            problems.append(Problem(shown, f"第 {table.line(i)} 行“{layout.label}”列",
+            problems.append(Problem(shown, _cell(table, i, layout.label),
                                     f"“{shown_text(row[label_col], quote=False)}”出现了两次（另见第 {table.line(seen[label])} 行）"))
         seen.setdefault(label, i)
     for i in blank:
-        problems.append(Problem(shown, f"第 {table.line(i)} 行“{layout.label}”列", "有金额而没有名称，请填写该行的名称"))
+        problems.append(Problem(shown, _cell(table, i, layout.label), "有金额而没有名称，请填写该行的名称"))
     if not totals:
         problems.append(Problem(shown, f"“{layout.label}”列",
                                 f"{layout.title}没有合计行：应有一行的“{layout.label}”写“合计”（也可写 {'、'.join(TOTAL_LABELS[1:4])} 等）"))
@@ -398,7 +398,7 @@ def parse(table: Table, layout: Layout) -> StandardTable:
     if not problems:
         for col, cells in amounts.items():
             if cells[totals[0]].value is None and any(c.value is not None for c in cells):
-                problems.append(Problem(shown, f"第 {table.line(totals[0])} 行“{col}”列",
+                problems.append(Problem(shown, _cell(table, totals[0], col),
                                         "合计行的金额为空白，而该列其他行有金额；请填写合计数"))
         if "人员经费" in amounts or "公用经费" in amounts:
             if not ("人员经费" in amounts and "公用经费" in amounts):
@@ -420,7 +420,7 @@ def _detail_rows(table: Table, layout: Layout, total: int, fixed: dict[str, int]
     c = table.columns.index(layout.code)
     uncoded = [i for i in rows if not table.rows[i][c]]
     for i in uncoded:
-        problems.append(Problem(table.file, f"第 {table.line(i)} 行“{layout.code}”列",
+        problems.append(Problem(table.file, _cell(table, i, layout.code),
                                 "有“科目编码”列时每个科目行都应写编码（合计行除外），以便只把类级科目加总到合计"))
     if uncoded:
         return []
@@ -508,6 +508,12 @@ def _measure(st: StandardTable, row: int, column: str, name: str) -> Measure:
     cell = st.cell(column, row)
     return Measure(value=cell.value, name=name, unit=st.table.unit_of(column), source=st.cite(row, column))
 
+
+def _cell(table: Table, row: int, column: str) -> str:
+    """Where a bad cell is, as the user finds it (工作表“三公经费”单元格 C6 in a workbook)."""
+    if column in table.columns:
+        return table.cell_name(row, table.columns.index(column))
+    return f"第 {table.line(row)} 行“{column}”列"
 
 def _sum_check(st: StandardTable, column: str, rows: list[int] | tuple[int, ...], total: int, name: str,
                total_name: str) -> SumCheck | None:

@@ -738,6 +738,7 @@ def _read_sheet(wb: Any, ws: Any, shown: str) -> tuple[list[str], pd.DataFrame]:
     index = pd.Index([n for n, _ in rows[1:]], name=LINE, dtype=np.int64)
     frame = pd.DataFrame(data, columns=range(width), index=index, dtype=str) if data else \
         pd.DataFrame(columns=range(width), index=index, dtype=str)
+    frame.attrs["sheet"] = title  # a bad cell is then named as Excel names it: 工作表“三公经费”单元格 C6
     return names, frame
 
 

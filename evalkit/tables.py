@@ -39,6 +39,7 @@ class Table:
     note: str = ""
     written: str = ""  # as written in params, relative to the params file: what the appendix shows
     lines: tuple[int, ...] = ()  # each row's line in the file as the user counts it (header = 1)
+    sheet: str = ""  # the worksheet an XLSX table was read from (its columns start at A)
 
     def column(self, name: str, where: str, owner: str | None = None) -> int:
         """The index of a column; ``owner`` is the file that named it (the params file), for the message."""
@@ -80,7 +81,16 @@ class Table:
                 raise NumberError(f"该列单位为“{unit}”，单元格却是百分数 {text.strip()!r}；请填写{unit}数值")
             return parse_decimal(text)
         except NumberError as exc:
-            raise InputError.single(self.file, f"第 {self.line(row)} 行“{name}”列", str(exc)) from None
+            raise InputError.single(self.file, self.cell_name(row, column), str(exc)) from None
+
+    def cell_name(self, row: int, column: int) -> str:
+        """第 6 行“决算数”列, or for a workbook 工作表“三公经费”单元格 C6（“决算数”列）, as Excel shows it."""
+        name = self.columns[column]
+        if self.sheet:
+            from openpyxl.utils import get_column_letter
+
+            return f"工作表“{self.sheet}”单元格 {get_column_letter(column + 1)}{self.line(row)}（“{name}”列）"
+        return f"第 {self.line(row)} 行“{name}”列"
 
     def quantities(
         self, column: str, *, label_column: str | None, where: str, owner: str,
@@ -145,5 +155,5 @@ def read_table(
     return Table(
         key=key, title=title, source=source, file=shown, columns=tuple(frame.columns), rows=rows,
         units=tuple(units.items()), note=note, written=written or path.name,
-        lines=tuple(int(n) for n in frame.index),
+        lines=tuple(int(n) for n in frame.index), sheet=str(frame.attrs.get("sheet", "")),
     )

@@ -244,7 +244,7 @@ def test_workbook_rows_are_excel_rows(tmp_path):
     workbook(path, [[], ["单位", "金额"], ["甲", 1], [], ["乙", "十二"]])
     t = table(path)
     assert t.lines == (3, 5)
-    with pytest.raises(InputError, match=r"t.xlsx: 第 5 行“金额”列: 应为数字"):
+    with pytest.raises(InputError, match=r"t.xlsx: 工作表“明细”单元格 B5（“金额”列）: 应为数字"):
         t.decimal(1, 1)
 
 
@@ -320,7 +320,7 @@ def test_percent_cells_downstream(tmp_path):
     t = table(path, units={"到位率": "%", "金额": "元"})
     assert t.decimal(0, 1) == Decimal("0.6415")
     assert t.decimal(0, 2) == Decimal("64.15")
-    with pytest.raises(InputError, match=r"t.xlsx: 第 2 行“金额”列: 该列单位为“元”，单元格却是百分数 '50.00%'"):
+    with pytest.raises(InputError, match=r"t.xlsx: 工作表“明细”单元格 D2（“金额”列）: 该列单位为“元”，单元格却是百分数 '50.00%'"):
         t.decimal(0, 3)
 
 
