@@ -25,9 +25,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Row", "write_round", "HEADERS", "safe_text"]
 
-# 已评分值 is last so that the columns readers already rely on keep their places.
+# 已评分值 and 评价类型 are last so that the columns readers already rely on keep their places.
 HEADERS = ["序号", "项目编号", "项目名称", "总分", "等级", "核对未通过", "本次状态", "用时（秒）", "附件", "错误信息",
-           "已评分值"]
+           "已评分值", "评价类型"]
 NOT_RUN = "未运行（已中断）"
 
 
@@ -49,6 +49,7 @@ class Row:
     assessed: Decimal | None = None  # 已评分值 (the framework total when every indicator was scored)
     grade_note: str = ""  # why the grade is withheld (N 项指标未评分), or the scaled score it was read from
     partial: bool = False  # some indicators were not assessed: the total is out of ``assessed``
+    kind: str = ""  # 项目支出绩效评价 / 部门整体支出绩效评价 / 项目支出绩效自评 (a round may mix them)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -58,7 +59,7 @@ class Row:
             "grade_note": self.grade_note,
             "checks_failed": self.checks_failed, "status": self.status,
             "seconds": None if self.seconds is None else round_seconds(self.seconds),
-            "appendix": self.appendix, "error": self.error,
+            "appendix": self.appendix, "error": self.error, "kind": self.kind,
         }
 
 
@@ -102,6 +103,7 @@ def _rows(run: "RoundRun", projects: list[Path], outputs_root: Path) -> list[Row
             assessed=_decimal_or_none(data.get("assessed_weight")),
             grade_note=_grade_note(data),
             partial=bool(data.get("not_assessed")),
+            kind=str(project.get("kind", "")),
         ))
     return rows
 
@@ -162,7 +164,7 @@ def _csv(rows: list[Row]) -> bytes:
         writer.writerow([r.index, safe_text(r.id), safe_text(r.name), "" if r.total is None else str(r.total),
                          safe_text(r.grade), "" if r.checks_failed is None else r.checks_failed, r.status_text,
                          "" if r.seconds is None else round_seconds(r.seconds), safe_text(r.appendix),
-                         safe_text(r.error), "" if r.assessed is None else str(r.assessed)])
+                         safe_text(r.error), "" if r.assessed is None else str(r.assessed), safe_text(r.kind)])
     # UTF-8 with BOM: Excel on Chinese Windows opens it without garbling
     return buf.getvalue().encode("utf-8-sig")
 
@@ -192,14 +194,14 @@ def _xlsx(rows: list[Row], title: str) -> bytes:
         sheet.append([
             r.index, _text_cell(r.id), _text_cell(r.name), r.total, _text_cell(r.grade), r.checks_failed,
             r.status_text, None if r.seconds is None else Decimal(round_seconds(r.seconds)),
-            _text_cell(r.appendix), _text_cell(r.error), r.assessed,
+            _text_cell(r.appendix), _text_cell(r.error), r.assessed, _text_cell(r.kind),
         ])
     for row in sheet.iter_rows(min_row=2):
         row[3].number_format = "0.00"
         row[7].number_format = "0.00"
         row[9].alignment = Alignment(wrap_text=True, vertical="top")
         row[10].number_format = "0.00"
-    for column, width in zip("ABCDEFGHIJK", (6, 12, 40, 8, 6, 10, 14, 10, 36, 60, 10)):
+    for column, width in zip("ABCDEFGHIJKL", (6, 12, 40, 8, 6, 10, 14, 10, 36, 60, 10, 22)):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
