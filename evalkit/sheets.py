@@ -77,6 +77,50 @@ def _detect(raw: bytes, shown: str, encoding: str | None) -> str:
     return "utf-8-sig"
 
 
+_SEPARATORS = (",", ";", "\t")  # what spreadsheet programs write: comma, semicolon (European locales), tab
+_SEP_NAMES = {",": "逗号", ";": "分号", "\t": "制表符"}
+
+
+def _separator(raw: bytes, encoding: str) -> str:
+    """The field separator, read from the header line: the one of , ; TAB it uses most (comma if none).
+
+    Excel saves “Unicode 文本” with tabs and, in some locales, CSV with
+    semicolons; read with commas, such a file is one column per line.
+    """
+    head = raw[:1 << 16].decode(encoding, errors="ignore").lstrip("\ufeff")
+    line = next((ln for ln in head.splitlines() if ln.strip()), "")
+    outside, quoted = [], False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted:
+            outside.append(ch)
+    counts = {sep: outside.count(sep) for sep in _SEPARATORS}
+    best = max(_SEPARATORS, key=lambda s: (counts[s], s == ","))
+    return best if counts[best] else ","
+
+
+def _from_utf16(raw: bytes, shown: str, encoding: str | None) -> tuple[bytes, str | None]:
+    """A UTF-16 file (Excel's “Unicode 文本”) as UTF-8 bytes, so the rest of the reader sees one kind of file."""
+    named = codecs.lookup(encoding).name if encoding and _known(encoding) else ""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or named.startswith("utf-16"):
+        try:
+            return raw.decode(encoding if named.startswith("utf-16") else "utf-16").encode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            if named.startswith("utf-16"):
+                raise InputError.single(shown, "", "无法按 UTF-16 编码读取；请另存为 UTF-8 编码的 CSV") from None
+            # two bytes that look like a UTF-16 BOM but are not: read as any other file (and say why not)
+    return raw, encoding
+
+
+def _known(encoding: str) -> bool:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        return False
+    return True
+
+
 def _undecodable(raw: bytes, shown: str, encoding: str, given: bool) -> InputError:
     """The error for a file that does not decode, naming the line of the first bad byte."""
     tried = encoding if given else "、".join(ENCODINGS)
@@ -94,7 +138,7 @@ def _undecodable(raw: bytes, shown: str, encoding: str, given: bool) -> InputErr
     return InputError.single(shown, where, f"无法按 {tried} 编码读取；请另存为 UTF-8 或 GBK 编码的 CSV")
 
 
-def _shape_numpy(raw: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+def _shape_numpy(raw: bytes, sep: int = _COMMA) -> tuple[np.ndarray, np.ndarray] | None:
     """Fields per record and which records are blank, from the bytes; None when quoting is unusual.
 
     A separator or line break is structural when an even number of quote
@@ -124,15 +168,15 @@ def _shape_numpy(raw: bytes) -> tuple[np.ndarray, np.ndarray] | None:
                 if opening[0] == 0:
                     before[0] = previous
                 # a quoted field opens at the start of a field; a quote right after a closing quote is an escaped one
-                if not np.isin(before, (_COMMA, _LF, _QUOTE)).all():
+                if not np.isin(before, (sep, _LF, _QUOTE)).all():
                     return None
             parity = int(inside[-1])
             outside = ~inside
             lf = np.flatnonzero((chunk == _LF) & outside)
-            commas = np.flatnonzero((chunk == _COMMA) & outside)
+            commas = np.flatnonzero((chunk == sep) & outside)
         else:
             lf = np.flatnonzero(chunk == _LF)
-            commas = np.flatnonzero(chunk == _COMMA)
+            commas = np.flatnonzero(chunk == sep)
         before_lf = np.searchsorted(commas, lf)
         if lf.size:
             per = np.diff(before_lf, prepend=0)
@@ -159,11 +203,11 @@ def _shape_numpy(raw: bytes) -> tuple[np.ndarray, np.ndarray] | None:
     return count, blank
 
 
-def _shape_csv(raw: bytes, encoding: str, shown: str, given: bool) -> tuple[np.ndarray, np.ndarray]:
+def _shape_csv(raw: bytes, encoding: str, shown: str, given: bool, sep: str = ",") -> tuple[np.ndarray, np.ndarray]:
     """The same as ``_shape_numpy`` with the csv module (slower; for unusual quoting or encodings)."""
     counts, blank = [], []
     try:
-        reader = csv.reader(io.TextIOWrapper(io.BytesIO(raw), encoding=encoding, newline=""))
+        reader = csv.reader(io.TextIOWrapper(io.BytesIO(raw), encoding=encoding, newline=""), delimiter=sep)
         for row in reader:
             counts.append(len(row) or 1)
             # an empty line gives [], spaces give ["  "]; [""] is a quoted empty field (""), not a blank line
@@ -175,7 +219,7 @@ def _shape_csv(raw: bytes, encoding: str, shown: str, given: bool) -> tuple[np.n
     return np.array(counts, dtype=np.int64), np.array(blank, dtype=bool)
 
 
-def _ragged(shown: str, counts: np.ndarray, blank: np.ndarray, header: int) -> None:
+def _ragged(shown: str, counts: np.ndarray, blank: np.ndarray, header: int, sep: str = ",") -> None:
     width = int(counts[header])
     bad = np.flatnonzero(~blank & (counts != width))
     bad = bad[bad > header]
@@ -188,17 +232,17 @@ def _ragged(shown: str, counts: np.ndarray, blank: np.ndarray, header: int) -> N
         problems.append(Problem(
             shown, f"第 {int(i) + 1} 行",
             f"该行有 {seen} 个字段，表头有 {width} 个字段（{what} {abs(seen - width)} 个），各列会错位；"
-            "请检查该行是否有未加英文双引号的逗号（含逗号的内容应整体加双引号，如 \"1,234.50\"）"
-            "或缺少的分隔逗号，改正后再运行",
+            f"请检查该行是否有未加英文双引号的{_SEP_NAMES[sep]}（含{_SEP_NAMES[sep]}的内容应整体加双引号，如 \"1,234.50\"）"
+            f"或缺少的分隔{_SEP_NAMES[sep]}，改正后再运行",
         ))
     if bad.size > SHOWN:
         problems.append(Problem(shown, "", f"共 {bad.size:,} 行的字段数与表头不符，以上列出前 {SHOWN} 行"))
     raise InputError(problems)
 
 
-def _header_names(raw: bytes, encoding: str, header: int) -> list[str]:
+def _header_names(raw: bytes, encoding: str, header: int, sep: str = ",") -> list[str]:
     """The fields of record ``header`` (the first non-blank one), read with the csv module."""
-    reader = csv.reader(io.TextIOWrapper(io.BytesIO(raw), encoding=encoding, newline=""))
+    reader = csv.reader(io.TextIOWrapper(io.BytesIO(raw), encoding=encoding, newline=""), delimiter=sep)
     try:
         for i, row in enumerate(reader):
             if i == header:
@@ -219,26 +263,28 @@ def read_csv_bytes(
     frame's index is the line number (header = 1); blank lines are skipped.
     """
     given = bool(encoding)
+    raw, encoding = _from_utf16(raw, shown, encoding)
     encoding = _detect(raw, shown, encoding)
+    sep = _separator(raw, encoding)
     safe = codecs.lookup(encoding).name in {codecs.lookup(e).name for e in _ASCII_SAFE}
-    shape = _shape_numpy(raw) if safe else None
+    shape = _shape_numpy(raw, ord(sep)) if safe else None
     if shape is None:
-        shape = _shape_csv(raw, encoding, shown, given)
+        shape = _shape_csv(raw, encoding, shown, given, sep)
     counts, blank = shape
     filled = np.flatnonzero(~blank)
     if not filled.size:
         raise InputError.single(shown, "", "数据文件是空的（没有表头）")
     header = int(filled[0])
-    _ragged(shown, counts, blank, header)
+    _ragged(shown, counts, blank, header, sep)
     dtype: Any = str
     if categories:
         wanted = set(categories)
-        names = _header_names(raw, encoding, header)
+        names = _header_names(raw, encoding, header, sep)
         dtype = {i: ("category" if i < len(names) and names[i].strip() in wanted else str)
                  for i in range(int(counts[header]))}
     try:
         frame = pd.read_csv(
-            io.BytesIO(raw), encoding=encoding, header=None, skiprows=header, dtype=dtype,
+            io.BytesIO(raw), encoding=encoding, header=None, skiprows=header, dtype=dtype, sep=sep,
             keep_default_na=False, na_filter=False, skip_blank_lines=False, index_col=False,
         )
     except UnicodeDecodeError:
