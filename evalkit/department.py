@@ -515,6 +515,7 @@ def _cell(table: Table, row: int, column: str) -> str:
         return table.cell_name(row, table.columns.index(column))
     return f"第 {table.line(row)} 行“{column}”列"
 
+
 def _sum_check(st: StandardTable, column: str, rows: list[int] | tuple[int, ...], total: int, name: str,
                total_name: str) -> SumCheck | None:
     """Σ rows = total in one column; blank cells count as 0 and are named in the note."""

@@ -18,7 +18,7 @@ from pathlib import Path
 from collections.abc import Sequence
 from typing import Any, Iterator
 
-from . import amounts, checks, department, limits, numbers, rates, survey
+from . import amounts, checks, department, limits, numbers, rates, survey, totals
 from .checks import CheckResult
 from .errors import InputError, Problem, did_you_mean, shown_text
 from .findings import Finding
@@ -529,9 +529,9 @@ def _run_checks(ev: Evaluation, ledger: _Ledger) -> tuple[CheckResult, ...]:
     problems: list[Problem] = []
     declared = [(f"checks[{i}]（第{i + 1}项，{shown_text(spec.name, quote=False)}）", spec)
                 for i, spec in enumerate(params.checks)]
-    # then the checks the standard department tables bring with them, run the same way
+    # then the checks that tables with a 合计 row or column, and the standard department tables, bring with them
     generated = [(f"{where}（自动生成的核对：{shown_text(spec.name, quote=False)}）", spec)
-                 for where, spec in department.check_specs(project)]
+                 for where, spec in [*totals.check_specs(project), *department.check_specs(project)]]
     for where, spec in declared + generated:
         try:
             out.append(checks.run_check(spec, ledger, project.tables, refs.take(), where, project.shown,

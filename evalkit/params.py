@@ -91,6 +91,11 @@ class TableSpec(Model):
     encoding: str | None = Field(None, description="编码（不填则自动识别 UTF-8 / GBK）")
     sheet: str | int | None = Field(None, description="Excel 工作表名或序号")
     note: Text = ""
+    total_row: Text | None = Field(
+        None, description="表中合计行第一列的文字，如 合计；写出后每个写了单位的数值列都核对“其余各行之和 = 合计行”，不必逐列写核对")
+    total_column: str | None = Field(
+        None, description="合计列的列名，如 合计；写出后逐行核对“合计列 = 其他写了单位的数值列之和”（或 parts 所列各列）")
+    parts: list[str] | None = Field(None, description="与 total_column 一起使用：逐行相加等于合计列的各列（不写则为其他数值列）")
 
 
 class _FigureBase(Model):
