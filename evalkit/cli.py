@@ -142,6 +142,28 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return status
 
 
+def _cmd_new(args: argparse.Namespace) -> int:
+    from .names import displayable
+    from .skeleton import create, describe, display_width, shell_word
+
+    try:
+        created = create(args.kind, args.path)
+    except OSError as exc:
+        where = displayable(str(exc.filename)) if exc.filename else args.path
+        print(f"写入失败：{where}：{exc.strerror or exc}（已写入的文件已删除）", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"已创建{created.kind.name}的项目骨架：")
+    shown = [(displayable(str(p)), p) for p in (created.params, *created.files[:-1])]
+    width = max(display_width(text) for text, _ in shown)
+    for text, path in shown:
+        print(f"  {text}{' ' * (width - display_width(text))}  {describe(path, created.params)}")
+    params = shell_word(displayable(str(created.params)))
+    print("下一步：")
+    print(f"  evalkit validate {params}   # 校验并计算得分（不启动内核，几乎瞬时）")
+    print(f"  evalkit run {params}        # 生成附件 outputs/{created.params.parent.name}/{created.params.stem}/appendix.html")
+    return EXIT_OK
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     from .params import json_schema_text
 
@@ -202,6 +224,18 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("params", nargs="+")
     validate.add_argument("--strict", action="store_true", help="有核对未通过时以退出状态 1 结束")
     validate.set_defaults(func=_cmd_validate)
+
+    new = sub.add_parser(
+        "new", help="新建一个项目：写出带中文注释的参数文件骨架与数据表模板（XLSX 与 CSV），可直接校验与运行",
+        description="按评价类型写出项目骨架：参数文件（每一节都有中文注释，占位内容写作“（请填写……）”或标明“示例”）、"
+                    "data/<项目名>/ 下的数据表模板（同一张表的 .xlsx 与 .csv）。骨架引用该类型的内置指标体系，"
+                    "写出后即可 evalkit validate、evalkit run。已存在的文件不会被覆盖。",
+        epilog="评价类型：project（项目支出绩效评价）、department（部门整体支出绩效评价）、"
+               "self_evaluation（项目支出绩效自评），中文名称与英文写法均可。"
+               "例：evalkit new 项目支出绩效评价 params/2024/某项目")
+    new.add_argument("kind", metavar="评价类型", help="project / department / self_evaluation，或其中文名称")
+    new.add_argument("path", metavar="路径", help="params/<批次>/<项目名>（可带 .yaml）")
+    new.set_defaults(func=_cmd_new)
 
     schema = sub.add_parser("schema", help="输出 params 文件的 JSON Schema")
     schema.add_argument("-o", "--output", default=None, help="写入的文件（默认输出到终端）")
