@@ -66,6 +66,7 @@ class DepartmentTable(Model):
     )
     encoding: str | None = Field(None, description="编码（不填则自动识别 UTF-8 / GBK）")
     sheet: str | int | None = Field(None, description="Excel 工作表名或序号")
+    header_row: int | None = Field(None, ge=1, description="表头所在的行号；表头上方有表名、“单位：万元”等行时填写")
     note: Text = Field("", description="说明")
 
 
@@ -233,7 +234,7 @@ def read(path: Path, key: str, spec: DepartmentTable, *, shown: str, owner: str)
     file (a wrong ``columns`` mapping is the params file's mistake).
     """
     layout = DEPARTMENT_TABLES[key]
-    frame = read_frame(path, shown=shown, encoding=spec.encoding, sheet=spec.sheet)
+    frame = read_frame(path, shown=shown, encoding=spec.encoding, sheet=spec.sheet, header_row=spec.header_row)
     names = [str(c) for c in frame.columns]
     renamed = _mapped(names, spec, layout, owner, key)
     _check_columns(renamed, layout, shown, key)

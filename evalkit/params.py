@@ -90,6 +90,8 @@ class TableSpec(Model):
     units: dict[str, str] = Field(default_factory=dict, description="各数值列的单位，如 {合同金额: 元}")
     encoding: str | None = Field(None, description="编码（不填则自动识别 UTF-8 / GBK）")
     sheet: str | int | None = Field(None, description="Excel 工作表名或序号")
+    header_row: int | None = Field(
+        None, ge=1, description="表头所在的行号（Excel 行号或 CSV 行号）；表头上方有表名、“单位：万元”等行时填写，其上各行不读取")
     note: Text = ""
     total_row: Text | None = Field(
         None, description="表中合计行第一列的文字，如 合计；写出后每个写了单位的数值列都核对“其余各行之和 = 合计行”，不必逐列写核对")
@@ -643,6 +645,7 @@ def with_data(project: Project) -> Project:
             tables[key] = read_table(
                 next(files), key=key, shown=str(folder / spec.file), title=spec.title, source=spec.source,
                 units=spec.units, encoding=spec.encoding, sheet=spec.sheet, note=spec.note, written=spec.file,
+                header_row=spec.header_row,
             )
         except InputError as exc:
             problems.extend(exc.problems)

@@ -219,6 +219,24 @@ def _shape_csv(raw: bytes, encoding: str, shown: str, given: bool, sep: str = ",
     return np.array(counts, dtype=np.int64), np.array(blank, dtype=bool)
 
 
+def _csv_header(shown: str, counts: np.ndarray, blank: np.ndarray, first: int, header_row: int | None) -> int:
+    """The header record: line ``header_row``, else the first non-blank one unless it is plainly a title line."""
+    if header_row is not None:
+        index = header_row - 1
+        if not 0 <= index < counts.size or blank[index]:
+            raise InputError.single(shown, f"第 {header_row} 行",
+                                    f"header_row 指定的表头行是空的或不存在（有内容的行从第 {first + 1} 行开始）")
+        return index
+    later = np.flatnonzero(~blank)
+    later = later[later > first]
+    if counts[first] == 1 and later.size and counts[later[0]] > 1:
+        raise InputError.single(
+            shown, f"第 {first + 1} 行",
+            f"只有一个字段，像是表名而不是表头；表头若在第 {int(later[0]) + 1} 行，"
+            f"请在该表的参数中写 header_row: {int(later[0]) + 1}（表头以上的行不读取）")
+    return first
+
+
 def _ragged(shown: str, counts: np.ndarray, blank: np.ndarray, header: int, sep: str = ",") -> None:
     width = int(counts[header])
     bad = np.flatnonzero(~blank & (counts != width))
@@ -254,6 +272,7 @@ def _header_names(raw: bytes, encoding: str, header: int, sep: str = ",") -> lis
 
 def read_csv_bytes(
     raw: bytes, shown: str, encoding: str | None = None, *, categories: Collection[str] = (),
+    header_row: int | None = None,
 ) -> tuple[list[str], pd.DataFrame]:
     """The header and the data rows of a CSV file, every field as text, parsed once.
 
@@ -274,7 +293,7 @@ def read_csv_bytes(
     filled = np.flatnonzero(~blank)
     if not filled.size:
         raise InputError.single(shown, "", "数据文件是空的（没有表头）")
-    header = int(filled[0])
+    header = _csv_header(shown, counts, blank, int(filled[0]), header_row)
     _ragged(shown, counts, blank, header, sep)
     dtype: Any = str
     if categories:
@@ -662,11 +681,13 @@ def _pick_sheet(wb: Any, shown: str, sheet: str | int | None) -> Any:
     return ws
 
 
-def read_xlsx_bytes(raw: bytes, shown: str, sheet: str | int | None = None) -> tuple[list[str], pd.DataFrame]:
+def read_xlsx_bytes(raw: bytes, shown: str, sheet: str | int | None = None,
+                    header_row: int | None = None) -> tuple[list[str], pd.DataFrame]:
     """The header and the data rows of one worksheet, each cell as Excel displays it.
 
-    The header is the first non-blank row; the frame's index is the Excel row
-    number; blank rows are skipped.
+    The header is the first non-blank row, or row ``header_row`` (title rows
+    above it are skipped); the frame's index is the Excel row number; blank
+    rows are skipped.
     """
     _container(raw, shown)
     import openpyxl
@@ -680,7 +701,7 @@ def read_xlsx_bytes(raw: bytes, shown: str, sheet: str | int | None = None) -> t
                 raise InputError.single(shown, "", "工作簿解压后过大，无法读取")
             wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
             try:
-                return _read_sheet(wb, _pick_sheet(wb, shown, sheet), shown)
+                return _read_sheet(wb, _pick_sheet(wb, shown, sheet), shown, header_row)
             finally:
                 wb.close()
     except InputError:
@@ -691,7 +712,7 @@ def read_xlsx_bytes(raw: bytes, shown: str, sheet: str | int | None = None) -> t
         raise InputError.single(shown, "", f"无法读取 .xlsx 文件（文件损坏或不是 Excel 工作簿）：{_cut(str(exc), 80)}") from None
 
 
-def _read_sheet(wb: Any, ws: Any, shown: str) -> tuple[list[str], pd.DataFrame]:
+def _read_sheet(wb: Any, ws: Any, shown: str, header_row: int | None = None) -> tuple[list[str], pd.DataFrame]:
     from openpyxl.cell.read_only import ReadOnlyCell
 
     title = ws.title
@@ -728,6 +749,7 @@ def _read_sheet(wb: Any, ws: Any, shown: str) -> tuple[list[str], pd.DataFrame]:
     where = f"工作表“{title}”"
     if not rows:
         raise InputError.single(shown, where, "工作表是空的（没有表头）")
+    rows = _from_header(rows, header_row, shown, where)
     if uncached:
         raise _cells_error(
             shown, where, uncached, "{ref}（{detail}）",
@@ -786,6 +808,32 @@ def _read_sheet(wb: Any, ws: Any, shown: str) -> tuple[list[str], pd.DataFrame]:
         pd.DataFrame(columns=range(width), index=index, dtype=str)
     frame.attrs["sheet"] = title  # a bad cell is then named as Excel names it: 工作表“三公经费”单元格 C6
     return names, frame
+
+
+def _from_header(rows: list[tuple[int, dict[int, str]]], header_row: int | None, shown: str,
+                 where: str) -> list[tuple[int, dict[int, str]]]:
+    """The rows from the header on: row ``header_row``, else the first, unless that is plainly a title.
+
+    Tables kept for a report carry a title (and a 单位：万元 line) above the
+    header; read as the header, the title would become the only column name.
+    A first row with one filled cell above a wider row is taken for such a
+    title, and the message says which row to name instead.
+    """
+    if header_row is not None:
+        for i, (number, _) in enumerate(rows):
+            if number == header_row:
+                return rows[i:]
+        raise InputError.single(shown, f"{where}第 {header_row} 行",
+                                f"header_row 指定的表头行是空的或不存在（有内容的行从第 {rows[0][0]} 行开始）")
+    widths = [len(values) for _, values in rows]
+    if widths[0] == 1 and len(rows) > 1 and max(widths) > 1:
+        header = next(n for (n, _), w in zip(rows, widths) if w == max(widths))
+        title = _cut(next(iter(rows[0][1].values())))
+        raise InputError.single(
+            shown, f"{where}第 {rows[0][0]} 行",
+            f"只有一个单元格有内容（“{title}”），像是表名而不是表头；表头若在第 {header} 行，"
+            f"请在该表的参数中写 header_row: {header}（表头以上的行不读取）")
+    return rows
 
 
 def _cells_error(shown: str, where: str, found: list[tuple[str, str]], each: str, message: str) -> InputError:

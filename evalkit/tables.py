@@ -109,7 +109,7 @@ class Table:
 
 def read_frame(
     path: Path, *, shown: str, encoding: str | None = None, sheet: str | int | None = None,
-    categories: Collection[str] = (),
+    categories: Collection[str] = (), header_row: int | None = None,
 ) -> pd.DataFrame:
     """Read a CSV or XLSX file as text cells with stripped, unique headers; errors name the file.
 
@@ -127,9 +127,9 @@ def read_frame(
         raise InputError.single(shown, "", f"不支持的数据文件类型“{suffix}”，应为 .csv 或 .xlsx")
     raw = limits.read_input_bytes(path, shown, limits.MAX_DATA_BYTES, "数据文件")
     if suffix in (".xlsx", ".xlsm"):
-        names, frame = read_xlsx_bytes(raw, shown, sheet)
+        names, frame = read_xlsx_bytes(raw, shown, sheet, header_row)
     else:
-        names, frame = read_csv_bytes(raw, shown, encoding, categories=categories)
+        names, frame = read_csv_bytes(raw, shown, encoding, categories=categories, header_row=header_row)
     del raw
     names = [n.strip() for n in names]
     # an unnamed column is called as pandas calls it, so params written for earlier versions still match
@@ -146,8 +146,9 @@ def read_frame(
 def read_table(
     path: Path, *, key: str, shown: str, title: str, source: str, units: dict[str, str],
     encoding: str | None = None, sheet: str | int | None = None, note: str = "", written: str = "",
+    header_row: int | None = None,
 ) -> Table:
-    frame = read_frame(path, shown=shown, encoding=encoding, sheet=sheet)
+    frame = read_frame(path, shown=shown, encoding=encoding, sheet=sheet, header_row=header_row)
     unknown = [c for c in units if c not in frame.columns]
     if unknown:
         raise InputError.single(shown, "units", f"units 中的列不存在：{'、'.join(unknown)}")

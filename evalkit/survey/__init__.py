@@ -36,7 +36,8 @@ class SurveyResult:
 def read_export(path: Path, spec: SurveySpec, shown: str) -> pd.DataFrame:
     """The export, parsed once; answer and group columns as categories (few distinct texts, many rows)."""
     categories = [q.column for q in spec.questions] + list(spec.group_columns)
-    return read_frame(path, shown=shown, encoding=spec.encoding, sheet=spec.sheet, categories=categories)
+    return read_frame(path, shown=shown, encoding=spec.encoding, sheet=spec.sheet, categories=categories,
+                      header_row=spec.header_row)
 
 
 def analyse(key: str, spec: SurveySpec, frame: pd.DataFrame, shown: str, refs: RefCounter) -> SurveyResult:

@@ -97,6 +97,7 @@ class SurveySpec(Model):
     source: Text = Field("", description="来源，如“问卷星导出，2024年6月”")
     encoding: str | None = Field(None, description="编码（不填则自动识别 UTF-8 / GBK）")
     sheet: str | int | None = Field(None, description="Excel 工作表")
+    header_row: int | None = Field(None, ge=1, description="表头所在的行号；导出文件在表头上方有标题行时填写")
     questions: list[Question] = Field(min_length=1, description="满意度题目")
     scale: Scale = Field(default_factory=Scale, description="量表（默认 5 级）")
     non_response: list[Text] = Field(
