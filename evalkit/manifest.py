@@ -104,6 +104,44 @@ def file_sha256(path: Path, *, follow_symlinks: bool = True) -> str:
         os.close(fd)
 
 
+def workbook_sha256(path: Path) -> str:
+    """The sha256 of what a workbook computes: its cells' types, sources and tags (parameters, evalkit-remove).
+
+    Saving an unchanged workbook in JupyterLab rewrites its metadata, cell ids,
+    execution counts and outputs; hashing the file would then invalidate every
+    project's cache and fail every ``verify``. None of those change a figure.
+    A file that is not a notebook is hashed whole, so it still reads as changed.
+    """
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise NotRegularFile(path, file_kind(info.st_mode))
+    raw = path.read_bytes()
+    try:
+        notebook = json.loads(raw)
+        cells = [[cell["cell_type"], _text(cell.get("source", "")),
+                  sorted((cell.get("metadata") or {}).get("tags") or [])] for cell in notebook["cells"]]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return hashlib.sha256(raw).hexdigest()
+    canonical = json.dumps({"cells": cells}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _text(source: Any) -> str:
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def input_sha256(role: str, path: Path) -> str:
+    """An input's hash as the manifest records it: the workbook by its cells, every other file by its bytes."""
+    return workbook_sha256(path) if role == "workbook" else file_sha256(path)
+
+
+def input_matches(role: str, path: Path, recorded: str) -> bool:
+    """Whether an input is unchanged; a workbook recorded by its file bytes (by an earlier evalkit) still matches."""
+    if input_sha256(role, path) == recorded:
+        return True
+    return role == "workbook" and file_sha256(path) == recorded
+
+
 @lru_cache(maxsize=1)
 def versions() -> dict[str, str]:
     found = {"evalkit": __version__, "python": platform.python_version()}
@@ -133,7 +171,7 @@ def inputs_of(project: Any, workbook: Path | None) -> list[dict[str, str]]:
     entries += [("data", path, _relative(path, base)) for path in project.data_files]
     if workbook is not None:
         entries.append(("workbook", workbook, f"workbooks/{workbook.name}"))
-    return [{"role": role, "path": shown, "sha256": file_sha256(path)} for role, path, shown in entries]
+    return [{"role": role, "path": shown, "sha256": input_sha256(role, path)} for role, path, shown in entries]
 
 
 def frameworks_dir() -> Path:
@@ -254,7 +292,7 @@ def up_to_date(out_dir: Path, params: Path, workbook: Path) -> bool:
         return False
     for entry in inputs:
         try:
-            if file_sha256(locate(entry, params.parent, workbook)) != entry.sha256:
+            if not input_matches(entry.role, locate(entry, params.parent, workbook), entry.sha256):
                 return False
         except (OSError, PathRefused):
             return False

@@ -155,6 +155,31 @@ def export_html(notebook: Any, title: str, show_code: bool = False) -> str:
     return body
 
 
+def canonical_workbook(book: Path) -> Any:
+    """The workbook as evalkit runs it: its cells' types, sources and tags, nothing a JupyterLab save rewrites.
+
+    Lab adds metadata, cell ids, counts and outputs when an unchanged workbook
+    is saved; executed from the file, they would reach executed.ipynb and make
+    a re-run differ byte for byte. ``manifest.workbook_sha256`` hashes the same
+    parts, so the cache and ``verify`` agree with what was run.
+    """
+    import nbformat
+
+    source = nbformat.read(str(book), as_version=4)
+    notebook = nbformat.v4.new_notebook(metadata={
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    })
+    makers = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell,
+              "raw": nbformat.v4.new_raw_cell}
+    for i, cell in enumerate(source.cells):
+        tags = sorted(cell.get("metadata", {}).get("tags", []))
+        made = makers[cell.cell_type](source=cell.source, metadata={"tags": tags} if tags else {})
+        made["id"] = f"cell-{i:02d}"
+        notebook.cells.append(made)
+    return notebook
+
+
 def normalise_notebook(notebook: Any) -> Any:
     """Remove what differs between two runs of the same inputs: times, durations, random ids, paths.
 
@@ -259,7 +284,7 @@ def _execute(book: Path, tmp: Path, params_path: Path, kernel_name: str, kernel_
     relative_params = os.path.relpath(params_path.resolve(), tmp.resolve())
     try:
         pm.execute_notebook(
-            str(book),
+            canonical_workbook(book),
             str(tmp / "executed.ipynb"),
             parameters={"params_file": relative_params, "results_file": "results.json",
                         "manifest_file": manifest.MANIFEST},

@@ -215,7 +215,7 @@ def _check_inputs(out_dir: Path, recorded: ManifestModel, params_dir: Path, book
     for entry, where in located:
         label = _entry(entry.role, entry.path)
         try:
-            now = manifest.file_sha256(where)
+            now = manifest.input_sha256(entry.role, where)
         except manifest.NotRegularFile as exc:
             result.changed_inputs.append(f"{label}：不是普通文件（{exc.kind}），未读取")
         except FileNotFoundError:
@@ -223,7 +223,7 @@ def _check_inputs(out_dir: Path, recorded: ManifestModel, params_dir: Path, book
         except OSError as exc:
             result.changed_inputs.append(f"{label}：无法读取（{exc.strerror or exc}）")
         else:
-            if now == entry.sha256:
+            if now == entry.sha256 or manifest.input_matches(entry.role, where, entry.sha256):
                 continue
             result.changed_inputs.append(f"{label}：内容已改变（sha256 {entry.sha256[:12]}… -> {now[:12]}…）")
         changed.add((entry.role, entry.path))

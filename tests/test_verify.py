@@ -450,3 +450,46 @@ def test_a_symlinked_manifest_is_not_evidence(case, copied_rerun, tmp_path):
     (out / "manifest.json").symlink_to(elsewhere)
     result = verify(out, WORKBOOK)
     assert result.status == UNVERIFIABLE and "符号链接" in report(result)
+
+
+def _lab_saved(source: Path, target: Path, *, change_code: bool = False) -> Path:
+    """The workbook as JupyterLab saves it after a look: new metadata, cell ids, counts and outputs."""
+    notebook = json.loads(source.read_text(encoding="utf-8"))
+    notebook["metadata"]["widgets"] = {"state": {}}
+    notebook["metadata"].setdefault("language_info", {})["version"] = "3.11.99"
+    for i, cell in enumerate(notebook["cells"]):
+        cell["id"] = f"lab-{i}"
+        cell.setdefault("metadata", {})["collapsed"] = True
+        if cell["cell_type"] == "code":
+            cell["execution_count"] = i + 7
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["looked at it\n"]}]
+    if change_code:
+        code = next(c for c in notebook["cells"] if c["cell_type"] == "code")
+        code["source"] = list(code["source"]) + ["\n# a change\n"]
+    target.write_text(json.dumps(notebook, ensure_ascii=False, indent=1), encoding="utf-8")
+    return target
+
+
+def test_a_lab_save_of_the_workbook_invalidates_nothing(case, tmp_path):
+    params, out = case
+    saved = _lab_saved(WORKBOOK, tmp_path / WORKBOOK.name)
+    assert saved.read_bytes() != WORKBOOK.read_bytes()
+    assert manifest_module.workbook_sha256(saved) == manifest_module.workbook_sha256(WORKBOOK)
+    assert manifest_module.up_to_date(out, params, saved)
+    edited = _lab_saved(WORKBOOK, tmp_path / "edited.ipynb", change_code=True)
+    assert not manifest_module.up_to_date(out, params, edited)
+
+
+def test_a_manifest_that_recorded_the_workbook_file_still_matches(case):
+    params, out = case
+    raw = manifest_module.file_sha256(WORKBOOK)
+    edit_manifest(out, lambda m: [e.update(sha256=raw) for e in m["inputs"] if e["role"] == "workbook"])
+    assert manifest_module.up_to_date(out, params, WORKBOOK)
+
+
+def test_verify_with_a_lab_saved_workbook_is_verified(case, tmp_path):  # real re-run
+    """The workbook a reviewer opened and saved in Lab re-runs to the same bytes (issue 13)."""
+    _, out = case
+    saved = _lab_saved(WORKBOOK, tmp_path / WORKBOOK.name)
+    result = verify(out, saved)
+    assert result.status == VERIFIED, report(result)
