@@ -666,7 +666,9 @@ def with_data(project: Project) -> Project:
 
 
 def json_schema() -> dict[str, Any]:
-    schema = fw.with_rule_schema(ProjectParams.model_json_schema())
+    from .schema import params_schema
+
+    schema = params_schema(fw.with_rule_schema(ProjectParams.model_json_schema()))
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "evalkit 项目参数文件"
     return schema
