@@ -20,9 +20,8 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def _print_problems(exc: InputError) -> None:
-    print(f"输入有误（{len(exc.problems)} 处）：", file=sys.stderr)
-    for problem in exc.problems:
-        print(f"  {problem}", file=sys.stderr)
+    for line in exc.report():
+        print(line, file=sys.stderr)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -120,6 +119,31 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     for line in result.lines():
         print(line, file=stream)
     return result.status
+
+
+def _cmd_lab(args: argparse.Namespace) -> int:
+    import shutil
+    import subprocess
+
+    from .lab import lab_notebook
+    from .runner import default_workbook
+
+    try:
+        notebook, written = lab_notebook(Path(args.params), Path(args.outputs),
+                                         Path(args.workbook) if args.workbook else default_workbook(), force=args.force)
+    except InputError as exc:
+        _print_problems(exc)
+        return EXIT_BAD_INPUT
+    print(f"{'已写出' if written else '已存在（保留其中的修改；要重新生成请加 --force）'}：{notebook}")
+    print("这是该项目自己的笔记本，共用的工作簿不会被修改；在 JupyterLab 中打开后运行全部单元格即可查看计算过程。")
+    if not args.open:
+        print(f"打开：jupyter lab {notebook}（需先安装：.venv/bin/pip install -e '.[lab]'）")
+        return EXIT_OK
+    jupyter = shutil.which("jupyter")
+    if jupyter is None:
+        print("找不到 jupyter；请先安装：.venv/bin/pip install -e '.[lab]'", file=sys.stderr)
+        return EXIT_FAILED
+    return subprocess.call([jupyter, "lab", str(notebook)])
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -236,6 +260,17 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("kind", metavar="评价类型", help="project / department / self_evaluation，或其中文名称")
     new.add_argument("path", metavar="路径", help="params/<批次>/<项目名>（可带 .yaml）")
     new.set_defaults(func=_cmd_new)
+
+    lab = sub.add_parser(
+        "lab", help="为一个项目写出它自己的笔记本（outputs/.lab/<批次>/<项目>.ipynb），在 JupyterLab 中查看，不改动共用的工作簿",
+        description="复制工作簿并写入该项目的参数，存为 outputs/.lab/<批次>/<项目>.ipynb。已存在时保留（其中可能有你自己加的单元格），"
+                    "加 --force 重新生成。附件仍由 evalkit run 生成。")
+    lab.add_argument("params", help="params/<批次>/<项目>.yaml")
+    lab.add_argument("--outputs", default="outputs", help="输出根目录（默认 outputs）")
+    lab.add_argument("--workbook", default=None, help="工作簿（默认 workbooks/project_evaluation.ipynb）")
+    lab.add_argument("--force", action="store_true", help="覆盖已有的项目笔记本")
+    lab.add_argument("--open", action="store_true", help="写出后用 jupyter lab 打开")
+    lab.set_defaults(func=_cmd_lab)
 
     schema = sub.add_parser("schema", help="输出 params 文件的 JSON Schema")
     schema.add_argument("-o", "--output", default=None, help="写入的文件（默认输出到终端）")

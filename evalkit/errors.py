@@ -40,6 +40,19 @@ class InputError(Exception):
     def single(cls, file: str, where: str, message: str) -> "InputError":
         return cls([Problem(file, where, message)])
 
+    def report(self) -> list[str]:
+        """The lines the command line prints: a count, then one line per problem (file: key: message)."""
+        return [f"输入有误（{len(self.problems)} 处）：", *(f"  {p}" for p in self.problems)]
+
+    def _render_traceback_(self) -> list[str]:
+        """What Jupyter shows for this error: the command line's lines, not a traceback into evalkit.
+
+        IPython calls this hook for an exception raised in a cell; a reviewer
+        running the workbook in Lab then reads the same located message as
+        ``evalkit validate`` prints.
+        """
+        return self.report()
+
 
 def did_you_mean(name: Any, known: Iterable[Any], limit: int = 3) -> str:
     """"；是否指：“甲”、“乙”？" for the closest known names, or "" when none is close.

@@ -206,6 +206,17 @@ class Evaluation:
     def score_text(self, value: Decimal) -> str:
         return numbers.format_number(value, self.framework.shown_decimals, grouping=False)
 
+    def _repr_html_(self) -> str:
+        """In Jupyter: the overview, score summary and checks as the appendix shows them, not a dataclass dump."""
+        from . import appendix
+
+        return "".join(s.html for s in (appendix.stylesheet(), appendix.overview(self), appendix.summary(self),
+                                        appendix.checks(self)))
+
+    def __repr__(self) -> str:
+        info = self.project.params.project
+        return f"<Evaluation {info.id} {info.name}：{self.total_text()}，{self.grade_text()}>"
+
     def to_results(self) -> dict[str, Any]:
         from .results import results
 

@@ -53,6 +53,20 @@ class Table:
                 f"{did_you_mean(name, self.columns)}",
             ) from None
 
+    def _repr_html_(self, rows: int = 20) -> str:
+        """In Jupyter: the table's first rows with its title and size, not a tuple of tuples."""
+        from html import escape
+
+        head = "".join(f"<th>{escape(c)}{'（' + escape(self.unit_of(c)) + '）' if self.unit_of(c) else ''}</th>"
+                       for c in self.columns)
+        body = "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>" for row in self.rows[:rows])
+        more = f"<p>共 {len(self.rows):,} 行，此处列出前 {rows} 行</p>" if len(self.rows) > rows else ""
+        return (f"<p><b>{escape(self.title)}</b>（{escape(self.written or self.file)}，{len(self.rows):,} 行）</p>"
+                f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}")
+
+    def __repr__(self) -> str:
+        return f"<Table {self.key}《{self.title}》{len(self.columns)} 列 × {len(self.rows):,} 行>"
+
     def unit_of(self, column: str) -> str:
         return dict(self.units).get(column, "")
 

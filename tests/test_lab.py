@@ -1,0 +1,91 @@
+"""JupyterLab without touching the template (issue 13): a project's own notebook, one-line input errors in a
+cell, and readable HTML for evaluations, scores and tables."""
+
+import json
+from pathlib import Path
+
+from conftest import ROOT, SEED_001
+from evalkit.cli import main
+
+WORKBOOK = ROOT / "workbooks" / "project_evaluation.ipynb"
+
+
+def injected(notebook: Path) -> dict[str, str]:
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    cell = next(c for c in cells if "injected-parameters" in c["metadata"].get("tags", []))
+    values = {}
+    for line in "".join(cell["source"]).splitlines():
+        if " = " in line:
+            key, value = line.split(" = ", 1)
+            values[key] = json.loads(value)
+    return values
+
+
+def test_lab_writes_the_projects_own_notebook_and_leaves_the_workbook_alone(tmp_path, capsys):
+    before = WORKBOOK.read_bytes()
+    assert main(["lab", str(SEED_001), "--outputs", str(tmp_path / "out")]) == 0
+    notebook = tmp_path / "out" / ".lab" / "examples" / "001_futian_ai_centre.ipynb"
+    assert notebook.is_file() and WORKBOOK.read_bytes() == before
+    params = injected(notebook)
+    assert (notebook.parent / params["params_file"]).resolve() == SEED_001.resolve()
+    assert params["results_file"] == "" and params["manifest_file"] == ""
+    assert "已写出" in capsys.readouterr().out
+
+    notebook.write_text(notebook.read_text(encoding="utf-8").replace("import evalkit", "import evalkit  # mine"),
+                        encoding="utf-8")
+    assert main(["lab", str(SEED_001), "--outputs", str(tmp_path / "out")]) == 0
+    assert "# mine" in notebook.read_text(encoding="utf-8") and "已存在" in capsys.readouterr().out
+    assert main(["lab", str(SEED_001), "--outputs", str(tmp_path / "out"), "--force"]) == 0
+    assert "# mine" not in notebook.read_text(encoding="utf-8")
+    assert [p.name for p in notebook.parent.iterdir()] == [notebook.name]  # no temporary file left
+
+
+def test_lab_refuses_what_a_run_refuses(tmp_path, capsys):
+    folder = tmp_path / "params" / "r"
+    folder.mkdir(parents=True)
+    (folder / "con.yaml").write_text("project: {id: x, name: y}\n", encoding="utf-8")
+    assert main(["lab", str(folder / "con.yaml"), "--outputs", str(tmp_path / "out")]) == 2
+    assert "con.yaml" in capsys.readouterr().err and not (tmp_path / "out" / ".lab").exists()
+    assert main(["lab", str(folder / "missing.yaml"), "--outputs", str(tmp_path / "out")]) == 2
+
+
+def test_the_lab_notebook_runs(tmp_path):  # real kernel, as Lab would run it
+    import papermill as pm
+
+    assert main(["lab", str(SEED_001), "--outputs", str(tmp_path / "out")]) == 0
+    notebook = tmp_path / "out" / ".lab" / "examples" / "001_futian_ai_centre.ipynb"
+    pm.execute_notebook(str(notebook), str(tmp_path / "ran.ipynb"), progress_bar=False, cwd=str(notebook.parent),
+                        kernel_name="python3", start_timeout=180)
+    cells = json.loads((tmp_path / "ran.ipynb").read_text(encoding="utf-8"))["cells"]
+    html = "".join("".join(o.get("data", {}).get("text/html", "")) for c in cells for o in c.get("outputs", []))
+    assert "97.20" in html and "评分汇总" in html
+
+
+def test_an_input_error_in_a_cell_reads_as_on_the_command_line(capsys):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shell.run_cell("from evalkit.errors import InputError, Problem\n"
+                   "raise InputError([Problem('p.yaml', 'inputs.budget.value', '应为数字')])")
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert "输入有误（1 处）：" in text and "p.yaml: inputs.budget.value: 应为数字" in text
+    assert "Traceback" not in text and "evalkit/" not in text
+
+
+def test_evaluations_scores_and_tables_show_as_readable_html(ev003):
+    html = ev003._repr_html_()
+    assert "评分汇总" in html and "核对结果" in html and "Evaluation(" not in html
+    assert repr(ev003).startswith("<Evaluation 003 ") and len(repr(ev003)) < 200
+    score = ev003.indicators[0]
+    assert score.path[-1] in score._repr_html_() and "ek-working" in score._repr_html_()
+    table = next(iter(ev003.tables.values()))
+    assert table.title in table._repr_html_() and "<table>" in table._repr_html_() and len(repr(table)) < 200
+
+
+def test_lab_is_documented_in_chinese(capsys):
+    import pytest
+
+    with pytest.raises(SystemExit):
+        main(["lab", "--help"])
+    assert "复制工作簿并写入该项目的参数" in capsys.readouterr().out
