@@ -188,6 +188,64 @@ def _cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_preview(args: argparse.Namespace) -> int:
+    """Serve until Ctrl-C; a port in use is the environment (exit 1), a missing params file the input (exit 2)."""
+    import errno
+    import time
+
+    from .preview import start
+
+    params = Path(args.params)
+    if not params.is_file():
+        raise InputError.single(args.params, "", "参数文件不存在" if not params.exists() else "不是文件")
+
+    def log(render) -> None:  # type: ignore[no-untyped-def]
+        stamp = time.strftime("%H:%M:%S")
+        print(f"[{stamp}] {'已更新' if render.ok else '有误'}：{render.headline}（{render.seconds:.2f} 秒）", flush=True)
+        for line in render.problems:
+            print(f"  {line}", flush=True)
+
+    try:
+        running = start(args.params, host=args.host, port=args.port, charts=args.charts, log=log)
+    except KeyboardInterrupt:
+        print("\n预览已结束。", flush=True)
+        return EXIT_OK
+    except OSError as exc:
+        where = f"{args.host}:{args.port}"
+        if exc.errno == errno.EADDRINUSE:
+            print(f"无法启动预览：端口 {args.port} 已被占用（或刚结束的程序尚未释放它）；请换一个 --port，或不写 --port 自动选择空闲端口",
+                  file=sys.stderr)
+        elif exc.errno in (errno.EACCES, errno.EPERM):
+            print(f"无法启动预览：没有权限在 {where} 上监听（1024 以下的端口需要管理员权限）；请换一个 --port",
+                  file=sys.stderr)
+        else:
+            print(f"无法启动预览：不能在 {where} 上监听：{exc.strerror or exc}；请检查 --host 与 --port", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"预览：{running.url}  （保存参数文件或其数据文件后页面自动刷新；按 Ctrl-C 结束）", flush=True)
+    if not running.server.loopback:
+        print("注意：预览监听的不是本机地址，同一网络中的其他人也能打开此页面。", flush=True)
+    print(f"最终附件仍请用 evalkit run {args.params} 生成。", flush=True)
+    if args.open:
+        import webbrowser
+
+        webbrowser.open(running.url)
+    try:
+        while True:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        running.stop()
+    print("\n预览已结束。", flush=True)
+    return EXIT_OK
+
+
+def _port(text: str) -> int:
+    if not text.strip().isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"应为 0 到 65535 之间的端口号，实际为 {text[:40]!r}")
+    return int(text)
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     from .params import json_schema_text
 
@@ -271,6 +329,20 @@ def _parser() -> argparse.ArgumentParser:
     lab.add_argument("--force", action="store_true", help="覆盖已有的项目笔记本")
     lab.add_argument("--open", action="store_true", help="写出后用 jupyter lab 打开")
     lab.set_defaults(func=_cmd_lab)
+
+    preview = sub.add_parser(
+        "preview", help="在本机浏览器中预览附件，保存参数文件或数据文件后自动刷新（不启动内核）",
+        description="在本机端口上提供附件的预览页面：每次保存参数文件、它引用的指标体系文件或数据文件，"
+                    "都在进程内重新计算并刷新浏览器中的页面；输入有误时页面列出与命令行相同的提示（文件、位置、应当如何）。"
+                    "最终附件仍由 evalkit run / batch 生成。",
+        epilog="例：evalkit preview params/2024/某项目.yaml --open")
+    preview.add_argument("params", metavar="参数文件", help="params/<批次>/<项目>.yaml")
+    preview.add_argument("--port", type=_port, default=0, help="端口（默认自动选择空闲端口）")
+    preview.add_argument("--host", default="127.0.0.1",
+                         help="监听地址（默认 127.0.0.1，只有本机能打开；改为其他地址会让同一网络中的人也能看到）")
+    preview.add_argument("--charts", action="store_true", help="绘制问卷图表（每次刷新约慢 1 秒；默认不绘制）")
+    preview.add_argument("--open", action="store_true", help="启动后用默认浏览器打开页面")
+    preview.set_defaults(func=_cmd_preview)
 
     schema = sub.add_parser("schema", help="输出 params 文件的 JSON Schema")
     schema.add_argument("-o", "--output", default=None, help="写入的文件（默认输出到终端）")
