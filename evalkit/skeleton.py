@@ -183,6 +183,30 @@ def xlsx_bytes(table: DataTemplate) -> bytes:
     wb.properties.created = wb.properties.modified = fixed
     out = io.BytesIO()
     wb.save(out)
+    return _without_clock(out.getvalue(), fixed)
+
+
+def _without_clock(xlsx: bytes, when: dt.datetime) -> bytes:
+    """The workbook re-zipped with one fixed time on every entry and as its modified time.
+
+    zip records each entry's write time, and openpyxl stamps dcterms:modified
+    with the time of saving whatever the properties say.
+    """
+    import re
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(xlsx))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                                 rb"\g<1>" + when.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>", content)
+            target.writestr(entry, content)
     return out.getvalue()
 
 
