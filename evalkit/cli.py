@@ -246,6 +246,19 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _cmd_import_framework(args: argparse.Namespace) -> int:
+    from .importer import run_import
+
+    try:
+        lines = run_import(args.file, sheet=args.sheet, header_row=args.header_row, output=args.output)
+    except OSError as exc:
+        print(f"写入失败：{exc.filename or ''}：{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
+    for line in lines:
+        print(line)
+    return EXIT_OK
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     from .params import json_schema_text
 
@@ -343,6 +356,21 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument("--charts", action="store_true", help="绘制问卷图表（每次刷新约慢 1 秒；默认不绘制）")
     preview.add_argument("--open", action="store_true", help="启动后用默认浏览器打开页面")
     preview.set_defaults(func=_cmd_preview)
+
+    imp = sub.add_parser(
+        "import-framework", help="导入评分表（XLSX 或 CSV）：写出指标体系文件与 indicators 段（报告得分与扣分原因）",
+        description="读取一级/二级/三级指标、分值、评分标准（及得分、扣分原因）格式的评分表，写出 <文件名>.framework.yaml"
+                    "（指标体系：分值、评分标准，末级指标暂按酌情打分）与 <文件名>.indicators.yaml（各末级指标的报告得分 reported "
+                    "与带扣分原因的 judgement 规则，可粘贴进参数文件）。表头上方的表名、合并单元格、上级指标只写一次、"
+                    "合计行均可读取；分值不能相加、得分高于分值等问题按工作表、行、列指出。已存在的文件不会被覆盖。",
+        epilog="例：evalkit import-framework 评分表.xlsx -o params/2024/frameworks/")
+    imp.add_argument("file", metavar="评分表", help="评分表文件（.xlsx 或 .csv）")
+    imp.add_argument("--sheet", default=None, metavar="工作表", help="读取的工作表名称（默认第一个工作表）")
+    imp.add_argument("--header-row", type=int, default=None, metavar="N",
+                     help="表头所在的行号（默认按列名“一级指标”“分值”自动查找）")
+    imp.add_argument("-o", "--output", default=None, metavar="输出",
+                     help="输出文件夹（以 / 结尾或已存在的文件夹），或输出文件名的前缀；默认与评分表同一文件夹、同名")
+    imp.set_defaults(func=_cmd_import_framework)
 
     schema = sub.add_parser("schema", help="输出 params 文件的 JSON Schema")
     schema.add_argument("-o", "--output", default=None, help="写入的文件（默认输出到终端）")
