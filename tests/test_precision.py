@@ -154,3 +154,21 @@ def test_the_readme_worked_example_prints_what_the_readme_says(tmp_path, capsys)
     out = capsys.readouterr().out
     for line in printed.strip().splitlines()[1:]:
         assert line in out
+
+
+def test_every_complete_params_example_in_the_readme_validates_as_written(tmp_path):
+    """README examples that are whole params files (not marked 片段) load and score as written (issue 13)."""
+    import re
+
+    from conftest import ROOT
+    from evalkit.evaluation import evaluate
+    from evalkit.params import load_project
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"```yaml\n(.*?)```", readme, re.S)
+              if re.search(r"^(project|kind):", b, re.M) and not b.startswith("# 片段")]
+    assert len(blocks) >= 2
+    for i, block in enumerate(blocks):
+        path = tmp_path / f"readme_{i}.yaml"
+        path.write_text(block, encoding="utf-8")
+        evaluate(load_project(path))
