@@ -415,11 +415,30 @@ class ColumnCache:
         col = table.column(column, where, owner)
         label_col = table.column(label_column, where, owner) if label_column else None
         unit = table.unit_of(column) if unit is None else unit
+        if table.total_row is None:
+            _refuse_an_undeclared_total(table, where, owner)
         cells = self.values(table, col, unit)
-        rows = array("l", (i for i, v in enumerate(cells) if v is not None))
-        self.blanks[(table.key, column)] = blank_notice(table, column, [i for i, v in enumerate(cells) if v is None])
-        values = [v for v in cells if v is not None]
+        total = table.total_row
+        rows = array("l", (i for i, v in enumerate(cells) if v is not None and i != total))
+        self.blanks[(table.key, column)] = blank_notice(
+            table, column, [i for i, v in enumerate(cells) if v is None and i != total])
+        values = [v for i, v in enumerate(cells) if v is not None and i != total]
         return ColumnQuantities(table, col, rows, unit=unit, places=places, label_column=label_col), values
+
+
+# First-column texts that mark a row as the table's own total; summing a column would count it twice.
+TOTAL_LABELS = frozenset({"合计", "总计", "合计数", "总合计", "小计"})
+
+
+def _refuse_an_undeclared_total(table: Table, where: str, owner: str) -> None:
+    """A column sum over a table that carries its own 合计 row would count the total twice: refused, with the fix."""
+    for i, row in enumerate(table.rows):
+        label = row[0].replace(" ", "").replace("\u3000", "")
+        if label in TOTAL_LABELS:
+            raise InputError.single(
+                owner, where,
+                f"《{table.title}》第 {table.line(i)} 行的“{row[0]}”像是合计行，按列求和会把它也加进去；"
+                f"请在 tables.{table.key} 中写 total_row: {label}（求和时不计该行，并自动核对各列），或从数据文件中删去该行")
 
 
 def blank_notice(table: Table, column: str, blank_rows: list[int]) -> str:
@@ -655,7 +674,7 @@ def _grouped(
     groups: OrderedDict[str, _Group] = OrderedDict()
     with exact():
         for i, (row, value) in enumerate(zip(table.rows, values)):
-            if value is None:
+            if value is None or i == table.total_row:  # the table's own 合计 row is not a group
                 continue
             key = aliases.get(row[key_col].strip(), row[key_col].strip())
             group = groups.get(key)

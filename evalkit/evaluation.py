@@ -334,13 +334,14 @@ def _compute_figure(spec: Any, ledger: _Ledger, ref: str, shown: str, where: str
     if isinstance(spec, CountFigure):
         table = ledger.project.tables[spec.table]
         cols = {c: table.column(c, f"{where}.where", shown) for c in spec.where}
-        matched = [r for r in table.rows if all(r[cols[c]] == v for c, v in spec.where.items())]
+        counted = [r for i, r in enumerate(table.rows) if i != table.total_row]  # the 合计 row is not an item
+        matched = [r for r in counted if all(r[cols[c]] == v for c, v in spec.where.items())]
         count = Decimal(len(matched))
         cond = "，".join(f"{c}为“{v}”" for c, v in spec.where.items())
         return Figure(
             ref=ref, key=spec.id, name=name or f"{table.title}行数", kind="count",
             formula=f"《{table.title}》中{cond + '的' if cond else ''}行数",
-            inputs=(), substitution=f"共 {len(table.rows)} 行{f'，其中{cond}的 {len(matched)} 行' if cond else ''}",
+            inputs=(), substitution=f"共 {len(counted)} 行{f'，其中{cond}的 {len(matched)} 行' if cond else ''}",
             unrounded=count, value=count, unit=spec.unit, places=0, note=spec.note,
         )
     raise AssertionError(f"unknown figure spec {type(spec).__name__}")  # pragma: no cover

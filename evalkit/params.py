@@ -647,6 +647,11 @@ def with_data(project: Project) -> Project:
                 units=spec.units, encoding=spec.encoding, sheet=spec.sheet, note=spec.note, written=spec.file,
                 header_row=spec.header_row,
             )
+            if spec.total_row is not None:  # found now, so every sum over the table leaves it out
+                from .totals import total_row_index
+
+                index = total_row_index(tables[key], spec.total_row, shown, f"tables.{key}")
+                tables[key] = replace(tables[key], total_row=index)
         except InputError as exc:
             problems.extend(exc.problems)
     for key, survey in params.surveys.items():

@@ -40,6 +40,7 @@ class Table:
     written: str = ""  # as written in params, relative to the params file: what the appendix shows
     lines: tuple[int, ...] = ()  # each row's line in the file as the user counts it (header = 1)
     sheet: str = ""  # the worksheet an XLSX table was read from (its columns start at A)
+    total_row: int | None = None  # the declared 合计 row (params total_row): checked against, never summed
 
     def column(self, name: str, where: str, owner: str | None = None) -> int:
         """The index of a column; ``owner`` is the file that named it (the params file), for the message."""

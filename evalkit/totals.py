@@ -17,7 +17,7 @@ from .errors import InputError, did_you_mean, shown_text
 from .rules import Measure
 from .tables import Table
 
-__all__ = ["check_specs"]
+__all__ = ["check_specs", "total_row_index"]
 
 _GENERATED = "由 tables 中的 total_row / total_column 自动生成"
 
@@ -37,7 +37,7 @@ def check_specs(project: Any) -> list[tuple[str, Any]]:
     return out
 
 
-def _total_row(table: Table, label: str, shown: str, where: str) -> int:
+def total_row_index(table: Table, label: str, shown: str, where: str) -> int:
     """The one row whose first column reads ``label`` (spaces ignored, as 合 计 is often typed)."""
     wanted = label.replace(" ", "").replace("\u3000", "")
     found = [i for i, row in enumerate(table.rows) if row[0].replace(" ", "").replace("\u3000", "") == wanted]
@@ -59,7 +59,7 @@ def _numeric_columns(table: Table) -> list[str]:
 
 def _row_checks(table: Table, spec: Any, shown: str, where: str) -> list[SumCheck]:
     """Each numeric column: the rows above and below the 合计 row add up to it (blank cells are named, not 0)."""
-    total = _total_row(table, spec.total_row, shown, where)
+    total = table.total_row if table.total_row is not None else total_row_index(table, spec.total_row, shown, where)
     columns = _numeric_columns(table)
     if not columns:
         raise InputError.single(shown, f"{where}.units", f"《{table.title}》写了 total_row，但没有写 units：哪些列是数值列、"

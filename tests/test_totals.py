@@ -84,3 +84,27 @@ def test_two_total_rows_are_refused(tmp_path, capsys):
     path = write(tmp_path, TABLE, FUNDS + "合计,1.00,1.00,2.00\n")
     assert main(["validate", str(path)]) == 2
     assert "有 2 个“合计”行（第 5、6 行），应只有一个" in capsys.readouterr().err
+
+
+def test_a_declared_total_row_is_left_out_of_column_sums_and_counts(tmp_path):
+    path = write(tmp_path, TABLE)
+    text = path.read_text(encoding="utf-8").replace(
+        "figures:\n  - {id: rate, kind: completion_rate, numerator: done, denominator: plan}\n",
+        "figures:\n  - {id: rate, kind: completion_rate, numerator: done, denominator: plan}\n"
+        "  - {id: central, kind: sum, table: funds, column: 中央资金}\n"
+        "  - {id: rows, kind: count, table: funds, unit: 项}\n")
+    path.write_text(text, encoding="utf-8")
+    ev = evaluate(load_project(path))
+    assert ev.figure("central").value == D("350.00")  # 100 + 200 + 50, not 700 with the 合计 row
+    assert "合 计" not in ev.figure("central").substitution and ev.figure("rows").value == 3
+
+
+def test_a_column_sum_over_an_undeclared_total_row_is_refused(tmp_path, capsys):
+    path = write(tmp_path, TABLE.replace("total_row: 合计\n", "").replace("total_column: 合计\n", ""))
+    text = path.read_text(encoding="utf-8").replace(
+        "figures:\n", "figures:\n  - {id: central, kind: sum, table: funds, column: 中央资金}\n")
+    path.write_text(text, encoding="utf-8")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "figures[0]（第1项，central）" in err and "《资金使用情况表》第 5 行的“合 计”像是合计行，按列求和会把它也加进去" in err
+    assert "请在 tables.funds 中写 total_row: 合计" in err
