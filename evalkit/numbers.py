@@ -50,6 +50,7 @@ _PRECISION = 34
 # ASCII digits only: \d also matches full-width and other scripts' digits (１２３, ١٢٣), which a
 # spreadsheet shows as text, not as a number.
 _NUMBER_TEXT = re.compile(r"^[+-]?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]+)?$|^[+-]?\.[0-9]+$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?[0-9]+,[0-9]{1,2}$")
 _DIGITS_ONLY = re.compile(r"^[+-]?[0-9,]*\.?[0-9]*$")
 _SCIENTIFIC = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]+$")
 
@@ -140,7 +141,10 @@ def parse_decimal(value: object, *, percent: bool = False) -> Decimal:
                 "（Excel 显示的 1.23E+11 已丢失位数，请把该列设为数值或文本格式后重新导出）"
             )
         if len(text) > MAX_NUMBER_TEXT or not _NUMBER_TEXT.match(text):
-            raise NumberError(f"应为数字（可含千分位逗号），实际为 {_quoted(value)}")
+            hint = ""
+            if _DECIMAL_COMMA.match(text):  # 100,00: a semicolon CSV from a locale that writes the decimal point as a comma
+                hint = f"；看起来是用逗号作小数点（部分地区设置的 Excel 这样导出），请改为小数点，如 {text.replace(',', '.')}"
+            raise NumberError(f"应为数字（可含千分位逗号），实际为 {_quoted(value)}{hint}")
         return _checked(Decimal(text.replace(",", "")), shown_number_text(value.strip()))
     raise NumberError(f"应为数字，实际为 {type(value).__name__} 类型的 {_quoted(value)}")
 

@@ -53,7 +53,7 @@ def test_a_decimal_comma_is_refused_with_the_cell_named(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("单位;金额\n甲;1,5\n", encoding="utf-8")
     table = read_table(path, key="t", shown="t.csv", title="表", source="", units={"金额": "元"})
-    with pytest.raises(InputError, match=r"t.csv: 第 2 行“金额”列: 应为数字"):
+    with pytest.raises(InputError, match=r"t.csv: 第 2 行“金额”列: 应为数字.*看起来是用逗号作小数点.*如 1.5"):
         table.decimal(0, 1)
 
 
