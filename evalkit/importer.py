@@ -28,8 +28,6 @@ import csv
 import io
 import os
 import re
-import warnings
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -166,26 +164,7 @@ def _read_csv(raw: bytes, shown: str) -> Grid:
 
 def _read_xlsx(raw: bytes, shown: str, sheet: str | None) -> Grid:
     """One worksheet read like ``sheets.read_xlsx_bytes`` (displayed values, hidden rows refused), merged ranges kept."""
-    sheets._container(raw, shown)  # noqa: SLF001
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            archive = zipfile.ZipFile(io.BytesIO(raw))
-            if sum(info.file_size for info in archive.infolist()) > sheets._MAX_UNPACKED:  # noqa: SLF001
-                raise InputError.single(shown, "", "工作簿解压后过大，无法读取")
-            wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
-            try:
-                return _sheet_grid(wb, sheets._pick_sheet(wb, shown, sheet), shown)  # noqa: SLF001
-            finally:
-                wb.close()
-    except InputError:
-        raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, ValueError, TypeError, IndexError,
-            OSError, EOFError, SyntaxError, InvalidFileException) as exc:
-        raise InputError.single(shown, "", f"无法读取 .xlsx 文件（文件损坏或不是 Excel 工作簿）：{str(exc)[:80]}") from None
+    return sheets.with_worksheet(raw, shown, sheet, lambda wb, ws: _sheet_grid(wb, ws, shown))
 
 
 def _sheet_grid(wb: Any, ws: Any, shown: str) -> Grid:

@@ -33,7 +33,7 @@ import re
 import warnings
 import zipfile
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
-from typing import Any, Collection
+from typing import Any, Callable, Collection, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -689,6 +689,18 @@ def read_xlsx_bytes(raw: bytes, shown: str, sheet: str | int | None = None,
     above it are skipped); the frame's index is the Excel row number; blank
     rows are skipped.
     """
+    return with_worksheet(raw, shown, sheet, lambda wb, ws: _read_sheet(wb, ws, shown, header_row))
+
+
+_Read = TypeVar("_Read")
+
+
+def with_worksheet(raw: bytes, shown: str, sheet: str | int | None, read: Callable[[Any, Any], _Read]) -> _Read:
+    """Open a workbook safely (container checked, unpacked size bounded) and read one worksheet with ``read``.
+
+    Every reader of workbooks (data tables, the 评分表 importer) opens them
+    here, so a damaged file or a zip bomb is refused the same way everywhere.
+    """
     _container(raw, shown)
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
@@ -701,7 +713,7 @@ def read_xlsx_bytes(raw: bytes, shown: str, sheet: str | int | None = None,
                 raise InputError.single(shown, "", "工作簿解压后过大，无法读取")
             wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
             try:
-                return _read_sheet(wb, _pick_sheet(wb, shown, sheet), shown, header_row)
+                return read(wb, _pick_sheet(wb, shown, sheet))
             finally:
                 wb.close()
     except InputError:
