@@ -383,6 +383,7 @@ class ColumnCache:
     def __init__(self) -> None:
         self._columns: dict[tuple[int, int, str, bool], list[Decimal | None]] = {}
         self.blanks: dict[tuple[str, str], str] = {}  # (table, column) -> the blank cells a sum skipped, in words
+        self._without_total: set[int] = set()  # tables already scanned for an undeclared 合计 row
 
     def values(self, table: Table, column: int, unit: str, dash_is_blank: bool = False) -> list[Decimal | None]:
         key = (id(table), column, unit, dash_is_blank)
@@ -415,8 +416,9 @@ class ColumnCache:
         col = table.column(column, where, owner)
         label_col = table.column(label_column, where, owner) if label_column else None
         unit = table.unit_of(column) if unit is None else unit
-        if table.total_row is None:
+        if table.total_row is None and id(table) not in self._without_total:  # scanned once, not once per column
             _refuse_an_undeclared_total(table, where, owner)
+            self._without_total.add(id(table))
         cells = self.values(table, col, unit)
         total = table.total_row
         rows = array("l", (i for i, v in enumerate(cells) if v is not None and i != total))

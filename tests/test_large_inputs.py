@@ -153,17 +153,21 @@ def test_results_json_does_not_grow_with_the_table(tmp_path):
     assert sizes[0] < 40_000 and abs(sizes[1] - sizes[0]) < 1_000  # only the row numbers in labels grow
 
 
-def test_failing_rows_are_listed_up_to_the_bound(tmp_path):
-    n, bad = 1_000, set(range(0, 1_000, 3))  # 334 failing rows
-    text, _ = long_csv(n, bad_rows=bad)
-    path = project(tmp_path, """\
+# A project that checks 合计 = 金额 + 数量 on every row of data/large_rows.csv.
+ROW_IDENTITY = """\
         figures:
           - {id: rate, kind: completion_rate, numerator: done, denominator: plan}
         checks:
           - {kind: identity, name: 逐行合计, table: t, equation: "合计 = 金额 + 数量"}
         tables:
           t: {file: data/large_rows.csv, title: 明细表, units: {金额: 元, 合计: 元}}
-        """, tables={"large_rows.csv": text})
+        """
+
+
+def test_failing_rows_are_listed_up_to_the_bound(tmp_path):
+    n, bad = 1_000, set(range(0, 1_000, 3))  # 334 failing rows
+    text, _ = long_csv(n, bad_rows=bad)
+    path = project(tmp_path, ROW_IDENTITY, tables={"large_rows.csv": text})
     rows = json.loads(results_json(evaluate(load_project(path))))["checks"][0]["rows"]
     bound = limits.MAX_FAILED_ROWS_LISTED
     assert rows["failed"] == len(bad) and len(rows["failed_rows"]) == bound
@@ -393,13 +397,6 @@ def test_an_input_error_in_a_long_identity_names_the_first_bad_cell_in_row_order
     lines[10] = "单位9,五,1,10.25"  # 金额 on line 11
     lines[20] = "单位19,-,1,-"  # "-" counts as 0 in an identity
     lines[50] = lines[50].rsplit(",", 1)[0] + ",十元"  # 合计 on line 51: read first column by column
-    path = project(tmp_path, """\
-        figures:
-          - {id: rate, kind: completion_rate, numerator: done, denominator: plan}
-        checks:
-          - {kind: identity, name: 逐行合计, table: t, equation: "合计 = 金额 + 数量"}
-        tables:
-          t: {file: data/large_rows.csv, title: 明细表, units: {金额: 元, 合计: 元}}
-        """, tables={"large_rows.csv": "\n".join(lines) + "\n"})
+    path = project(tmp_path, ROW_IDENTITY, tables={"large_rows.csv": "\n".join(lines) + "\n"})
     with pytest.raises(InputError, match="第 11 行“金额”列"):
         evaluate(load_project(path))
