@@ -117,7 +117,8 @@ class Table:
         unit = self.unit_of(column) if unit is None else unit
         return tuple(
             Quantity(name=row[label_col] if label_col is not None else f"第 {self.line(i)} 行",
-                     value=self.decimal(i, col, unit), unit=unit, source=f"{self.title}第 {self.line(i)} 行", places=places)
+                     value=self.decimal(i, col, unit), unit=unit, source=f"{self.title}第 {self.line(i)} 行", places=places,
+                     row=(self.key, self.line(i)))
             for i, row in enumerate(self.rows) if row[col] != ""
         )
 
