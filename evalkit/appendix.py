@@ -9,6 +9,7 @@ of their own by providing more functions of the same shape: ``Evaluation`` in,
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -69,7 +70,7 @@ def _precision(ev: Evaluation) -> str:
     text += "；总分为各末级指标得分之和"
     if ev.partial:
         text += "，未评分的指标既不计入得分，也不计入已评分值"
-    return text + "。金额与比率均以十进制精确计算，四舍五入（ROUND_HALF_UP）。"
+    return text + "。金额与比率均以十进制精确计算，按四舍五入取舍（尾数为 5 时一律进位）。"
 
 
 _NUMERALS = "一二三四五六七八九十"
@@ -252,6 +253,11 @@ class _TableView:
     excerpt: bool  # only the first and last rows are shown
     key: str = ""
 
+    @property
+    def file_name(self) -> str:
+        """The data file as the reader cites it: its name, not the path relative to the params file."""
+        return _file_name(self.file)
+
     def anchor(self, line: int) -> str:
         """The row's id on the page, which a source citation of one of its cells links to."""
         return references.row_anchor(self.key, line)
@@ -280,6 +286,10 @@ def _table_view(t: Any) -> _TableView:
         excerpt = True
     return _TableView(t.title, t.written, t.source, t.note, t.units, t.columns, frozenset(dict(t.units)),
                       shown, total, excerpt, t.key)
+
+
+def _file_name(path: str) -> str:
+    return re.split(r"[\\/]", path)[-1]
 
 
 def _cells(row: tuple[str, ...], numeric: list[int]) -> tuple[str, ...]:
@@ -322,7 +332,7 @@ def _survey_view(ev: Evaluation, result: SurveyResult, charts: bool) -> dict[str
                                                [q.counts for q in st.questions]))
     return {
         "key": result.key,
-        "file": spec.file,
+        "file": _file_name(spec.file),
         "source": spec.source,
         "raw_n": cleaned.raw_n,
         "n": cleaned.n,

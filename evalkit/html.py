@@ -63,6 +63,16 @@ def _oneline(text: str) -> str:
     return out
 
 
+def _framework_citation(project: Any) -> str:
+    """Where the framework came from, in words: 内置指标体系, 在参数文件中定义, or 指标体系文件 x.yaml (no folder)."""
+    source = str(project.framework_source)
+    if project.framework_path is None:
+        return "在参数文件中定义"
+    if source.startswith("内置："):
+        return "内置指标体系"
+    return "指标体系文件 " + re.split(r"[\\/]", source)[-1]
+
+
 def _grade_text(grades: Any) -> str:
     parts = []
     for g in grades:
@@ -86,6 +96,7 @@ def environment() -> Environment:
     env.filters["oneline"] = _oneline
     env.filters["grade_text"] = _grade_text
     env.filters["refs"] = link_refs
+    env.filters["framework_citation"] = _framework_citation
     env.filters["pct"] = lambda v: "—" if v is None else numbers.format_percent(v)
     env.filters["fixed"] = lambda v, places: numbers.format_number(v, places, grouping=False)
     return env

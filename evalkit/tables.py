@@ -11,6 +11,7 @@ file stores, are refused or read as shown, never silently shifted.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -67,6 +68,15 @@ class Table:
 
     def __repr__(self) -> str:
         return f"<Table {self.key}《{self.title}》{len(self.columns)} 列 × {len(self.rows):,} 行>"
+
+    @property
+    def file_name(self) -> str:
+        """The data file's name without its folder: how a citation names it (数据文件 资金.csv)."""
+        return re.split(r"[\\/]", self.written or self.file)[-1]
+
+    def citation(self) -> str:
+        """表1-2 资金安排和使用情况（数据文件 001_funds.csv）: the table as a reader cites it, no relative path."""
+        return f"{self.title}（数据文件 {self.file_name}）"
 
     def unit_of(self, column: str) -> str:
         return dict(self.units).get(column, "")
