@@ -25,7 +25,7 @@ from typing import Any
 
 from . import limits
 
-__all__ = ["References", "build", "mentioned", "row_anchor", "pattern"]
+__all__ = ["References", "build", "linkable", "mentioned", "row_anchor", "pattern"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,17 @@ class References:
         """The anchor of a shown table row, or "" when that row is not on the page (a long table's middle)."""
         anchor = row_anchor(table_key, line)
         return anchor if anchor in self.rows else ""
+
+
+def linkable(finding_id: str) -> bool:
+    """A finding id is linked where text mentions it only if it reads as an id: a digit and something else.
+
+    Finding ids are the user's (F-01, 问题3); a bare “1” or a word such as
+    “资产” would turn every line number or every use of the word into a link.
+    """
+    text = finding_id.strip()
+    return (len(text) >= 2 and any(ch.isdigit() for ch in text) and not text.isdigit()
+            and text == finding_id and not any(ch.isspace() for ch in text))
 
 
 def row_anchor(table_key: str, line: int) -> str:
@@ -100,22 +111,23 @@ def _check_texts(c: Any) -> list[str]:
 def build(ev: Any) -> References:
     """The reference graph of an evaluation: every anchored id, and who uses it."""
     figures = [*ev.figures, *ev.survey_figures]
-    boxes: list[tuple[str, list[str]]] = []  # (the box's own id, the texts it shows), in page order
+    # (the box's own id, the texts it shows, the ids it uses by structure), in page order
+    boxes: list[tuple[str, list[str], list[str]]] = []
     for c in ev.checks:
-        boxes.append((c.ref, _check_texts(c)))
+        boxes.append((c.ref, _check_texts(c), [c.subject] if c.subject else []))
     for s in ev.indicators:
-        texts = _figure_texts(s.working) + [fid for fid, _ in s.outcome.findings]
+        texts = _figure_texts(s.working)
         if s.override is not None:
             texts.append(s.override.justification)
-        boxes.append((s.working.ref, texts))
+        boxes.append((s.working.ref, texts, [fid for fid, _ in s.outcome.findings]))
     for f in figures:
-        boxes.append((f.ref, _figure_texts(f)))
-    findings = frozenset(f.id for f in ev.findings)
+        boxes.append((f.ref, _figure_texts(f), [q.ref for q in _shown(f.inputs) if q.ref]))
     ids = frozenset([*(f.ref for f in figures), *(s.working.ref for s in ev.indicators),
-                     *(s.ref for s in ev.not_assessed), *(c.ref for c in ev.checks)]) | findings
+                     *(s.ref for s in ev.not_assessed), *(c.ref for c in ev.checks),
+                     *(f.id for f in ev.findings if linkable(f.id))])
     used: dict[str, list[str]] = {}
-    for own, texts in boxes:
-        for ref in mentioned(texts, ids):
+    for own, texts, structural in boxes:
+        for ref in [*structural, *mentioned(texts, ids)]:
             if ref != own and own not in used.setdefault(ref, []):
                 used[ref].append(own)
     order = {ref: i for i, ref in enumerate(_page_order(ev))}

@@ -121,3 +121,20 @@ def test_a_row_not_shown_is_not_linked(ev001):
     assert graph.row("no such table", 2) == ""
     trimmed = replace(graph, rows=frozenset())
     assert trimmed.row(table.key, 2) == ""
+
+
+def test_a_finding_id_is_linked_in_text_only_when_it_reads_as_an_id():
+    assert references.linkable("F-01") and references.linkable("问题3") and references.linkable("F1")
+    # a bare number or a word would make every line number or every use of the word a link
+    assert not references.linkable("1") and not references.linkable("12")
+    assert not references.linkable("资产") and not references.linkable("F 1")
+
+
+def test_structural_uses_do_not_depend_on_the_id_being_linkable(ev003, monkeypatch):
+    """A per-finding deduction uses its findings by the rule, even where the id is not linked in text."""
+    monkeypatch.setattr(references, "linkable", lambda finding_id: False)
+    graph = references.build(ev003)
+    s = ev003.indicator("制度执行有效性")
+    assert "F-05" not in graph.ids
+    assert graph.uses("F-05") == (s.working.ref,)
+    assert 'href="#F-05"' not in str(link_refs("见 F-05", graph))
