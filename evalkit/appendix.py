@@ -9,12 +9,13 @@ of their own by providing more functions of the same shape: ``Evaluation`` in,
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from . import limits, numbers
+from . import limits, numbers, references
 from .evaluation import Evaluation, NodeScore
 from .framework import level_names as framework_levels
 from .html import appendix_css, macros
@@ -69,7 +70,7 @@ def _precision(ev: Evaluation) -> str:
     text += "；总分为各末级指标得分之和"
     if ev.partial:
         text += "，未评分的指标既不计入得分，也不计入已评分值"
-    return text + "。金额与比率均以十进制精确计算，四舍五入（ROUND_HALF_UP）。"
+    return text + "。金额与比率均以十进制精确计算，按四舍五入取舍（尾数为 5 时一律进位）。"
 
 
 _NUMERALS = "一二三四五六七八九十"
@@ -207,13 +208,30 @@ def self_evaluation_table(ev: Evaluation) -> Section:
     return Section("summary", SELF_EVALUATION_TITLE, str(html))
 
 
+_last_links: list[tuple[Evaluation, references.References]] = []
+
+
+def links(ev: Evaluation) -> references.References:
+    """The evaluation's reference graph, built once for all the sections of one appendix.
+
+    Sections are made one per notebook cell; the graph of the evaluation
+    last asked for is kept (by identity: an Evaluation is not hashable).
+    """
+    if _last_links and _last_links[0][0] is ev:
+        return _last_links[0][1]
+    graph = references.build(ev)
+    _last_links[:] = [(ev, graph)]
+    return graph
+
+
 def scoring(ev: Evaluation) -> Section:
-    return Section("scoring", "评分过程", str(macros().scoring(ev, _heading(ev, "scoring", "评分过程"))))
+    html = macros().scoring(ev, _heading(ev, "scoring", "评分过程"), links(ev))
+    return Section("scoring", "评分过程", str(html))
 
 
 def calculations(ev: Evaluation) -> Section:
     heading = _heading(ev, "calculations", "计算过程")
-    return Section("calculations", "计算过程", str(macros().calculations(ev, heading)))
+    return Section("calculations", "计算过程", str(macros().calculations(ev, heading, links(ev))))
 
 
 # A table longer than limits.MAX_TABLE_ROWS_SHOWN is shown as its first and last this many rows.
@@ -233,6 +251,16 @@ class _TableView:
     rows: tuple[tuple[int, tuple[str, ...]] | str, ...]
     total_rows: int
     excerpt: bool  # only the first and last rows are shown
+    key: str = ""
+
+    @property
+    def file_name(self) -> str:
+        """The data file as the reader cites it: its name, not the path relative to the params file."""
+        return _file_name(self.file)
+
+    def anchor(self, line: int) -> str:
+        """The row's id on the page, which a source citation of one of its cells links to."""
+        return references.row_anchor(self.key, line)
 
 
 def _table_view(t: Any) -> _TableView:
@@ -257,7 +285,11 @@ def _table_view(t: Any) -> _TableView:
                  *((t.line(i), _cells(rows[i], numeric)) for i in range(total - edge, total)))
         excerpt = True
     return _TableView(t.title, t.written, t.source, t.note, t.units, t.columns, frozenset(dict(t.units)),
-                      shown, total, excerpt)
+                      shown, total, excerpt, t.key)
+
+
+def _file_name(path: str) -> str:
+    return re.split(r"[\\/]", path)[-1]
 
 
 def _cells(row: tuple[str, ...], numeric: list[int]) -> tuple[str, ...]:
@@ -300,7 +332,7 @@ def _survey_view(ev: Evaluation, result: SurveyResult, charts: bool) -> dict[str
                                                [q.counts for q in st.questions]))
     return {
         "key": result.key,
-        "file": spec.file,
+        "file": _file_name(spec.file),
         "source": spec.source,
         "raw_n": cleaned.raw_n,
         "n": cleaned.n,
@@ -317,6 +349,7 @@ def _survey_view(ev: Evaluation, result: SurveyResult, charts: bool) -> dict[str
         "notices": st.notices,
         "groups": groups,
         "group_test": spec.group_test,
+        "links": links(ev),
         "first_ref": figures[0].ref if figures else "",
         "last_ref": figures[-1].ref if figures else "",
     }
@@ -364,7 +397,7 @@ def checks(ev: Evaluation) -> Section:
     """核对结果: counts first, then failures with their working, then what passed."""
     failed = [c for c in ev.checks if not c.passed]
     passed = [c for c in ev.checks if c.passed]
-    html = macros().checks_section(ev, _heading(ev, "checks", "核对结果"), failed, passed)
+    html = macros().checks_section(ev, _heading(ev, "checks", "核对结果"), failed, passed, links(ev))
     return Section("checks", "核对结果", str(html))
 
 

@@ -526,7 +526,7 @@ def _in_unit(q: Quantity, unit: str) -> tuple[Decimal, str]:
 
 
 def _cite(q: Quantity) -> str:
-    return f"{q.name}: {q.citation()}"
+    return f"{q.name}：{q.citation()}"
 
 
 def _sum(spec: SumCheck, ctx: Resolver, tables: dict[str, Table], ref: str, where: str, owner: str,
@@ -725,7 +725,7 @@ def _group_sum(spec: GroupSumCheck, tables: dict[str, Table], ref: str, where: s
         formula=(f"《{detail_t.title}》按“{spec.detail.key}”汇总“{spec.detail.column}” = "
                  f"《{summary_t.title}》“{spec.summary.column}”（逐项）"),
         lines=(f"汇总表 {len(summary)} 项，明细表分组后 {len(detail)} 项；不符 {len(failed)} 项",),
-        sources=(f"明细：{detail_t.title}（{detail_t.written}）", f"汇总：{summary_t.title}（{summary_t.written}）"),
+        sources=(f"明细：{detail_t.citation()}", f"汇总：{summary_t.citation()}"),
         rows=tuple(rows), note=spec.note, data_files=(detail_t.written, summary_t.written),
     )
 
@@ -760,7 +760,9 @@ def _identity(
         ref=ref, kind="identity", name=spec.name, status=_judged(left, right, places, spec.tolerance),
         expected=left, found=found, difference=difference, tolerance=spec.tolerance, unit=unit,
         places=shown_places, basis=_identity_basis(places, spec.tolerance, unit),
-        formula=_readable(equation.text),
+        # by the figures' names: the ids in params are for the file, the reader reads names
+        formula=(f"{expressions.render(equation.left, lambda n: quantities[n].name)} = "
+                 f"{expressions.render(equation.right, lambda n: quantities[n].name)}"),
         lines=(f"左边（所述值）= {expressions.render(equation.left, shown)} = {_in_full(left, unit, places)}",
                f"右边（重算值）= {expressions.render(equation.right, shown)} = {_in_full(right, unit, places)}"),
         sources=tuple(_cite(q) for q in quantities.values()), note=spec.note,
@@ -840,7 +842,7 @@ def _identity_rows(spec: IdentityCheck, equation: expressions.Equation, table: T
         difference=zero if largest is None else largest, places=shown, basis=basis,
         tolerance=tolerance, unit=unit, formula=f"《{table.title}》逐行：{_readable(equation.text)}",
         lines=(f"共核对 {len(rows)} 行，不符 {failed} 行（空白或“-”按 0 计）",),
-        sources=(f"{table.title}（{table.written}）",), rows=tuple(rows), note=spec.note,
+        sources=(table.citation(),), rows=tuple(rows), note=spec.note,
         data_files=(table.written,),
     )
 
@@ -913,7 +915,7 @@ def reported_figure(figure: Any, reported: Decimal, ref: str) -> CheckResult:
         expected=reported, found=found, difference=difference, tolerance=None, unit=unit, places=shown,
         basis=f"按报告值的精度（{numbers.places_text(places)}）比较，不设容差",
         formula="报告值 = 重算值（按报告值的小数位数四舍五入）", lines=tuple(lines),
-        sources=(f"{figure.name}: {figure.ref}",), subject=figure.ref,
+        sources=(f"{figure.name}：{figure.ref}",), subject=figure.ref,
     )
 
 
@@ -945,7 +947,7 @@ def reported_score(name: str, ref: str, weight: Decimal, score: Decimal, reporte
         expected=reported, found=found, difference=difference, tolerance=None, unit="分", places=shown,
         basis=f"按报告值的精度（{numbers.places_text(places)}）比较，不设容差",
         formula=f"报告{what} = 重算{what}，且 0 ≤ {what} ≤ 分值", lines=tuple(lines),
-        sources=(f"{name}: {ref}",), subject=ref,
+        sources=(f"{name}：{ref}",), subject=ref,
     )
 
 

@@ -318,8 +318,8 @@ class StandardTable:
         return self.amounts[column][row]
 
     def cite(self, row: int, column: str) -> str:
-        """收入决算表第 3 行“决算数”（data/income.csv）: rows by their line in the file, as every message and check numbers them."""
-        return f"{self.table.title}第 {self.table.line(row)} 行“{column}”（{self.table.written}）"
+        """收入决算表第 3 行“决算数”（数据文件 income.csv）: rows by their line in the file, as every message and check numbers them."""
+        return f"{self.table.title}第 {self.table.line(row)} 行“{column}”（数据文件 {self.table.file_name}）"
 
 
 def parse(table: Table, layout: Layout) -> StandardTable:
@@ -530,7 +530,7 @@ def _sum_check(st: StandardTable, column: str, rows: list[int] | tuple[int, ...]
                     note=note + ("；" if note else "") + _GENERATED)
 
 
-_GENERATED = "由 department 标准表自动生成"
+_GENERATED = "由部门决算标准表自动生成"
 
 
 def check_specs(project: Any) -> list[tuple[str, Any]]:
@@ -593,7 +593,7 @@ def check_specs(project: Any) -> list[tuple[str, Any]]:
             if st.cell(column, st.total).value is None or co.cell(other, co.total).value is None:
                 continue
             out.append((f"department.{key}", SameCheck(
-                kind="same", name=name, note=_GENERATED + "；两表口径不同时在 department 中写 reconcile: false",
+                kind="same", name=name, note=_GENERATED + "；两表口径不同时，可在参数文件的部门决算标准表设置中关闭本项核对",
                 values=[_measure(st, st.total, column, f"{st.table.title}合计" + ("" if column == "合计" else f"（{column}）")),
                         _measure(co, co.total, other, f"{co.table.title}合计（{other}）")])))
     return out

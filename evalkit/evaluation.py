@@ -583,9 +583,9 @@ def _grade_check(ev: Evaluation, reported: str, ref: str) -> CheckResult:
     score = f"得分 {ev.score_text(ev.total)} / 已评分值 {ev.score_text(ev.assessed_weight)} 分"
     if ev.grade_withheld:
         line = f"报告等级“{reported.strip()}”；{ev.grade_withheld}（{score}），指标体系未规定部分评分时的定级办法，不评定等级"
-        formula = "报告等级 = 重算等级；有指标未评分时不评定等级（partial_grade: withhold）"
+        formula = "报告等级 = 重算等级；有指标未评分时不评定等级（指标体系未规定部分评分时的定级办法）"
     else:
         assert ev.scaled is not None
         line = f"报告等级“{reported.strip()}”；{score}，{ev.scaled_working()}，对应等级“{ev.grade}”"
-        formula = "报告等级 = 按折算得分确定的等级（partial_grade: scaled）"
+        formula = "报告等级 = 按折算得分确定的等级（指标体系规定部分评分时按折算得分定级）"
     return replace(result, lines=(line,), formula=formula)

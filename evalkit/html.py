@@ -12,13 +12,39 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from . import numbers
+from .references import pattern
 
 if TYPE_CHECKING:
     from .working import Figure
 
-__all__ = ["environment", "macros", "render_figure", "appendix_css"]
+__all__ = ["environment", "macros", "render_figure", "appendix_css", "link_refs"]
+
+
+def link_refs(text: Any, links: Any = None) -> Markup:
+    """User or computed text with every reference id it mentions made a link to that id's box.
+
+    Escaped first, piece by piece; a link is inserted only for an id that is
+    on this page (``links.ids``, from ``references.build``), so a document
+    number that merely looks like an id (D-005) stays text and user text never
+    becomes markup. Without ``links`` (a figure shown alone in Jupyter) the
+    text is only escaped.
+    """
+    if isinstance(text, Markup):
+        return text
+    text = "" if text is None else str(text)
+    rx = pattern(links.ids) if links is not None else None
+    if rx is None:
+        return escape(text)
+    out, last = [], 0
+    for m in rx.finditer(text):
+        out.append(escape(text[last:m.start()]))
+        out.append(Markup('<a class="ek-ref-link" href="#{0}">{0}</a>').format(m.group(0)))
+        last = m.end()
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -35,6 +61,16 @@ def _oneline(text: str) -> str:
             out += " "
         out += line
     return out
+
+
+def _framework_citation(project: Any) -> str:
+    """Where the framework came from, in words: 内置指标体系, 在参数文件中定义, or 指标体系文件 x.yaml (no folder)."""
+    source = str(project.framework_source)
+    if project.framework_path is None:
+        return "在参数文件中定义"
+    if source.startswith("内置："):
+        return "内置指标体系"
+    return "指标体系文件 " + re.split(r"[\\/]", source)[-1]
 
 
 def _grade_text(grades: Any) -> str:
@@ -59,6 +95,8 @@ def environment() -> Environment:
     env.filters["paragraphs"] = _paragraphs
     env.filters["oneline"] = _oneline
     env.filters["grade_text"] = _grade_text
+    env.filters["refs"] = link_refs
+    env.filters["framework_citation"] = _framework_citation
     env.filters["pct"] = lambda v: "—" if v is None else numbers.format_percent(v)
     env.filters["fixed"] = lambda v, places: numbers.format_number(v, places, grouping=False)
     return env

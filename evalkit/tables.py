@@ -11,6 +11,7 @@ file stores, are refused or read as shown, never silently shifted.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -68,6 +69,15 @@ class Table:
     def __repr__(self) -> str:
         return f"<Table {self.key}《{self.title}》{len(self.columns)} 列 × {len(self.rows):,} 行>"
 
+    @property
+    def file_name(self) -> str:
+        """The data file's name without its folder: how a citation names it (数据文件 资金.csv)."""
+        return re.split(r"[\\/]", self.written or self.file)[-1]
+
+    def citation(self) -> str:
+        """表1-2 资金安排和使用情况（数据文件 001_funds.csv）: the table as a reader cites it, no relative path."""
+        return f"{self.title}（数据文件 {self.file_name}）"
+
     def unit_of(self, column: str) -> str:
         return dict(self.units).get(column, "")
 
@@ -117,7 +127,8 @@ class Table:
         unit = self.unit_of(column) if unit is None else unit
         return tuple(
             Quantity(name=row[label_col] if label_col is not None else f"第 {self.line(i)} 行",
-                     value=self.decimal(i, col, unit), unit=unit, source=f"{self.title}第 {self.line(i)} 行", places=places)
+                     value=self.decimal(i, col, unit), unit=unit, source=f"{self.title}第 {self.line(i)} 行", places=places,
+                     row=(self.key, self.line(i)))
             for i, row in enumerate(self.rows) if row[col] != ""
         )
 

@@ -79,6 +79,8 @@ class Quantity:
     source: str = ""
     ref: str = ""  # set when the value is itself a computed figure
     places: int | None = 2
+    # (table key, line in the file) when the value was read from a data-table cell: the appendix links to the row
+    row: tuple[str, int] | None = None
 
     def shown(self) -> str:
         return numbers.format_quantity(self.value, self.unit, self.places)
@@ -241,7 +243,8 @@ class ColumnQuantities(Sequence[Quantity]):
         row = table.rows[i]
         return Quantity(name=row[self._label] if self._label is not None else f"第 {table.line(i)} 行",
                         value=table.decimal(i, self._column, self._unit), unit=self._unit,
-                        source=f"{table.title}第 {table.line(i)} 行", places=self._places)
+                        source=f"{table.title}第 {table.line(i)} 行", places=self._places,
+                        row=(table.key, table.line(i)))
 
     def __len__(self) -> int:
         return len(self._rows)

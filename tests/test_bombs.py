@@ -9,6 +9,7 @@ assertions is about time.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -323,7 +324,7 @@ def test_long_table_is_summarised_in_the_appendix(long_table):
     n, ev = long_table
     html = appendix.base_data(ev).html
     edge = appendix.TABLE_EDGE_ROWS
-    assert f"共 {n:,} 行、4 列" in html and "完整数据见数据文件 data/t.csv" in html
+    assert f"共 {n:,} 行、4 列" in html and "完整数据见数据文件 t.csv（" in html and "data/t.csv" not in html
     assert f"… 中间省略 {n - 2 * edge:,} 行（第 {edge + 2} 至第 {n - edge + 1} 行）…" in html  # file lines
     assert ">单位0<" in html and f">单位{edge - 1}<" in html and f">单位{n - 1}<" in html
     assert f">单位{edge}<" not in html and f">单位{n // 2}<" not in html
@@ -338,7 +339,11 @@ def test_sum_over_a_long_column_lists_first_and_last_addends(long_table):
     edge = appendix.TABLE_EDGE_ROWS
     assert f"数据来源（{n:,} 项，列示前 {edge} 项与后 {edge} 项" in html
     assert f"… 中间省略 {n - 2 * edge:,} 项 …" in html
-    assert html.count("；来源：明细表第") == 2 * edge
+    # each listed addend cites its row, and the rows listed are the ones 基础数据 shows (first and last), so each links to it
+    cited = re.findall(r'；来源：<a href="#(row-[0-9a-f]+-(\d+))">明细表第 (\d+) 行</a>', html)
+    assert len(cited) == 2 * edge and all(line == shown for _, line, shown in cited)
+    rows = appendix.base_data(ev).html
+    assert all(f'<tr id="{anchor}">' in rows for anchor, _, _ in cited)
 
 
 def test_long_check_lists_only_the_rows_that_failed(long_table):

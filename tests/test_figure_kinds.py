@@ -86,7 +86,7 @@ def test_a_column_sum_adds_the_items_the_table_lacks(tmp_path):
     check = ev.checks[0]
     assert check.status == "failed" and check.found == D("312.30") and check.difference == D("-0.01")
     assert check.formula == "《支出明细》“金额”列 2 行 + 其他支出 = 所述合计"
-    assert check.sources[1:] == ("《支出明细》“金额”列 2 行", "其他支出: 报告正文")
+    assert check.sources[1:] == ("《支出明细》“金额”列 2 行", "其他支出：报告正文")
 
 
 def test_a_long_column_sum_adds_its_extra_items_once(tmp_path):

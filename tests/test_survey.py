@@ -267,4 +267,4 @@ def test_survey_section_in_the_appendix(ev010):
     html = appendix.surveys(ev010)[0].html
     assert "七、满意度调查：热线来电人满意度问卷" in html
     assert "剔除：重复答卷" in html and "516 − 36" in html and 'src="data:image/png;base64,' in html
-    assert "data/010_survey.csv" in html and "/work/" not in html
+    assert "数据文件：010_survey.csv" in html and "data/" not in html and "/work/" not in html

@@ -47,7 +47,7 @@ def test_every_column_and_every_row_is_checked_without_a_check_written(tmp_path)
     assert central.passed and central.found == D("350.00")
     local = by_name["《资金使用情况表》“地方资金”列各行之和 = 合计行"]
     assert local.status == "failed" and local.difference == D("0.01") and "第 3 行为空白，未计入" in local.note
-    assert local.sources[0] == "合计行: 《资金使用情况表》第 5 行“地方资金”列"
+    assert local.sources[0] == "合计行：《资金使用情况表》第 5 行“地方资金”列"
     rows = by_name["《资金使用情况表》逐行：合计 = 中央资金 + 地方资金"]
     assert [r.label for r in rows.rows if r.status == "failed"] == ["第 4 行（运维）", "第 5 行（合 计）"]
     assert rows.formula == "《资金使用情况表》逐行：合计 = 中央资金 + 地方资金"  # no backticks on the page

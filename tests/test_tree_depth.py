@@ -347,7 +347,7 @@ def test_partial_grade_scaled_in_the_framework(tmp_path):
     assert ev.scaled_working() == "折算得分 = 得分 ÷ 已评分值 × 总分 = 30.00 ÷ 40.00 × 100 = 75.00 分"
     assert ev.grade_text() == "中（部分指标未评分，按折算得分 75.00 分评定）"
     html = appendix.summary(ev).html
-    assert "按计分约定（partial_grade: scaled）以折算得分定级：折算得分 = 得分 ÷ 已评分值 × 总分 = 30.00 ÷ 40.00 × 100 = 75.00 分，评价等级：中。" in html
+    assert "按指标体系的定级办法，以折算得分定级：折算得分 = 得分 ÷ 已评分值 × 总分 = 30.00 ÷ 40.00 × 100 = 75.00 分，评价等级：中。" in html
     check = next(c for c in ev.checks if c.kind == "reported_grade")
     assert check.passed and "对应等级“中”" in check.lines[0]
     data = results(ev)

@@ -208,7 +208,7 @@ def _margin(n: int, spec: SurveySpec, key: str, refs: RefCounter) -> tuple[Figur
         big_n = spec.population
         if big_n < n:
             raise SurveyError(f"总体数量 population = {big_n} 小于有效样本量 {n}")
-        inputs.append(_q("总体数量 N", big_n, "人", "params：surveys.population"))
+        inputs.append(_q("总体数量 N", big_n, "人", "参数文件所列调查对象总体数量"))
         fpc = numbers.sqrt(numbers.safe_divide(Decimal(big_n - n), Decimal(big_n - 1))) if big_n > 1 else Decimal(0)
         fpc_text = f" × √（（{_count(big_n)} − {_count(n)}）÷（{_count(big_n)} − 1））"
     base = Z95 * numbers.sqrt(_P * (1 - _P) / Decimal(n))
