@@ -51,6 +51,7 @@ _MODEL_TITLES = {
     "OverrideSpec": "调整得分", "ProjectInfo": "项目（单位）概况", "Question": "问卷题目", "QuotientFigure": "平均值（单位值）",
     "RateFigure": "比率", "Rule": "计分规则", "Scale": "量表", "ScoringSettings": "计分约定", "Speeding": "过快作答的剔除",
     "SumFigure": "合计", "SurveySpec": "满意度问卷", "TableSpec": "数据表", "Tier": "档次",
+    "Workpaper": "底稿信息", "Evidence": "依据",
 }
 
 

@@ -40,7 +40,7 @@ __all__ = ["Verification", "verify", "moved_figures", "VERIFIED", "DIFFERS", "UN
 
 VERIFIED, DIFFERS, UNVERIFIABLE, VERSIONS_ONLY = 0, 1, 2, 3
 COMPARED = ("appendix.html", "results.json", "executed.ipynb")
-_ROLES = {"params": "参数文件", "framework": "指标体系", "data": "数据文件", "workbook": "工作簿"}
+_ROLES = {"params": "参数文件", "framework": "指标体系", "data": "数据文件", "signoff": "复核签署", "workbook": "工作簿"}
 _VERSION_KEYS = ("evalkit_version",)  # fields of results.json that state a version, not a figure
 MAX_RESULTS_BYTES = 512 * 1024 * 1024
 
