@@ -2,7 +2,8 @@
 
 Exit status: 0 success; 1 a run failed for a reason other than its input;
 2 bad input (params, framework or data), with one message per problem.
-``evalkit verify``: 0 verified, 1 differs, 2 could not verify, 3 only software versions differ.
+``evalkit verify``: 0 verified, 1 differs, 2 could not verify, 3 only software versions differ,
+4 the outputs are current but a signed-off project changed after its sign-off (复核后已修改).
 """
 
 from __future__ import annotations
@@ -331,7 +332,8 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--workbook", default=None, help="工作簿（默认 workbooks/project_evaluation.ipynb）")
     batch.set_defaults(func=_cmd_batch)
 
-    check = sub.add_parser("verify", help="核验一个项目的输出：输入是否与记录一致，重新运行是否逐字节相同")
+    check = sub.add_parser("verify", help="核验一个项目的输出：输入是否与记录一致，重新运行是否逐字节相同；已签署的项目还核对是否复核后已修改",
+                           epilog="退出状态：0 一致；1 不一致；2 无法核验；3 仅软件版本不同；4 复核后已修改（输出与输入一致，但与复核签署时不同）")
     check.add_argument("output", help="outputs/<批次>/<项目> 目录")
     check.add_argument("--workbook", default=None, help="工作簿（默认 workbooks/project_evaluation.ipynb）")
     check.set_defaults(func=_cmd_verify)

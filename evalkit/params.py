@@ -470,7 +470,7 @@ def _typed_rules(framework: fw.Framework, params: ProjectParams, shown: str, fw_
         try:
             rules[path] = fw.validate_rule(node.rule, file, prefix)
         except InputError as exc:
-            hint = "" if path in keys else (f"（内置指标体系 {Path(fw_file).stem} 的此项规则需在参数文件的 "
+            hint = "" if path in keys or not builtin else (f"（内置指标体系 {Path(fw_file).stem} 的此项规则需在参数文件的 "
                                             f"indicators 中补足，见 README“指标体系”）")
             problems.extend(Problem(p.file, p.where, p.message + hint) for p in exc.problems)
     if problems:
