@@ -69,7 +69,7 @@ PersonName = Annotated[str, BeforeValidator(_person), Field(max_length=50)]
 
 
 class Workpaper(Model):
-    """底稿信息: shown in the appendix header, recorded in results.json."""
+    """底稿信息：列示于附件页首，并记入 results.json。"""
 
     index: Text = Field("", max_length=100, description="底稿索引号，如 ZB-2024-001（附件页眉与打印页眉列示）")
     preparer: PersonName | None = Field(None, description="编制人")
@@ -115,7 +115,7 @@ Page = Annotated[str, BeforeValidator(_page),
 
 
 class Evidence(Model):
-    """依据: the document (and page) a checklist item's finding rests on."""
+    """依据：评价要点所依据的文件名称与页码。"""
 
     document: Text = Field(min_length=1, max_length=200, description="依据的文件名称，如《项目实施方案》或文号")
     page: Page | None = Field(None, description="页码，如 12，或范围 12-13")
