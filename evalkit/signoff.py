@@ -33,6 +33,7 @@ import hashlib
 import json
 import os
 import stat
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Callable, Literal
@@ -260,7 +261,8 @@ def stale_reasons(recorded: Any, inputs: list[dict[str, str]], results_sha: str 
 
 def _check_text(value: str, what: str, limit: int, multiline: bool = False) -> str:
     text = value.strip()
-    bad = [c for c in text if ord(c) < 32 and not (multiline and c == "\n") or ord(c) == 127]
+    # control characters (C0, DEL, C1) and unpaired surrogates (a name in another encoding) would not read back
+    bad = [c for c in text if unicodedata.category(c) in ("Cc", "Cs") and not (multiline and c == "\n")]
     if bad:
         raise InputError.single(f"--{what}", "", "不能含控制字符" + ("" if multiline else "或换行"))
     if len(text) > limit:

@@ -51,7 +51,7 @@ DateText = Annotated[
 ]
 """A date written YYYY-MM-DD (quoted or not), kept as that text."""
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def _person(value: Any) -> Any:

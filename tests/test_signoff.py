@@ -163,6 +163,7 @@ def test_signing_is_refused_when_results_json_was_edited(folder, tmp_path):
 
 @pytest.mark.parametrize(("reviewer", "date", "expected"), [
     ("张三\nreviewer: 李四", "2026-11-30", "--reviewer: 不能含控制字符或换行"),
+    ("张\udcff三", "2026-11-30", "--reviewer: 不能含控制字符或换行"),  # a name in another encoding, from argv
     ("  ", "2026-11-30", "--reviewer: 应写复核人姓名"),
     ("张三", "2026-13-01", "--date: 应为日期，格式 YYYY-MM-DD"),
     ("张三", "30/11/2026", "--date: 应为日期"),
@@ -173,6 +174,15 @@ def test_bad_signoff_arguments_are_refused(folder, tmp_path, reviewer, date, exp
         signoff.sign(folder / "p.yaml", tmp_path / "outputs", reviewer, date, "")
     assert expected in problems_text(exc)
     assert not (folder / "p.signoff.yaml").exists()
+
+
+def test_an_opinion_keeps_its_lines_but_not_control_characters(folder, tmp_path):
+    fake_run(folder / "p.yaml", tmp_path / "outputs")
+    with pytest.raises(InputError) as exc:
+        signoff.sign(folder / "p.yaml", tmp_path / "outputs", "张三", "2026-11-30", "同意\x85但")
+    assert "--opinion: 不能含控制字符" in problems_text(exc)
+    signoff.sign(folder / "p.yaml", tmp_path / "outputs", "张三", "2026-11-30", "第一段\n第二段")
+    assert signoff.read_sidecar(folder / "p.yaml", "p.yaml").opinion == "第一段\n第二段"
 
 
 def test_hostile_paths_are_refused(folder, tmp_path):
