@@ -280,7 +280,9 @@ def _manifest_changes(recorded: ManifestModel, again: ManifestModel, changed: se
     new = {(e.role, e.path): e.sha256 for e in again.inputs}
     missing = [key for key in new if key not in old]
     extra = [key for key in old if key not in new]
-    lines += [f"缺少输入记录：{_entry(*key)}（重新运行时用到，manifest.json 的 inputs 中没有）" for key in missing]
+    lines += [f"缺少输入记录：{_entry(*key)}（签署在上次运行之后写出，附件尚未显示签署；请重新运行 evalkit run）"
+              if key[0] == "signoff" else f"缺少输入记录：{_entry(*key)}（重新运行时用到，manifest.json 的 inputs 中没有）"
+              for key in missing]
     lines += [f"多出输入记录：{_entry(*key)}（manifest.json 的 inputs 中有，重新运行时未用到）" for key in extra]
     for key, digest in old.items():
         if key in new and new[key] != digest and key not in changed:

@@ -289,21 +289,43 @@ def test_evidence_pages(folder, page, shown):
 
 def test_a_signed_project_whose_data_changes_shows_it_in_its_appendix_and_fails_verify(folder, tmp_path, capsys):
     params, outputs = folder / "p.yaml", tmp_path / "outputs"
+    out = outputs / "r" / "p"
     assert main(["run", str(params), "--outputs", str(outputs), "--workbook", str(WORKBOOK)]) == 0
     assert main(["signoff", str(params), "--reviewer", "张三", "--date", "2026-11-30", "--opinion", "同意",
-                 "--outputs", str(outputs), "--no-run"]) == 0
+                 "--outputs", str(outputs), "--workbook", str(WORKBOOK)]) == 0  # signs, then makes the appendix again
     assert "已签署：复核人 张三，复核日期 2026-11-30" in capsys.readouterr().out
-    change_data(folder)
-    assert main(["run", str(params), "--outputs", str(outputs), "--workbook", str(WORKBOOK)]) == 0
-    out = outputs / "r" / "p"
     html = (out / "appendix.html").read_text(encoding="utf-8")
-    assert "复核后已修改：数据文件 data/003_unit_payments.csv 已改变" in html and "复核人</dt><dd>张三" in html
+    assert 'ek-review-ok">已复核' in html and "复核人</dt><dd>张三" in html and "复核后已修改" not in html
     recorded = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert {"role": "signoff", "path": "p.signoff.yaml",
             "sha256": manifest.file_sha256(folder / "p.signoff.yaml")} in recorded["inputs"]
+    # unchanged after signing: the re-run is byte-identical and the sign-off holds
+    assert main(["verify", str(out), "--workbook", str(WORKBOOK)]) == 0
+    assert "复核签署：已复核（张三，2026-11-30），输入与计算结果与签署时一致" in capsys.readouterr().out
+    change_data(folder)
+    assert main(["run", str(params), "--outputs", str(outputs), "--workbook", str(WORKBOOK)]) == 0
+    html = (out / "appendix.html").read_text(encoding="utf-8")
+    assert "复核后已修改：数据文件 data/003_unit_payments.csv 已改变" in html and "复核人</dt><dd>张三" in html
     capsys.readouterr()
-    # the re-run is byte-identical (the outputs are current), but the sign-off no longer holds: exit 4
+    # the outputs are current (the re-run is byte-identical), but the sign-off no longer holds: exit 4
     assert main(["verify", str(out), "--workbook", str(WORKBOOK)]) == 4
     err = capsys.readouterr().err
     assert err.startswith("复核后已修改：输出与现在的输入相符")
     assert "    数据文件 data/003_unit_payments.csv 已改变" in err and "evalkit signoff" in err
+
+
+def test_verify_names_a_sign_off_written_after_the_run():
+    from evalkit.manifest_schema import parse
+    from evalkit.verify import _manifest_changes
+
+    def model(roles):
+        data = {"format": 1, "project": {"id": "1", "name": "n", "round": "r"}, "params": "../../params/r/p.yaml",
+                "inputs": [{"role": role, "path": path, "sha256": "a" * 64} for role, path in roles],
+                "versions": {}, "outputs": {name: "b" * 64 for name in manifest.OUTPUT_FILES}}
+        parsed, problems = parse(data, "manifest.json")
+        assert parsed is not None, problems
+        return parsed
+
+    lines = _manifest_changes(model([("params", "p.yaml")]), model([("params", "p.yaml"), ("signoff", "p.signoff.yaml")]),
+                              set())
+    assert lines == ["缺少输入记录：复核签署 p.signoff.yaml（签署在上次运行之后写出，附件尚未显示签署；请重新运行 evalkit run）"]
