@@ -118,7 +118,10 @@ def overview(ev: Evaluation) -> Section:
     rows = [(label, value) for label, value in rows if value]
     # The bundled examples' subtitle reads “项目支出绩效评价”, from their category: kept as it was.
     subtitle = f"{info.category}绩效评价" if kind is DEFAULT_KIND else kind.name
-    html = macros().overview(ev, info, rows, _precision(ev), _heading(ev, "overview", kind.overview), subtitle)
+    from .results import review
+
+    html = macros().overview(ev, info, rows, _precision(ev), _heading(ev, "overview", kind.overview), subtitle,
+                             ev.project.params.workpaper, review(ev))
     return Section("overview", kind.overview, str(html))
 
 
@@ -433,7 +436,8 @@ def sections(ev: Evaluation, charts: bool = True, manifest_file: str = "") -> li
 
 
 
-_ROLE_NAMES = {"params": "参数文件", "framework": "指标体系", "data": "数据文件", "workbook": "工作簿"}
+_ROLE_NAMES = {"params": "参数文件", "framework": "指标体系", "data": "数据文件", "signoff": "复核签署",
+               "workbook": "工作簿"}
 
 
 def provenance(ev: Evaluation, manifest_file: str = "") -> Section:

@@ -47,6 +47,8 @@ class Outcome:
 
 def discover(round_dir: Path) -> list[Path]:
     """The round's projects: *.yaml directly in the folder (subfolders hold data and frameworks)."""
+    from .signoff import is_sidecar
+
     if not round_dir.exists():
         raise InputError.single(str(round_dir), "", "评价批次目录不存在")
     if not round_dir.is_dir():
@@ -55,8 +57,8 @@ def discover(round_dir: Path) -> list[Path]:
     if problem:
         raise InputError.single(str(round_dir), "", f"{problem}；请给目录改名")
     try:
-        found = sorted(p for p in round_dir.iterdir()
-                       if p.suffix.lower() in (".yaml", ".yml") and not p.is_dir())
+        found = sorted(p for p in round_dir.iterdir()  # a reviewer's <项目>.signoff.yaml is not a project
+                       if p.suffix.lower() in (".yaml", ".yml") and not p.is_dir() and not is_sidecar(p))
     except OSError as exc:
         raise InputError.single(str(round_dir), "", f"无法读取目录：{exc.strerror}") from None
     if not found:

@@ -2,7 +2,8 @@
 
 Exit status: 0 success; 1 a run failed for a reason other than its input;
 2 bad input (params, framework or data), with one message per problem.
-``evalkit verify``: 0 verified, 1 differs, 2 could not verify, 3 only software versions differ.
+``evalkit verify``: 0 verified, 1 differs, 2 could not verify, 3 only software versions differ,
+4 the outputs are current but a signed-off project changed after its sign-off (复核后已修改).
 """
 
 from __future__ import annotations
@@ -119,6 +120,27 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     for line in result.lines():
         print(line, file=stream)
     return result.status
+
+
+def _cmd_signoff(args: argparse.Namespace) -> int:
+    """Sign, then (unless --no-run) run again so that the appendix shows the sign-off."""
+    from .runner import RunError, run_project
+    from .signoff import sign
+
+    params = Path(args.params)
+    written, record = sign(params, Path(args.outputs), args.reviewer, args.date, args.opinion or "")
+    print(f"已签署：复核人 {record.reviewer}，复核日期 {record.date} → {written}")
+    print(f"  记录了 {len(record.inputs)} 个输入文件与计算结果的 sha256；此后输入或结果改变，附件与 evalkit verify 显示“复核后已修改”。")
+    if args.no_run:
+        print(f"  附件在下次运行（evalkit run {params} 或 evalkit batch）后显示复核签署。")
+        return EXIT_OK
+    try:
+        result = run_project(params, outputs_root=args.outputs, workbook=args.workbook)
+    except RunError as exc:
+        print(f"签署已写出，但重新生成附件失败：{exc}；请稍后运行 evalkit run {params}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"  已重新生成附件（显示复核签署）→ {result.appendix}")
+    return EXIT_OK
 
 
 def _cmd_lab(args: argparse.Namespace) -> int:
@@ -310,10 +332,26 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--workbook", default=None, help="工作簿（默认 workbooks/project_evaluation.ipynb）")
     batch.set_defaults(func=_cmd_batch)
 
-    check = sub.add_parser("verify", help="核验一个项目的输出：输入是否与记录一致，重新运行是否逐字节相同")
+    check = sub.add_parser("verify", help="核验一个项目的输出：输入是否与记录一致，重新运行是否逐字节相同；已签署的项目还核对是否复核后已修改",
+                           epilog="退出状态：0 一致；1 不一致；2 无法核验；3 仅软件版本不同；4 复核后已修改（输出与输入一致，但与复核签署时不同）")
     check.add_argument("output", help="outputs/<批次>/<项目> 目录")
     check.add_argument("--workbook", default=None, help="工作簿（默认 workbooks/project_evaluation.ipynb）")
     check.set_defaults(func=_cmd_verify)
+
+    signoff = sub.add_parser(
+        "signoff", help="复核签署：在参数文件旁写出 <项目>.signoff.yaml，记录复核人、日期、意见与所复核输入和结果的哈希",
+        description="复核人不改动参数文件，在其旁写出签署文件 <项目>.signoff.yaml：复核人、复核日期、复核意见，以及参数文件、"
+                    "指标体系、数据文件与计算结果（results.json）的 sha256。输出缺失或已过期（输入在上次运行后改变）时拒绝签署。"
+                    "签署后重新生成附件，附件页首显示“已复核”；此后输入或结果改变，附件、批次汇总与 evalkit verify 显示“复核后已修改”。",
+        epilog="例：evalkit signoff params/2024/某项目.yaml --reviewer 张三 --date 2026-11-30 --opinion 同意")
+    signoff.add_argument("params", metavar="参数文件", help="params/<批次>/<项目>.yaml")
+    signoff.add_argument("--reviewer", required=True, metavar="姓名", help="复核人")
+    signoff.add_argument("--date", default=None, metavar="YYYY-MM-DD", help="复核日期（默认今天）")
+    signoff.add_argument("--opinion", default="", metavar="意见", help="复核意见")
+    signoff.add_argument("--outputs", default="outputs", help="输出根目录（默认 outputs）")
+    signoff.add_argument("--workbook", default=None, help="工作簿（默认 workbooks/project_evaluation.ipynb）")
+    signoff.add_argument("--no-run", action="store_true", help="只写签署文件，不重新生成附件（附件在下次运行后显示签署）")
+    signoff.set_defaults(func=_cmd_signoff)
 
     validate = sub.add_parser("validate", help="只校验 params 文件并计算得分，不生成附件")
     validate.add_argument("params", nargs="+")

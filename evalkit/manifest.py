@@ -169,6 +169,10 @@ def inputs_of(project: Any, workbook: Path | None) -> list[dict[str, str]]:
         shown = f"evalkit:frameworks/{project.framework_path.name}" if builtin else _relative(project.framework_path, base)
         entries.append(("framework", project.framework_path, shown))
     entries += [("data", path, _relative(path, base)) for path in project.data_files]
+    if getattr(project, "signoff", None) is not None:  # the reviewer's sign-off: the appendix shows it
+        from .signoff import sidecar_path
+
+        entries.append(("signoff", sidecar_path(project.path), sidecar_path(project.path).name))
     if workbook is not None:
         entries.append(("workbook", workbook, f"workbooks/{workbook.name}"))
     return [{"role": role, "path": shown, "sha256": input_sha256(role, path)} for role, path, shown in entries]
@@ -290,6 +294,10 @@ def up_to_date(out_dir: Path, params: Path, workbook: Path) -> bool:
     inputs = recorded.inputs
     if not inputs or inputs[0].role != "params" or inputs[0].path != params.name:
         return False
+    from .signoff import sidecar_path
+
+    if os.path.lexists(sidecar_path(params)) and not any(e.role == "signoff" for e in inputs):
+        return False  # signed since the run: the appendix must be made again to show the sign-off
     for entry in inputs:
         try:
             if not input_matches(entry.role, locate(entry, params.parent, workbook), entry.sha256):

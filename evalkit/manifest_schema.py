@@ -22,7 +22,7 @@ __all__ = ["BUILTIN_PREFIX", "InputRecord", "ManifestModel", "ProjectRecord", "p
 
 BUILTIN_PREFIX = "evalkit:frameworks/"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-Role = Literal["params", "framework", "data", "workbook"]
+Role = Literal["params", "framework", "data", "signoff", "workbook"]
 
 
 def _sha256(value: str) -> str:

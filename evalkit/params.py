@@ -30,6 +30,8 @@ from . import selfeval
 from .survey import read_export
 from .survey.spec import SurveySpec
 from .tables import Table, read_table
+from .signoff import is_sidecar, read_sidecar
+from .workpaper import Workpaper
 from .yamlio import load_yaml
 
 __all__ = [
@@ -269,6 +271,8 @@ class ProjectParams(Model):
                     "决定默认的指标体系、附件的用语（如部门概况、单位名称）和评分部分的版式",
     )
     project: ProjectInfo
+    workpaper: Workpaper | None = Field(
+        None, description="底稿信息：底稿索引号、编制人、编制日期（列示于附件页首）；复核人通常用 evalkit signoff 签署，不写在此处")
     framework: str | fw.Framework | None = Field(
         None,
         description="指标体系：内置名称（如 project_expenditure）、相对路径（framework.yaml），或直接写出；"
@@ -312,6 +316,7 @@ class Project:
     surveys: dict[str, Any]  # survey id -> the export as read (a DataFrame of text cells)
     data_files: tuple[Path, ...]
     not_assessed: dict[tuple[str, ...], str] = field(default_factory=dict)  # leaf path -> reason (未评分)
+    signoff: Any = None  # the reviewer's sign-off (signoff.SignOff) read from the sidecar beside the params file
 
     @property
     def kind(self) -> Kind:
@@ -465,7 +470,7 @@ def _typed_rules(framework: fw.Framework, params: ProjectParams, shown: str, fw_
         try:
             rules[path] = fw.validate_rule(node.rule, file, prefix)
         except InputError as exc:
-            hint = "" if path in keys else (f"（内置指标体系 {Path(fw_file).stem} 的此项规则需在参数文件的 "
+            hint = "" if path in keys or not builtin else (f"（内置指标体系 {Path(fw_file).stem} 的此项规则需在参数文件的 "
                                             f"indicators 中补足，见 README“指标体系”）")
             problems.extend(Problem(p.file, p.where, p.message + hint) for p in exc.problems)
     if problems:
@@ -588,6 +593,9 @@ def load_project(path: str | Path, read_data: bool = True) -> Project:
     """
     shown = str(path)
     path = Path(path)
+    if is_sidecar(path):
+        raise InputError.single(shown, "", "这是复核签署文件（由 evalkit signoff 写出），不是参数文件；"
+                                           "请运行与它同名的参数文件（去掉 .signoff）")
     data = load_yaml(path, shown_as=shown, what="参数文件")
     params = parse_params(data, shown)
     _check_kind(params, shown)
@@ -617,10 +625,14 @@ def load_project(path: str | Path, read_data: bool = True) -> Project:
             problems.extend(exc.problems)
     if problems:
         raise InputError(problems)
+    signed = read_sidecar(path, shown)
+    if signed is not None and params.workpaper is not None and params.workpaper.reviewer:
+        raise InputError.single(shown, "workpaper.reviewer", f"复核信息写了两处：参数文件与签署文件 {signed.file}；"
+                                "只保留一处（通常是签署文件：删去参数文件中的 reviewer、reviewed、opinion）")
     project = Project(
         params=params, path=path, shown=shown, round=params.project.round or base.name,
         framework=framework, rules=rules, framework_source=framework_source, framework_path=framework_path,
-        tables={}, surveys={}, data_files=tuple(files), not_assessed=not_assessed,
+        tables={}, surveys={}, data_files=tuple(files), not_assessed=not_assessed, signoff=signed,
     )
     return with_data(project) if read_data else project
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from . import __version__, numbers
+from . import __version__, numbers, signoff
 from .framework import level_names
 
 if TYPE_CHECKING:
@@ -85,6 +85,25 @@ def _survey(s: Any) -> dict[str, Any]:
 
 
 def results(ev: "Evaluation") -> dict[str, Any]:
+    """Every figure and score, then the review status (left out of the figures hash a sign-off records)."""
+    document = _figures(ev)
+    document["review"] = signoff.review_of(ev.project, lambda: signoff.figures_sha256(document)).to_dict()
+    return document
+
+
+def review(ev: "Evaluation") -> "signoff.Review":
+    """The review status as results.json states it, for the appendix header."""
+    return signoff.review_of(ev.project, lambda: signoff.figures_sha256(_figures(ev)))
+
+
+def _workpaper(ev: "Evaluation") -> dict[str, Any] | None:
+    wp = ev.project.params.workpaper
+    if wp is None:
+        return None
+    return {"index": wp.index or None, "preparer": wp.preparer, "prepared": wp.prepared}
+
+
+def _figures(ev: "Evaluation") -> dict[str, Any]:
     p = ev.project.params.project
     fw = ev.framework
     return {
@@ -99,6 +118,7 @@ def results(ev: "Evaluation") -> dict[str, Any]:
             "category": ev.project.category,
             "kind": ev.project.kind.name,
         },
+        "workpaper": _workpaper(ev),
         "framework": {
             "name": fw.name,
             "source": ev.project.framework_source,

@@ -50,6 +50,7 @@ class Row:
     grade_note: str = ""  # why the grade is withheld (N 项指标未评分), or the scaled score it was read from
     partial: bool = False  # some indicators were not assessed: the total is out of ``assessed``
     kind: str = ""  # 项目支出绩效评价 / 部门整体支出绩效评价 / 项目支出绩效自评 (a round may mix them)
+    review: str = ""  # 未复核 / 已复核 / 复核后已修改, from results.json (signoff.review_of); "" without results
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -59,7 +60,7 @@ class Row:
             "grade_note": self.grade_note,
             "checks_failed": self.checks_failed, "status": self.status,
             "seconds": None if self.seconds is None else round_seconds(self.seconds),
-            "appendix": self.appendix, "error": self.error, "kind": self.kind,
+            "appendix": self.appendix, "error": self.error, "kind": self.kind, "review": self.review,
         }
 
 
@@ -104,8 +105,18 @@ def _rows(run: "RoundRun", projects: list[Path], outputs_root: Path) -> list[Row
             grade_note=_grade_note(data),
             partial=bool(data.get("not_assessed")),
             kind=str(project.get("kind", "")),
+            review=_review(data),
         ))
     return rows
+
+
+def _review(data: dict[str, Any]) -> str:
+    """复核状态 from results.json; a results.json from before sign-offs existed reads 未复核."""
+    if not data:
+        return ""
+    review = data.get("review")
+    status = review.get("status") if isinstance(review, dict) else None
+    return status if status in ("未复核", "已复核", "复核后已修改") else "未复核"
 
 
 def _grade_note(data: dict[str, Any]) -> str:

@@ -13,6 +13,7 @@ from typing import Annotated, Literal, Union
 from pydantic import Field, model_validator
 
 from .fields import Level, Model, Num, Text
+from .workpaper import EvidenceField
 
 MAX_BANDS = 1000  # automatic bands of one rule; a real rule has under 10
 
@@ -160,6 +161,8 @@ class ChecklistItem(Model):
     condition: Condition | None = Field(None, description="由数值判断是否达到")
     rule: "Rule | None" = Field(None, description="本项按子规则计分（分值为本项分值）")
     note: Text = Field("", description="说明")
+    evidence: EvidenceField | None = Field(
+        None, description="依据：文件名称与页码，如 {document: 《项目实施方案》, page: 12}，或简写为一段文字《项目实施方案》第 12 页")
 
 
 class Checklist(Model):

@@ -51,6 +51,7 @@ _MODEL_TITLES = {
     "OverrideSpec": "调整得分", "ProjectInfo": "项目（单位）概况", "Question": "问卷题目", "QuotientFigure": "平均值（单位值）",
     "RateFigure": "比率", "Rule": "计分规则", "Scale": "量表", "ScoringSettings": "计分约定", "Speeding": "过快作答的剔除",
     "SumFigure": "合计", "SurveySpec": "满意度问卷", "TableSpec": "数据表", "Tier": "档次",
+    "Workpaper": "底稿信息", "Evidence": "依据",
 }
 
 
@@ -58,6 +59,7 @@ def params_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """The editor's schema from pydantic's (with the rule definitions already in ``$defs``)."""
     schema = copy.deepcopy(schema)
     defs = schema.setdefault("$defs", {})
+    _evidence_short_form(defs)
     _partial_rules(defs)
     for name, model in defs.items():
         _model_title(name, model)
@@ -66,6 +68,14 @@ def params_schema(schema: dict[str, Any]) -> dict[str, Any]:
             _field_title(field, prop, defs)
             _integers_as_text(prop)
     return schema
+
+
+def _evidence_short_form(defs: dict[str, Any]) -> None:
+    """``evidence:`` also takes one text (《项目实施方案》第 12 页), which the validator reads as the document."""
+    prop = defs.get("ChecklistItem", {}).get("properties", {}).get("evidence")
+    if prop is not None and "Evidence" in defs:
+        prop.pop("anyOf", None)
+        prop["anyOf"] = [{"$ref": "#/$defs/Evidence"}, {"type": "string", "minLength": 1}, {"type": "null"}]
 
 
 def _model_title(name: str, model: dict[str, Any]) -> None:

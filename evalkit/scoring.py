@@ -36,6 +36,7 @@ from .rules import (
     Tiered,
 )
 from .working import Figure, Quantity
+from .workpaper import evidence_text
 
 __all__ = [
     "Context",
@@ -369,6 +370,8 @@ def _met_flags(rule: Checklist) -> list[bool | None]:
 def _item_score(item: ChecklistItem, met: bool | None, ctx: Context, where: str) -> tuple[Decimal, str, Outcome | None]:
     head = f"{item.label}{item.text}（{_p(item.points)} 分）"
     note = f"；{item.note}" if item.note else ""
+    if item.evidence is not None:  # the citation ends the item's line, where a reader checks the finding
+        note += f"；{evidence_text(item.evidence)}"
     if item.rule is not None:
         sub = apply_rule(item.rule, item.points, ctx)
         got = min(max(sub.raw, ZERO), item.points)

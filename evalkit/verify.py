@@ -19,7 +19,14 @@ Outcomes (``Verification.status``, also the exit status of ``evalkit verify``):
   outside the project, a params file that is not a regular .yaml file) or the
   re-run failed with unchanged inputs;
 * 3 ``VERSIONS_ONLY`` — inputs, records and every figure in results.json are
-  the same and only software versions differ (so appendix bytes may differ).
+  the same and only software versions differ (so appendix bytes may differ);
+* 4 ``REVIEW_CHANGED`` — the outputs are what these inputs give (as for 0), but
+  the project was signed off (``evalkit signoff``) and its inputs or figures
+  have changed since: 复核后已修改, naming what changed. A project whose outputs
+  also differ from their record is 1, with the same review lines.
+
+The review status is read from the re-run's results.json (``review``), which
+the kernel computed from the sign-off beside the params file (``signoff``).
 """
 
 from __future__ import annotations
@@ -36,11 +43,12 @@ from . import manifest
 from .errors import InputError
 from .manifest_schema import ManifestModel
 
-__all__ = ["Verification", "verify", "moved_figures", "VERIFIED", "DIFFERS", "UNVERIFIABLE", "VERSIONS_ONLY"]
+__all__ = ["Verification", "verify", "moved_figures", "VERIFIED", "DIFFERS", "UNVERIFIABLE", "VERSIONS_ONLY",
+           "REVIEW_CHANGED"]
 
-VERIFIED, DIFFERS, UNVERIFIABLE, VERSIONS_ONLY = 0, 1, 2, 3
+VERIFIED, DIFFERS, UNVERIFIABLE, VERSIONS_ONLY, REVIEW_CHANGED = 0, 1, 2, 3, 4
 COMPARED = ("appendix.html", "results.json", "executed.ipynb")
-_ROLES = {"params": "参数文件", "framework": "指标体系", "data": "数据文件", "workbook": "工作簿"}
+_ROLES = {"params": "参数文件", "framework": "指标体系", "data": "数据文件", "signoff": "复核签署", "workbook": "工作簿"}
 _VERSION_KEYS = ("evalkit_version",)  # fields of results.json that state a version, not a figure
 MAX_RESULTS_BYTES = 512 * 1024 * 1024
 
@@ -57,8 +65,27 @@ class Verification:
     version_changes: list[str] = field(default_factory=list)
     differing_outputs: list[str] = field(default_factory=list)  # original outputs vs the re-run's
     moved: list[str] = field(default_factory=list)
+    review: dict[str, Any] | None = None  # the re-run's results.json "review": 复核状态 now
+
+    def review_lines(self) -> list[str]:
+        """The sign-off as it stands now: who signed, and whether the inputs and figures still match."""
+        r = self.review
+        if not isinstance(r, dict) or r.get("status") in (None, "未复核"):
+            return []
+        who = "，".join(str(x) for x in (r.get("reviewer"), r.get("date")) if x)
+        if r.get("status") == "复核后已修改":
+            changes = [str(c) for c in r.get("changes") or []]
+            prefix = "" if self.status == REVIEW_CHANGED else "复核后已修改："
+            return [f"  {prefix}复核签署（复核人 {who}）之后改变的（签署不再适用于现在的附件）："] + \
+                [f"    {c}" for c in changes] + ["  请复核人重新复核后再签署（evalkit signoff）"]
+        basis = "输入与计算结果与签署时一致" if r.get("source") == "signoff" else "复核信息写在参数文件中，未记录哈希值"
+        return [f"  复核签署：已复核（{who}），{basis}"]
 
     def lines(self) -> list[str]:
+        out = self._lines()
+        return out[:1] + self.review_lines() + out[1:] if self.status == REVIEW_CHANGED else out + self.review_lines()
+
+    def _lines(self) -> list[str]:
         """The report, in Chinese; the first line states the outcome.
 
         0 ``verified：…``; 1 ``不一致：`` with what differs; 2 ``无法核验：…``;
@@ -68,6 +95,9 @@ class Verification:
             return [f"无法核验：{self.reason}"] + [f"  {line}" for line in self.problems]
         if self.status == VERIFIED:
             return ["verified：输入文件与记录一致，重新运行的 " + "、".join(COMPARED) + " 与原输出逐字节相同"]
+        if self.status == REVIEW_CHANGED:
+            head = "复核后已修改：输出与现在的输入相符（重新运行的数值相同），但与复核人签署时的输入或计算结果不一致"
+            return [head] + ([f"  另：软件版本与记录不同：{'；'.join(self.version_changes)}"] if self.version_changes else [])
         if self.status == VERSIONS_ONLY:
             head = "输入与全部数值相同，仅软件版本不同："
             if len(self.version_changes) <= 3:
@@ -250,7 +280,9 @@ def _manifest_changes(recorded: ManifestModel, again: ManifestModel, changed: se
     new = {(e.role, e.path): e.sha256 for e in again.inputs}
     missing = [key for key in new if key not in old]
     extra = [key for key in old if key not in new]
-    lines += [f"缺少输入记录：{_entry(*key)}（重新运行时用到，manifest.json 的 inputs 中没有）" for key in missing]
+    lines += [f"缺少输入记录：{_entry(*key)}（签署在上次运行之后写出，附件尚未显示签署；请重新运行 evalkit run）"
+              if key[0] == "signoff" else f"缺少输入记录：{_entry(*key)}（重新运行时用到，manifest.json 的 inputs 中没有）"
+              for key in missing]
     lines += [f"多出输入记录：{_entry(*key)}（manifest.json 的 inputs 中有，重新运行时未用到）" for key in extra]
     for key, digest in old.items():
         if key in new and new[key] != digest and key not in changed:
@@ -337,6 +369,7 @@ def verify(out_dir: Path, workbook: Path | None = None) -> Verification:
             old, new = json.loads(old_bytes.decode("utf-8")), json.loads(new_bytes.decode("utf-8"))
             result.moved = moved_figures(old, new)
             figures_same = _without_versions(old) == _without_versions(new)
+            result.review = new.get("review") if isinstance(new.get("review"), dict) else None
         except (ValueError, RecursionError):
             result.reason = "原 results.json 无法读取"
         except (KeyError, TypeError, AttributeError):
@@ -348,4 +381,6 @@ def verify(out_dir: Path, workbook: Path | None = None) -> Verification:
         result.status = DIFFERS
     elif result.version_changes:
         result.status = VERSIONS_ONLY if figures_same else DIFFERS
+    if result.status in (VERIFIED, VERSIONS_ONLY) and result.review and result.review.get("status") == "复核后已修改":
+        result.status = REVIEW_CHANGED
     return result

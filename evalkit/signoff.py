@@ -1,0 +1,348 @@
+"""Review sign-off: a reviewer approves a project's inputs and figures without editing its params file.
+
+``evalkit signoff params/<批次>/<项目>.yaml --reviewer 张三`` writes the sidecar
+``<项目>.signoff.yaml`` beside the params file. It records who signed, when,
+their opinion, and the sha256 of what was approved:
+
+* every input of the evaluation as manifest.json records it — the params file,
+  a framework file, the data files — but not the sidecar itself and not the
+  workbook (the toolkit, not the project; a workbook that moves a figure is
+  caught by the next point);
+* the figures: the sha256 of results.json in a canonical form (keys sorted,
+  no whitespace) without ``evalkit_version`` and ``review``. results.json is
+  the machine copy of every figure, score, check and finding; the review
+  status it also carries is left out, so that the status does not hash itself.
+
+The sidecar is an input of the next run: ``load_project`` reads it (in process
+and in the kernel), manifest.json records it (role ``signoff``), and the
+appendix and results.json state the review status computed here: 未复核,
+已复核 (inputs and figures as signed) or 复核后已修改 (naming what changed).
+The appendix hashes are not signed, because the appendix shows the sign-off:
+re-running unchanged inputs after signing gives the same figures and counts
+as matching, and two runs still give identical bytes.
+
+A signature is refused while the outputs are missing or stale (an input
+changed since the last run, or results.json differs from its manifest record):
+the reviewer must approve figures that belong to the inputs as they are now.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import stat
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Callable, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import InputError, Problem, from_validation_error
+from .workpaper import DateText, PersonName
+
+__all__ = ["MODIFIED", "REVIEWED", "UNREVIEWED", "Review", "SignOff", "compare", "figures_sha256", "is_sidecar",
+           "read_sidecar", "review_of", "sidecar_path", "sign", "signable_inputs", "sidecar_text", "stale_reasons"]
+
+SUFFIX = ".signoff.yaml"
+FORMAT = 1
+UNREVIEWED, REVIEWED, MODIFIED = "未复核", "已复核", "复核后已修改"
+SIGNED_ROLES = ("params", "framework", "data")
+UNSIGNED_KEYS = ("evalkit_version", "review")  # keys of results.json left out of the figures hash
+ROLE_NAMES = {"params": "参数文件", "framework": "指标体系", "data": "数据文件"}
+MAX_OPINION = 500
+
+
+def sidecar_path(params: Path) -> Path:
+    """``<项目>.signoff.yaml`` beside the params file: the same folder, never elsewhere."""
+    return params.with_name(params.stem + SUFFIX)
+
+
+def is_sidecar(path: Path) -> bool:
+    """A sign-off file, not a project: ``evalkit batch`` skips it, ``evalkit run`` refuses it."""
+    return path.name.lower().endswith((SUFFIX, ".signoff.yml"))
+
+
+def _sha256(value: str) -> str:
+    if not (len(value) == 64 and all(c in "0123456789abcdef" for c in value)):
+        raise ValueError("应为 64 位小写十六进制的 sha256（由 evalkit signoff 写出，请勿手工修改）")
+    return value
+
+
+Sha256 = Annotated[str, AfterValidator(_sha256)]
+
+
+def _signed_path(value: str) -> str:
+    from .manifest_schema import path_problem
+
+    problem = path_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _SignedInput(_Strict):
+    role: Literal["params", "framework", "data"]
+    path: Annotated[str, AfterValidator(_signed_path)]
+    sha256: Sha256
+
+
+class _SignOffFile(_Strict):
+    format: Literal[1]
+    reviewer: PersonName
+    date: DateText
+    opinion: str = Field("", max_length=MAX_OPINION)
+    inputs: list[_SignedInput] = Field(min_length=1)
+    figures_sha256: Sha256
+    total_score: str = ""
+    grade: str = ""
+
+
+@dataclass(frozen=True)
+class SignOff:
+    """What a reviewer signed: who, when, with what opinion, and the hashes of what they approved."""
+
+    reviewer: str
+    date: str
+    opinion: str
+    inputs: tuple[tuple[str, str, str], ...]  # (role, path, sha256), as manifest.json records them
+    figures_sha256: str
+    file: str  # the sidecar as the user would name it, for messages
+
+
+@dataclass(frozen=True)
+class Review:
+    """The review status shown in the appendix, results.json, the round page and ``evalkit verify``."""
+
+    status: str  # 未复核 / 已复核 / 复核后已修改
+    reviewer: str = ""
+    date: str = ""
+    opinion: str = ""
+    source: str = ""  # "signoff" (the sidecar), "params" (written in workpaper:), "" (none)
+    changes: tuple[str, ...] = ()  # what no longer matches the sign-off
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "reviewer": self.reviewer or None, "date": self.date or None,
+                "opinion": self.opinion or None, "source": self.source or None, "changes": list(self.changes)}
+
+    @property
+    def modified(self) -> bool:
+        return self.status == MODIFIED
+
+
+def figures_sha256(document: dict[str, Any]) -> str:
+    """The sha256 of results.json's figures: canonical JSON without the version and the review status.
+
+    The same digest comes from the dict the kernel writes and from the file
+    read back (tuples and lists serialise alike; keys are sorted).
+    """
+    kept = {k: v for k, v in document.items() if k not in UNSIGNED_KEYS}
+    text = json.dumps(kept, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def signable_inputs(project: Any) -> list[dict[str, str]]:
+    """The inputs a sign-off covers, hashed now: manifest.json's entries for params, framework and data."""
+    from .manifest import inputs_of
+
+    return [entry for entry in inputs_of(project, None) if entry["role"] in SIGNED_ROLES]
+
+
+def _label(role: str, path: str) -> str:
+    return f"{ROLE_NAMES.get(role, role)} {path}"
+
+
+def compare(signed: SignOff, inputs: list[dict[str, str]], figures: str) -> tuple[str, ...]:
+    """What differs from the sign-off, one line each, in Chinese; empty when everything matches."""
+    now = {(e["role"], e["path"]): e["sha256"] for e in inputs}
+    then = {(role, path): digest for role, path, digest in signed.inputs}
+    lines = []
+    for key, digest in then.items():
+        if key not in now:
+            lines.append(f"{_label(*key)} 已不再使用")
+        elif now[key] != digest:
+            lines.append(f"{_label(*key)} 已改变")
+    lines += [f"新增{_label(*key)}" for key in now if key not in then]
+    if figures != signed.figures_sha256:
+        lines.append("计算结果（数值、得分、核对或问题清单）已改变")
+    return tuple(lines)
+
+
+def review_of(project: Any, figures: Callable[[], str]) -> Review:
+    """The project's review status now; ``figures`` gives the figures hash (computed only if signed)."""
+    signed: SignOff | None = project.signoff
+    wp = project.params.workpaper
+    if signed is not None:
+        changes = compare(signed, signable_inputs(project), figures())
+        return Review(MODIFIED if changes else REVIEWED, signed.reviewer, signed.date, signed.opinion,
+                      "signoff", changes)
+    if wp is not None and wp.reviewer:
+        return Review(REVIEWED, wp.reviewer, wp.reviewed or "", wp.opinion, "params")
+    return Review(UNREVIEWED)
+
+
+def read_sidecar(params: Path, shown: str) -> SignOff | None:
+    """The sign-off beside ``params``, validated; None when there is none. InputError names the sidecar.
+
+    A symlink, directory or device in its place is refused, never followed
+    or opened: the sign-off must be the file in the params folder.
+    """
+    from .yamlio import load_yaml
+
+    path = sidecar_path(params)
+    file = str(sidecar_path(Path(shown)))
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise InputError.single(file, "", f"复核签署文件无法读取：{exc.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):
+        from .manifest import file_kind
+
+        raise InputError.single(file, "", f"复核签署文件应为普通文件，实际为{file_kind(info.st_mode)}，未读取；"
+                                          "请删除它后用 evalkit signoff 重新签署")
+    data = load_yaml(path, shown_as=file, what="复核签署文件")
+    if not isinstance(data, dict):
+        raise InputError.single(file, "", "复核签署文件应为映射（由 evalkit signoff 写出）；请删除它后重新签署")
+    try:
+        model = _SignOffFile.model_validate(data)
+    except ValidationError as exc:
+        err = from_validation_error(exc, file)
+        raise InputError(Problem(p.file, p.where, p.message + "；签署文件由 evalkit signoff 写出，请删除后重新签署")
+                         for p in err.problems) from None
+    return SignOff(model.reviewer, model.date, model.opinion.strip(),
+                   tuple((i.role, i.path, i.sha256) for i in model.inputs), model.figures_sha256, file)
+
+
+def _quoted(text: str) -> str:
+    """A YAML double-quoted scalar (JSON's escaping is valid YAML): names and opinions stay text."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def sidecar_text(reviewer: str, date: str, opinion: str, inputs: list[dict[str, str]], figures: str,
+                 total: str, grade: str) -> str:
+    """The sidecar as written: fixed key order, every text quoted, so it reads the same back."""
+    lines = [
+        "# 复核签署：由 evalkit signoff 写出。哈希值记录复核时的输入与计算结果，请勿手工修改；",
+        "# 输入或结果改变后，附件显示“复核后已修改”。重新复核请再运行 evalkit signoff。",
+        f"format: {FORMAT}",
+        f"reviewer: {_quoted(reviewer)}",
+        f"date: {_quoted(date)}",
+        f"opinion: {_quoted(opinion)}",
+        f"total_score: {_quoted(total)}",
+        f"grade: {_quoted(grade)}",
+        "inputs:",
+        *(f"  - {{role: {e['role']}, path: {_quoted(e['path'])}, sha256: {e['sha256']}}}" for e in inputs),
+        f"figures_sha256: {figures}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def stale_reasons(recorded: Any, inputs: list[dict[str, str]], results_sha: str | None) -> list[str]:
+    """Why the outputs do not belong to the inputs as they are now (a manifest model against hashes now)."""
+    then = {(e.role, e.path): e.sha256 for e in recorded.inputs if e.role in SIGNED_ROLES}
+    now = {(e["role"], e["path"]): e["sha256"] for e in inputs}
+    reasons = [f"{_label(*key)} 在上次运行之后已改变" for key in now if key in then and then[key] != now[key]]
+    reasons += [f"{_label(*key)} 上次运行时未用到" for key in now if key not in then]
+    reasons += [f"{_label(*key)} 现已不再使用" for key in then if key not in now]
+    if results_sha is None:
+        reasons.append("results.json 不存在或不是普通文件")
+    elif results_sha != recorded.outputs.get("results.json"):
+        reasons.append("results.json 与 manifest.json 的记录不一致（运行后被改动）")
+    return reasons
+
+
+def _check_text(value: str, what: str, limit: int, multiline: bool = False) -> str:
+    text = value.strip()
+    # control characters (C0, DEL, C1) and unpaired surrogates (a name in another encoding) would not read back
+    bad = [c for c in text if unicodedata.category(c) in ("Cc", "Cs") and not (multiline and c == "\n")]
+    if bad:
+        raise InputError.single(f"--{what}", "", "不能含控制字符" + ("" if multiline else "或换行"))
+    if len(text) > limit:
+        raise InputError.single(f"--{what}", "", f"过长：{len(text)} 个字，最多 {limit} 个")
+    return text
+
+
+def sign(params: Path, outputs_root: Path, reviewer: str, date: str | None, opinion: str) -> tuple[Path, SignOff]:
+    """Write the sidecar for ``params`` after checking its outputs are current; returns its path and record."""
+    from . import manifest
+    from .params import load_project
+    from .runner import output_dir
+    from .workpaper import parse_date
+
+    shown = str(params)
+    if is_sidecar(params):
+        raise InputError.single(shown, "", "这是复核签署文件；请对参数文件签署：evalkit signoff params/<批次>/<项目>.yaml")
+    if params.is_symlink():
+        raise InputError.single(shown, "", "参数文件是符号链接；请对它指向的参数文件签署，签署文件写在参数文件所在的目录")
+    reviewer = _check_text(reviewer, "reviewer", 50)
+    if not reviewer:
+        raise InputError.single("--reviewer", "", "应写复核人姓名")
+    opinion = _check_text(opinion, "opinion", MAX_OPINION, multiline=True)
+    try:
+        date = parse_date(date if date is not None else dt.date.today().isoformat())
+    except ValueError as exc:
+        raise InputError.single("--date", "", str(exc)) from None
+    project = load_project(params, read_data=False)
+    wp = project.params.workpaper
+    if wp is not None and wp.reviewer:
+        raise InputError.single(shown, "workpaper.reviewer", "参数文件中已写复核人；复核信息只写一处：删去参数文件中的 "
+                                "reviewer、reviewed、opinion 后再用 evalkit signoff 签署")
+    out = output_dir(outputs_root, params)
+    run_first = f"请先运行 evalkit run {shown}（--outputs {outputs_root}），核对附件后再签署"
+    try:
+        recorded = manifest.load(out)
+    except manifest.ManifestError:
+        raise InputError.single(shown, "", f"找不到该项目的输出（{out / manifest.MANIFEST}）；{run_first}") from None
+    if not recorded.inputs or recorded.inputs[0].role != "params" or recorded.inputs[0].path != params.name:
+        raise InputError.single(shown, "", f"{out} 中的输出不是由此参数文件生成的；{run_first}")
+    try:
+        results_sha: str | None = manifest.file_sha256(out / "results.json", follow_symlinks=False)
+        document = json.loads((out / "results.json").read_bytes().decode("utf-8"))
+    except (OSError, ValueError):
+        results_sha, document = None, None
+    inputs = signable_inputs(project)
+    reasons = stale_reasons(recorded, inputs, results_sha)
+    if reasons or not isinstance(document, dict):
+        listed = "；".join(reasons) if reasons else "results.json 无法读取"
+        raise InputError.single(shown, "", f"输出已过期，不能签署（{listed}）；{run_first}")
+    figures = figures_sha256(document)
+    text = sidecar_text(reviewer, date, opinion, inputs, figures, str(document.get("total_score", "")),
+                        str(document.get("grade", "")))
+    target = sidecar_path(params)
+    _write_atomic(target, text)
+    return target, SignOff(reviewer, date, opinion, tuple((e["role"], e["path"], e["sha256"]) for e in inputs),
+                           figures, str(target))
+
+
+def _write_atomic(target: Path, text: str) -> None:
+    """Write beside the target, then rename over it: a reader sees the old sign-off or the new one, whole.
+
+    A symlink or directory in the sidecar's place is refused rather than replaced.
+    """
+    try:
+        info = os.lstat(target)
+    except FileNotFoundError:
+        info = None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        from .manifest import file_kind
+
+        raise InputError.single(str(target), "", f"已存在的复核签署文件是{file_kind(info.st_mode)}，不是普通文件；"
+                                                 "请移走它后重新签署")
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "x", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()

@@ -1,0 +1,331 @@
+"""Working-paper metadata, review sign-off (evalkit signoff) and checklist evidence (issue 14, item 4).
+
+Most of it runs in process: outputs are laid out as a run leaves them (results.json
+from the evaluation, a manifest recording the inputs), so signing, staleness and
+the review status are tested without a kernel. One end-to-end test runs the
+workbook: run → sign → change a data file → run → the appendix says 复核后已修改
+and ``evalkit verify`` fails.
+"""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, ROOT, SEED_003
+from evalkit import manifest, signoff
+from evalkit.appendix import overview
+from evalkit.batch import discover
+from evalkit.cli import main
+from evalkit.errors import InputError
+from evalkit.evaluation import evaluate
+from evalkit.params import load_project
+from evalkit.results import results, results_json
+from evalkit.roundreport import _review
+from evalkit.runner import output_dir
+
+WORKBOOK = ROOT / "workbooks" / "project_evaluation.ipynb"
+DATA = "data/003_unit_payments.csv"
+
+
+@pytest.fixture
+def folder(tmp_path):
+    """params/r/p.yaml: example 003 with its data and framework, in a folder of its own."""
+    round_dir = tmp_path / "params" / "r"
+    round_dir.mkdir(parents=True)
+    shutil.copytree(EXAMPLES / "data", round_dir / "data")
+    shutil.copytree(EXAMPLES / "frameworks", round_dir / "frameworks")
+    shutil.copy(SEED_003, round_dir / "p.yaml")
+    return round_dir
+
+
+def fake_run(params: Path, outputs: Path) -> Path:
+    """The outputs a run leaves, made in process: results.json as the kernel writes it, and a manifest."""
+    project = load_project(params)
+    out = output_dir(outputs, params)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(results_json(evaluate(project)), encoding="utf-8")
+    (out / "appendix.html").write_text("<html></html>", encoding="utf-8")
+    (out / "executed.ipynb").write_text("{}", encoding="utf-8")
+    manifest.write(manifest.build(project, manifest.inputs_of(project, WORKBOOK), out), out)
+    return out
+
+
+def change_data(folder: Path) -> None:
+    path = folder / DATA
+    path.write_bytes(path.read_bytes().replace(b"9,671,802.00", b"9,971,802.00"))
+
+
+def problems_text(exc: pytest.ExceptionInfo) -> str:
+    return "\n".join(str(p) for p in exc.value.problems)
+
+
+# --- the figures hash ----------------------------------------------------------------------------------------------
+
+def test_the_figures_hash_leaves_out_the_version_and_the_review_status(ev003):
+    document = results(ev003)
+    digest = signoff.figures_sha256(document)
+    assert signoff.figures_sha256(json.loads(results_json(ev003))) == digest  # the file read back hashes alike
+    assert signoff.figures_sha256({**document, "evalkit_version": "9.9", "review": {"status": "x"}}) == digest
+    moved = json.loads(json.dumps(document))
+    moved["figures"][0]["value"] = "1.00"
+    assert signoff.figures_sha256(moved) != digest
+
+
+# --- status --------------------------------------------------------------------------------------------------------
+
+def signed(inputs, figures="a" * 64):
+    return signoff.SignOff("张三", "2026-11-30", "同意", tuple((e["role"], e["path"], e["sha256"]) for e in inputs),
+                           figures, "p.signoff.yaml")
+
+
+def test_compare_names_each_changed_input_and_changed_figures():
+    then = [{"role": "params", "path": "p.yaml", "sha256": "1" * 64},
+            {"role": "data", "path": "data/a.csv", "sha256": "2" * 64},
+            {"role": "data", "path": "data/b.csv", "sha256": "3" * 64}]
+    now = [{"role": "params", "path": "p.yaml", "sha256": "1" * 64},
+           {"role": "data", "path": "data/a.csv", "sha256": "9" * 64},
+           {"role": "data", "path": "data/c.csv", "sha256": "4" * 64}]
+    record = signed(then)
+    assert signoff.compare(record, then, "a" * 64) == ()
+    assert signoff.compare(record, now, "b" * 64) == (
+        "数据文件 data/a.csv 已改变", "数据文件 data/b.csv 已不再使用", "新增数据文件 data/c.csv",
+        "计算结果（数值、得分、核对或问题清单）已改变")
+
+
+def test_review_status_unsigned_signed_in_params_and_signed_in_a_sidecar(folder):
+    project = load_project(folder / "p.yaml")
+    assert signoff.review_of(project, lambda: pytest.fail("not signed: nothing to hash")).status == "未复核"
+    text = (folder / "p.yaml").read_text(encoding="utf-8")
+    (folder / "q.yaml").write_text(text.replace("  preparer: 评价组\n", "  preparer: 评价组\n  reviewer: 王五\n"
+                                                "  reviewed: 2026-12-01\n  opinion: 同意\n"), encoding="utf-8")
+    review = signoff.review_of(load_project(folder / "q.yaml"), lambda: "")
+    assert (review.status, review.reviewer, review.date, review.source) == ("已复核", "王五", "2026-12-01", "params")
+
+
+def test_a_sign_off_matches_until_a_data_file_changes(folder, tmp_path):
+    params = folder / "p.yaml"
+    fake_run(params, tmp_path / "outputs")
+    written, record = signoff.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "同意。")
+    assert written == folder / "p.signoff.yaml" and record.reviewer == "张三"
+    ev = evaluate(load_project(params))
+    review = results(ev)["review"]
+    assert review == {"status": "已复核", "reviewer": "张三", "date": "2026-11-30", "opinion": "同意。",
+                      "source": "signoff", "changes": []}
+    html = overview(ev).html
+    assert "已复核" in html and "张三" in html and "2026-11-30" in html and "WC-2024-003" in html
+    change_data(folder)
+    ev = evaluate(load_project(params))
+    review = results(ev)["review"]
+    assert review["status"] == "复核后已修改"
+    assert review["changes"] == ["数据文件 data/003_unit_payments.csv 已改变", "计算结果（数值、得分、核对或问题清单）已改变"]
+    assert "复核后已修改：数据文件 data/003_unit_payments.csv 已改变" in overview(ev).html
+
+
+def test_the_sidecar_reads_back_as_written(folder, tmp_path):
+    params = folder / "p.yaml"
+    fake_run(params, tmp_path / "outputs")
+    _, record = signoff.sign(params, tmp_path / "outputs", "张三", "2026-11-30", '意见含"引号"与: 冒号\n第二行')
+    again = signoff.read_sidecar(params, str(params))
+    assert (again.reviewer, again.date, again.opinion, again.inputs, again.figures_sha256) == (
+        record.reviewer, record.date, record.opinion, record.inputs, record.figures_sha256)
+    assert [role for role, _, _ in again.inputs] == ["params", "framework", "data", "data", "data", "data"]
+
+
+# --- refusals ------------------------------------------------------------------------------------------------------
+
+def test_signing_is_refused_without_outputs(folder, tmp_path):
+    with pytest.raises(InputError) as exc:
+        signoff.sign(folder / "p.yaml", tmp_path / "outputs", "张三", "2026-11-30", "")
+    assert "找不到该项目的输出" in problems_text(exc) and "请先运行 evalkit run" in problems_text(exc)
+    assert not (folder / "p.signoff.yaml").exists()
+
+
+def test_signing_is_refused_when_an_input_changed_since_the_run(folder, tmp_path):
+    fake_run(folder / "p.yaml", tmp_path / "outputs")
+    change_data(folder)
+    with pytest.raises(InputError) as exc:
+        signoff.sign(folder / "p.yaml", tmp_path / "outputs", "张三", "2026-11-30", "")
+    assert "输出已过期，不能签署（数据文件 data/003_unit_payments.csv 在上次运行之后已改变）" in problems_text(exc)
+    assert not (folder / "p.signoff.yaml").exists()
+
+
+def test_signing_is_refused_when_results_json_was_edited(folder, tmp_path):
+    out = fake_run(folder / "p.yaml", tmp_path / "outputs")
+    (out / "results.json").write_text((out / "results.json").read_text(encoding="utf-8").replace("81.00", "91.00"),
+                                      encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        signoff.sign(folder / "p.yaml", tmp_path / "outputs", "张三", "2026-11-30", "")
+    assert "results.json 与 manifest.json 的记录不一致" in problems_text(exc)
+
+
+@pytest.mark.parametrize(("reviewer", "date", "expected"), [
+    ("张三\nreviewer: 李四", "2026-11-30", "--reviewer: 不能含控制字符或换行"),
+    ("张\udcff三", "2026-11-30", "--reviewer: 不能含控制字符或换行"),  # a name in another encoding, from argv
+    ("  ", "2026-11-30", "--reviewer: 应写复核人姓名"),
+    ("张三", "2026-13-01", "--date: 应为日期，格式 YYYY-MM-DD"),
+    ("张三", "30/11/2026", "--date: 应为日期"),
+])
+def test_bad_signoff_arguments_are_refused(folder, tmp_path, reviewer, date, expected):
+    fake_run(folder / "p.yaml", tmp_path / "outputs")
+    with pytest.raises(InputError) as exc:
+        signoff.sign(folder / "p.yaml", tmp_path / "outputs", reviewer, date, "")
+    assert expected in problems_text(exc)
+    assert not (folder / "p.signoff.yaml").exists()
+
+
+def test_an_opinion_keeps_its_lines_but_not_control_characters(folder, tmp_path):
+    fake_run(folder / "p.yaml", tmp_path / "outputs")
+    with pytest.raises(InputError) as exc:
+        signoff.sign(folder / "p.yaml", tmp_path / "outputs", "张三", "2026-11-30", "同意\x85但")
+    assert "--opinion: 不能含控制字符" in problems_text(exc)
+    signoff.sign(folder / "p.yaml", tmp_path / "outputs", "张三", "2026-11-30", "第一段\n第二段")
+    assert signoff.read_sidecar(folder / "p.yaml", "p.yaml").opinion == "第一段\n第二段"
+
+
+def test_hostile_paths_are_refused(folder, tmp_path):
+    outputs = tmp_path / "outputs"
+    fake_run(folder / "p.yaml", outputs)
+    elsewhere = tmp_path / "elsewhere.yaml"
+    elsewhere.write_text("keep", encoding="utf-8")
+    # a symlink in the sidecar's place is neither followed nor replaced
+    (folder / "p.signoff.yaml").symlink_to(elsewhere)
+    with pytest.raises(InputError) as exc:
+        signoff.sign(folder / "p.yaml", outputs, "张三", "2026-11-30", "")
+    assert "符号链接" in problems_text(exc)
+    assert elsewhere.read_text(encoding="utf-8") == "keep"
+    with pytest.raises(InputError) as exc:  # and a run refuses to read it
+        load_project(folder / "p.yaml")
+    assert "p.signoff.yaml: 复核签署文件应为普通文件，实际为符号链接" in problems_text(exc)
+    os.unlink(folder / "p.signoff.yaml")
+    # a symlinked params file: the sidecar would belong to another folder
+    (folder / "link.yaml").symlink_to(folder / "p.yaml")
+    with pytest.raises(InputError) as exc:
+        signoff.sign(folder / "link.yaml", outputs, "张三", "2026-11-30", "")
+    assert "参数文件是符号链接" in problems_text(exc)
+    # a sidecar given as the params file
+    (folder / "p.signoff.yaml").write_text("format: 1\n", encoding="utf-8")
+    for call in (lambda: signoff.sign(folder / "p.signoff.yaml", outputs, "张三", "2026-11-30", ""),
+                 lambda: load_project(folder / "p.signoff.yaml")):
+        with pytest.raises(InputError) as exc:
+            call()
+        assert "这是复核签署文件" in problems_text(exc)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere.yaml", "outputs", "params"]
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("figures_sha256: ", "figures_sha256: 0", "figures_sha256: 应为 64 位小写十六进制的 sha256"),
+    ('date: "2026-11-30"', 'date: "2026-11-31"', "date: 应为日期"),
+    ('path: "p.yaml"', 'path: "../../etc/p.yaml"', "路径超出项目目录"),
+    ("format: 1", "format: 2", "format"),
+])
+def test_a_damaged_sidecar_is_an_input_error_naming_it(folder, tmp_path, old, new, expected):
+    params = folder / "p.yaml"
+    fake_run(params, tmp_path / "outputs")
+    sidecar, _ = signoff.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
+    text = sidecar.read_text(encoding="utf-8")
+    assert old in text
+    sidecar.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_project(params)
+    assert exc.value.problems[0].file == str(sidecar)
+    assert expected in problems_text(exc) and "请删除后重新签署" in problems_text(exc)
+
+
+def test_a_review_in_both_places_is_refused(folder, tmp_path):
+    params = folder / "p.yaml"
+    fake_run(params, tmp_path / "outputs")
+    signoff.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
+    text = params.read_text(encoding="utf-8")
+    params.write_text(text.replace("  preparer: 评价组\n", "  preparer: 评价组\n  reviewer: 王五\n  reviewed: 2026-12-01\n"),
+                      encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_project(params)
+    assert "workpaper.reviewer: 复核信息写了两处" in problems_text(exc)
+
+
+# --- batch and round page ------------------------------------------------------------------------------------------
+
+def test_a_batch_skips_the_sidecar_and_re_runs_a_project_signed_since(folder, tmp_path):
+    params = folder / "p.yaml"
+    out = fake_run(params, tmp_path / "outputs")
+    manifest.write(manifest.build(load_project(params), manifest.inputs_of(load_project(params), WORKBOOK), out), out)
+    assert manifest.up_to_date(out, params, WORKBOOK)
+    signoff.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
+    assert discover(folder) == [params]
+    assert not manifest.up_to_date(out, params, WORKBOOK)  # the appendix must be made again to show the sign-off
+    roles = [e["role"] for e in manifest.inputs_of(load_project(params), WORKBOOK)]
+    assert roles[-2:] == ["signoff", "workbook"]
+
+
+def test_the_round_page_reads_the_review_status():
+    assert _review({"review": {"status": "复核后已修改"}}) == "复核后已修改"
+    assert _review({"total_score": "81.00"}) == "未复核"  # results.json from before sign-offs
+    assert _review({}) == ""
+
+
+# --- checklist evidence --------------------------------------------------------------------------------------------
+
+def test_checklist_evidence_ends_the_item_line(ev003):
+    leaf = next(s for s in ev003.indicators if s.name == "管理制度健全性")
+    assert leaf.working.lines[0].endswith("；依据：《长沙市望城区政府投资信息化建设项目管理办法（试行）》")
+    assert leaf.working.lines[1].endswith("；依据：《望城区新型智慧城市项目总承包实施细则》（修订版）第 3 页")
+
+
+@pytest.mark.parametrize(("page", "shown"), [(12, "第 12 页"), ('"12-13"', "第 12-13 页"), ('"第 5 页"', "第 5 页"),
+                                              ('"3、7"', "第 3、7 页")])
+def test_evidence_pages(folder, page, shown):
+    text = (folder / "p.yaml").read_text(encoding="utf-8")
+    old = "evidence: {document: 《望城区新型智慧城市项目总承包实施细则》（修订版）, page: 3}"
+    assert old in text
+    (folder / "p.yaml").write_text(text.replace(old, old.replace("page: 3", f"page: {page}")), encoding="utf-8")
+    leaf = next(s for s in evaluate(load_project(folder / "p.yaml")).indicators if s.name == "管理制度健全性")
+    assert leaf.working.lines[1].endswith(f"（修订版）{shown}")
+
+
+# --- end to end, with the kernel -----------------------------------------------------------------------------------
+
+def test_a_signed_project_whose_data_changes_shows_it_in_its_appendix_and_fails_verify(folder, tmp_path, capsys):
+    params, outputs = folder / "p.yaml", tmp_path / "outputs"
+    out = outputs / "r" / "p"
+    assert main(["run", str(params), "--outputs", str(outputs), "--workbook", str(WORKBOOK)]) == 0
+    assert main(["signoff", str(params), "--reviewer", "张三", "--date", "2026-11-30", "--opinion", "同意",
+                 "--outputs", str(outputs), "--workbook", str(WORKBOOK)]) == 0  # signs, then makes the appendix again
+    assert "已签署：复核人 张三，复核日期 2026-11-30" in capsys.readouterr().out
+    html = (out / "appendix.html").read_text(encoding="utf-8")
+    assert 'ek-review-ok">已复核' in html and "复核人</dt><dd>张三" in html and "复核后已修改" not in html
+    recorded = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert {"role": "signoff", "path": "p.signoff.yaml",
+            "sha256": manifest.file_sha256(folder / "p.signoff.yaml")} in recorded["inputs"]
+    # unchanged after signing: the re-run is byte-identical and the sign-off holds
+    assert main(["verify", str(out), "--workbook", str(WORKBOOK)]) == 0
+    assert "复核签署：已复核（张三，2026-11-30），输入与计算结果与签署时一致" in capsys.readouterr().out
+    change_data(folder)
+    assert main(["run", str(params), "--outputs", str(outputs), "--workbook", str(WORKBOOK)]) == 0
+    html = (out / "appendix.html").read_text(encoding="utf-8")
+    assert "复核后已修改：数据文件 data/003_unit_payments.csv 已改变" in html and "复核人</dt><dd>张三" in html
+    capsys.readouterr()
+    # the outputs are current (the re-run is byte-identical), but the sign-off no longer holds: exit 4
+    assert main(["verify", str(out), "--workbook", str(WORKBOOK)]) == 4
+    err = capsys.readouterr().err
+    assert err.startswith("复核后已修改：输出与现在的输入相符")
+    assert "    数据文件 data/003_unit_payments.csv 已改变" in err and "evalkit signoff" in err
+
+
+def test_verify_names_a_sign_off_written_after_the_run():
+    from evalkit.manifest_schema import parse
+    from evalkit.verify import _manifest_changes
+
+    def model(roles):
+        data = {"format": 1, "project": {"id": "1", "name": "n", "round": "r"}, "params": "../../params/r/p.yaml",
+                "inputs": [{"role": role, "path": path, "sha256": "a" * 64} for role, path in roles],
+                "versions": {}, "outputs": {name: "b" * 64 for name in manifest.OUTPUT_FILES}}
+        parsed, problems = parse(data, "manifest.json")
+        assert parsed is not None, problems
+        return parsed
+
+    lines = _manifest_changes(model([("params", "p.yaml")]), model([("params", "p.yaml"), ("signoff", "p.signoff.yaml")]),
+                              set())
+    assert lines == ["缺少输入记录：复核签署 p.signoff.yaml（签署在上次运行之后写出，附件尚未显示签署；请重新运行 evalkit run）"]
