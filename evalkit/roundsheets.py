@@ -7,14 +7,13 @@ project's results.json already records (``indicators``, ``not_assessed``,
 ``findings``); nothing is re-evaluated. The lines are plain frozen data; the
 sheets of summary.xlsx that show them are written by ``add_sheets``.
 
-指标得分 is long (one row per project × leaf indicator), not wide: a round may
-mix frameworks (项目支出, 部门整体, 自评) whose trees differ, so a wide sheet
-would need a column per distinct indicator, mostly empty; the long sheet
-filters and pivots by indicator name in Excel and WPS without that.
+指标得分 is a matrix (a row per project, a column per leaf indicator): see
+``_indicator_sheet`` for why it is wide; 问题清单 is a row per finding.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Iterable
@@ -57,7 +56,14 @@ class FindingLine:
     deducted_from: str  # "S-04 绩效指标明确性"; several joined with "；"
 
 
+# How results.json writes a decimal ("97.20", "-0.5"); anything else goes through numbers.parse_decimal.
+_PLAIN = re.compile(r"-?[0-9]{1,20}(?:\.[0-9]{1,12})?")
+
+
 def _decimal(value: Any) -> Decimal | None:
+    """A score or amount from results.json; a round has some 75,000 of them, so the usual form is read directly."""
+    if isinstance(value, str) and _PLAIN.fullmatch(value):
+        return Decimal(value)
     if isinstance(value, bool) or value is None:
         return None
     try:
@@ -136,18 +142,99 @@ def _places_format(values: Iterable[Decimal | None], grouping: bool = False) -> 
 
 
 def add_sheets(book: Any, rows: "list[Row]", text_cell: Any) -> None:
-    """Add 指标得分 and 问题清单 to ``book``: one row per project × leaf indicator, and per finding."""
-    depth = max((len(line.path) for r in rows for line in r.indicators), default=3)
-    levels = list(LEVEL_HEADERS[:max(1, min(depth, len(LEVEL_HEADERS)))])
-    _sheet(book, "指标得分", ["项目编号", "项目名称", "指标编号", *levels, "分值", "得分", "扣分", "说明"],
-           ([r, line.ref, _levels(line.path, len(levels)), [line.weight, line.score, line.deduction], line.note]
-            for r in rows for line in r.indicators),
-           widths=[12, 30, 9, *[16] * len(levels), 8, 8, 8, 40], text_cell=text_cell)
+    """Add 指标得分 (projects × leaf indicators) and 问题清单 (one row per finding) to ``book``."""
+    _indicator_sheet(book, rows, text_cell)
     _sheet(book, "问题清单", ["项目编号", "项目名称", "问题编号", "存在问题", "所涉指标", "情节", "涉及资金", "资金单位", "扣分",
                           "扣分指标"],
            ([r, line.id, [line.problem, line.indicator, line.severity], [line.money], line.money_unit,
              [line.deduction], line.deducted_from] for r in rows for line in r.findings),
-           widths=[12, 30, 9, 50, 20, 6, 14, 8, 8, 30], text_cell=text_cell)
+           widths=[12, 30, 9, 50, 20, 6, 14, 8, 8, 30], text_cell=text_cell, links=True)
+
+
+def indicator_columns(rows: "list[Row]") -> list[tuple[tuple[str, ...], Decimal | None]]:
+    """The 指标得分 columns: each distinct (leaf path, 分值) in the order the round first lists it.
+
+    Projects of one framework share every column; a round mixing frameworks
+    gets the union, each project filling its own. The weight is part of the
+    key so that a column has one 分值, and a score is never read against
+    another framework's weight.
+    """
+    seen: dict[tuple[tuple[str, ...], Decimal | None], None] = {}
+    for r in rows:
+        for line in r.indicators:
+            seen.setdefault((line.path, line.weight), None)
+    return list(seen)
+
+
+def _indicator_sheet(book: Any, rows: "list[Row]", text_cell: Any) -> None:
+    """指标得分 as a matrix: a row per project, a column per leaf indicator, the 得分 in the cell.
+
+    Wide, not one row per project × indicator: an operator reads a project's
+    scores across and an indicator's scores down (sort, filter, average a
+    column), and the sheet has a cell per score instead of ten, which keeps a
+    round of 1,000 projects (some 25,000 scores) quick to write and to open.
+    The header names the indicator by levels (一级 → leaf, the leaf always in
+    the last level row) and its 分值; 未评分 is written as text, so it is not
+    summed. Each project's id links to its appendix.
+    """
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    columns = indicator_columns(rows)
+    depth = max(1, min(max((len(path) for path, _ in columns), default=3), len(LEVEL_HEADERS)))
+    sheet = book.create_sheet("指标得分")
+    bold, centre = Font(bold=True), Alignment(horizontal="center", vertical="center", wrap_text=True)
+    first = 4  # column of the first indicator
+    for level in range(depth):
+        sheet.append([None, None, LEVEL_HEADERS[level],
+                      *(text_cell(_levels(path, depth)[level]) for path, _ in columns)])
+    sheet.append(["项目编号", "项目名称", "总分", *(None if w is None else w for _, w in columns)])
+    head = depth + 1
+    for number in range(1, head + 1):
+        for column in range(1, first + len(columns)):
+            cell = sheet.cell(number, column)
+            cell.font, cell.alignment = bold, centre
+    for column, (_, weight) in enumerate(columns, start=first):
+        sheet.cell(head, column).number_format = _places_format([weight]) if weight is not None else "General"
+    for level in range(depth - 1):  # a parent's name once, across the columns of its children
+        keys = [tuple(_levels(path, depth)[:level + 1]) if _levels(path, depth)[level] else None for path, _ in columns]
+        for begin, end in _runs(keys):
+            sheet.merge_cells(start_row=level + 1, start_column=first + begin, end_row=level + 1, end_column=first + end)
+    index = {key: i for i, key in enumerate(columns)}
+    link_font = Font(color="0563C1", underline="single")
+    formats: dict[int, str] = {}
+    number = head
+    for r in rows:
+        values: list[Any] = [None] * len(columns)
+        for line in r.indicators:
+            values[index[(line.path, line.weight)]] = line.score if line.score is not None else "未评分"
+        sheet.append([text_cell(r.id), text_cell(r.name), r.total, *values])
+        number += 1
+        id_cell = sheet.cell(number, 1)
+        id_cell.number_format = "@"
+        if r.folder:
+            id_cell.hyperlink, id_cell.font = xlsx_link(r.folder), link_font
+        for column, value in enumerate([r.total, *values], start=first - 1):
+            if isinstance(value, Decimal):
+                places = -value.as_tuple().exponent if isinstance(value.as_tuple().exponent, int) else 2
+                fmt = formats.setdefault(places, _places_format([value]))
+                sheet.cell(number, column).number_format = fmt
+    sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width, sheet.column_dimensions["C"].width = 12, 30, 9
+    for column in range(first, first + len(columns)):
+        sheet.column_dimensions[get_column_letter(column)].width = 12
+    sheet.freeze_panes = sheet.cell(head + 1, first).coordinate
+    sheet.auto_filter.ref = f"A{head}:{get_column_letter(max(first - 1, first + len(columns) - 1))}{number}"
+
+
+def _runs(keys: list[Any]) -> list[tuple[int, int]]:
+    """(first, last) index of each run of two or more equal keys that are not None."""
+    runs, begin = [], 0
+    for i in range(1, len(keys) + 1):
+        if i == len(keys) or keys[i] != keys[begin]:
+            if keys[begin] is not None and i - 1 > begin:
+                runs.append((begin, i - 1))
+            begin = i
+    return runs
 
 
 def _levels(path: tuple[str, ...], depth: int) -> list[str]:
@@ -162,7 +249,7 @@ def _levels(path: tuple[str, ...], depth: int) -> list[str]:
 
 
 def _sheet(book: Any, title: str, headers: list[str], lines: Iterable[list[Any]], widths: list[int],
-           text_cell: Any) -> None:
+           text_cell: Any, links: bool) -> None:
     """One detail sheet. Each line is [row, anchor, texts, numbers, ...]: see the two callers."""
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
@@ -189,7 +276,7 @@ def _sheet(book: Any, title: str, headers: list[str], lines: Iterable[list[Any]]
         sheet.append(values)
         last += 1
         sheet.cell(last, 1).number_format = "@"
-        if row.folder and anchor:
+        if links and row.folder and anchor:
             link = sheet.cell(last, 3)
             link.hyperlink, link.font = xlsx_link(row.folder, anchor), link_font
         for i, kind in enumerate(kinds):
@@ -204,7 +291,8 @@ def _sheet(book: Any, title: str, headers: list[str], lines: Iterable[list[Any]]
     for i, header in enumerate(headers):
         if header in ("存在问题", "说明"):
             for (cell,) in sheet.iter_rows(min_row=2, min_col=i + 1, max_col=i + 1):
-                cell.alignment = wrap
+                if cell.value is not None:  # a style costs time; most 说明 cells are empty
+                    cell.alignment = wrap
     for i, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
     sheet.freeze_panes = "A2"

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -119,7 +120,11 @@ def test_hostile_names_in_a_round_touch_nothing_else(tmp_path, capsys):
     assert statuses.pop("ok.yaml") == "ok" and set(statuses.values()) == {"failed"} and len(statuses) == 6
     index = (out / "r" / "index.html").read_text(encoding="utf-8")
     assert 'href="./ok/appendix.html"' in index and 'href="javascript' not in index
-    assert index.count("<a href") == 1
+    hrefs = re.findall(r'<a[^>]* href="([^"]*)"', index)
+    # one project has an appendix (its name, its failed checks link into it); the rest are the round's own files
+    assert [h for h in hrefs if h.split("#")[0] == "./ok/appendix.html"][0] == "./ok/appendix.html"
+    assert {h for h in hrefs if "appendix" not in h} == {"summary.xlsx", "summary.csv", "round.json", "#p1"}
+    assert all(h.startswith(("./ok/appendix.html", "#p")) for h in hrefs if "appendix" in h or h.startswith("#"))
 
 
 # --- formula injection ---------------------------------------------------------------------------
