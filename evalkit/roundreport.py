@@ -271,7 +271,7 @@ def _xlsx(rows: list[Row], title: str, finished: datetime) -> bytes:
     sheet.auto_filter.ref = sheet.dimensions
     roundsheets.add_sheets(book, rows, _text_cell)
     book.properties.title = title
-    book.properties.created = book.properties.modified = finished.astimezone(timezone.utc).replace(tzinfo=None)
+    book.properties.created = finished.astimezone(timezone.utc).replace(tzinfo=None)  # openpyxl sets modified on save
     book.properties.creator = f"evalkit {__version__}"
     buf = io.BytesIO()
     book.save(buf)
