@@ -261,10 +261,11 @@ def _xlsx(rows: list[Row], title: str, finished: datetime) -> bytes:
         row[1].number_format = "@"
         if r.folder:
             row[8].hyperlink, row[8].font = roundsheets.xlsx_link(r.folder), link_font
-        row[3].number_format = "0.00"
+        row[0].number_format = row[5].number_format = "0"
+        row[3].number_format = roundsheets.places_format([r.total])  # as many places as the appendix shows
         row[7].number_format = "0.00"
         row[9].alignment = Alignment(wrap_text=True, vertical="top")
-        row[10].number_format = "0.00"
+        row[10].number_format = roundsheets.places_format([r.assessed])
     for column, width in zip("ABCDEFGHIJKL", (6, 12, 40, 8, 6, 10, 14, 10, 36, 60, 10, 22)):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from .roundreport import Row
 
 __all__ = ["FindingLine", "IndicatorLine", "add_sheets", "findings", "indicators", "fragment", "xlsx_link",
-           "LEVEL_HEADERS"]
+           "LEVEL_HEADERS", "places_format"]
 
 LEVEL_HEADERS = ("一级指标", "二级指标", "三级指标", "四级指标", "五级指标")
 
@@ -132,7 +132,7 @@ def xlsx_link(folder: str, anchor: str = "") -> str:
 
 # --- writing --------------------------------------------------------------------------------------
 
-def _places_format(values: Iterable[Decimal | None], grouping: bool = False) -> str:
+def places_format(values: Iterable[Decimal | None], grouping: bool = False) -> str:
     """The number format showing as many decimals as the results.json text had (97.20 → 0.00)."""
     places = max((-v.as_tuple().exponent for v in values if v is not None and isinstance(v.as_tuple().exponent, int)),
                  default=2)
@@ -195,7 +195,7 @@ def _indicator_sheet(book: Any, rows: "list[Row]", text_cell: Any) -> None:
             cell = sheet.cell(number, column)
             cell.font, cell.alignment = bold, centre
     for column, (_, weight) in enumerate(columns, start=first):
-        sheet.cell(head, column).number_format = _places_format([weight]) if weight is not None else "General"
+        sheet.cell(head, column).number_format = places_format([weight]) if weight is not None else "General"
     for level in range(depth - 1):  # a parent's name once, across the columns of its children
         keys = [tuple(_levels(path, depth)[:level + 1]) if _levels(path, depth)[level] else None for path, _ in columns]
         for begin, end in _runs(keys):
@@ -217,7 +217,7 @@ def _indicator_sheet(book: Any, rows: "list[Row]", text_cell: Any) -> None:
         for column, value in enumerate([r.total, *values], start=first - 1):
             if isinstance(value, Decimal):
                 places = -value.as_tuple().exponent if isinstance(value.as_tuple().exponent, int) else 2
-                fmt = formats.setdefault(places, _places_format([value]))
+                fmt = formats.setdefault(places, places_format([value]))
                 sheet.cell(number, column).number_format = fmt
     sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width, sheet.column_dimensions["C"].width = 12, 30, 9
     for column in range(first, first + len(columns)):
@@ -284,7 +284,7 @@ def _sheet(book: Any, title: str, headers: list[str], lines: Iterable[list[Any]]
                 numeric.setdefault(i, []).append(values[i])
     for i, values in numeric.items():
         grouping = headers[i] == "涉及资金"
-        fmt = _places_format(values, grouping)
+        fmt = places_format(values, grouping)
         for (cell,) in sheet.iter_rows(min_row=2, min_col=i + 1, max_col=i + 1):
             cell.number_format = fmt
     wrap = Alignment(wrap_text=True, vertical="top")

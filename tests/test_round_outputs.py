@@ -317,3 +317,15 @@ def test_hostile_text_in_the_detail_sheets_stays_text(tmp_path, docs):
     assert book["指标得分"]["D3"].value == "'+cmd|' /C calc'!A0" and book["指标得分"]["B5"].value.startswith("'=")
     html = (round_out / "index.html").read_text(encoding="utf-8")
     assert "=HYPERLINK(&#34;http://evil&#34;,&#34;点击&#34;)" in html and "<script>" not in html.split("<script>\n// Sort")[0]
+
+
+def test_scores_are_formatted_to_the_places_the_appendix_shows(tmp_path, docs):
+    one_place = graded(docs[0], "良", "001", "一位小数")
+    one_place["total_score"], one_place["indicators"][0]["score"] = "88.5", "3.2"
+    round_out = make_round(tmp_path, [("p1", one_place, OK, "")])
+    book = load_workbook(round_out / "summary.xlsx")
+    summary, scores = book["评价结果汇总"], book["指标得分"]
+    assert (summary["D2"].value, summary["D2"].number_format) == (88.5, "0.0")
+    assert summary["A2"].number_format == "0" and summary["F2"].number_format == "0" and summary["F2"].value == 2
+    assert (scores["C5"].number_format, scores["D5"].value, scores["D5"].number_format) == ("0.0", 3.2, "0.0")
+    assert scores["E5"].number_format == "0.00"
