@@ -134,9 +134,32 @@ class ScoreSheet:
     grade: str
     reconciliation: Reconciliation
     places: int  # the decimals scores are listed with
+    parents: tuple[tuple[tuple[str, ...], Decimal], ...] = ()  # each parent indicator's path and 分值
+    partial: bool = False  # some indicators were not assessed: 得分 is out of assessed_weight
 
     def text(self, value: Decimal) -> str:
         return numbers.format_number(value, self.places, grouping=False)
+
+    def parent_weight(self, path: tuple[str, ...]) -> Decimal:
+        return dict(self.parents)[path]
+
+    def score_total_text(self) -> str:
+        """得分 of the 合计 row: "81.00", or "30.00 / 40.00" when indicators were not assessed."""
+        head = self.text(self.total_score)
+        return f"{head} / {self.text(self.assessed_weight)}" if self.partial else head
+
+    def summary_line(self) -> str:
+        """The reconciliation in one sentence, under the table: findings and other rules add up to the total."""
+        rec, t = self.reconciliation, self.text
+        base = "已评分值" if self.partial else "总分值"
+        parts = [f"扣分合计 {t(rec.total)} 分 = {base} {t(self.assessed_weight)} − 得分 {t(self.total_score)}"]
+        if rec.findings_gross:
+            removed = (f"，扣完为止或评价人员调整未扣 {t(rec.findings_removed)} 分" if rec.findings_removed else "")
+            parts.append(f"其中因问题扣分 {t(rec.findings_taken)} 分（按规则 {t(rec.findings_gross)} 分{removed}）")
+        if rec.by_rule:
+            listed = "，".join(f"{name} {t(amount)} 分" for name, amount in rec.by_rule)
+            parts.append(f"{'其他' if rec.findings_gross else '其中'}扣分 {t(rec.other)} 分（{listed}）")
+        return "；".join(parts) + "。"
 
 
 # --- reconciliation -----------------------------------------------------------------------------------------
@@ -399,6 +422,15 @@ def build(ev: Evaluation) -> ScoreSheet:
             rows.append(Row(leaf.working.ref, leaf.path, names, n - depth + 1, leaf.weight, criteria(ev, leaf),
                             situation(ev, leaf), leaf.score, leaf.deduction, reason(ev, leaf), leaf.rule_name))
     info = ev.project.params.project
+    parents: list[tuple[tuple[str, ...], Decimal]] = []
+
+    def walk(nodes: Any, prefix: tuple[str, ...]) -> None:
+        for node in nodes:
+            if node.children:
+                parents.append((prefix + (node.name,), node.weight))
+                walk(node.children, prefix + (node.name,))
+
+    walk(ev.tree, ())
     return ScoreSheet(
         title=f"{info.name}绩效评价评分表",
         levels=levels,
@@ -410,4 +442,6 @@ def build(ev: Evaluation) -> ScoreSheet:
         grade=ev.grade,
         reconciliation=reconcile(ev),
         places=ev.framework.shown_decimals,
+        parents=tuple(parents),
+        partial=ev.partial,
     )

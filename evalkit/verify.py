@@ -39,7 +39,7 @@ from .manifest_schema import ManifestModel
 __all__ = ["Verification", "verify", "moved_figures", "VERIFIED", "DIFFERS", "UNVERIFIABLE", "VERSIONS_ONLY"]
 
 VERIFIED, DIFFERS, UNVERIFIABLE, VERSIONS_ONLY = 0, 1, 2, 3
-COMPARED = ("appendix.html", "results.json", "executed.ipynb")
+COMPARED = ("appendix.html", "results.json", "executed.ipynb", "scores.docx", "workpaper.xlsx")
 _ROLES = {"params": "参数文件", "framework": "指标体系", "data": "数据文件", "workbook": "工作簿"}
 _VERSION_KEYS = ("evalkit_version",)  # fields of results.json that state a version, not a figure
 MAX_RESULTS_BYTES = 512 * 1024 * 1024

@@ -27,7 +27,7 @@ def test_outputs_layout(runs):
     for stem, r in results.items():
         assert r.out_dir == out / "examples" / stem
         assert sorted(p.name for p in r.out_dir.iterdir()) == ["appendix.html", "executed.ipynb", "manifest.json",
-                                                               "results.json"]
+                                                               "results.json", "scores.docx", "workpaper.xlsx"]
     assert not [p for p in (out / "examples").iterdir() if p.name.startswith(".")]  # no temp dirs left
 
 
