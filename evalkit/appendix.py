@@ -376,12 +376,18 @@ class _FindingRow:
     notices: list[str]
 
 
-def _signed(value: Decimal) -> str:
-    """A step of the reconciliation: "" for none, else with its sign and every digit (rounding shows 0.0075)."""
+def _exact(ev: Evaluation, value: Decimal) -> str:
+    """A step of the reconciliation at the score format (2.00), or with every digit where it has more (1.7925)."""
+    if numbers.significant_decimals(value) <= ev.framework.shown_decimals:
+        return ev.score_text(value)
+    return numbers.format_unrounded(value)
+
+
+def _signed(ev: Evaluation, value: Decimal) -> str:
+    """An adjustment of the reconciliation: "" for none, else with its sign (rounding shows +0.0075)."""
     if not value:
         return ""
-    text = numbers.format_unrounded(abs(value))
-    return ("+" if value > 0 else "−") + text
+    return ("+" if value > 0 else "−") + _exact(ev, abs(value))
 
 
 def _why_removed(ledger: Any) -> str:
@@ -404,11 +410,11 @@ def _taken_note(ev: Evaluation, ledger: Any) -> str:
             f"按{_why_removed(ledger)}计 {ev.score_text(ledger.findings_taken)} 分")
 
 
-def _amount(value: Decimal) -> str:
-    """A rule's own deduction in the reconciliation: every digit (a rate's 1.7925), "−" when a result exceeded 分值."""
+def _amount(ev: Evaluation, value: Decimal) -> str:
+    """A rule's own deduction in the reconciliation; "−" when a result above 分值 was capped."""
     if not value:
         return ""
-    return ("−" if value < 0 else "") + numbers.format_unrounded(abs(value))
+    return ("−" if value < 0 else "") + _exact(ev, abs(value))
 
 
 def findings(ev: Evaluation) -> Section:
@@ -435,8 +441,8 @@ def findings(ev: Evaluation) -> Section:
     view = {
         "ledgers": [
             {"ref": x.ref, "name": x.name, "findings": st(x.findings_gross) if x.findings_gross else "",
-             "other": _amount(x.other), "capped": _signed(-(x.bounded + x.floor)),
-             "rounding": _signed(x.rounding), "override": _signed(x.override), "taken": st(x.taken),
+             "other": _amount(ev, x.other), "capped": _signed(ev, -(x.bounded + x.floor)),
+             "rounding": _signed(ev, x.rounding), "override": _signed(ev, x.override), "taken": st(x.taken),
              "findings_taken": st(x.findings_taken) if x.findings_gross else ""}
             for x in rec.ledgers
         ],
