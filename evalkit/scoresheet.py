@@ -31,6 +31,7 @@ __all__ = ["Ledger", "Reconciliation", "Row", "ScoreSheet", "build", "ledger", "
 ZERO = Decimal(0)
 FULL_MARKS = "—"  # the 扣分原因 of an indicator that lost nothing
 PROBLEM_CHARS = 30  # a finding's problem is quoted up to this many characters in a 扣分原因 cell
+FINDINGS_LISTED = 10  # findings named in one 扣分原因 cell; the rest are counted (the 问题清单 lists them all)
 
 
 @dataclass(frozen=True)
@@ -231,8 +232,13 @@ def _level(value: Decimal, unit: str) -> str:
     return f"{text}%" if unit == numbers.PERCENT else f"{text} {unit}".rstrip()
 
 
-def _problem(ev: Evaluation, fid: str) -> str:
-    finding = next((f for f in ev.findings if f.id == fid), None)
+def _register(ev: Evaluation) -> dict[str, Any]:
+    """The findings by id, made once per table: a register of thousands is looked up, not scanned per finding."""
+    return {f.id: f for f in ev.findings}
+
+
+def _problem(found: dict[str, Any], fid: str) -> str:
+    finding = found.get(fid)
     if finding is None:
         return fid
     text = " ".join(finding.problem.split())
@@ -242,18 +248,24 @@ def _problem(ev: Evaluation, fid: str) -> str:
     return f"{fid}（{text}{severe}）"
 
 
-def _findings_words(ev: Evaluation, outcome: Outcome, rule: Any) -> str:
-    found = outcome.findings
-    if not found:
+def _listed(items: list[str]) -> str:
+    """Up to FINDINGS_LISTED items joined with 、, then how many more."""
+    head = "、".join(items[:FINDINGS_LISTED])
+    return head + (f"等 {len(items):,} 项" if len(items) > FINDINGS_LISTED else "")
+
+
+def _findings_words(found: dict[str, Any], outcome: Outcome, rule: Any) -> str:
+    applied = outcome.findings
+    if not applied:
         return "未发现问题"
-    amounts = {a for _, a in found}
-    listed = "、".join(_problem(ev, fid) for fid, _ in found)
+    amounts = {a for _, a in applied}
+    listed = _listed([_problem(found, fid) for fid, _ in applied])
     if len(amounts) == 1:
-        each = f"每项扣 {_p(found[0][1])} 分"
+        each = f"每项扣 {_p(applied[0][1])} 分"
     else:
-        each = "、".join(f"{fid} 扣 {_p(a)} 分" for fid, a in found)
+        each = _listed([f"{fid} 扣 {_p(a)} 分" for fid, a in applied])
     severe = ""
-    if rule is not None and any(next((f.severity for f in ev.findings if f.id == fid), "") == "严重" for fid, _ in found):
+    if rule is not None and any(getattr(found.get(fid), "severity", "") == "严重" for fid, _ in applied):
         severe = f"（情节严重的按 {_p(rule.severe_multiplier)} 倍）"
     return f"发现问题 {listed}，{each}{severe}"
 
@@ -265,7 +277,7 @@ def _measure_words(outcome: Outcome) -> str:
     return f"{q.name} {q.shown()}"
 
 
-def _rule_words(ev: Evaluation, rule_type: str, outcome: Outcome, rule: Any, points: Decimal) -> str:
+def _rule_words(found: dict[str, Any], rule_type: str, outcome: Outcome, rule: Any, points: Decimal) -> str:
     """Why the rule gave less than full marks, before clamping, rounding and overrides."""
     if rule_type == "ratio":
         return f"{_measure_words(outcome)}，按比例计分"
@@ -281,7 +293,7 @@ def _rule_words(ev: Evaluation, rule_type: str, outcome: Outcome, rule: Any, poi
     if rule_type == "banded":
         return outcome.substitution
     if rule_type == "per_finding":
-        return _findings_words(ev, outcome, rule)
+        return _findings_words(found, outcome, rule)
     if rule_type == "target":
         actual, target = outcome.inputs[0], outcome.inputs[1]
         if rule is None:
@@ -290,16 +302,15 @@ def _rule_words(ev: Evaluation, rule_type: str, outcome: Outcome, rule: Any, poi
         return (f"{actual.name} {actual.shown()}，{word}{target.name} {target.shown()}，"
                 f"每{'少' if rule.direction == 'at_least' else '多'} {_level(rule.per, actual.unit)}扣 {_p(rule.deduct)} 分")
     if rule_type == "checklist":
-        return _parts_words(ev, outcome, rule)
+        return _parts_words(found, outcome, rule)
     if rule_type == "tiered":
-        chosen = next((p for p in outcome.parts if p.applied and p.got == outcome.raw and p.status), None)
         applied = [p for p in outcome.parts if p.applied]
         if not applied:
             return f"各档条件均不满足，计 {_p(outcome.raw)} 分"
-        part = applied[0] if chosen is None else chosen
+        part = applied[0]
         if part.sub is not None:
             sub_rule = _sub_rule(rule, part)
-            inner = _rule_words(ev, part.sub_type, part.sub, sub_rule, part.points)
+            inner = _rule_words(found, part.sub_type, part.sub, sub_rule, part.points)
             return f"适用“{part.label}”（{_p(part.points)} 分）：{inner}"
         return f"适用“{part.label}”，计 {_p(part.got)} 分"
     if rule_type == "judgement":
@@ -321,7 +332,7 @@ def _sub_rule(rule: Any, part: Part) -> Any:
     return None
 
 
-def _parts_words(ev: Evaluation, outcome: Outcome, rule: Any) -> str:
+def _parts_words(found: dict[str, Any], outcome: Outcome, rule: Any) -> str:
     """The 评价要点 that lost points, each with its amount (one alone needs none: the total follows)."""
     lost = [p for p in outcome.parts if p.got < p.points]
     words = []
@@ -329,7 +340,7 @@ def _parts_words(ev: Evaluation, outcome: Outcome, rule: Any) -> str:
         cut = f"，扣 {_p(part.points - part.got)} 分" if len(lost) > 1 else ""
         note = f"（{part.note}）" if part.note else ""
         if part.sub is not None and part.sub_type:
-            inner = _rule_words(ev, part.sub_type, part.sub, _sub_rule(rule, part), part.points)
+            inner = _rule_words(found, part.sub_type, part.sub, _sub_rule(rule, part), part.points)
             words.append(f"{part.label}：{inner}{cut}")
         elif part.sub is not None and part.sub.inputs:
             q = part.sub.inputs[0]
@@ -342,7 +353,7 @@ def _parts_words(ev: Evaluation, outcome: Outcome, rule: Any) -> str:
     return "；".join(words) if words else f"各评价要点分值合计 {_p(declared)} 分"
 
 
-def reason(ev: Evaluation, leaf: IndicatorScore | NotAssessed) -> str:
+def reason(ev: Evaluation, leaf: IndicatorScore | NotAssessed, found: dict[str, Any] | None = None) -> str:
     """扣分原因 in words, from the working: the rule's finding, then any 扣完为止, rounding and adjustment.
 
     The amount stated last is always the deduction the table shows (分值 −
@@ -356,7 +367,8 @@ def reason(ev: Evaluation, leaf: IndicatorScore | NotAssessed) -> str:
     rule = ev.project.rules.get(leaf.path)
     x = ledger(leaf)
     rule_cut = leaf.weight - leaf.outcome.raw
-    words = [] if leaf.rule_score == leaf.weight else [_rule_words(ev, leaf.rule_type, leaf.outcome, rule, leaf.weight)]
+    found = _register(ev) if found is None else found
+    words = [] if leaf.rule_score == leaf.weight else [_rule_words(found, leaf.rule_type, leaf.outcome, rule, leaf.weight)]
     if x.floor > 0:
         words.append(f"按规则应扣 {_p(rule_cut)} 分，超过分值 {_p(leaf.weight)} 分，扣完为止")
     if leaf.override is not None:
@@ -389,7 +401,7 @@ def criteria(ev: Evaluation, leaf: IndicatorScore | NotAssessed) -> str:
     return outcome.formula
 
 
-def situation(ev: Evaluation, leaf: IndicatorScore | NotAssessed) -> str:
+def situation(ev: Evaluation, leaf: IndicatorScore | NotAssessed, found: dict[str, Any] | None = None) -> str:
     """评价情况: the evaluator's words; else what the working found (the figure and its value, the findings)."""
     if leaf.situation.strip():
         return " ".join(leaf.situation.split())
@@ -398,7 +410,8 @@ def situation(ev: Evaluation, leaf: IndicatorScore | NotAssessed) -> str:
     outcome = leaf.outcome
     facts = [f"{q.name} {q.shown()}" for q in outcome.inputs[:4]]
     if outcome.findings:
-        facts.append("发现问题 " + "、".join(_problem(ev, fid) for fid, _ in outcome.findings))
+        found = _register(ev) if found is None else found
+        facts.append("发现问题 " + _listed([_problem(found, fid) for fid, _ in outcome.findings]))
     if leaf.rule_type == "judgement" and outcome.lines:
         facts.append(outcome.lines[0])
     return "；".join(facts)
@@ -412,15 +425,17 @@ def build(ev: Evaluation) -> ScoreSheet:
     levels = level_names(ev.framework)
     n = len(levels)
     rows = []
+    found = _register(ev)
     for leaf in ev.leaves:
         depth = len(leaf.path)
         names = tuple(leaf.path) + ("",) * (n - depth)
         if isinstance(leaf, NotAssessed):
             rows.append(Row(leaf.ref, leaf.path, names, n - depth + 1, leaf.weight, criteria(ev, leaf),
-                            situation(ev, leaf), None, None, reason(ev, leaf), "未评分"))
+                            situation(ev, leaf, found), None, None, reason(ev, leaf, found), "未评分"))
         else:
             rows.append(Row(leaf.working.ref, leaf.path, names, n - depth + 1, leaf.weight, criteria(ev, leaf),
-                            situation(ev, leaf), leaf.score, leaf.deduction, reason(ev, leaf), leaf.rule_name))
+                            situation(ev, leaf, found), leaf.score, leaf.deduction, reason(ev, leaf, found),
+                            leaf.rule_name))
     info = ev.project.params.project
     parents: list[tuple[tuple[str, ...], Decimal]] = []
 

@@ -190,3 +190,14 @@ def test_ids_stay_text_in_the_workpaper(tmp_path):
     book = openpyxl.load_workbook(io.BytesIO(scoreexport.xlsx_bytes(evalkit.run(str(path)))))
     assert book["问题清单"]["A2"].value == "001"
     assert book["评分表"]["F2"].value in (D(99), 99)  # 得分 is a number
+
+
+def test_a_long_list_of_findings_is_named_up_to_ten_and_counted(tmp_path):
+    path = tmp_path / "p.yaml"
+    ids = [f"F-{i:02d}" for i in range(1, 13)]
+    data = {"project": {"id": "8", "name": "多问题"}, "framework": {"name": "x", "indicators": [
+        {"name": "制度执行", "weight": 100, "rule": {"type": "per_finding", "deduct": 0.5, "findings": ids}}]},
+        "findings": [{"id": i, "problem": f"问题{i}"} for i in ids]}
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    row = scoresheet.build(evalkit.run(str(path))).rows[0]
+    assert row.reason == ("发现问题 " + "、".join(f"{i}（问题{i}）" for i in ids[:10]) + "等 12 项，每项扣 0.5 分，扣 6.00 分")
