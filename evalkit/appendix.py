@@ -449,6 +449,7 @@ def findings(ev: Evaluation) -> Section:
         "findings_gross": st(rec.findings_gross),
         "findings_removed": st(rec.findings_removed),
         "removed": bool(rec.findings_removed),
+        "has_taken": bool(rec.findings_taken),
         "findings_taken": st(rec.findings_taken),
         "removed_by": "、".join(f"{x.name}，{_why_removed(x)}" for x in rec.ledgers if x.findings_removed),
         "has_findings": bool(ev.findings),
