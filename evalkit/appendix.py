@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from . import limits, numbers, references
+from . import limits, numbers, references, scoresheet
 from .evaluation import Evaluation, NodeScore
 from .framework import level_names as framework_levels
 from .html import appendix_css, macros
@@ -408,24 +408,94 @@ def checks(ev: Evaluation) -> Section:
 class _FindingRow:
     finding: Any
     money: str
-    deductions: list[tuple[Any, str]]
+    deductions: list[tuple[Any, str, str]]  # (indicator, recorded amount, what its indicator actually took)
     notices: list[str]
 
 
+def _exact(ev: Evaluation, value: Decimal) -> str:
+    """A step of the reconciliation at the score format (2.00), or with every digit where it has more (1.7925)."""
+    if numbers.significant_decimals(value) <= ev.framework.shown_decimals:
+        return ev.score_text(value)
+    return numbers.format_unrounded(value)
+
+
+def _signed(ev: Evaluation, value: Decimal) -> str:
+    """An adjustment of the reconciliation: "" for none, else with its sign (rounding shows +0.0075)."""
+    if not value:
+        return ""
+    return ("+" if value > 0 else "−") + _exact(ev, abs(value))
+
+
+def _why_removed(ledger: Any) -> str:
+    """What took finding points back at one indicator: 评价要点扣完为止, 扣完为止, 评价人员调整."""
+    why = []
+    if ledger.bounded_findings:
+        why.append("评价要点扣完为止")
+    if ledger.floor > 0:
+        why.append("扣完为止")
+    if ledger.override < 0:
+        why.append("评价人员调整")
+    return "、".join(why) or "上限"
+
+
+def _taken_note(ev: Evaluation, ledger: Any) -> str:
+    """Under a finding whose indicator did not take all its problem points: how much was taken, and why."""
+    if not ledger.findings_removed:
+        return ""
+    return (f"该指标问题按规则扣 {ev.score_text(ledger.findings_gross)} 分，"
+            f"按{_why_removed(ledger)}计 {ev.score_text(ledger.findings_taken)} 分")
+
+
+def _amount(ev: Evaluation, value: Decimal) -> str:
+    """A rule's own deduction in the reconciliation; "−" when a result above 分值 was capped."""
+    if not value:
+        return ""
+    return ("−" if value < 0 else "") + _exact(ev, abs(value))
+
+
 def findings(ev: Evaluation) -> Section:
-    """问题清单: every finding with the deductions it caused, from the one register the rules cite."""
+    """问题清单: every finding with the deduction its indicator actually took, and the reconciliation to the total.
+
+    A finding's recorded deduction is what its rule counted; when 扣完为止 or
+    an override took some of it back, the row says so, and the totals state
+    both the recorded and the taken amounts, so the list never claims more
+    than the score table lost.
+    """
     by_finding = ev.deductions_by_finding()
+    rec = scoresheet.reconcile(ev)
+    ledgers = {x.ref: x for x in rec.ledgers}
     rows = []
-    total = Decimal(0)
     for f in ev.findings:
         caused = by_finding.get(f.id, [])
-        total += sum((amount for _, amount in caused), Decimal(0))
         notices = []
         if f.indicator and caused and any(s.name != f.indicator for s, _ in caused):
             notices.append(f"所涉指标写作“{f.indicator}”，但在“{'、'.join(s.name for s, _ in caused)}”扣分")
         money = numbers.format_amount(f.money, f.money_unit) if f.money is not None else ""
-        rows.append(_FindingRow(f, money, [(s, numbers.format_plain(a)) for s, a in caused], notices))
-    html = macros().findings_section(ev, _heading(ev, "findings", "问题清单"), rows, numbers.format_plain(total))
+        rows.append(_FindingRow(f, money, [(s, ev.score_text(a), _taken_note(ev, ledgers[s.working.ref]))
+                                           for s, a in caused], notices))
+    st = ev.score_text
+    view = {
+        "ledgers": [
+            {"ref": x.ref, "name": x.name, "findings": st(x.findings_gross) if x.findings_gross else "",
+             "other": _amount(ev, x.other), "capped": _signed(ev, -(x.bounded + x.floor)),
+             "rounding": _signed(ev, x.rounding), "override": _signed(ev, x.override), "taken": st(x.taken),
+             "findings_taken": st(x.findings_taken) if x.findings_gross else ""}
+            for x in rec.ledgers
+        ],
+        "findings_gross": st(rec.findings_gross),
+        "findings_removed": st(rec.findings_removed),
+        "removed": bool(rec.findings_removed),
+        "has_taken": bool(rec.findings_taken),
+        "findings_taken": st(rec.findings_taken),
+        "removed_by": "、".join(f"{x.name}，{_why_removed(x)}" for x in rec.ledgers if x.findings_removed),
+        "has_findings": bool(ev.findings),
+        "by_rule": [(name, st(amount)) for name, amount in rec.by_rule],
+        "other": st(rec.other),
+        "total": st(rec.total),
+        "assessed": st(ev.assessed_weight),
+        "score": st(ev.total),
+    }
+    html = macros().findings_section(ev, _heading(ev, "findings", "问题清单"), rows, view)
     return Section("findings", "问题清单", str(html))
 
 

@@ -84,7 +84,8 @@ def _alive(pid: int) -> bool:
 
 _PID_MAX = 4_194_304  # Linux's largest pid_max: a larger number was never one of our processes
 # What an evalkit temporary or output folder holds; a folder with anything else is not ours to remove.
-_OUR_FILES = frozenset({"appendix.html", "executed.ipynb", "results.json", "manifest.json"})
+_OUR_FILES = frozenset({"appendix.html", "executed.ipynb", "results.json", "manifest.json", "scores.docx",
+                        "workpaper.xlsx"})
 
 
 def _only_ours(folder: Path) -> bool:

@@ -34,13 +34,15 @@ __all__ = ["MANIFEST", "OUTPUT_FILES", "ManifestError", "NotRegularFile", "PathR
            "file_kind", "frameworks_dir", "inputs_of", "load", "locate", "read", "up_to_date", "versions", "write"]
 
 MANIFEST = "manifest.json"
-OUTPUT_FILES = ("appendix.html", "executed.ipynb", "results.json")
+SCORES_FILE = "scores.docx"  # the 评分表 as a Word table (scoreexport)
+WORKPAPER_FILE = "workpaper.xlsx"  # 评分表, figures, checks and findings as an Excel workbook (scoreexport)
+OUTPUT_FILES = ("appendix.html", "executed.ipynb", "results.json", SCORES_FILE, WORKPAPER_FILE)
 FORMAT = 1
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024  # a real one is about 3 KB
 # Libraries whose versions can change an output byte: computation, rendering, execution.
 LIBRARIES = (
     "papermill", "nbconvert", "nbclient", "nbformat", "ipykernel", "jupyter_client", "pandas", "numpy", "scipy",
-    "matplotlib", "pydantic", "PyYAML", "Jinja2", "openpyxl", "noto-cjk-sans-otc",
+    "matplotlib", "pydantic", "PyYAML", "Jinja2", "openpyxl", "python-docx", "noto-cjk-sans-otc",
 )
 
 

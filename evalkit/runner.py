@@ -1,9 +1,10 @@
 """Running one project: validate, execute the workbook with papermill, export the appendix.
 
 Bad input is caught before a kernel is started (it is cheap to validate in
-process and the message is clearer). The executed notebook, the HTML appendix
-and results.json are written into a temporary folder beside the project's
-output folder and swapped in only when all three exist, so a failed run never
+process and the message is clearer). The executed notebook, the HTML appendix,
+results.json and the 评分表 exports (scores.docx, workpaper.xlsx) are written
+into a temporary folder beside the project's output folder and swapped in only
+when all of them exist, so a failed run never
 replaces the last good appendix.
 """
 
@@ -287,6 +288,7 @@ def _execute(book: Path, tmp: Path, params_path: Path, kernel_name: str, kernel_
             canonical_workbook(book),
             str(tmp / "executed.ipynb"),
             parameters={"params_file": relative_params, "results_file": "results.json",
+                        "scores_file": manifest.SCORES_FILE, "workpaper_file": manifest.WORKPAPER_FILE,
                         "manifest_file": manifest.MANIFEST},
             kernel_name=kernel_name,
             progress_bar=False,
@@ -383,8 +385,9 @@ def run_project(
         nbformat.write(notebook, executed)
         title = f"{project.params.project.name} · 绩效评价计算过程附件"
         (tmp / "appendix.html").write_text(export_html(notebook, title, show_code), encoding="utf-8")
-        if not results.is_file():
-            raise RunError(f"{params_path}: 工作簿没有写出 results.json")
+        for name in manifest.OUTPUT_FILES:
+            if not (tmp / name).is_file():
+                raise RunError(f"{params_path}: 工作簿没有写出 {name}")
         manifest.write(manifest.build(project, inputs, tmp), tmp)
         atomic.swap_in(tmp, final)
     except OSError as exc:

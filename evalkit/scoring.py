@@ -45,6 +45,7 @@ __all__ = [
     "NotAssessed",
     "Outcome",
     "Override",
+    "Part",
     "ScoringError",
     "apply_rule",
     "deviation",
@@ -81,6 +82,27 @@ class Outcome:
     inputs: tuple[Quantity, ...] = ()
     findings: tuple[tuple[str, Decimal], ...] = ()  # (finding id, points deducted)
     notices: tuple[str, ...] = ()
+    parts: tuple["Part", ...] = ()  # a checklist's items or a tiered rule's tiers, each with what it scored
+
+
+@dataclass(frozen=True)
+class Part:
+    """One sub-criterion (评价要点 ① or a tier) as scored: the 评分表 words its lost points from these.
+
+    ``raw`` is what a sub-rule gave before it was held within [0, points]
+    (扣完为止 inside the item); the difference to ``got`` is what that bound
+    removed, which the deduction reconciliation has to account for.
+    """
+
+    label: str  # ① 人工智能应用创新项目 ≥10 项
+    points: Decimal
+    got: Decimal
+    status: str  # 达到 / 未达到 / 部分达到 / the condition tested / the sub-rule's substitution
+    raw: Decimal
+    applied: bool = True  # a tier that was not the one applied scores nothing and explains nothing
+    note: str = ""
+    sub: Outcome | None = None
+    sub_type: str = ""  # the sub-rule's type (per_finding …), when the part is scored by one
 
 
 @dataclass(frozen=True)
@@ -367,39 +389,46 @@ def _met_flags(rule: Checklist) -> list[bool | None]:
     return [flag if flag is not None else (i in chosen) for i, flag in enumerate(flags, start=1)]
 
 
-def _item_score(item: ChecklistItem, met: bool | None, ctx: Context, where: str) -> tuple[Decimal, str, Outcome | None]:
+def _item_score(item: ChecklistItem, met: bool | None, ctx: Context, where: str) -> tuple[Part, str]:
     head = f"{item.label}{item.text}（{_p(item.points)} 分）"
+    label = f"{item.label}{item.text}"
     note = f"；{item.note}" if item.note else ""
     if item.evidence is not None:  # the citation ends the item's line, where a reader checks the finding
         note += f"；{evidence_text(item.evidence)}"
     if item.rule is not None:
         sub = apply_rule(item.rule, item.points, ctx)
         got = min(max(sub.raw, ZERO), item.points)
-        return got, f"{head}：{sub.substitution} → {_p(got)} 分{note}", sub
+        part = Part(label, item.points, got, sub.substitution, sub.raw, note=item.note, sub=sub, sub_type=item.rule.type)
+        return part, f"{head}：{sub.substitution} → {_p(got)} 分{note}"
     if item.awarded is not None:
         if not ZERO <= item.awarded <= item.points:
             raise ScoringError(f"{where}：部分得分 {_p(item.awarded)} 应在 0 到本项分值 {_p(item.points)} 之间")
         if not item.note:
             raise ScoringError(f"{where}：部分得分须在 note 中说明理由")
-        return item.awarded, f"{head}：部分达到，得 {_p(item.awarded)} 分{note}", None
+        part = Part(label, item.points, item.awarded, "部分达到", item.awarded, note=item.note)
+        return part, f"{head}：部分达到，得 {_p(item.awarded)} 分{note}"
     if item.condition is not None:
         ok, text, q = _condition(item.condition, ctx)
         got = item.points if ok else ZERO
-        return got, f"{head}：{text} → {_p(got)} 分{note}", Outcome(raw=got, formula="", substitution="", inputs=(q,))
+        sub = Outcome(raw=got, formula="", substitution="", inputs=(q,))
+        return Part(label, item.points, got, text, got, note=item.note, sub=sub), f"{head}：{text} → {_p(got)} 分{note}"
     if met is None:
         raise ScoringError(f"{where}：未注明是否达到（met: true/false，或规则的 met 简写）")
     got = item.points if met else ZERO
-    return got, f"{head}：{'达到' if met else '未达到'} → {_p(got)} 分{note}", None
+    part = Part(label, item.points, got, "达到" if met else "未达到", got, note=item.note)
+    return part, f"{head}：{'达到' if met else '未达到'} → {_p(got)} 分{note}"
 
 
 def _checklist(rule: Checklist, points: Decimal, ctx: Context) -> Outcome:
     if not rule.items:
         raise ScoringError("要点核查规则没有评价要点（items）")
     flags = _met_flags(rule)
-    lines, terms, inputs, found, notices = [], [], [], [], []
+    lines, terms, inputs, found, notices, parts = [], [], [], [], [], []
     total = ZERO
     for i, (item, met) in enumerate(zip(rule.items, flags, strict=True), start=1):
-        got, line, sub = _item_score(item, met, ctx, f"第 {i} 项评价要点“{item.text}”")
+        part, line = _item_score(item, met, ctx, f"第 {i} 项评价要点“{item.text}”")
+        parts.append(part)
+        got, sub = part.got, part.sub
         total += got
         terms.append(_p(got))
         lines.append(line)
@@ -418,6 +447,7 @@ def _checklist(rule: Checklist, points: Decimal, ctx: Context) -> Outcome:
         inputs=tuple(inputs),
         findings=tuple(found),
         notices=tuple(notices),
+        parts=tuple(parts),
     )
 
 
@@ -451,7 +481,7 @@ def _target(rule: Target, points: Decimal, ctx: Context) -> Outcome:
 
 
 def _tiered(rule: Tiered, points: Decimal, ctx: Context) -> Outcome:
-    lines, inputs, found = [], [], []
+    lines, inputs, found, parts = [], [], [], []
     chosen_text, raw = None, rule.otherwise
     for i, tier in enumerate(rule.tiers, start=1):
         if tier.points > points:
@@ -471,12 +501,16 @@ def _tiered(rule: Tiered, points: Decimal, ctx: Context) -> Outcome:
                 inputs.extend(sub.inputs)
                 found.extend(sub.findings)
                 lines.append(f"{tier.text}（{_p(tier.points)} 分）：{text}{note} ◀ 适用；{sub.substitution} → {_p(raw)} 分")
+                parts.append(Part(tier.text, tier.points, raw, sub.substitution, sub.raw, note=tier.note, sub=sub,
+                                  sub_type=tier.rule.type))
             else:
                 raw = tier.points
                 lines.append(f"{tier.text}（{_p(tier.points)} 分）：{text}{note} ◀ 适用")
+                parts.append(Part(tier.text, tier.points, raw, text, raw, note=tier.note))
             chosen_text = tier.text
         else:
             lines.append(f"{tier.text}（{_p(tier.points)} 分）：{text}{note}")
+            parts.append(Part(tier.text, tier.points, ZERO, text, ZERO, applied=False, note=tier.note))
     lines.append(f"均不满足：{_p(rule.otherwise)} 分{'' if chosen_text else ' ◀ 适用'}")
     return Outcome(
         raw=raw,
@@ -485,6 +519,7 @@ def _tiered(rule: Tiered, points: Decimal, ctx: Context) -> Outcome:
         lines=tuple(lines),
         inputs=tuple(inputs),
         findings=tuple(found),
+        parts=tuple(parts),
     )
 
 

@@ -38,6 +38,7 @@ from . import names
 from .errors import InputError, Problem, did_you_mean
 from .kinds import KINDS, Kind, kind_names, kind_named
 from .numbers import decimals, parse_decimal
+from .ooxml import FIXED_TIME, without_clock
 from .yamlio import parse_yaml
 
 __all__ = ["Created", "DataTemplate", "create", "data_templates", "kind_for", "render_params", "target"]
@@ -179,35 +180,11 @@ def xlsx_bytes(table: DataTemplate) -> bytes:
         longest = max(len(column), *(len(row[c - 1]) for row in table.rows))
         ws.column_dimensions[get_column_letter(c)].width = min(60, 4 + 2 * longest)
     ws.freeze_panes = "A2"
-    fixed = dt.datetime(2024, 1, 1)  # no clock time in the file: two skeletons of a kind are the same workbook
+    fixed = FIXED_TIME  # no clock time in the file: two skeletons of a kind are the same workbook
     wb.properties.created = wb.properties.modified = fixed
     out = io.BytesIO()
     wb.save(out)
-    return _without_clock(out.getvalue(), fixed)
-
-
-def _without_clock(xlsx: bytes, when: dt.datetime) -> bytes:
-    """The workbook re-zipped with one fixed time on every entry and as its modified time.
-
-    zip records each entry's write time, and openpyxl stamps dcterms:modified
-    with the time of saving whatever the properties say.
-    """
-    import re
-    import zipfile
-
-    source = zipfile.ZipFile(io.BytesIO(xlsx))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = info.external_attr
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                                 rb"\g<1>" + when.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>", content)
-            target.writestr(entry, content)
-    return out.getvalue()
+    return without_clock(out.getvalue(), fixed)
 
 
 def plan(kind: Kind, params: Path, round_name: str, name: str) -> list[tuple[Path, bytes]]:

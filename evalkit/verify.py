@@ -47,7 +47,7 @@ __all__ = ["Verification", "verify", "moved_figures", "VERIFIED", "DIFFERS", "UN
            "REVIEW_CHANGED"]
 
 VERIFIED, DIFFERS, UNVERIFIABLE, VERSIONS_ONLY, REVIEW_CHANGED = 0, 1, 2, 3, 4
-COMPARED = ("appendix.html", "results.json", "executed.ipynb")
+COMPARED = ("appendix.html", "results.json", "executed.ipynb", "scores.docx", "workpaper.xlsx")
 _ROLES = {"params": "参数文件", "framework": "指标体系", "data": "数据文件", "signoff": "复核签署", "workbook": "工作簿"}
 _VERSION_KEYS = ("evalkit_version",)  # fields of results.json that state a version, not a figure
 MAX_RESULTS_BYTES = 512 * 1024 * 1024

@@ -131,7 +131,7 @@ def test_appendix_sections(ev003):
     assert "三、核对结果" in html and html.index("未通过") < html.index("已通过的 43 项")
     assert "仅见于汇总表，明细表中没有此项" in html
     reg = appendix.findings(ev003).html
-    assert "五、问题清单" in reg and "F-05" in reg and "制度执行有效性 −0.5" in reg and "31.90 万元" in reg
+    assert "五、问题清单" in reg and "F-05" in reg and "制度执行有效性 扣 0.50 分" in reg and "31.90 万元" in reg
 
 
 # --- reported values, unit level -----------------------------------------------------------------

@@ -27,7 +27,7 @@ def test_outputs_layout(runs):
     for stem, r in results.items():
         assert r.out_dir == out / "examples" / stem
         assert sorted(p.name for p in r.out_dir.iterdir()) == ["appendix.html", "executed.ipynb", "manifest.json",
-                                                               "results.json"]
+                                                               "results.json", "scores.docx", "workpaper.xlsx"]
     assert not [p for p in (out / "examples").iterdir() if p.name.startswith(".")]  # no temp dirs left
 
 
@@ -126,3 +126,29 @@ def test_show_code_and_a_failed_run_keeps_the_last_good_appendix(runs, tmp_path)
     shown = run_project(SEED_001, outputs_root=tmp_path / "o2", workbook=WORKBOOK, show_code=True)
     html = shown.appendix.read_text(encoding="utf-8")
     assert "jp-InputArea" in html and "write_results" in html and "evalkit-show-code" in html
+
+
+def test_scores_docx_and_workpaper_xlsx_are_written_with_the_appendix(runs):
+    """A real run writes the 评分表 in Word and the working paper in Excel beside the appendix, recorded in the manifest."""
+    import docx
+    import openpyxl
+
+    from evalkit.manifest import file_sha256
+
+    out = runs[0]["003_wangcheng_smart_city"].out_dir
+    document = docx.Document(str(out / "scores.docx"))
+    assert document.paragraphs[0].text == "长沙市望城区2023年度新型智慧城市建设绩效评价评分表"
+    table = document.tables[0]
+    assert [c.text for c in table.rows[0].cells] == ["一级指标", "二级指标", "三级指标", "分值", "评分标准", "评价情况",
+                                                     "得分", "扣分原因"]
+    timely = next(r for r in table.rows if r.cells[2].text == "子项目完工及时性")
+    assert timely.cells[6].text == "5.00" and "评价人员调整为 5.00 分" in timely.cells[7].text
+    assert timely.cells[7].text.endswith("扣 2.00 分")
+    assert table.rows[-1].cells[0].text == "合计" and table.rows[-1].cells[6].text == "81.00"
+    book = openpyxl.load_workbook(out / "workpaper.xlsx")
+    assert book.sheetnames == ["评分表", "计算指标", "核对结果", "问题清单"]
+    assert book["问题清单"]["A2"].value == "F-01" and book["核对结果"]["A2"].value == "K-01"
+    assert book["计算指标"]["E2"].value == 48270614.46 and book["计算指标"]["E2"].number_format == "#,##0.00"
+    recorded = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["outputs"]
+    assert recorded["scores.docx"] == file_sha256(out / "scores.docx")
+    assert recorded["workpaper.xlsx"] == file_sha256(out / "workpaper.xlsx")

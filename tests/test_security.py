@@ -48,7 +48,7 @@ def test_parameters_reach_the_notebook_as_data(hostile):
     assignments = {node.targets[0].id: ast.literal_eval(node.value)
                    for node in ast.parse(injected.source).body if isinstance(node, ast.Assign)}
     assert 'd"\'\nir' in assignments["params_file"] and assignments["params_file"].endswith("r'2024/p'q（甲）.yaml")
-    assert set(assignments) == {"params_file", "results_file", "manifest_file"}
+    assert set(assignments) == {"params_file", "results_file", "scores_file", "workpaper_file", "manifest_file"}
 
 
 def test_round_index_escapes_names(hostile, tmp_path):

@@ -33,7 +33,7 @@ def test_two_runs_give_identical_bytes(project, tmp_path):
     params, first = project
     again = run_project(params, out_dir=first.parent / ".again", workbook=WORKBOOK).out_dir
     try:
-        for name in ("appendix.html", "results.json", "executed.ipynb", "manifest.json"):
+        for name in ("appendix.html", "results.json", "executed.ipynb", "manifest.json", "scores.docx", "workpaper.xlsx"):
             assert (first / name).read_bytes() == (again / name).read_bytes(), name
     finally:
         shutil.rmtree(again)
@@ -45,7 +45,7 @@ def test_manifest_records_inputs_versions_and_outputs(project):
     roles = [i["role"] for i in data["inputs"]]
     assert roles[0] == "params" and "framework" in roles and roles.count("data") == 4 and roles[-1] == "workbook"
     assert {"evalkit", "python", "papermill", "pandas", "matplotlib"} <= set(data["versions"])
-    assert set(data["outputs"]) == {"appendix.html", "executed.ipynb", "results.json"}
+    assert set(data["outputs"]) == {"appendix.html", "executed.ipynb", "results.json", "scores.docx", "workpaper.xlsx"}
     html = (out / "appendix.html").read_text(encoding="utf-8")
     assert "附：数据来源与版本" in html and data["inputs"][0]["sha256"] in html
 
@@ -318,7 +318,7 @@ def test_fifo_as_a_data_file_or_as_the_manifest_is_never_opened(case, copied_rer
     assert result.status == UNVERIFIABLE and "manifest.json" in report(result) and "管道" in report(result)
 
 
-ALL_OUTPUTS = "appendix.html、executed.ipynb、results.json"
+ALL_OUTPUTS = "appendix.html、executed.ipynb、results.json、scores.docx、workpaper.xlsx"
 
 
 def _drop_sha(m):

@@ -1,0 +1,203 @@
+"""The report-ready 评分表: rows, 扣分原因 in words and the reconciliation of every deducted point (no kernel)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import evalkit
+from conftest import ROOT
+from evalkit import appendix, scoreexport, scoresheet
+
+EXAMPLES = sorted((ROOT / "params" / "examples").glob("*.yaml"))
+D = Decimal
+
+
+def rows_by_name(sheet: scoresheet.ScoreSheet) -> dict[str, scoresheet.Row]:
+    return {r.path[-1]: r for r in sheet.rows}
+
+
+@pytest.mark.parametrize("params", EXAMPLES, ids=lambda p: p.stem)
+def test_every_deduction_is_accounted_for(params):
+    """The rows' deductions add up to 已评分值 − 得分 exactly, and so does the reconciliation, step by step."""
+    ev = evalkit.run(str(params))
+    sheet = scoresheet.build(ev)
+    assessed = [r for r in sheet.rows if r.assessed]
+    assert sum((r.deduction for r in assessed), D(0)) == ev.assessed_weight - ev.total == sheet.total_deduction
+    assert sum((r.weight - r.score for r in assessed), D(0)) == sheet.total_deduction
+    rec = sheet.reconciliation
+    assert rec.total == ev.assessed_weight - ev.total
+    assert rec.findings_taken + sum((a for _, a in rec.by_rule), D(0)) == rec.total
+    for x in rec.ledgers:
+        assert x.taken == x.findings_gross + x.other - x.bounded - x.floor + x.rounding + x.override, x.name
+        assert D(0) <= x.findings_taken <= x.findings_gross
+    for r in assessed:
+        assert (r.reason == scoresheet.FULL_MARKS) == (r.deduction == 0)
+        if r.deduction:
+            assert r.reason.endswith(f"扣 {sheet.text(r.deduction)} 分"), r.reason
+
+
+def test_seed_001_words_the_2_80_points_lost_with_an_empty_register(ev001):
+    sheet = scoresheet.build(ev001)
+    assert sheet.title == "人工智能应用创新服务中心日常运营绩效评价评分表"
+    assert sheet.levels == ("一级指标", "二级指标", "三级指标")
+    rows = rows_by_name(sheet)
+    assert rows["资金到位率"].reason == "资金到位率 64.15%，按比例计分，扣 1.80 分"
+    assert rows["资金到位率"].levels == ("过程", "资金管理", "资金到位率") and rows["资金到位率"].score == D("3.2")
+    assert rows["实际完成率"].reason == "②举行评测会次数 ≥6 次：举行评测会次数 2 次，未达到，扣 1.00 分"
+    assert rows["立项依据充分性"].reason == "—"
+    assert rows["资金到位率"].criteria.startswith("资金到位率 =（实际到位资金 / 预算资金）× 100%")  # the framework's words
+    rec = sheet.reconciliation
+    assert rec.findings_gross == 0 and rec.total == D("2.8")
+    assert rec.by_rule == (("比率×分值", D("1.8")), ("要点核查", D("1.0")))
+    ratio = next(x for x in rec.ledgers if x.name == "资金到位率")
+    assert (ratio.other, ratio.rounding, ratio.taken) == (D("1.7925"), D("0.0075"), D("1.8"))  # 3.2075 → 3.2
+    assert sheet.summary_line() == ("扣分合计 2.80 分 = 总分值 100.00 − 得分 97.20；"
+                                    "其中扣分 2.80 分（比率×分值 1.80 分，要点核查 1.00 分）。")
+
+
+def test_seed_003_findings_override_and_reconciliation(ev003):
+    sheet = scoresheet.build(ev003)
+    rows = rows_by_name(sheet)
+    assert rows["绩效指标明确性"].reason.startswith("发现问题 F-01（绩效目标“项目技术把关覆盖率100%”未细化考核内容及标准）、F-02（")
+    assert rows["绩效指标明确性"].reason.endswith("每项扣 0.5 分，扣 1.00 分")
+    assert rows["绩效指标明确性"].criteria == "有1处不符合扣0.5分；绩效目标应设未设的，扣2分。"
+    timely = rows["子项目完工及时性"].reason
+    assert "每项扣 0.5 分，按规则扣 4.00 分，评价人员调整为 5.00 分（考虑项目前期疫情因素影响" in timely
+    assert timely.endswith("扣 2.00 分")
+    assert rows["问题整改情况"].reason == "适用“部分整改”，计 1 分，扣 1.00 分"
+    assert rows["安全风险"].reason.startswith("②子项目是否存在等级保护测评等级低于良好的情形：发现问题 F-15（")
+    rec = sheet.reconciliation
+    # 34 findings at 0.5 are 17 points by rule; the evaluator took back 2 of 完工及时性's 4; 4 more from other rules.
+    assert (rec.findings_gross, rec.findings_taken, rec.total) == (D("17.0"), D("15.00"), D("19.00"))
+    assert rec.by_rule == (("要点核查", D("3.00")), ("分级计分", D("1.00")))
+    timely_ledger = next(x for x in rec.ledgers if x.name == "子项目完工及时性")
+    assert (timely_ledger.findings_gross, timely_ledger.override, timely_ledger.findings_taken) == (D("4.0"), D("-2.00"), D("2.00"))
+
+
+def test_findings_section_shows_what_was_taken_and_reconciles(ev001, ev003):
+    html = appendix.findings(ev003).html
+    assert "子项目完工及时性 扣 0.50 分" in html
+    assert "该指标问题按规则扣 4.00 分，按评价人员调整计 2.00 分" in html
+    assert "按规则扣分 17.00 分，其中 2.00 分未实际扣减（子项目完工及时性，评价人员调整），实际扣分 15.00 分" in html
+    assert "扣分合计 15.00 + 4.00 = 19.00 分 = 总分值 100.00 − 得分 81.00" in html
+    empty = appendix.findings(ev001).html
+    assert "问题清单为空" in empty and "扣分核对" in empty
+    assert "扣分合计 0.00 + 2.80 = 2.80 分 = 总分值 100.00 − 得分 97.20" in empty
+    assert "+0.0075" in empty  # the rounding of 3.2075 to 3.2 is a step of its own
+
+
+def test_department_threshold_floor_judgement_and_banded():
+    ev = evalkit.run(str(ROOT / "params" / "examples" / "020_department_overall_demo.yaml"))
+    rows = rows_by_name(scoresheet.build(ev))
+    assert rows["结转结余变动率"].reason == ("结转结余变动率 40.67%，高于计满分的 0%，每高 1%扣 0.1 分，"
+                                       "按规则应扣 4.067 分，超过分值 2 分，扣完为止，扣 2.00 分")
+    assert rows["经济效益"].reason == "评价人员酌情评定 4 分，理由：带动作用有限，酌情扣 1 分，扣 1.00 分"
+    assert rows["社会公众或服务对象满意度"].reason == "91.30% 落在“≥90%”档，计 9 分，扣 1.00 分"
+
+
+# A framework written inline: problems capped inside a 评价要点 and at the indicator, and one indicator not assessed.
+FRAMEWORK = {
+    "name": "扣分核对测试",
+    "total": 10,
+    "indicators": [{"name": "管理", "weight": 10, "children": [
+        {"name": "按问题扣分", "weight": 4, "rule": {"type": "per_finding", "deduct": 1, "findings": ["F-01", "F-02"]}},
+        {"name": "要点扣分", "weight": 2, "rule": {"type": "checklist", "items": [
+            {"label": "①", "text": "制度执行", "points": 1,
+             "rule": {"type": "per_finding", "deduct": 0.5, "findings": ["F-03", "F-04", "F-05"]}},
+            {"label": "②", "text": "台账完整", "points": 1, "met": True}]}},
+        {"name": "扣完为止", "weight": 2, "rule": {"type": "per_finding", "deduct": 1,
+                                               "findings": ["F-06", "F-07", "F-08"]}},
+        {"name": "满意度", "weight": 2},
+    ]}],
+}
+FINDINGS = [{"id": f"F-0{i}", "problem": f"问题{i}", **({"severity": "严重"} if i == 2 else {})} for i in range(1, 9)]
+
+
+@pytest.fixture(scope="module")
+def capped(tmp_path_factory):
+    path = tmp_path_factory.mktemp("capped") / "p.yaml"
+    data = {"project": {"id": "007", "name": "扣分核对"}, "framework": FRAMEWORK, "findings": FINDINGS,
+            "indicators": {"满意度": {"not_assessed": "问卷尚未回收"}}}
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return evalkit.run(str(path))
+
+
+def test_caps_floors_and_not_assessed_are_reconciled(capped):
+    sheet = scoresheet.build(capped)
+    rows = rows_by_name(sheet)
+    assert rows["按问题扣分"].reason == ("发现问题 F-01（问题1）、F-02（问题2，情节严重），F-01 扣 1 分、F-02 扣 2 分"
+                                    "（情节严重的按 2 倍），扣 3.00 分")
+    assert rows["扣完为止"].reason == ("发现问题 F-06（问题6）、F-07（问题7）、F-08（问题8），每项扣 1 分，"
+                                   "按规则应扣 3 分，超过分值 2 分，扣完为止，扣 2.00 分")
+    assert rows["要点扣分"].reason.startswith("①制度执行：发现问题 F-03（问题3）")
+    assert rows["满意度"].reason == "未评分：问卷尚未回收" and rows["满意度"].score is None
+    assert rows["要点扣分"].criteria == "评价要点：①制度执行（1 分）；②台账完整（1 分）"  # generated: no criteria text
+    rec = sheet.reconciliation
+    assert (rec.findings_gross, rec.findings_taken, rec.total) == (D("7.5"), D(6), D(6))
+    by_name = {x.name: x for x in rec.ledgers}
+    assert (by_name["要点扣分"].bounded_findings, by_name["要点扣分"].findings_taken) == (D("0.5"), D(1))
+    assert (by_name["扣完为止"].floor, by_name["扣完为止"].findings_taken) == (D(1), D(2))
+    assert sheet.score_total_text() == "2.00 / 8.00"
+    html = appendix.findings(capped).html
+    assert "该指标问题按规则扣 3.00 分，按扣完为止计 2.00 分" in html
+    assert "该指标问题按规则扣 1.50 分，按评价要点扣完为止计 1.00 分" in html
+    assert "= 已评分值 8.00 − 得分 2.00" in html
+
+
+def test_exports_read_back_and_are_byte_identical(capped, ev003):
+    import io
+
+    import docx
+    import openpyxl
+
+    sheet = scoresheet.build(capped)
+    data = scoreexport.docx_bytes(sheet)
+    assert data == scoreexport.docx_bytes(scoresheet.build(capped))
+    document = docx.Document(io.BytesIO(data))
+    assert document.paragraphs[0].text == "扣分核对绩效评价评分表"
+    table = document.tables[0]
+    assert [c.text for c in table.rows[0].cells] == ["一级指标", "二级指标", "分值", "评分标准", "评价情况", "得分", "扣分原因"]
+    assert table.rows[1].cells[0].text == "管理\n（10.00 分）" and table.rows[4].cells[0].text == "管理\n（10.00 分）"
+    assert table.rows[4].cells[5].text == "未评分"
+    assert [c.text for c in table.rows[-1].cells][:1] == ["合计"] and table.rows[-1].cells[5].text == "2.00 / 8.00"
+
+    book = openpyxl.load_workbook(io.BytesIO(scoreexport.xlsx_bytes(ev003)))
+    assert book.sheetnames == list(scoreexport.SHEETS)
+    findings = book["问题清单"]
+    assert findings["A2"].value == "F-01" and findings["A2"].number_format == "@"
+    assert findings["M2"].value == D("0.5") or findings["M2"].value == 0.5
+    assert findings["M2"].number_format == "#,##0.00"
+    figures = book["计算指标"]
+    assert figures["A2"].value == "C-01" and figures["E2"].number_format == "#,##0.00"
+    assert scoreexport.xlsx_bytes(ev003) == scoreexport.xlsx_bytes(ev003)
+
+
+def test_ids_stay_text_in_the_workpaper(tmp_path):
+    """A project or finding id that looks like a number (001) is written as text, not as the number 1."""
+    import io
+
+    import openpyxl
+
+    path = tmp_path / "p.yaml"
+    data = {"project": {"id": "001", "name": "编号"}, "framework": {"name": "x", "indicators": [
+        {"name": "按问题扣分", "weight": 100, "rule": {"type": "per_finding", "deduct": 1, "findings": ["001"]}}]},
+        "findings": [{"id": "001", "problem": "问题"}]}
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    book = openpyxl.load_workbook(io.BytesIO(scoreexport.xlsx_bytes(evalkit.run(str(path)))))
+    assert book["问题清单"]["A2"].value == "001"
+    assert book["评分表"]["F2"].value in (D(99), 99)  # 得分 is a number
+
+
+def test_a_long_list_of_findings_is_named_up_to_ten_and_counted(tmp_path):
+    path = tmp_path / "p.yaml"
+    ids = [f"F-{i:02d}" for i in range(1, 13)]
+    data = {"project": {"id": "8", "name": "多问题"}, "framework": {"name": "x", "indicators": [
+        {"name": "制度执行", "weight": 100, "rule": {"type": "per_finding", "deduct": 0.5, "findings": ids}}]},
+        "findings": [{"id": i, "problem": f"问题{i}"} for i in ids]}
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    row = scoresheet.build(evalkit.run(str(path))).rows[0]
+    assert row.reason == ("发现问题 " + "、".join(f"{i}（问题{i}）" for i in ids[:10]) + "等 12 项，每项扣 0.5 分，扣 6.00 分")
