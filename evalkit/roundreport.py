@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import quote
 from typing import TYPE_CHECKING, Any
 
-from . import __version__, names, numbers, roundsheets
+from . import __version__, names, numbers, ooxml, roundsheets
 from .html import environment
 from .roundsheets import FindingLine, IndicatorLine
 
@@ -286,7 +286,8 @@ def _xlsx(rows: list[Row], title: str, finished: datetime) -> bytes:
     book.properties.creator = f"evalkit {__version__}"
     buf = io.BytesIO()
     book.save(buf)
-    return buf.getvalue()
+    # The round's finish time is the file's only time: same round, same finish time, same bytes.
+    return ooxml.without_clock(buf.getvalue(), finished.astimezone(timezone.utc).replace(tzinfo=None))
 
 
 # The order 本次状态 sorts in: what needs attention first.

@@ -185,7 +185,7 @@ def test_generation_time_is_shown_and_recorded_and_is_the_only_difference_betwee
     assert f'生成于 <time datetime="{document["finished"]}">{finished_text(FINISHED)}</time>' in html
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d（UTC[+-]\d\d:\d\d）", finished_text(FINISHED))
     again = make_round(tmp_path / "b", [("p1", docs[0], OK, "")])
-    for name in ("index.html", "summary.csv", "round.json"):
+    for name in ("index.html", "summary.csv", "round.json", "summary.xlsx"):
         assert (first / name).read_bytes() == (again / name).read_bytes(), name
     later = make_round(tmp_path / "c", [("p1", docs[0], OK, "")], finished=FINISHED + timedelta(hours=1))
     assert (later / "summary.csv").read_bytes() == (first / "summary.csv").read_bytes()
