@@ -12,13 +12,14 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from . import numbers
 
 if TYPE_CHECKING:
     from .working import Figure
 
-__all__ = ["environment", "macros", "render_figure", "appendix_css"]
+__all__ = ["environment", "macros", "render_figure", "appendix_css", "css_string"]
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -42,6 +43,21 @@ def _grade_text(grades: Any) -> str:
     for g in grades:
         parts.append(f"{g.name} ≥ {numbers.format_plain(g.min)} 分" if g.min is not None else f"{g.name}：其余")
     return "；".join(parts)
+
+
+def css_string(text: str) -> Markup:
+    """``text`` as a quoted CSS string, safe inside a <style> element (for the printed running header).
+
+    HTML escaping does not apply inside <style>, so the characters that could end
+    the string, the rule or the element are written as CSS hex escapes instead.
+    """
+    out = []
+    for ch in str(text):
+        if ch in '\\"\'<>&' or ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\{ord(ch):x} ")
+        else:
+            out.append(ch)
+    return Markup('"' + "".join(out) + '"')
 
 
 @lru_cache(maxsize=1)
