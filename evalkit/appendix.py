@@ -382,6 +382,7 @@ def _survey_view(ev: Evaluation, result: SurveyResult, charts: bool) -> dict[str
         "notices": st.notices,
         "groups": groups,
         "group_test": spec.group_test,
+        "summary_title": "自评表" if ev.project.kind.layout == "self_evaluation" else "评分汇总",  # its back-link
         "first_ref": figures[0].ref if figures else "",
         "last_ref": figures[-1].ref if figures else "",
     }
