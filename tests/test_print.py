@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -40,9 +41,16 @@ def _plain(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).translate(RADICALS))
 
 
+@dataclass(frozen=True)
+class Printed:
+    folder: Path  # the project's outputs
+    pages: list[str]  # each PDF page's text, as compared (_plain)
+    scales: list[float]  # the scales text is drawn at, over all pages
+
+
 @pytest.fixture(scope="module")
-def printed(tmp_path_factory):
-    """One batch of params/examples, each appendix printed once: {project: (out dir, [page texts])}."""
+def printed(tmp_path_factory) -> dict[str, Printed]:
+    """One batch of params/examples, each appendix printed once."""
     from evalkit.cli import main
 
     tmp = tmp_path_factory.mktemp("print")
@@ -51,8 +59,22 @@ def printed(tmp_path_factory):
     for name in PROJECTS:
         folder = tmp / EXAMPLES.name / name
         pdf = print_pdf(folder / "appendix.html", tmp / "pdf" / f"{name}.pdf", CHROMIUM, timeout=300)
-        out[name] = (folder, [_plain(page.extract_text()) for page in pypdf.PdfReader(pdf).pages])
+        pages = pypdf.PdfReader(pdf).pages
+        out[name] = Printed(folder, [_plain(page.extract_text()) for page in pages],
+                            sorted({scale for page in pages for scale in _text_scales(page)}))
     return out
+
+
+def _text_scales(page) -> set[float]:
+    """The scales text is drawn at: 0.75 (CSS px to pt) at 100 %; Chromium shrinks every page when anything is too wide."""
+    found: set[float] = set()
+
+    def visit(text, cm, tm, font, size):  # type: ignore[no-untyped-def]
+        if text.strip():
+            found.add(round(cm[0], 3))
+
+    page.extract_text(visitor_text=visit)
+    return found
 
 
 def _results(folder: Path) -> dict:
@@ -62,7 +84,7 @@ def _results(folder: Path) -> dict:
 @pytest.mark.parametrize("name", PROJECTS)
 def test_every_check_prints_with_its_headline(printed, name):
     """Passed checks sit in a collapsed <details> on screen; on paper each is there with its result."""
-    folder, pages = printed[name]
+    folder, pages = printed[name].folder, printed[name].pages
     text = "".join(pages)
     checks = _results(folder)["checks"]
     for c in checks:
@@ -75,7 +97,7 @@ def test_every_check_prints_with_its_headline(printed, name):
 @pytest.mark.parametrize("name", PROJECTS)
 def test_every_working_prints(printed, name):
     """Every working in the page (F-, S-, Q-, C-, K- boxes, survey question workings included) is on paper."""
-    folder, pages = printed[name]
+    folder, pages = printed[name].folder, printed[name].pages
     text = "".join(pages)
     html = (folder / "appendix.html").read_text(encoding="utf-8")
     refs = sorted(set(re.findall(r'id="([FSQCK]-\d+)"', html)))
@@ -90,7 +112,7 @@ def test_every_working_prints(printed, name):
 @pytest.mark.parametrize("name", PROJECTS)
 def test_score_total_printed_once(printed, name):
     """The 合计 row is the table's last row on paper, not repeated at the foot of every page it crosses."""
-    folder, pages = printed[name]
+    folder, pages = printed[name].folder, printed[name].pages
     text = "".join(pages)
     results = _results(folder)
     label = "总分(等级:" if name.startswith("030") else "合计(等级:"
@@ -100,7 +122,7 @@ def test_score_total_printed_once(printed, name):
 
 @pytest.mark.parametrize("name", PROJECTS)
 def test_pages_carry_header_numbers_and_contents(printed, name):
-    folder, pages = printed[name]
+    folder, pages = printed[name].folder, printed[name].pages
     project = _results(folder)["project"]
     header = _plain(f"{project['name']}（{project['id']}）")
     total = len(pages)
@@ -109,3 +131,10 @@ def test_pages_carry_header_numbers_and_contents(printed, name):
         assert f"第{i}页共{total}页" in page
         assert page.startswith(header), f"第 {i} 页没有页眉"
     assert "目录一、" in pages[0]
+
+
+@pytest.mark.parametrize("name", PROJECTS)
+def test_wide_tables_fit_the_page_width(printed, name):
+    """Tables shrink and wrap to the A4 width themselves: a table wider than the page would make Chromium print
+    the whole paper smaller (every page at the same reduced scale), which this catches."""
+    assert printed[name].scales == [0.75]
