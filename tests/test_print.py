@@ -141,3 +141,16 @@ def test_wide_tables_fit_the_page_width(printed, name):
     """Tables shrink and wrap to the A4 width themselves: a table wider than the page would make Chromium print
     the whole paper smaller (every page at the same reduced scale), which this catches."""
     assert printed[name].scales == [0.75]
+
+
+def test_print_pdf_command_writes_beside_the_appendix(printed, capsys):
+    """`evalkit print-pdf <输出目录>` prints that project's appendix.html to appendix.pdf next to it."""
+    from evalkit.cli import main
+
+    folder = printed[PROJECTS[-1]].folder
+    assert main(["print-pdf", str(folder)]) == 0
+    pdf = folder / "appendix.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF") and len(pypdf.PdfReader(pdf).pages) == len(printed[PROJECTS[-1]].pages)
+    assert str(pdf) in capsys.readouterr().out
+    assert main(["print-pdf", str(folder / "没有这个文件.html")]) == 2
+    assert "找不到附件" in capsys.readouterr().err
