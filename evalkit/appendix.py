@@ -18,7 +18,7 @@ from typing import Any
 from . import limits, numbers, references, scoresheet
 from .evaluation import Evaluation, NodeScore
 from .framework import level_names as framework_levels
-from .html import appendix_css, macros
+from .html import appendix_css, css_string, macros
 from .kinds import DEFAULT_KIND
 from .scoring import IndicatorScore, NotAssessed
 from .survey import SurveyResult
@@ -29,9 +29,11 @@ __all__ = [
     "base_data",
     "calculations",
     "checks",
+    "contents",
     "findings",
     "overview",
     "provenance",
+    "running_header",
     "scoring",
     "sections",
     "self_evaluation_table",
@@ -120,9 +122,73 @@ def overview(ev: Evaluation) -> Section:
     subtitle = f"{info.category}绩效评价" if kind is DEFAULT_KIND else kind.name
     from .results import review
 
-    html = macros().overview(ev, info, rows, _precision(ev), _heading(ev, "overview", kind.overview), subtitle,
-                             ev.project.params.workpaper, review(ev))
-    return Section("overview", kind.overview, str(html))
+    html = str(macros().overview(ev, info, rows, _precision(ev), _heading(ev, "overview", kind.overview), subtitle,
+                                 ev.project.params.workpaper, review(ev)))
+    # The 目录 goes between the title block and the first section, as in a bound working paper.
+    first, sep, rest = html.partition(_FIRST_SECTION)
+    html = first + contents(ev).html + sep + rest if sep else html + contents(ev).html
+    return Section("overview", kind.overview, html)
+
+
+_FIRST_SECTION = '<section class="ek-section" id="overview">'
+
+
+def running_header(ev: Evaluation) -> str:
+    """The line at the top of every printed page, so a loose sheet of a bound paper says whose it is."""
+    info, wp = ev.project.params.project, ev.project.params.workpaper
+    text = f"{info.name}（{info.id}）" if info.id else info.name
+    return f"{text} · 底稿索引号 {wp.index}" if wp is not None and wp.index else text
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One line of the 目录: an anchor in the page and its text, with sub-items below it."""
+
+    anchor: str
+    text: str
+    ref: str = ""
+    children: tuple["_Entry", ...] = ()
+
+
+def _title(ev: Evaluation, key: str) -> str:
+    """A section's title as its heading shows it (the headings are made by each section's function)."""
+    if key.startswith("survey:"):
+        spec = next(s.spec for s in ev.surveys if s.key == key.split(":", 1)[1])
+        return f"满意度调查：{spec.title}"
+    summary_title = SELF_EVALUATION_TITLE if ev.project.kind.layout == "self_evaluation" else "评分汇总"
+    return {"overview": ev.project.kind.overview, "summary": summary_title, "checks": "核对结果",
+            "scoring": "评分过程", "findings": "问题清单", "calculations": "计算过程", "data": "基础数据",
+            "provenance": "附：数据来源与版本"}[key]
+
+
+def _entries(ev: Evaluation) -> tuple[_Entry, ...]:
+    """Every section, with the indicators under 评分过程 and the failed checks under 核对结果.
+
+    Those two are where a reader jumps from the report; figures, questions and
+    passed checks are reached from them by their refs.
+    """
+    out = []
+    for key in _order(ev):
+        anchor = "survey-" + key.split(":", 1)[1] if key.startswith("survey:") else key
+        text = _title(ev, key) if key == "provenance" else _heading(ev, key, _title(ev, key))
+        children: tuple[_Entry, ...] = ()
+        if key == "scoring":
+            children = tuple(_Entry(s.ref if isinstance(s, NotAssessed) else s.working.ref, s.path[-1],
+                                    s.ref if isinstance(s, NotAssessed) else s.working.ref) for s in ev.leaves)
+        elif key == "checks":
+            children = tuple(_Entry(c.ref, f"{c.name}（未通过）", c.ref) for c in ev.checks if not c.passed)
+        out.append(_Entry(anchor, text, "", children))
+    return tuple(out)
+
+
+def contents(ev: Evaluation) -> Section:
+    """目录: printed as the paper's contents, on a wide screen a side panel that stays in view.
+
+    It also carries the page's running header for print (an @page rule with
+    this project's name), since the stylesheet is the same for every project.
+    """
+    html = macros().contents(_entries(ev), css_string(running_header(ev)))
+    return Section("contents", "目录", str(html))
 
 
 @dataclass(frozen=True)
@@ -353,6 +419,7 @@ def _survey_view(ev: Evaluation, result: SurveyResult, charts: bool) -> dict[str
         "groups": groups,
         "group_test": spec.group_test,
         "links": links(ev),
+        "summary_title": "自评表" if ev.project.kind.layout == "self_evaluation" else "评分汇总",  # its back-link
         "first_ref": figures[0].ref if figures else "",
         "last_ref": figures[-1].ref if figures else "",
     }

@@ -295,6 +295,36 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_print_pdf(args: argparse.Namespace) -> int:
+    """Each appendix printed to an A4 PDF beside it (or to -o), with the page's own print layout."""
+    from .printing import PrintError, find_chromium, print_pdf
+
+    if args.output and len(args.appendix) > 1:
+        print("-o 只能用于一个附件；多个附件的 PDF 各自写在附件旁边", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    chromium = find_chromium()
+    if chromium is None:
+        print("未找到 Chromium：请安装（apt-get install chromium fonts-noto-cjk）或用环境变量 EVALKIT_CHROMIUM 指定其路径；"
+              "也可在浏览器中打开附件，打印 → A4 → 另存为 PDF", file=sys.stderr)
+        return EXIT_FAILED
+    status = EXIT_OK
+    for given in args.appendix:
+        html = Path(given) / "appendix.html" if Path(given).is_dir() else Path(given)
+        if not html.is_file():
+            print(f"找不到附件：{html}（应为 appendix.html 或其所在的输出目录）", file=sys.stderr)
+            status = EXIT_BAD_INPUT
+            continue
+        target = Path(args.output) if args.output else html.with_suffix(".pdf")
+        try:
+            written = print_pdf(html, target, chromium)
+        except PrintError as exc:
+            print(str(exc), file=sys.stderr)
+            status = max(status, EXIT_FAILED) if status != EXIT_BAD_INPUT else status
+            continue
+        print(f"{html} → {written}")
+    return status
+
+
 DEFAULT_TIMEOUT = limits.PROJECT_TIMEOUT
 
 
@@ -409,6 +439,11 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("-o", "--output", default=None, metavar="输出",
                      help="输出文件夹（以 / 结尾或已存在的文件夹），或输出文件名的前缀；默认与评分表同一文件夹、同名")
     imp.set_defaults(func=_cmd_import_framework)
+
+    pdf = sub.add_parser("print-pdf", help="用无界面 Chromium 把附件打印为 A4 PDF（页眉、页码、目录，折叠部分全部展开）")
+    pdf.add_argument("appendix", nargs="+", help="appendix.html，或项目的输出目录")
+    pdf.add_argument("-o", "--output", default=None, help="PDF 文件（默认写在附件旁边：appendix.pdf）")
+    pdf.set_defaults(func=_cmd_print_pdf)
 
     schema = sub.add_parser("schema", help="输出 params 文件的 JSON Schema")
     schema.add_argument("-o", "--output", default=None, help="写入的文件（默认输出到终端）")

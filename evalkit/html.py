@@ -20,7 +20,7 @@ from .references import pattern
 if TYPE_CHECKING:
     from .working import Figure
 
-__all__ = ["environment", "macros", "render_figure", "appendix_css", "link_refs"]
+__all__ = ["environment", "macros", "render_figure", "appendix_css", "css_string", "link_refs"]
 
 
 def link_refs(text: Any, links: Any = None) -> Markup:
@@ -78,6 +78,21 @@ def _grade_text(grades: Any) -> str:
     for g in grades:
         parts.append(f"{g.name} ≥ {numbers.format_plain(g.min)} 分" if g.min is not None else f"{g.name}：其余")
     return "；".join(parts)
+
+
+def css_string(text: str) -> Markup:
+    """``text`` as a quoted CSS string, safe inside a <style> element (for the printed running header).
+
+    HTML escaping does not apply inside <style>, so the characters that could end
+    the string, the rule or the element are written as CSS hex escapes instead.
+    """
+    out = []
+    for ch in str(text):
+        if ch in '\\"\'<>&' or ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\{ord(ch):x} ")
+        else:
+            out.append(ch)
+    return Markup('"' + "".join(out) + '"')
 
 
 @lru_cache(maxsize=1)

@@ -8,6 +8,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "params" / "examples"
 SEED_001 = EXAMPLES / "001_futian_ai_centre.yaml"
 SEED_003 = EXAMPLES / "003_wangcheng_smart_city.yaml"
+# The appendix's only script, from the page template: it opens every folded part before printing.
+PRINT_SCRIPT = "<script>\n/* Print = the whole working paper: open every collapsed part before printing"
 
 # The smallest framework a generated params file can score against (完成率 from figure "rate", 合规性 from F-1).
 MINI_FRAMEWORK = """\

@@ -1,0 +1,156 @@
+"""The printed working paper: every bundled appendix printed to A4 PDF by headless Chromium keeps all its content.
+
+Chromium does not print a closed <details>, and a <tfoot> repeats at the foot
+of every page a table crosses; these tests read the PDF's text (pypdf) and
+assert that every check and every working is on paper, that the score total
+is printed once, and that the pages carry the running header, page numbers and
+the 目录. Without Chromium the module is skipped, saying so.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, ROOT
+from evalkit.printing import find_chromium, print_pdf
+
+pypdf = pytest.importorskip("pypdf", reason="未安装 pypdf（pip install -e '.[test]'）：打印测试跳过")
+
+CHROMIUM = find_chromium()
+if CHROMIUM is None:
+    pytest.skip("未找到 Chromium（chromium、chromium-browser、google-chrome 或环境变量 EVALKIT_CHROMIUM）：打印测试跳过；"
+                "安装：apt-get install chromium fonts-noto-cjk", allow_module_level=True)
+
+WORKBOOK = ROOT / "workbooks" / "project_evaluation.ipynb"
+PROJECTS = sorted(p.stem for p in EXAMPLES.glob("*.yaml"))
+
+# Chromium's PDFs map some characters to CJK radical code points: NFKC leaves the supplement's alone
+# (页 is extracted as ⻚) and folds ⼾ to 戶, not 户; these are the characters they stand for.
+RADICALS = str.maketrans("⺠⻅⻆⻔⻚⻛⻬⻰⻓⻋⻢⻘⻝⻜⻥⻦⻉⻄⻩⻨⻮⻳⻊戶",
+                         "民见角门页风齐龙长车马青食飞鱼鸟贝西黄麦齿龟足户")
+
+
+def _plain(text: str) -> str:
+    """Text as compared: NFKC (full-width punctuation and Kangxi radicals folded), radicals mapped, no whitespace."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).translate(RADICALS))
+
+
+@dataclass(frozen=True)
+class Printed:
+    folder: Path  # the project's outputs
+    pages: list[str]  # each PDF page's text, as compared (_plain)
+    scales: list[float]  # the scales text is drawn at, over all pages
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory) -> dict[str, Printed]:
+    """One batch of params/examples, each appendix printed once."""
+    from evalkit.cli import main
+
+    tmp = tmp_path_factory.mktemp("print")
+    assert main(["batch", str(EXAMPLES), "--outputs", str(tmp), "-j", "1", "--workbook", str(WORKBOOK)]) == 0
+    out = {}
+    for name in PROJECTS:
+        folder = tmp / EXAMPLES.name / name
+        pdf = print_pdf(folder / "appendix.html", tmp / "pdf" / f"{name}.pdf", CHROMIUM, timeout=300)
+        pages = pypdf.PdfReader(pdf).pages
+        out[name] = Printed(folder, [_plain(page.extract_text()) for page in pages],
+                            sorted({scale for page in pages for scale in _text_scales(page)}))
+    return out
+
+
+def _text_scales(page) -> set[float]:
+    """The scales text is drawn at: 0.75 (CSS px to pt) at 100 %; Chromium shrinks every page when anything is too wide."""
+    found: set[float] = set()
+
+    def visit(text, cm, tm, font, size):  # type: ignore[no-untyped-def]
+        if text.strip():
+            found.add(round(cm[0], 3))
+
+    page.extract_text(visitor_text=visit)
+    return found
+
+
+def _results(folder: Path) -> dict:
+    return json.loads((folder / "results.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", PROJECTS)
+def test_every_check_prints_with_its_headline(printed, name):
+    """Passed checks sit in a collapsed <details> on screen; on paper each is there with its result."""
+    folder, pages = printed[name].folder, printed[name].pages
+    text = "".join(pages)
+    checks = _results(folder)["checks"]
+    for c in checks:
+        assert c["id"] in text, f"{name}: {c['id']} 未打印"
+        assert _plain(c["name"]) in text, f"{name}: {c['id']} 的名称未打印"
+        if c.get("headline"):
+            assert _plain(c["headline"]) in text, f"{name}: {c['id']} 的结论未打印"
+
+
+@pytest.mark.parametrize("name", PROJECTS)
+def test_every_working_prints(printed, name):
+    """Every working in the page (F-, S-, Q-, C-, K- boxes, survey question workings included) is on paper."""
+    folder, pages = printed[name].folder, printed[name].pages
+    text = "".join(pages)
+    html = (folder / "appendix.html").read_text(encoding="utf-8")
+    refs = sorted(set(re.findall(r'id="([FSQCK]-\d+)"', html)))
+    assert refs, f"{name}: 附件中没有计算过程"
+    assert [r for r in refs if r not in text] == []
+    if name.startswith("010"):  # the survey: its question workings are in a <details> on screen
+        assert any(r.startswith("Q-") for r in refs)
+    for f in _results(folder)["figures"]:
+        assert _plain(f["name"]) in text, f"{name}: {f['ref']} {f['name']} 未打印"
+        if len(f["inputs"]) > 12:  # a long source list is folded on screen: on paper every source is listed
+            missing = [i["name"] for i in f["inputs"] if _plain(i["name"] + "：") not in text]
+            assert missing == [], f"{name}: {f['ref']} 的数据来源未打印"
+
+
+@pytest.mark.parametrize("name", PROJECTS)
+def test_score_total_printed_once(printed, name):
+    """The 合计 row is the table's last row on paper, not repeated at the foot of every page it crosses."""
+    folder, pages = printed[name].folder, printed[name].pages
+    text = "".join(pages)
+    results = _results(folder)
+    label = "总分(等级:" if name.startswith("030") else "合计(等级:"
+    assert text.count(label + results["grade"] + ")") == 1
+    assert text.count(label) == 1
+
+
+@pytest.mark.parametrize("name", PROJECTS)
+def test_pages_carry_header_numbers_and_contents(printed, name):
+    folder, pages = printed[name].folder, printed[name].pages
+    project = _results(folder)["project"]
+    header = _plain(f"{project['name']}（{project['id']}）")
+    total = len(pages)
+    assert total > 1
+    for i, page in enumerate(pages, start=1):
+        assert f"第{i}页共{total}页" in page
+        assert page.startswith(header), f"第 {i} 页没有页眉"
+    assert "目录一、" in pages[0]
+
+
+@pytest.mark.parametrize("name", PROJECTS)
+def test_wide_tables_fit_the_page_width(printed, name):
+    """Tables shrink and wrap to the A4 width themselves: a table wider than the page would make Chromium print
+    the whole paper smaller (every page at the same reduced scale), which this catches."""
+    assert printed[name].scales == [0.75]
+
+
+def test_print_pdf_command_writes_beside_the_appendix(printed, capsys):
+    """`evalkit print-pdf <输出目录>` prints that project's appendix.html to appendix.pdf next to it."""
+    from evalkit.cli import main
+
+    folder = printed[PROJECTS[-1]].folder
+    assert main(["print-pdf", str(folder)]) == 0
+    pdf = folder / "appendix.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF") and len(pypdf.PdfReader(pdf).pages) == len(printed[PROJECTS[-1]].pages)
+    assert str(pdf) in capsys.readouterr().out
+    assert main(["print-pdf", str(folder / "没有这个文件.html")]) == 2
+    assert "找不到附件" in capsys.readouterr().err
