@@ -261,7 +261,7 @@ def summary(ev: Evaluation) -> Section:
     if ev.project.kind.layout == "self_evaluation":
         return self_evaluation_table(ev)
     heading = _heading(ev, "summary", "评分汇总")
-    return Section("summary", "评分汇总", str(macros().summary(ev, _summary_rows(ev), level_names(ev), heading)))
+    return Section("summary", "评分汇总", str(macros().summary(ev, _summary_rows(ev), level_names(ev), heading, links(ev))))
 
 
 SELF_EVALUATION_TITLE = "项目支出绩效自评表"
@@ -273,7 +273,7 @@ def self_evaluation_table(ev: Evaluation) -> Section:
 
     heading = _heading(ev, "summary", SELF_EVALUATION_TITLE)
     view = selfeval.form(ev, _summary_rows(ev))
-    html = macros().self_evaluation_table(ev, view, level_names(ev), heading)
+    html = macros().self_evaluation_table(ev, view, level_names(ev), heading, links(ev))
     return Section("summary", SELF_EVALUATION_TITLE, str(html))
 
 
@@ -562,7 +562,7 @@ def findings(ev: Evaluation) -> Section:
         "assessed": st(ev.assessed_weight),
         "score": st(ev.total),
     }
-    html = macros().findings_section(ev, _heading(ev, "findings", "问题清单"), rows, view)
+    html = macros().findings_section(ev, _heading(ev, "findings", "问题清单"), rows, view, links(ev))
     return Section("findings", "问题清单", str(html))
 
 

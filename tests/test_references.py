@@ -138,3 +138,14 @@ def test_structural_uses_do_not_depend_on_the_id_being_linkable(ev003, monkeypat
     assert "F-05" not in graph.ids
     assert graph.uses("F-05") == (s.working.ref,)
     assert 'href="#F-05"' not in str(link_refs("见 F-05", graph))
+
+
+def test_finding_text_links_the_ids_it_mentions(ev003):
+    """A finding that cites a figure (“见 C-04”) links it; the text around it stays escaped."""
+    first = ev003.findings[0]
+    problem = first.problem + "（执行率见 C-04，<b>未</b>达标）"
+    params = ev003.project.params.model_copy(
+        update={"findings": [first.model_copy(update={"problem": problem}), *ev003.findings[1:]]})
+    ev = replace(ev003, project=replace(ev003.project, params=params))
+    html = appendix.findings(ev).html
+    assert '见 <a class="ek-ref-link" href="#C-04">C-04</a>，&lt;b&gt;未&lt;/b&gt;达标' in html
