@@ -65,3 +65,19 @@ def test_merge_rule_replaces_on_a_different_type_and_rejects_unknown_labels():
     assert fw.merge_rule({"type": "ratio"}, {"type": "judgement", "score": 1}) == {"type": "judgement", "score": 1}
     with pytest.raises(fw.MergeError, match="“⑨”在指标体系中找不到"):
         fw.merge_rule({"type": "checklist", "items": [{"label": "①"}]}, {"items": [{"label": "⑨", "met": True}]})
+
+
+@pytest.mark.parametrize("name", sorted(fw.builtin_frameworks()))
+def test_a_built_in_checklist_met_in_full_scores_its_weight(name):
+    """Points copied from a report may be rounded (1.66 + 1.66 + 1.67 = 4.99 of 5): a project that meets
+    every 评价要点 of a built-in indicator must get its full weight, not lose 0.01 to the framework."""
+    frame, _ = fw.load_builtin(name)
+    short = []
+    for path, node in fw.leaves(frame.indicators):
+        rule = node.rule if isinstance(node.rule, dict) else {}
+        points = [item.get("points") for item in rule.get("items", []) if isinstance(item, dict)]
+        if rule.get("type") == "checklist" and points and all(p is not None for p in points):
+            total = sum((D(str(p)) for p in points), D(0))
+            if total != node.weight:
+                short.append(f"{'/'.join(path)}: {total} ≠ {node.weight}")
+    assert short == []

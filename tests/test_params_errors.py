@@ -51,9 +51,9 @@ def validate(path: Path, capsys) -> tuple[int, str]:
 def test_minimal_params_are_valid(tmp_path, capsys):
     status, text = validate(write(tmp_path, MINIMAL), capsys)
     assert status == 0, text
-    # 64.15% × 5 = 3.2075 → 3.21 at the framework default of two decimals, and the 1.66+1.66+1.67
-    # checklists give 4.99 each: 100 − 1.79 − 0.01 − 0.01
-    assert "总分 98.19" in text
+    # 64.15% × 5 = 3.2075 → 3.21 at the framework default of two decimals; every checklist met in
+    # full scores its weight (the built-in 1.67 + 1.67 + 1.66 make 5): 100 − 1.79
+    assert "总分 98.21" in text
 
 
 def test_weight_written_as_text(tmp_path, capsys):
