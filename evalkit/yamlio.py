@@ -18,6 +18,7 @@ list or mapping used as a key is an error.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, DecimalException
 from pathlib import Path
 from typing import Any
@@ -132,6 +133,19 @@ def _guarded(construct: Any, what: str) -> Any:
     return guarded
 
 
+# A folded block (``situation: >-``) joins its lines with a space, which is right for Latin words
+# and wrong for Chinese: “《实施方案》 （福府办函…” in the appendix and the 评分表. Where folding
+# put a space between two wide characters (CJK, full-width punctuation), the lines are joined
+# without one, as a Chinese writer wrapped them.
+_FOLDED_SPACE = re.compile(r"(?<=[\u2E80-\uFFEF]) (?=[\u2E80-\uFFEF])")
+
+
+def _construct_str(loader: ExactLoader, node: yaml.ScalarNode) -> str:
+    text = loader.construct_scalar(node)
+    return _FOLDED_SPACE.sub("", text) if node.style == ">" else text
+
+
+ExactLoader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 ExactLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 ExactLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 for _tag, _what in (("timestamp", "有效的日期或时间"), ("bool", " true 或 false"), ("null", "空值"),

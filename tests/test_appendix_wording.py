@@ -63,3 +63,19 @@ def test_the_check_looks_at_the_text_a_reader_sees(ev003):
 
 def _around(text: str, m: re.Match[str]) -> str:
     return text[max(0, m.start() - 30):m.end() + 30].replace("\n", " ")
+
+
+def test_folded_yaml_joins_chinese_lines_without_a_space():
+    """``situation: >-`` wraps a long Chinese sentence; folding must not leave “》 （” in the appendix."""
+    from evalkit.yamlio import parse_yaml
+
+    text = "a: >-\n  依据《实施方案》\n  （福府办函〔2019〕1号）\n  and Latin words\n  wrap with a space。\nb: '甲 乙'\n"
+    assert parse_yaml(text, "t.yaml") == {
+        "a": "依据《实施方案》（福府办函〔2019〕1号） and Latin words wrap with a space。", "b": "甲 乙"}
+
+
+def test_the_seed_situations_read_without_folding_spaces(ev001, ev003):
+    for ev in (ev001, ev003):
+        for s in ev.leaves:
+            situation = getattr(s, "situation", "") or ""
+            assert not re.search(r"[\u2E80-\uFFEF] [\u2E80-\uFFEF]", situation), situation
