@@ -190,6 +190,12 @@ def message_for(err: dict[str, Any], words: dict[str, str] | None = None) -> str
         return f"缺少字段 {str(ctx.get('discriminator', 'type')).strip(chr(39))}（说明是哪一种）"
     if kind == "too_short":
         return f"至少应有 {ctx.get('min_length')} 项"
+    if kind == "too_long":
+        # a str max_length validated after a BeforeValidator reports as too_long ("items"): it counts characters
+        what = "个字" if isinstance(err.get("input"), str) else "项"
+        return f"过长：最多 {ctx.get('max_length')} {what}，实际为 {ctx.get('actual_length')} {what}"
+    if kind == "string_too_long":
+        return f"过长：最多 {ctx.get('max_length')} 个字，实际为 {len(str(err.get('input', '')))} 个字"
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         bound = next(iter(ctx.values()), "")
         words = {"greater_than_equal": "不小于", "greater_than": "大于", "less_than_equal": "不大于", "less_than": "小于"}

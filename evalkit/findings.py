@@ -7,6 +7,8 @@ drift apart.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from decimal import Decimal
 from typing import Literal
 
@@ -17,6 +19,14 @@ from .fields import Model, Num, Text
 __all__ = ["Finding", "SEVERITIES"]
 
 SEVERITIES = ("一般", "严重")
+
+# A finding's id is its anchor in the appendix (#F-01) and its link target from the round's
+# summary.xlsx, so it must not be any other anchor on the page: the ids evalkit numbers itself
+# (C-01 figures, S-01 scores, K-01 checks, Q-01 survey statistics) or a section's.
+_EVALKIT_REF = re.compile(r"^[CSKQ]-\d+$")
+_SECTIONS = frozenset({"overview", "summary", "checks", "scoring", "findings", "calculations", "data", "provenance",
+                       "contents", "workpaper", "reconciliation"})
+_PAGE_PREFIXES = ("survey-", "row-")
 
 
 class Finding(Model):
@@ -31,6 +41,19 @@ class Finding(Model):
     cause: Text = Field("", description="原因分析")
     recommendation: Text = Field("", description="处理建议")
     evidence: Text = Field("", description="证据或来源，如凭证号、文件号、报告章节")
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not value:
+            raise ValueError("问题编号不能为空，应如 F-01")
+        odd = next((c for c in value if c.isspace() or unicodedata.category(c) in ("Cc", "Cf")), None)
+        if odd is not None:
+            raise ValueError(f"问题编号 {value!r} 含空白或不可见字符 U+{ord(odd):04X}；应如 F-01，只用字母、数字与连字符")
+        if _EVALKIT_REF.match(value) or value in _SECTIONS or value.startswith(_PAGE_PREFIXES):
+            raise ValueError(f"问题编号“{value}”与附件中的其他编号或章节重名（C-、S-、K-、Q- 编号由 evalkit 给出）；"
+                             "请改用 F-01 这样的编号")
+        return value
 
     @field_validator("money")
     @classmethod

@@ -140,8 +140,18 @@ def _guarded(construct: Any, what: str) -> Any:
 _FOLDED_SPACE = re.compile(r"(?<=[\u2E80-\uFFEF]) (?=[\u2E80-\uFFEF])")
 
 
+# A double-quoted YAML string can spell any character ("\a", "\e[31m", "\0"). A control character
+# is invisible in the appendix and cannot be written to Word or Excel at all (their XML forbids
+# it), so it is refused here, where the line and column can still be named.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _construct_str(loader: ExactLoader, node: yaml.ScalarNode) -> str:
     text = loader.construct_scalar(node)
+    bad = _CONTROL.search(text)
+    if bad:
+        raise _Error(None, None, f"文字中含控制字符 U+{ord(bad.group()):04X}（不可见，且无法写入 Word、Excel）；"
+                     "请删去（双引号字符串中的 \\a、\\e、\\0 等转义会产生控制字符）", node.start_mark)
     return _FOLDED_SPACE.sub("", text) if node.style == ">" else text
 
 
