@@ -125,10 +125,16 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 def _cmd_signoff(args: argparse.Namespace) -> int:
     """Sign, then (unless --no-run) run again so that the appendix shows the sign-off."""
     from .runner import RunError, run_project
-    from .signoff import sign
+    from .signoff import is_sidecar, read_sidecar, sign
 
     params = Path(args.params)
+    try:  # the sign-off being replaced, named so that signing again never silently drops it
+        previous = read_sidecar(params, str(params)) if not is_sidecar(params) and not params.is_symlink() else None
+    except InputError:
+        previous = None  # sign() reports a damaged sidecar (load_project reads it)
     written, record = sign(params, Path(args.outputs), args.reviewer, args.date, args.opinion or "")
+    if previous is not None:
+        print(f"已替换此前的签署（复核人 {previous.reviewer}，复核日期 {previous.date}）：签署文件只保留最新一次签署")
     print(f"已签署：复核人 {record.reviewer}，复核日期 {record.date} → {written}")
     print(f"  记录了 {len(record.inputs)} 个输入文件与计算结果的 sha256；此后输入或结果改变，附件与 evalkit verify 显示“复核后已修改”。")
     if args.no_run:

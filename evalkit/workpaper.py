@@ -85,6 +85,9 @@ class Workpaper(Model):
             raise ValueError("写了复核日期或复核意见，但没有写复核人（reviewer）")
         if self.reviewer is not None and self.reviewed is None:
             raise ValueError("写了复核人，还应写复核日期（reviewed: YYYY-MM-DD）")
+        if self.reviewed is not None and self.prepared is not None and self.reviewed < self.prepared:
+            raise ValueError(f"复核日期 reviewed（{self.reviewed}）早于编制日期 prepared（{self.prepared}）："
+                             "复核应在编制之后；请核对两个日期")
         return self
 
 
