@@ -54,6 +54,8 @@ SIGNED_ROLES = ("params", "framework", "data")
 UNSIGNED_KEYS = ("evalkit_version", "review")  # keys of results.json left out of the figures hash
 ROLE_NAMES = {"params": "参数文件", "framework": "指标体系", "data": "数据文件"}
 MAX_OPINION = 500
+FIGURES_CHANGED = "计算结果（数值、得分、核对或问题清单）已改变"
+FIGURES_SAME = "计算结果（数值、得分、核对与问题清单）未变"
 
 
 def sidecar_path(params: Path) -> Path:
@@ -136,6 +138,15 @@ class Review:
     def modified(self) -> bool:
         return self.status == MODIFIED
 
+    @property
+    def figures_changed(self) -> bool:
+        return FIGURES_CHANGED in self.changes
+
+    @property
+    def stated_changes(self) -> tuple[str, ...]:
+        """What changed since the sign-off, ending with whether the figures did (as ``evalkit verify`` says it)."""
+        return self.changes if self.figures_changed else (*self.changes, FIGURES_SAME)
+
 
 def figures_sha256(document: dict[str, Any]) -> str:
     """The sha256 of results.json's figures: canonical JSON without the version and the review status.
@@ -171,7 +182,7 @@ def compare(signed: SignOff, inputs: list[dict[str, str]], figures: str) -> tupl
             lines.append(f"{_label(*key)} 已改变")
     lines += [f"新增{_label(*key)}" for key in now if key not in then]
     if figures != signed.figures_sha256:
-        lines.append("计算结果（数值、得分、核对或问题清单）已改变")
+        lines.append(FIGURES_CHANGED)
     return tuple(lines)
 
 

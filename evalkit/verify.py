@@ -43,6 +43,7 @@ from typing import Any
 from . import manifest
 from .errors import InputError
 from .manifest_schema import ManifestModel
+from .signoff import FIGURES_CHANGED, FIGURES_SAME
 
 __all__ = ["Verification", "verify", "moved_figures", "VERIFIED", "DIFFERS", "UNVERIFIABLE", "VERSIONS_ONLY",
            "REVIEW_CHANGED"]
@@ -76,11 +77,14 @@ class Verification:
         who = "，".join(str(x) for x in (r.get("reviewer"), r.get("date")) if x)
         if r.get("status") == "复核后已修改":
             changes = [str(c) for c in r.get("changes") or []]
+            if FIGURES_CHANGED not in changes:
+                changes.append(FIGURES_SAME)
             prefix = "" if self.status == REVIEW_CHANGED else "复核后已修改："
             return [f"  {prefix}复核签署（复核人 {who}）之后改变的（签署不再适用于现在的附件）："] + \
                 [f"    {c}" for c in changes] + ["  请复核人重新复核后再签署（evalkit signoff）"]
-        basis = "输入与计算结果与签署时一致" if r.get("source") == "signoff" else "复核信息写在参数文件中，未记录哈希值"
-        return [f"  复核签署：已复核（{who}），{basis}"]
+        if r.get("source") != "signoff":  # written in workpaper: nothing was signed, so nothing can be compared
+            return [f"  复核：已复核（{who}；写在参数文件中，未签署哈希，无法判断复核后是否修改）"]
+        return [f"  复核签署：已复核（{who}），输入与计算结果与签署时一致"]
 
     def lines(self) -> list[str]:
         out = self._lines()

@@ -126,6 +126,29 @@ def test_a_sign_off_matches_until_a_data_file_changes(folder, tmp_path):
     assert "复核后已修改：数据文件 data/003_unit_payments.csv 已改变" in overview(ev).html
 
 
+def test_a_change_that_leaves_the_figures_says_so_in_the_appendix_and_in_verify(folder, tmp_path):
+    from evalkit.verify import REVIEW_CHANGED, Verification
+
+    params = folder / "p.yaml"
+    fake_run(params, tmp_path / "outputs")
+    signoff.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
+    params.write_text(params.read_text(encoding="utf-8") + "# 复核后补的一行注释\n", encoding="utf-8")
+    ev = evaluate(load_project(params))
+    review = results(ev)["review"]
+    assert review["status"] == "复核后已修改" and review["changes"] == ["参数文件 p.yaml 已改变"]
+    assert "复核后已修改：参数文件 p.yaml 已改变；计算结果（数值、得分、核对与问题清单）未变。" in overview(ev).html
+    lines = Verification(tmp_path, REVIEW_CHANGED, review=review).review_lines()
+    assert "    计算结果（数值、得分、核对与问题清单）未变" in lines
+
+
+def test_verify_does_not_call_a_review_written_in_params_signed(tmp_path):
+    from evalkit.verify import VERIFIED, Verification
+
+    review = {"status": "已复核", "reviewer": "王五", "date": "2026-11-20", "source": "params", "changes": []}
+    lines = Verification(tmp_path, VERIFIED, review=review).review_lines()
+    assert lines == ["  复核：已复核（王五，2026-11-20；写在参数文件中，未签署哈希，无法判断复核后是否修改）"]
+
+
 def test_the_sidecar_reads_back_as_written(folder, tmp_path):
     params = folder / "p.yaml"
     fake_run(params, tmp_path / "outputs")
