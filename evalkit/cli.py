@@ -125,10 +125,16 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 def _cmd_signoff(args: argparse.Namespace) -> int:
     """Sign, then (unless --no-run) run again so that the appendix shows the sign-off."""
     from .runner import RunError, run_project
-    from .signoff import sign
+    from .signoff import is_sidecar, read_sidecar, sign
 
     params = Path(args.params)
+    try:  # the sign-off being replaced, named so that signing again never silently drops it
+        previous = read_sidecar(params, str(params)) if not is_sidecar(params) and not params.is_symlink() else None
+    except InputError:
+        previous = None  # sign() reports a damaged sidecar (load_project reads it)
     written, record = sign(params, Path(args.outputs), args.reviewer, args.date, args.opinion or "")
+    if previous is not None:
+        print(f"已替换此前的签署（复核人 {previous.reviewer}，复核日期 {previous.date}）：签署文件只保留最新一次签署")
     print(f"已签署：复核人 {record.reviewer}，复核日期 {record.date} → {written}")
     print(f"  记录了 {len(record.inputs)} 个输入文件与计算结果的 sha256；此后输入或结果改变，附件与 evalkit verify 显示“复核后已修改”。")
     if args.no_run:
@@ -297,23 +303,29 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 def _cmd_print_pdf(args: argparse.Namespace) -> int:
     """Each appendix printed to an A4 PDF beside it (or to -o), with the page's own print layout."""
-    from .printing import PrintError, find_chromium, print_pdf
+    from .printing import PrintError, find_chromium, missing_message, print_pdf
 
     if args.output and len(args.appendix) > 1:
         print("-o 只能用于一个附件；多个附件的 PDF 各自写在附件旁边", file=sys.stderr)
         return EXIT_BAD_INPUT
-    chromium = find_chromium()
-    if chromium is None:
-        print("未找到 Chromium：请安装（apt-get install chromium fonts-noto-cjk）或用环境变量 EVALKIT_CHROMIUM 指定其路径；"
-              "也可在浏览器中打开附件，打印 → A4 → 另存为 PDF", file=sys.stderr)
-        return EXIT_FAILED
-    status = EXIT_OK
-    for given in args.appendix:
+    status, pages = EXIT_OK, []
+    for given in args.appendix:  # arguments first: a wrong one is bad input (2) whether or not Chromium is there
         html = Path(given) / "appendix.html" if Path(given).is_dir() else Path(given)
-        if not html.is_file():
+        if Path(given).is_file() and html.suffix.lower() not in (".html", ".htm"):
+            print(f"{given}: 不是附件：应为项目的输出目录或其中的 appendix.html（.html 文件），未打印", file=sys.stderr)
+            status = EXIT_BAD_INPUT
+        elif not html.is_file():
             print(f"找不到附件：{html}（应为 appendix.html 或其所在的输出目录）", file=sys.stderr)
             status = EXIT_BAD_INPUT
-            continue
+        else:
+            pages.append(html)
+    if not pages:
+        return status
+    chromium = find_chromium()
+    if chromium is None:
+        print(missing_message() + "；也可在浏览器中打开附件，打印 → A4 → 另存为 PDF", file=sys.stderr)
+        return max(status, EXIT_FAILED)
+    for html in pages:
         target = Path(args.output) if args.output else html.with_suffix(".pdf")
         try:
             written = print_pdf(html, target, chromium)

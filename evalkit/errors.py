@@ -175,8 +175,11 @@ def _shown(value: Any) -> str:
     return shown_value(value)
 
 
-def message_for(err: dict[str, Any], words: dict[str, str] | None = None) -> str:
-    """One pydantic error in Chinese; ``words`` overrides the wording per error type (a JSON file says 对象, not 映射)."""
+def message_for(err: dict[str, Any], words: dict[str, str] | None = None, root: Any = None) -> str:
+    """One pydantic error in Chinese; ``words`` overrides the wording per error type (a JSON file says 对象, not 映射).
+
+    ``root`` is the model validated: an unknown key is then matched against the fields of the section it is in.
+    """
     kind, ctx = err["type"], err.get("ctx") or {}
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
@@ -202,7 +205,7 @@ def message_for(err: dict[str, Any], words: dict[str, str] | None = None) -> str
         return f"应{words[kind]} {bound}，实际为 {_shown(err.get('input'))}"
     base = (words or {}).get(kind) or _MESSAGES.get(kind, err["msg"])
     if kind == "extra_forbidden":
-        return base + _field_hint(err.get("loc", ()))
+        return base + _field_hint(err.get("loc", ()), root)
     if kind in ("missing", "union_tag_not_found"):
         return base
     value = err.get("input")
@@ -221,15 +224,85 @@ def _quoted_names(expected: str) -> list[str]:
     return re.findall(r"'([^']*)'", expected)
 
 
-def _field_hint(loc: Iterable[Any]) -> str:
-    """For an unknown key: where a misplaced ``tolerance`` belongs, or the nearest key evalkit knows."""
+def _field_hint(loc: Iterable[Any], root: Any = None) -> str:
+    """For an unknown key: where a misplaced ``tolerance`` belongs, or the nearest key of the same section.
+
+    The section's own fields are found by following ``loc`` through ``root``'s fields; only where that
+    cannot be done (no root given) is the key matched against every key evalkit knows.
+    """
+    loc = tuple(loc)
     path = [p for p in loc if isinstance(p, str)]
     if not path:
         return ""
     key = path[-1]
     if key == "tolerance" and len(path) > 2:
         return "；tolerance 应写在核对事项本身，与 kind、name 同级"
-    return did_you_mean(key, _known_fields())
+    section = _section_fields(root, loc[:-1]) if root is not None else None
+    return did_you_mean(key, _known_fields() if section is None else section)
+
+
+def _expand(kind: Any) -> list[Any]:
+    """A type annotation opened up: Optional, Union and Annotated give their members."""
+    import types
+    import typing
+
+    origin = typing.get_origin(kind)
+    if origin is typing.Annotated:
+        return _expand(typing.get_args(kind)[0])
+    if origin is typing.Union or origin is types.UnionType:
+        return [t for arg in typing.get_args(kind) for t in _expand(arg)]
+    return [kind]
+
+
+def _section_fields(root: Any, loc: tuple[Any, ...]) -> frozenset[str] | None:
+    """The fields of the model(s) at ``loc`` under ``root`` (a union keeps every branch); None if none is found.
+
+    A union's branch label keeps the branch it names; any other step no candidate knows (a validator's name)
+    leaves the candidates as they are.
+    """
+    import typing
+
+    from pydantic import BaseModel
+
+    def is_model(t: Any) -> bool:
+        return isinstance(t, type) and issubclass(t, BaseModel)
+
+    kinds = _expand(root)
+    for step in loc:
+        following: list[Any] = []
+        for kind in kinds:
+            origin, args = typing.get_origin(kind), typing.get_args(kind)
+            if is_model(kind) and isinstance(step, str) and step in kind.model_fields:
+                following += _expand(kind.model_fields[step].annotation)
+            elif origin in (list, tuple, set, frozenset) and isinstance(step, int) and args:
+                following += [t for arg in args if arg is not Ellipsis for t in _expand(arg)]
+            elif origin is dict and len(args) == 2:
+                following += _expand(args[1])
+        if not following and isinstance(step, str):  # a tagged union's branch label: keep the branch it names
+            following = [k for k in kinds if is_model(k) and any(
+                typing.get_origin(f.annotation) is typing.Literal and step in typing.get_args(f.annotation)
+                for f in k.model_fields.values())]
+        kinds = following or kinds
+    models = [k for k in kinds if is_model(k)]
+    if not models:
+        return None
+    return frozenset(name for m in models for name in m.model_fields)
+
+
+def _model_named(title: str) -> Any:
+    """The one pydantic model class with this name (a ValidationError's title), or None if none or several."""
+    from pydantic import BaseModel
+
+    found, todo, seen = [], list(BaseModel.__subclasses__()), set()
+    while todo:
+        cls = todo.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        if cls.__name__ == title:
+            found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return found[0] if len(found) == 1 else None
 
 
 def _known_fields() -> frozenset[str]:
@@ -246,14 +319,20 @@ def _known_fields() -> frozenset[str]:
 
 
 def from_validation_error(
-    exc: ValidationError, file: str, prefix: tuple[Any, ...] = (), skip: frozenset[str] = frozenset()
+    exc: ValidationError, file: str, prefix: tuple[Any, ...] = (), skip: frozenset[str] = frozenset(),
+    model: Any = None,
 ) -> InputError:
-    """Translate pydantic's errors; ``skip`` names union branch labels to drop from paths."""
+    """Translate pydantic's errors; ``skip`` names union branch labels to drop from paths.
+
+    ``model`` is the model validated (found by the error's title when not given), so that an unknown key is
+    matched against the fields of its own section.
+    """
     problems: list[Problem] = []
     seen: set[tuple[str, str]] = set()
+    root = model if model is not None else _model_named(exc.title)
     for err in exc.errors(include_url=False):
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and (p in skip or "[" in p)))
-        where, message = format_path(prefix + loc), message_for(err)
+        where, message = format_path(prefix + loc), message_for(err, root=root)
         if (where, message) not in seen:
             seen.add((where, message))
             problems.append(Problem(file, where, message))

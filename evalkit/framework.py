@@ -316,7 +316,7 @@ def validate_rule(data: Any, file: str, prefix: tuple[Any, ...]) -> Any:
     try:
         return RULE_ADAPTER.validate_python(data)
     except ValidationError as exc:
-        raise from_validation_error(exc, file, prefix, skip=_RULE_TAGS) from None
+        raise from_validation_error(exc, file, prefix, skip=_RULE_TAGS, model=Rule) from None
 
 
 IndicatorNode.model_rebuild()

@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-__all__ = ["CHROMIUM_NAMES", "PrintError", "find_chromium", "print_pdf"]
+__all__ = ["CHROMIUM_NAMES", "PrintError", "find_chromium", "missing_message", "print_pdf"]
 
 # Looked up on PATH in this order; EVALKIT_CHROMIUM (a path or a name) comes first.
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -40,6 +40,15 @@ def find_chromium() -> str | None:
     return None
 
 
+def missing_message() -> str:
+    """Why no Chromium was found, in Chinese: an EVALKIT_CHROMIUM that leads nowhere is named with its value."""
+    named = os.environ.get("EVALKIT_CHROMIUM", "").strip()
+    if named:
+        return (f"未找到 Chromium：环境变量 EVALKIT_CHROMIUM 设为“{named}”，但该路径不存在，PATH 中也没有这个名称的程序；"
+                "请改为 Chromium 的完整路径，或删去该变量（unset EVALKIT_CHROMIUM）以在 PATH 中查找")
+    return "未找到 Chromium：请安装（apt-get install chromium fonts-noto-cjk）或用环境变量 EVALKIT_CHROMIUM 指定其路径"
+
+
 def print_pdf(html: str | Path, pdf: str | Path, chromium: str | None = None,
               timeout: float = DEFAULT_TIMEOUT) -> Path:
     """Print ``html`` to ``pdf`` (A4, as the page's @page rule says) and return the PDF's path.
@@ -50,7 +59,7 @@ def print_pdf(html: str | Path, pdf: str | Path, chromium: str | None = None,
     """
     browser = chromium or find_chromium()
     if browser is None:
-        raise PrintError("未找到 Chromium：请安装（apt-get install chromium）或用环境变量 EVALKIT_CHROMIUM 指定其路径")
+        raise PrintError(missing_message())
     source, target = Path(html).resolve(), Path(pdf).resolve()
     if not source.is_file():
         raise PrintError(f"找不到附件文件：{source}")

@@ -43,8 +43,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from .errors import InputError, Problem, from_validation_error
 from .workpaper import DateText, PersonName
 
-__all__ = ["MODIFIED", "REVIEWED", "UNREVIEWED", "Review", "SignOff", "compare", "figures_sha256", "is_sidecar",
-           "read_sidecar", "review_of", "sidecar_path", "sign", "signable_inputs", "sidecar_text", "stale_reasons"]
+__all__ = ["MODIFIED", "REVIEWED", "UNREVIEWED", "Review", "SignOff", "check_review_date", "compare", "figures_sha256",
+           "is_sidecar", "read_sidecar", "review_of", "sidecar_path", "sign", "signable_inputs", "sidecar_text",
+           "stale_reasons"]
 
 SUFFIX = ".signoff.yaml"
 FORMAT = 1
@@ -53,6 +54,8 @@ SIGNED_ROLES = ("params", "framework", "data")
 UNSIGNED_KEYS = ("evalkit_version", "review")  # keys of results.json left out of the figures hash
 ROLE_NAMES = {"params": "参数文件", "framework": "指标体系", "data": "数据文件"}
 MAX_OPINION = 500
+FIGURES_CHANGED = "计算结果（数值、得分、核对或问题清单）已改变"
+FIGURES_SAME = "计算结果（数值、得分、核对与问题清单）未变"
 
 
 def sidecar_path(params: Path) -> Path:
@@ -135,6 +138,15 @@ class Review:
     def modified(self) -> bool:
         return self.status == MODIFIED
 
+    @property
+    def figures_changed(self) -> bool:
+        return FIGURES_CHANGED in self.changes
+
+    @property
+    def stated_changes(self) -> tuple[str, ...]:
+        """What changed since the sign-off, ending with whether the figures did (as ``evalkit verify`` says it)."""
+        return self.changes if self.figures_changed else (*self.changes, FIGURES_SAME)
+
 
 def figures_sha256(document: dict[str, Any]) -> str:
     """The sha256 of results.json's figures: canonical JSON without the version and the review status.
@@ -170,7 +182,7 @@ def compare(signed: SignOff, inputs: list[dict[str, str]], figures: str) -> tupl
             lines.append(f"{_label(*key)} 已改变")
     lines += [f"新增{_label(*key)}" for key in now if key not in then]
     if figures != signed.figures_sha256:
-        lines.append("计算结果（数值、得分、核对或问题清单）已改变")
+        lines.append(FIGURES_CHANGED)
     return tuple(lines)
 
 
@@ -270,8 +282,25 @@ def _check_text(value: str, what: str, limit: int, multiline: bool = False) -> s
     return text
 
 
-def sign(params: Path, outputs_root: Path, reviewer: str, date: str | None, opinion: str) -> tuple[Path, SignOff]:
-    """Write the sidecar for ``params`` after checking its outputs are current; returns its path and record."""
+def check_review_date(date: str, today: dt.date, prepared: str | None, where: str = "--date") -> None:
+    """A review date that can be true: not after today and not before the working paper was prepared.
+
+    ``today`` is passed in (the command reads the local clock) so that the rule stays a pure function.
+    """
+    if dt.date.fromisoformat(date) > today:
+        raise InputError.single(where, "", f"复核日期 {date} 晚于今天（{today.isoformat()}）：不能签署将来的日期；"
+                                           "请写实际复核的日期，或不写 --date（默认今天）")
+    if prepared and date < prepared:
+        raise InputError.single(where, "", f"复核日期 {date} 早于参数文件中的编制日期 {prepared}（workpaper.prepared）："
+                                           "复核应在编制之后；请核对两个日期")
+
+
+def sign(params: Path, outputs_root: Path, reviewer: str, date: str | None, opinion: str,
+         today: dt.date | None = None) -> tuple[Path, SignOff]:
+    """Write the sidecar for ``params`` after checking its outputs are current; returns its path and record.
+
+    The date may not be after ``today`` (default: the local clock's date) nor before the params' 编制日期.
+    """
     from . import manifest
     from .params import load_project
     from .runner import output_dir
@@ -286,8 +315,9 @@ def sign(params: Path, outputs_root: Path, reviewer: str, date: str | None, opin
     if not reviewer:
         raise InputError.single("--reviewer", "", "应写复核人姓名")
     opinion = _check_text(opinion, "opinion", MAX_OPINION, multiline=True)
+    today = today or dt.date.today()
     try:
-        date = parse_date(date if date is not None else dt.date.today().isoformat())
+        date = parse_date(date if date is not None else today.isoformat())
     except ValueError as exc:
         raise InputError.single("--date", "", str(exc)) from None
     project = load_project(params, read_data=False)
@@ -295,6 +325,7 @@ def sign(params: Path, outputs_root: Path, reviewer: str, date: str | None, opin
     if wp is not None and wp.reviewer:
         raise InputError.single(shown, "workpaper.reviewer", "参数文件中已写复核人；复核信息只写一处：删去参数文件中的 "
                                 "reviewer、reviewed、opinion 后再用 evalkit signoff 签署")
+    check_review_date(date, today, wp.prepared if wp is not None else None)
     out = output_dir(outputs_root, params)
     run_first = f"请先运行 evalkit run {shown}（--outputs {outputs_root}），核对附件后再签署"
     try:

@@ -17,7 +17,8 @@ Outcomes (``Verification.status``, also the exit status of ``evalkit verify``):
 * 1 ``DIFFERS`` — an input, the manifest's record, an output file or a figure differs;
 * 2 ``UNVERIFIABLE`` — no usable manifest.json (missing, malformed, a path
   outside the project, a params file that is not a regular .yaml file) or the
-  re-run failed with unchanged inputs;
+  re-run failed (also when an input was changed into one that cannot run: the
+  changed inputs are listed with the error);
 * 3 ``VERSIONS_ONLY`` — inputs, records and every figure in results.json are
   the same and only software versions differ (so appendix bytes may differ);
 * 4 ``REVIEW_CHANGED`` — the outputs are what these inputs give (as for 0), but
@@ -42,6 +43,7 @@ from typing import Any
 from . import manifest
 from .errors import InputError
 from .manifest_schema import ManifestModel
+from .signoff import FIGURES_CHANGED, FIGURES_SAME
 
 __all__ = ["Verification", "verify", "moved_figures", "VERIFIED", "DIFFERS", "UNVERIFIABLE", "VERSIONS_ONLY",
            "REVIEW_CHANGED"]
@@ -75,11 +77,14 @@ class Verification:
         who = "，".join(str(x) for x in (r.get("reviewer"), r.get("date")) if x)
         if r.get("status") == "复核后已修改":
             changes = [str(c) for c in r.get("changes") or []]
+            if FIGURES_CHANGED not in changes:
+                changes.append(FIGURES_SAME)
             prefix = "" if self.status == REVIEW_CHANGED else "复核后已修改："
             return [f"  {prefix}复核签署（复核人 {who}）之后改变的（签署不再适用于现在的附件）："] + \
                 [f"    {c}" for c in changes] + ["  请复核人重新复核后再签署（evalkit signoff）"]
-        basis = "输入与计算结果与签署时一致" if r.get("source") == "signoff" else "复核信息写在参数文件中，未记录哈希值"
-        return [f"  复核签署：已复核（{who}），{basis}"]
+        if r.get("source") != "signoff":  # written in workpaper: nothing was signed, so nothing can be compared
+            return [f"  复核：已复核（{who}；写在参数文件中，未签署哈希，无法判断复核后是否修改）"]
+        return [f"  复核签署：已复核（{who}），输入与计算结果与签署时一致"]
 
     def lines(self) -> list[str]:
         out = self._lines()
@@ -319,6 +324,18 @@ def _check_outputs(out_dir: Path, recorded: ManifestModel, again: ManifestModel,
             result.differing_outputs.append(name)
 
 
+def _shown_problem(problem: Any, params: Path, shown: Path) -> Any:
+    """An input problem naming the params file (or a file beside it) as the user reaches it, not resolved."""
+    from .errors import Problem
+
+    file = problem.file
+    if file == str(params):
+        file = str(shown)
+    elif shown.name == params.name and file.startswith(str(params.parent) + os.sep):
+        file = str(shown.parent / file[len(str(params.parent)) + 1:])
+    return Problem(file, problem.where, problem.message)
+
+
 def _without_versions(document: Any) -> Any:
     if isinstance(document, dict):
         return {k: v for k, v in document.items() if k not in _VERSION_KEYS}
@@ -354,12 +371,23 @@ def verify(out_dir: Path, workbook: Path | None = None) -> Verification:
             run_project(params, out_dir=rerun_dir, workbook=book)
             again = manifest.load(rerun_dir)
         except (InputError, RunError, OSError, manifest.ManifestError) as exc:
-            message = "\n".join(str(p) for p in exc.problems) if isinstance(exc, (InputError, manifest.ManifestError)) \
-                else str(exc)
+            # A re-run that cannot run cannot verify (exit 2), also when an input was changed into a bad one:
+            # the changed inputs are listed, and files are named as the user reaches them (not resolved).
+            shown = Path(os.path.normpath(out_dir / recorded.params))
+            if isinstance(exc, InputError):
+                errors = [str(_shown_problem(p, params, shown)) for p in exc.problems]
+            elif isinstance(exc, manifest.ManifestError):
+                errors = [str(p) for p in exc.problems]
+            else:
+                errors = str(exc).replace(str(params.parent) + os.sep, str(shown.parent) + os.sep).splitlines()
+            now = "按现在的输入" if result.changed_inputs else ""
+            what = "（输入有误）" if isinstance(exc, InputError) else ""
+            problems = list(errors)
             if result.changed_inputs:
-                result.status, result.reason = DIFFERS, f"按现在的输入重新运行失败：{message}"
-                return result
-            return _unverifiable(out_dir, f"重新运行失败：{message}")
+                problems += ["变动的输入（与 manifest.json 的记录相比）："] + [f"  {x}" for x in result.changed_inputs]
+            if len(errors) == 1 and not result.changed_inputs:
+                return _unverifiable(out_dir, f"{now}重新运行失败{what}：{errors[0]}")
+            return _unverifiable(out_dir, f"{now}重新运行失败{what}：", problems)
         result.manifest_changes = _manifest_changes(recorded, again, changed)
         _check_outputs(out_dir, recorded, again, result)
         try:

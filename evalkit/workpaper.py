@@ -85,6 +85,9 @@ class Workpaper(Model):
             raise ValueError("写了复核日期或复核意见，但没有写复核人（reviewer）")
         if self.reviewer is not None and self.reviewed is None:
             raise ValueError("写了复核人，还应写复核日期（reviewed: YYYY-MM-DD）")
+        if self.reviewed is not None and self.prepared is not None and self.reviewed < self.prepared:
+            raise ValueError(f"复核日期 reviewed（{self.reviewed}）早于编制日期 prepared（{self.prepared}）："
+                             "复核应在编制之后；请核对两个日期")
         return self
 
 
@@ -104,6 +107,9 @@ def _page(value: Any) -> Any:
         if text.startswith("第") and text.endswith("页"):
             text = text[1:-1].strip()
         if _PAGES.fullmatch(text) and all(int(n) >= 1 for n in re.findall(r"\d+", text)):
+            for start, end in re.findall(r"(\d+)\s*[-–~至]\s*(\d+)", text):
+                if int(start) > int(end):
+                    raise ValueError(f"页码范围 {start}-{end} 前大后小：范围应由小到大，如 {end}-{start}；实际为“{value[:40]}”")
             return text
         raise ValueError(f"应为页码（正整数，如 12，或范围，如 12-13）；实际为“{value[:40]}”")
     raise ValueError("应为页码（正整数，如 12，或范围，如 12-13）")

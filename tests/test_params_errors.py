@@ -250,3 +250,25 @@ def test_a_broken_adjustment_of_the_builtin_framework_names_the_params_file(tmp_
     status, text = validate(path, capsys)
     assert status == 2, text
     assert f"{path}: indicators（调整后的指标体系 " in text and "evalkit/frameworks" not in text, text
+
+
+def test_an_unknown_key_is_matched_against_its_own_sections_fields():
+    """workpaper.indx suggests index only (not kind or id, keys of other sections); a rule's key suggests keys of
+    that rule type, a figure's key keys of that figure kind."""
+    from evalkit.errors import InputError
+    from evalkit.framework import validate_rule
+    from evalkit.params import parse_params
+
+    def message(call) -> str:
+        with pytest.raises(InputError) as exc:
+            call()
+        return "\n".join(str(p) for p in exc.value.problems)
+
+    text = message(lambda: parse_params({"project": {"id": "1", "name": "n"}, "workpaper": {"indx": "ZB-1"}}, "p.yaml"))
+    assert "workpaper.indx: 不认识的字段" in text and text.endswith("是否指：“index”？")
+    text = message(lambda: validate_rule({"type": "threshold", "measure": {"figure": "r"}, "ful_at": 95, "deduct": 1},
+                                         "p.yaml", ("rule",)))
+    assert "rule.ful_at: 不认识的字段（拼写错误？请对照 README 或 JSON Schema）；是否指：“full_at”？" in text
+    figure = {"id": "r", "kind": "completion_rate", "numerater": "a", "denominator": "b"}
+    text = message(lambda: parse_params({"project": {"id": "1", "name": "n"}, "figures": [figure]}, "p.yaml"))
+    assert "numerater: 不认识的字段（拼写错误？请对照 README 或 JSON Schema）；是否指：“numerator”？" in text

@@ -126,6 +126,29 @@ def test_a_sign_off_matches_until_a_data_file_changes(folder, tmp_path):
     assert "复核后已修改：数据文件 data/003_unit_payments.csv 已改变" in overview(ev).html
 
 
+def test_a_change_that_leaves_the_figures_says_so_in_the_appendix_and_in_verify(folder, tmp_path):
+    from evalkit.verify import REVIEW_CHANGED, Verification
+
+    params = folder / "p.yaml"
+    fake_run(params, tmp_path / "outputs")
+    signoff.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
+    params.write_text(params.read_text(encoding="utf-8") + "# 复核后补的一行注释\n", encoding="utf-8")
+    ev = evaluate(load_project(params))
+    review = results(ev)["review"]
+    assert review["status"] == "复核后已修改" and review["changes"] == ["参数文件 p.yaml 已改变"]
+    assert "复核后已修改：参数文件 p.yaml 已改变；计算结果（数值、得分、核对与问题清单）未变。" in overview(ev).html
+    lines = Verification(tmp_path, REVIEW_CHANGED, review=review).review_lines()
+    assert "    计算结果（数值、得分、核对与问题清单）未变" in lines
+
+
+def test_verify_does_not_call_a_review_written_in_params_signed(tmp_path):
+    from evalkit.verify import VERIFIED, Verification
+
+    review = {"status": "已复核", "reviewer": "王五", "date": "2026-11-20", "source": "params", "changes": []}
+    lines = Verification(tmp_path, VERIFIED, review=review).review_lines()
+    assert lines == ["  复核：已复核（王五，2026-11-20；写在参数文件中，未签署哈希，无法判断复核后是否修改）"]
+
+
 def test_the_sidecar_reads_back_as_written(folder, tmp_path):
     params = folder / "p.yaml"
     fake_run(params, tmp_path / "outputs")
@@ -176,6 +199,61 @@ def test_bad_signoff_arguments_are_refused(folder, tmp_path, reviewer, date, exp
         signoff.sign(folder / "p.yaml", tmp_path / "outputs", reviewer, date, "")
     assert expected in problems_text(exc)
     assert not (folder / "p.signoff.yaml").exists()
+
+
+def test_a_review_date_in_the_future_or_before_the_preparation_is_refused(folder, tmp_path):
+    import datetime as dt
+
+    params, outputs = folder / "p.yaml", tmp_path / "outputs"
+    fake_run(params, outputs)
+    today = dt.date(2026, 11, 30)
+    with pytest.raises(InputError) as exc:
+        signoff.sign(params, outputs, "张三", "2026-12-01", "", today=today)
+    assert "--date: 复核日期 2026-12-01 晚于今天（2026-11-30）" in problems_text(exc)
+    with pytest.raises(InputError) as exc:  # example 003 was prepared on 2024-03-15
+        signoff.sign(params, outputs, "张三", "2024-03-14", "", today=today)
+    assert "--date: 复核日期 2024-03-14 早于参数文件中的编制日期 2024-03-15" in problems_text(exc)
+    assert not (folder / "p.signoff.yaml").exists()
+    # a prepared date in the future: no review date can be both after it and not after today
+    text = params.read_text(encoding="utf-8")
+    params.write_text(text.replace('prepared: "2024-03-15"', 'prepared: "2026-12-05"'), encoding="utf-8")
+    fake_run(params, outputs)
+    with pytest.raises(InputError) as exc:
+        signoff.sign(params, outputs, "张三", None, "", today=today)
+    assert "复核日期 2026-11-30 早于参数文件中的编制日期 2026-12-05" in problems_text(exc)
+    params.write_text(text, encoding="utf-8")
+    fake_run(params, outputs)
+    assert signoff.sign(params, outputs, "张三", "2024-03-15", "", today=today)[1].date == "2024-03-15"  # same day
+    assert signoff.sign(params, outputs, "张三", None, "", today=today)[1].date == "2026-11-30"  # today is allowed
+
+
+def test_the_command_refuses_a_future_date_by_the_local_clock(folder, tmp_path, capsys):
+    fake_run(folder / "p.yaml", tmp_path / "outputs")
+    assert main(["signoff", str(folder / "p.yaml"), "--reviewer", "张三", "--date", "2999-01-01", "--no-run",
+                 "--outputs", str(tmp_path / "outputs")]) == 2
+    assert "--date: 复核日期 2999-01-01 晚于今天" in capsys.readouterr().err
+    assert not (folder / "p.signoff.yaml").exists()
+
+
+def test_a_review_in_params_before_the_preparation_is_refused(folder):
+    text = (folder / "p.yaml").read_text(encoding="utf-8")
+    (folder / "p.yaml").write_text(text.replace("  preparer: 评价组\n", "  preparer: 评价组\n  reviewer: 王五\n"
+                                                "  reviewed: 2024-03-01\n"), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_project(folder / "p.yaml")
+    assert "复核日期 reviewed（2024-03-01）早于编制日期 prepared（2024-03-15）" in problems_text(exc)
+
+
+def test_signing_again_names_the_sign_off_it_replaces(folder, tmp_path, capsys):
+    params, outputs = folder / "p.yaml", tmp_path / "outputs"
+    fake_run(params, outputs)
+    command = ["signoff", str(params), "--no-run", "--outputs", str(outputs), "--reviewer"]
+    assert main(command + ["张三", "--date", "2026-11-01"]) == 0
+    assert "已替换此前的签署" not in capsys.readouterr().out
+    assert main(command + ["李四", "--date", "2026-11-02"]) == 0
+    out = capsys.readouterr().out
+    assert "已替换此前的签署（复核人 张三，复核日期 2026-11-01）" in out and "已签署：复核人 李四" in out
+    assert signoff.read_sidecar(params, str(params)).reviewer == "李四"
 
 
 def test_an_opinion_keeps_its_lines_but_not_control_characters(folder, tmp_path):

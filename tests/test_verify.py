@@ -159,6 +159,20 @@ def test_copied_case_verifies(case, copied_rerun):
     assert result.status == VERIFIED, report(result)
 
 
+def test_an_input_changed_into_a_bad_one_cannot_be_verified(case, monkeypatch, capsys):
+    params, out = case
+    text = params.read_text(encoding="utf-8")
+    assert "    value: 16\n" in text
+    params.write_text(text.replace("    value: 16\n", "    value: 十九\n"), encoding="utf-8")
+    monkeypatch.chdir(out.parent.parent.parent)
+    assert main(["verify", "outputs/r/p003", "--workbook", str(WORKBOOK)]) == UNVERIFIABLE  # the run fails fast
+    err = capsys.readouterr().err
+    assert err.startswith("无法核验：按现在的输入重新运行失败（输入有误）：\n")
+    assert "  params/r/p003.yaml: inputs.subprojects_sampled.value: 应为数字" in err  # as the user reaches it
+    assert str(params) not in err
+    assert "变动的输入（与 manifest.json 的记录相比）：\n    参数文件 p003.yaml：内容已改变" in err
+
+
 def test_edited_output_hash_in_the_manifest(case, copied_rerun):
     _, out = case
     edit_manifest(out, lambda m: m["outputs"].update({"appendix.html": "0" * 64}))
