@@ -303,7 +303,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 def _cmd_print_pdf(args: argparse.Namespace) -> int:
     """Each appendix printed to an A4 PDF beside it (or to -o), with the page's own print layout."""
-    from .printing import PrintError, find_chromium, missing_message, print_pdf
+    from .printing import PrintError, find_chromium, missing_message, print_pdf, target_problem
 
     if args.output and len(args.appendix) > 1:
         print("-o 只能用于一个附件；多个附件的 PDF 各自写在附件旁边", file=sys.stderr)
@@ -316,6 +316,9 @@ def _cmd_print_pdf(args: argparse.Namespace) -> int:
             status = EXIT_BAD_INPUT
         elif not html.is_file():
             print(f"找不到附件：{html}（应为 appendix.html 或其所在的输出目录）", file=sys.stderr)
+            status = EXIT_BAD_INPUT
+        elif problem := target_problem(html.resolve(), Path(args.output or html.with_suffix(".pdf")).resolve()):
+            print(problem, file=sys.stderr)
             status = EXIT_BAD_INPUT
         else:
             pages.append(html)
