@@ -99,13 +99,15 @@ def _page(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError("应为页码（正整数，如 12，或范围，如 12-13）；实际为 " + ("true" if value else "false"))
     if isinstance(value, int) or (hasattr(value, "as_integer_ratio") and not isinstance(value, str)):
-        if value != int(value) or int(value) < 1:
+        if value != int(value) or int(value) < 1 or int(value) >= 10**6:
             raise ValueError(f"应为页码（正整数，如 12，或范围，如 12-13）；实际为 {value}")
         return str(int(value))
     if isinstance(value, str):
         text = value.strip()
         if text.startswith("第") and text.endswith("页"):
             text = text[1:-1].strip()
+        if any(len(n) > 6 for n in re.findall(r"\d+", text)):  # a document of a million pages is a typo
+            raise ValueError(f"页码过大：应为不超过 6 位的正整数，如 12；实际为“{value[:40]}”")
         if _PAGES.fullmatch(text) and all(int(n) >= 1 for n in re.findall(r"\d+", text)):
             for start, end in re.findall(r"(\d+)\s*[-–~至]\s*(\d+)", text):
                 if int(start) > int(end):
