@@ -87,7 +87,7 @@ def _widths(levels: int) -> list[float]:
 
 
 def docx_bytes(sheet: ScoreSheet) -> bytes:
-    """The 评分表 as a Word document: “<项目名称>绩效评价评分表” over one bordered table and the reconciliation."""
+    """The 评分表 as a Word document: its title (scoresheet.title) over one bordered table and the reconciliation."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -118,6 +118,8 @@ def docx_bytes(sheet: ScoreSheet) -> bytes:
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     widths = _widths(n)
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Cm(width)  # w:gridCol: LibreOffice and WPS lay a fixed table out by its grid, not its cells
     for row in table.rows:
         for cell, width in zip(row.cells, widths, strict=True):
             cell.width = Cm(width)
@@ -237,7 +239,11 @@ def xlsx_bytes(ev: Evaluation, sheet: ScoreSheet | None = None) -> bytes:
         for c, value in enumerate(cells, start=1):
             _put(ws, i, c, value, places)
     last = len(sheet.rows) + 2
-    for c, value in enumerate(["合计", *[""] * n, sheet.total_weight, f"评价等级：{sheet.grade}", "", sheet.total_score,
+    # With indicators not assessed, 分值 is the 已评分值, so that 分值 − 得分 = 扣分 reads across the row.
+    unassessed = (f"已评分值 {sheet.text(sheet.assessed_weight)}（总分值 {sheet.text(sheet.total_weight)}，"
+                  f"未评分 {sheet.text(sheet.total_weight - sheet.assessed_weight)}）" if sheet.partial else "")
+    for c, value in enumerate(["合计", *[""] * n, sheet.assessed_weight, f"评价等级：{sheet.grade}", unassessed,
+                               sheet.total_score,
                                sheet.total_deduction, sheet.summary_line(), ""], start=1):
         _put(ws, last, c, value, places)
         ws.cell(row=last, column=c).font = Font(bold=True)
