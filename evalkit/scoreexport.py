@@ -263,23 +263,23 @@ def xlsx_bytes(ev: Evaluation, sheet: ScoreSheet | None = None) -> bytes:
             _put(ws, i, c, value, _check_places(check) if c in (6, 7, 8) else None)
 
     ws = _sheet(wb, SHEETS[3], ["编号", "存在问题", "情节", "所涉指标", "所涉单位", "子项目", "涉及资金", "资金单位",
-                                "原因分析", "处理建议", "证据", "扣分指标", "按规则扣分", "实际扣分说明"],
-                [8, _WIDE, 8, 18, 18, 18, 14, 8, 30, 30, 24, 24, 12, 36])
+                                "原因分析", "处理建议", "证据", "扣分指标", "按规则扣分", "实际扣分", "实际扣分说明"],
+                [8, _WIDE, 8, 18, 18, 18, 14, 8, 30, 30, 24, 24, 12, 12, 36])
     ledgers = {x.ref: x for x in sheet.reconciliation.ledgers}
-    by_finding = ev.deductions_by_finding()
+    by_finding, taken_by = ev.deductions_by_finding(), scoresheet.taken_by_finding(ev)
     row = 2
     for f in ev.findings:
-        caused = by_finding.get(f.id, []) or [(None, None)]
-        for s, amount in caused:
+        caused = list(zip(by_finding.get(f.id, []), taken_by.get(f.id, []), strict=True)) or [((None, None), None)]
+        for (s, amount), part in caused:
             x = ledgers.get(s.working.ref) if s is not None else None
             taken = ""
             if x is not None and x.findings_removed:
                 taken = (f"该指标问题按规则扣 {sheet.text(x.findings_gross)} 分，实际扣 {sheet.text(x.findings_taken)} 分")
             values = [f.id, f.problem, f.severity, f.indicator, f.unit, f.item, f.money, f.money_unit if f.money is not None else "",
                       f.cause, f.recommendation, f.evidence,
-                      f"{s.working.ref} {s.name}" if s is not None else "未扣分", amount, taken]
+                      f"{s.working.ref} {s.name}" if s is not None else "未扣分", amount, part, taken]
             for c, value in enumerate(values, start=1):
-                _put(ws, row, c, value, 2 if c == 7 else (places if c == 13 else None))
+                _put(ws, row, c, value, 2 if c == 7 else (places if c in (13, 14) else None))
             row += 1
     _put(ws, row + 1, 1, "核对")
     _put(ws, row + 1, 2, sheet.summary_line())

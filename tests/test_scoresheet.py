@@ -195,6 +195,9 @@ def test_exports_read_back_and_are_byte_identical(capped, ev003):
     assert findings["A2"].value == "F-01" and findings["A2"].number_format == "@"
     assert findings["M2"].value == D("0.5") or findings["M2"].value == 0.5
     assert findings["M2"].number_format == "#,##0.00"
+    taken = {r[0].value: r[13].value for r in findings.iter_rows(min_row=2) if r[0].value and r[0].value.startswith("F-")}
+    assert taken["F-24"] == D("0.5") or taken["F-24"] == 0.5
+    assert taken["F-31"] == 0 and findings["N1"].value == "实际扣分"  # 完工及时性's last findings bear the adjustment
     figures = book["计算指标"]
     assert figures["A2"].value == "C-01" and figures["E2"].number_format == "#,##0.00"
     assert scoreexport.xlsx_bytes(ev003) == scoreexport.xlsx_bytes(ev003)
