@@ -498,9 +498,9 @@ def _why_removed(ledger: Any) -> str:
     why = []
     if ledger.bounded_findings:
         why.append("评价要点扣完为止")
-    if ledger.floor > 0:
+    if ledger.floor > 0 and ledger.findings_capped > ledger.bounded_findings:
         why.append("扣完为止")
-    if ledger.override < 0:
+    if ledger.findings_adjusted:
         why.append("评价人员调整")
     return "、".join(why) or "上限"
 
@@ -557,7 +557,14 @@ def findings(ev: Evaluation) -> Section:
         "removed_by": "、".join(f"{x.name}，{_why_removed(x)}" for x in rec.ledgers if x.findings_removed),
         "has_findings": bool(ev.findings),
         "by_rule": [(name, st(amount)) for name, amount in rec.by_rule],
+        "adjusted": _signed(ev, rec.adjusted),
+        "removed_words": rec.removed_words(st),
         "other": st(rec.other),
+        # the 合计 row adds each column, so it reads across as every ledger row does
+        "sum_other": _amount(ev, sum((x.other for x in rec.ledgers), Decimal(0))),
+        "sum_capped": _signed(ev, -sum((x.bounded + x.floor for x in rec.ledgers), Decimal(0))),
+        "sum_rounding": _signed(ev, sum((x.rounding for x in rec.ledgers), Decimal(0))),
+        "sum_override": _signed(ev, sum((x.override for x in rec.ledgers), Decimal(0))),
         "total": st(rec.total),
         "assessed": st(ev.assessed_weight),
         "score": st(ev.total),

@@ -422,6 +422,9 @@ def _adjust(framework: fw.Framework, params: ProjectParams, shown: str) -> fw.Fr
                     problems.append(Problem(shown, f"indicators.{_name(key)}.rule", str(exc)))
                     out.append(node)
                     continue
+                base_type = node.rule.get("type") if isinstance(node.rule, dict) else None
+                if isinstance(a.rule, dict) and base_type and a.rule.get("type", base_type) != base_type:
+                    update["criteria"] = ""  # the framework's 评分标准 describes the rule replaced: state the new one
                 for name in ("weight", "criteria", "explanation"):
                     if getattr(a, name) is not None:
                         update[name] = getattr(a, name)

@@ -145,14 +145,25 @@ def _figures(ev: "Evaluation") -> dict[str, Any]:
         "surveys": [_survey(s) for s in ev.surveys],
         "checks": [c.to_dict() for c in ev.checks],
         "checks_failed": len(ev.failed_checks),
-        "findings": [
-            {**f.model_dump(mode="json"),
-             "deductions": [{"indicator": s.working.ref, "name": s.name, "deduct": numbers.format_plain(a)}
-                            for s, a in caused]}
-            for f, caused in ((f, ev.deductions_by_finding().get(f.id, [])) for f in ev.findings)
-        ],
+        "findings": _findings(ev),
         "inputs": [q.to_dict() for q in ev.inputs],
     }
+
+
+def _findings(ev: "Evaluation") -> list[dict[str, Any]]:
+    """The 问题清单 with each deduction by rule (``deduct``) and what it actually took after 扣完为止 and
+    adjustments (``taken``, at the score decimals: results.json written before it was added lack it, and
+    summary.xlsx then leaves 实际扣分 empty)."""
+    from .scoresheet import taken_by_finding
+
+    by_finding, taken = ev.deductions_by_finding(), taken_by_finding(ev)
+    return [
+        {**f.model_dump(mode="json"),
+         "deductions": [{"indicator": s.working.ref, "name": s.name, "deduct": numbers.format_plain(a),
+                         "taken": ev.score_text(t)}
+                        for (s, a), t in zip(by_finding.get(f.id, []), taken.get(f.id, []), strict=True)]}
+        for f in ev.findings
+    ]
 
 
 def headline(data: dict[str, Any]) -> tuple[str, str]:

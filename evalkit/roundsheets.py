@@ -52,8 +52,9 @@ class FindingLine:
     severity: str
     money: Decimal | None
     money_unit: str
-    deduction: Decimal | None  # the sum of what it cost across indicators; None when it cost nothing
+    deduction: Decimal | None  # the sum of what its rules deducted across indicators; None when it cost nothing
     deducted_from: str  # "S-04 绩效指标明确性"; several joined with "；"
+    taken: Decimal | None = None  # what was actually deducted after 扣完为止 and adjustments; None: not recorded
 
 
 # How results.json writes a decimal ("97.20", "-0.5"); anything else goes through numbers.parse_decimal.
@@ -103,11 +104,14 @@ def findings(data: dict[str, Any]) -> tuple[FindingLine, ...]:
     for item in _dicts(data.get("findings")):
         caused = _dicts(item.get("deductions"))
         amounts = [a for a in (_decimal(c.get("deduct")) for c in caused) if a is not None]
+        taken = [_decimal(c.get("taken")) for c in caused]
         lines.append(FindingLine(
             id=_text(item.get("id")), problem=_text(item.get("problem")), indicator=_text(item.get("indicator")),
             severity=_text(item.get("severity")), money=_decimal(item.get("money")),
             money_unit=_text(item.get("money_unit")) if item.get("money") is not None else "",
             deduction=sum(amounts, Decimal(0)) if amounts else None,
+            # results.json before ``taken`` was recorded: left empty, never guessed from ``deduct``
+            taken=sum(taken, Decimal(0)) if taken and None not in taken else None,  # type: ignore[arg-type]
             deducted_from="；".join(f"{_text(c.get('indicator'))} {_text(c.get('name'))}".strip() for c in caused),
         ))
     return tuple(lines)
@@ -144,11 +148,11 @@ def places_format(values: Iterable[Decimal | None], grouping: bool = False) -> s
 def add_sheets(book: Any, rows: "list[Row]", text_cell: Any) -> None:
     """Add 指标得分 (projects × leaf indicators) and 问题清单 (one row per finding) to ``book``."""
     _indicator_sheet(book, rows, text_cell)
-    _sheet(book, "问题清单", ["项目编号", "项目名称", "问题编号", "存在问题", "所涉指标", "情节", "涉及资金", "资金单位", "扣分",
-                          "扣分指标"],
+    _sheet(book, "问题清单", ["项目编号", "项目名称", "问题编号", "存在问题", "所涉指标", "情节", "涉及资金", "资金单位",
+                          "按规则扣分", "实际扣分", "扣分指标"],
            ([r, line.id, [line.problem, line.indicator, line.severity], [line.money], line.money_unit,
-             [line.deduction], line.deducted_from] for r in rows for line in r.findings),
-           widths=[12, 30, 9, 50, 20, 6, 14, 8, 8, 30], text_cell=text_cell, links=True)
+             [line.deduction, line.taken], line.deducted_from] for r in rows for line in r.findings),
+           widths=[12, 30, 9, 50, 20, 6, 14, 8, 10, 10, 30], text_cell=text_cell, links=True)
 
 
 def indicator_columns(rows: "list[Row]") -> list[tuple[tuple[str, ...], Decimal | None]]:

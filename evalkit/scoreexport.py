@@ -87,7 +87,7 @@ def _widths(levels: int) -> list[float]:
 
 
 def docx_bytes(sheet: ScoreSheet) -> bytes:
-    """The 评分表 as a Word document: “<项目名称>绩效评价评分表” over one bordered table and the reconciliation."""
+    """The 评分表 as a Word document: its title (scoresheet.title) over one bordered table and the reconciliation."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -118,6 +118,8 @@ def docx_bytes(sheet: ScoreSheet) -> bytes:
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     widths = _widths(n)
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Cm(width)  # w:gridCol: LibreOffice and WPS lay a fixed table out by its grid, not its cells
     for row in table.rows:
         for cell, width in zip(row.cells, widths, strict=True):
             cell.width = Cm(width)
@@ -237,7 +239,11 @@ def xlsx_bytes(ev: Evaluation, sheet: ScoreSheet | None = None) -> bytes:
         for c, value in enumerate(cells, start=1):
             _put(ws, i, c, value, places)
     last = len(sheet.rows) + 2
-    for c, value in enumerate(["合计", *[""] * n, sheet.total_weight, f"评价等级：{sheet.grade}", "", sheet.total_score,
+    # With indicators not assessed, 分值 is the 已评分值, so that 分值 − 得分 = 扣分 reads across the row.
+    unassessed = (f"已评分值 {sheet.text(sheet.assessed_weight)}（总分值 {sheet.text(sheet.total_weight)}，"
+                  f"未评分 {sheet.text(sheet.total_weight - sheet.assessed_weight)}）" if sheet.partial else "")
+    for c, value in enumerate(["合计", *[""] * n, sheet.assessed_weight, f"评价等级：{sheet.grade}", unassessed,
+                               sheet.total_score,
                                sheet.total_deduction, sheet.summary_line(), ""], start=1):
         _put(ws, last, c, value, places)
         ws.cell(row=last, column=c).font = Font(bold=True)
@@ -257,23 +263,23 @@ def xlsx_bytes(ev: Evaluation, sheet: ScoreSheet | None = None) -> bytes:
             _put(ws, i, c, value, _check_places(check) if c in (6, 7, 8) else None)
 
     ws = _sheet(wb, SHEETS[3], ["编号", "存在问题", "情节", "所涉指标", "所涉单位", "子项目", "涉及资金", "资金单位",
-                                "原因分析", "处理建议", "证据", "扣分指标", "按规则扣分", "实际扣分说明"],
-                [8, _WIDE, 8, 18, 18, 18, 14, 8, 30, 30, 24, 24, 12, 36])
+                                "原因分析", "处理建议", "证据", "扣分指标", "按规则扣分", "实际扣分", "实际扣分说明"],
+                [8, _WIDE, 8, 18, 18, 18, 14, 8, 30, 30, 24, 24, 12, 12, 36])
     ledgers = {x.ref: x for x in sheet.reconciliation.ledgers}
-    by_finding = ev.deductions_by_finding()
+    by_finding, taken_by = ev.deductions_by_finding(), scoresheet.taken_by_finding(ev)
     row = 2
     for f in ev.findings:
-        caused = by_finding.get(f.id, []) or [(None, None)]
-        for s, amount in caused:
+        caused = list(zip(by_finding.get(f.id, []), taken_by.get(f.id, []), strict=True)) or [((None, None), None)]
+        for (s, amount), part in caused:
             x = ledgers.get(s.working.ref) if s is not None else None
             taken = ""
             if x is not None and x.findings_removed:
                 taken = (f"该指标问题按规则扣 {sheet.text(x.findings_gross)} 分，实际扣 {sheet.text(x.findings_taken)} 分")
             values = [f.id, f.problem, f.severity, f.indicator, f.unit, f.item, f.money, f.money_unit if f.money is not None else "",
                       f.cause, f.recommendation, f.evidence,
-                      f"{s.working.ref} {s.name}" if s is not None else "未扣分", amount, taken]
+                      f"{s.working.ref} {s.name}" if s is not None else "未扣分", amount, part, taken]
             for c, value in enumerate(values, start=1):
-                _put(ws, row, c, value, 2 if c == 7 else (places if c == 13 else None))
+                _put(ws, row, c, value, 2 if c == 7 else (places if c in (13, 14) else None))
             row += 1
     _put(ws, row + 1, 1, "核对")
     _put(ws, row + 1, 2, sheet.summary_line())

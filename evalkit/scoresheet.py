@@ -26,7 +26,8 @@ from .framework import level_names
 from .rules import RULE_NAMES
 from .scoring import IndicatorScore, NotAssessed, Outcome, Part
 
-__all__ = ["Ledger", "Reconciliation", "Row", "ScoreSheet", "build", "ledger", "reason", "reconcile"]
+__all__ = ["Ledger", "Reconciliation", "Row", "ScoreSheet", "build", "ledger", "reason", "reconcile", "taken_by_finding",
+           "title"]
 
 ZERO = Decimal(0)
 FULL_MARKS = "—"  # the 扣分原因 of an indicator that lost nothing
@@ -89,6 +90,8 @@ class Ledger:
     override: Decimal
     findings_taken: Decimal
     taken: Decimal
+    findings_adjusted: Decimal = ZERO  # finding points the evaluator's adjustment took back (the rest of the removal: 扣完为止)
+    adjusted: Decimal = ZERO  # the adjustment's part outside the findings: added (or, negative, removed) beyond them
 
     @property
     def name(self) -> str:
@@ -97,6 +100,25 @@ class Ledger:
     @property
     def other_taken(self) -> Decimal:
         return self.taken - self.findings_taken
+
+    @property
+    def rule_taken(self) -> Decimal:
+        """The deduction by rule not caused by findings: what is neither a finding's nor the evaluator's."""
+        return self.other_taken - self.adjusted
+
+    @property
+    def findings_capped(self) -> Decimal:
+        """Finding points 扣完为止 (inside 评价要点 or at the indicator) kept from being deducted."""
+        return self.findings_removed - self.findings_adjusted
+
+    def taken_by_finding(self) -> tuple[tuple[str, Decimal], ...]:
+        """Each finding's part of ``findings_taken``, in the order deducted: the last ones bear what was not taken."""
+        left, out = self.findings_taken, []
+        for fid, amount in self.findings:
+            part = min(amount, max(left, ZERO))
+            out.append((fid, part))
+            left -= part
+        return tuple(out)
 
     @property
     def findings_removed(self) -> Decimal:
@@ -111,8 +133,14 @@ class Reconciliation:
     ledgers: tuple[Ledger, ...]  # every assessed indicator that lost points or had findings recorded
     findings_gross: Decimal
     findings_taken: Decimal
-    by_rule: tuple[tuple[str, Decimal], ...]  # deductions not caused by findings, per rule type (计分方式)
+    by_rule: tuple[tuple[str, Decimal], ...]  # deductions by rule not caused by findings, per rule type (计分方式)
     total: Decimal  # = 已评分值 − 得分
+    adjusted: Decimal = ZERO  # the evaluators' adjustments beyond the findings (positive: more deducted)
+    findings_adjusted: Decimal = ZERO  # finding points the evaluators' adjustments took back
+
+    @property
+    def findings_capped(self) -> Decimal:
+        return self.findings_removed - self.findings_adjusted
 
     @property
     def findings_removed(self) -> Decimal:
@@ -121,6 +149,23 @@ class Reconciliation:
     @property
     def other(self) -> Decimal:
         return self.total - self.findings_taken
+
+    def removed_words(self, text: Any) -> str:
+        """Why finding points were not deducted, named: 扣完为止未扣 1.00 分，评价人员调整减扣 2.00 分."""
+        words = []
+        if self.findings_capped:
+            words.append(f"扣完为止未扣 {text(self.findings_capped)} 分")
+        if self.findings_adjusted:
+            words.append(f"评价人员调整减扣 {text(self.findings_adjusted)} 分")
+        return "，".join(words)
+
+    def other_words(self, text: Any) -> str:
+        """The deductions not caused by findings: by rule, then the evaluators' adjustment, each named."""
+        words = "，".join(f"{name} {text(amount)} 分" for name, amount in self.by_rule)
+        if self.adjusted:
+            adjusted = f"评价人员调整{'增扣' if self.adjusted > 0 else '减扣'} {text(abs(self.adjusted))} 分"
+            words = f"按规则：{words}；{adjusted}" if words else adjusted
+        return words
 
 
 @dataclass(frozen=True)
@@ -155,11 +200,14 @@ class ScoreSheet:
         base = "已评分值" if self.partial else "总分值"
         parts = [f"扣分合计 {t(rec.total)} 分 = {base} {t(self.assessed_weight)} − 得分 {t(self.total_score)}"]
         if rec.findings_gross:
-            removed = (f"，扣完为止或评价人员调整未扣 {t(rec.findings_removed)} 分" if rec.findings_removed else "")
+            removed = f"，{rec.removed_words(t)}" if rec.findings_removed else ""
             parts.append(f"其中因问题扣分 {t(rec.findings_taken)} 分（按规则 {t(rec.findings_gross)} 分{removed}）")
-        if rec.by_rule:
-            listed = "，".join(f"{name} {t(amount)} 分" for name, amount in rec.by_rule)
-            parts.append(f"{'其他' if rec.findings_gross else '其中'}扣分 {t(rec.other)} 分（{listed}）")
+            if rec.by_rule or rec.adjusted:
+                parts.append(f"其他扣分 {t(rec.other)} 分（{rec.other_words(t)}）")
+        elif rec.by_rule and not rec.adjusted:
+            parts.append(f"其中按规则扣分：{rec.other_words(t)}")
+        elif rec.by_rule or rec.adjusted:
+            parts.append(f"其中{rec.other_words(t)}")
         return "；".join(parts) + "。"
 
 
@@ -195,11 +243,26 @@ def ledger(s: IndicatorScore) -> Ledger:
     rounding = clamped - s.rule_score
     override = s.rule_score - s.score
     after_bounds = gross - bounded_f
-    relief = max(floor, ZERO) + max(-override, ZERO)
-    findings_taken = after_bounds - min(after_bounds, relief)
+    floor_f = min(after_bounds, max(floor, ZERO))  # 扣完为止 at the indicator takes back finding points first
+    adjusted_f = min(after_bounds - floor_f, max(-override, ZERO))  # then the evaluator's adjustment
+    findings_taken = after_bounds - floor_f - adjusted_f
     taken = s.weight - s.score
     return Ledger(s.working.ref, s.path, s.weight, s.rule_type, outcome.findings, gross, other, bounded, bounded_f,
-                  floor, rounding, override, findings_taken, taken)
+                  floor, rounding, override, findings_taken, taken, adjusted_f, override + adjusted_f)
+
+
+def taken_by_finding(ev: Evaluation) -> dict[str, list[Decimal]]:
+    """What each finding's deductions actually took, in the order of ``ev.deductions_by_finding()``.
+
+    Within an indicator the points 扣完为止 or the evaluator's adjustment took
+    back come off its last findings, so an indicator's findings add up to its
+    ``findings_taken`` and all of them to the reconciliation's.
+    """
+    out: dict[str, list[Decimal]] = {f.id: [] for f in ev.findings}
+    for s in ev.indicators:
+        for fid, part in ledger(s).taken_by_finding():
+            out.setdefault(fid, []).append(part)
+    return out
 
 
 def reconcile(ev: Evaluation) -> Reconciliation:
@@ -208,15 +271,17 @@ def reconcile(ev: Evaluation) -> Reconciliation:
     shown = tuple(x for x in ledgers if x.taken or x.findings_gross)
     by_rule: dict[str, Decimal] = {}
     for x in ledgers:
-        if x.other_taken:
+        if x.rule_taken:
             name = RULE_NAMES.get(x.rule_type, x.rule_type)
-            by_rule[name] = by_rule.get(name, ZERO) + x.other_taken
+            by_rule[name] = by_rule.get(name, ZERO) + x.rule_taken
     return Reconciliation(
         ledgers=shown,
         findings_gross=sum((x.findings_gross for x in ledgers), ZERO),
         findings_taken=sum((x.findings_taken for x in ledgers), ZERO),
         by_rule=tuple(by_rule.items()),
         total=sum((x.taken for x in ledgers), ZERO),
+        adjusted=sum((x.adjusted for x in ledgers), ZERO),
+        findings_adjusted=sum((x.findings_adjusted for x in ledgers), ZERO),
     )
 
 
@@ -232,6 +297,38 @@ def _level(value: Decimal, unit: str) -> str:
     return f"{text}%" if unit == numbers.PERCENT else f"{text} {unit}".rstrip()
 
 
+def _step(value: Decimal, unit: str) -> str:
+    """A step between two rates is in 个百分点 (每高 1 个百分点), not in % of a rate; other units as written."""
+    text = numbers.format_number(value, None)
+    return f"{text} 个百分点" if unit == numbers.PERCENT else f"{text} {unit}".rstrip()
+
+
+_PAIRS = {"（": "）", "(": ")", "“": "”", "‘": "’", "《": "》", "【": "】", "「": "」", "〔": "〕", "[": "]"}
+
+
+def _shorten(text: str, limit: int) -> str:
+    """``text`` cut to about ``limit`` characters without leaving a bracket or quote open.
+
+    A cut inside brackets moves back to before the first bracket left open
+    (the words before it still say what the problem is) unless that leaves
+    less than half; then the open brackets are closed after the ellipsis.
+    """
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    opened: list[int] = []
+    for i, ch in enumerate(head):
+        if ch in _PAIRS:
+            opened.append(i)
+        elif opened and ch == _PAIRS[head[opened[-1]]]:
+            opened.pop()
+    if not opened:
+        return head + "…"
+    if opened[0] >= limit // 2:
+        return head[:opened[0]].rstrip("，、；：,;: ") + "…"
+    return head + "…" + "".join(_PAIRS[head[i]] for i in reversed(opened))
+
+
 def _register(ev: Evaluation) -> dict[str, Any]:
     """The findings by id, made once per table: a register of thousands is looked up, not scanned per finding."""
     return {f.id: f for f in ev.findings}
@@ -241,9 +338,7 @@ def _problem(found: dict[str, Any], fid: str) -> str:
     finding = found.get(fid)
     if finding is None:
         return fid
-    text = " ".join(finding.problem.split())
-    if len(text) > PROBLEM_CHARS:
-        text = text[:PROBLEM_CHARS] + "…"
+    text = _shorten(" ".join(finding.problem.split()), PROBLEM_CHARS)
     severe = "，情节严重" if finding.severity == "严重" else ""
     return f"{fid}（{text}{severe}）"
 
@@ -255,6 +350,7 @@ def _listed(items: list[str]) -> str:
 
 
 def _findings_words(found: dict[str, Any], outcome: Outcome, rule: Any) -> str:
+    """The findings and the per-item deduction as the criteria write it (每项扣 0.5 分)."""
     applied = outcome.findings
     if not applied:
         return "未发现问题"
@@ -277,8 +373,13 @@ def _measure_words(outcome: Outcome) -> str:
     return f"{q.name} {q.shown()}"
 
 
-def _rule_words(found: dict[str, Any], rule_type: str, outcome: Outcome, rule: Any, points: Decimal) -> str:
-    """Why the rule gave less than full marks, before clamping, rounding and overrides."""
+def _rule_words(found: dict[str, Any], rule_type: str, outcome: Outcome, rule: Any, points: Decimal,
+                st: Any = _p) -> str:
+    """Why the rule gave less than full marks, before clamping, rounding and overrides.
+
+    ``st`` writes a score or a deduction taken (at the framework's decimals);
+    a rule's own parameters (每项扣 0.5 分, 计满分的 95%) stay as the criteria write them.
+    """
     if rule_type == "ratio":
         return f"{_measure_words(outcome)}，按比例计分"
     if rule_type == "threshold":
@@ -289,7 +390,7 @@ def _rule_words(found: dict[str, Any], rule_type: str, outcome: Outcome, rule: A
         if rule.zero_beyond is not None and (q.value < rule.zero_beyond if higher else q.value > rule.zero_beyond):
             return f"{q.name} {q.shown()}，{'低于' if higher else '高于'} {_level(rule.zero_beyond, q.unit)}，不得分"
         return (f"{q.name} {q.shown()}，{'低于' if higher else '高于'}计满分的 {_level(rule.full_at, q.unit)}，"
-                f"每{'低' if higher else '高'} {_level(rule.per, q.unit)}扣 {_p(rule.deduct)} 分")
+                f"每{'低' if higher else '高'} {_step(rule.per, q.unit)}扣 {_p(rule.deduct)} 分")
     if rule_type == "banded":
         return outcome.substitution
     if rule_type == "per_finding":
@@ -300,21 +401,21 @@ def _rule_words(found: dict[str, Any], rule_type: str, outcome: Outcome, rule: A
             return outcome.substitution
         word = "低于" if rule.direction == "at_least" else "高于"
         return (f"{actual.name} {actual.shown()}，{word}{target.name} {target.shown()}，"
-                f"每{'少' if rule.direction == 'at_least' else '多'} {_level(rule.per, actual.unit)}扣 {_p(rule.deduct)} 分")
+                f"每{'少' if rule.direction == 'at_least' else '多'} {_step(rule.per, actual.unit)}扣 {_p(rule.deduct)} 分")
     if rule_type == "checklist":
-        return _parts_words(found, outcome, rule)
+        return _parts_words(found, outcome, rule, st)
     if rule_type == "tiered":
         applied = [p for p in outcome.parts if p.applied]
         if not applied:
-            return f"各档条件均不满足，计 {_p(outcome.raw)} 分"
+            return f"各档条件均不满足，计 {st(outcome.raw)} 分"
         part = applied[0]
         if part.sub is not None:
             sub_rule = _sub_rule(rule, part)
-            inner = _rule_words(found, part.sub_type, part.sub, sub_rule, part.points)
+            inner = _rule_words(found, part.sub_type, part.sub, sub_rule, part.points, st)
             return f"适用“{part.label}”（{_p(part.points)} 分）：{inner}"
-        return f"适用“{part.label}”，计 {_p(part.got)} 分"
+        return f"适用“{part.label}”，计 {st(part.got)} 分"
     if rule_type == "judgement":
-        return f"评价人员酌情评定 {_p(outcome.raw)} 分，{outcome.lines[0] if outcome.lines else ''}".rstrip("，")
+        return f"评价人员酌情评定 {st(outcome.raw)} 分，{outcome.lines[0] if outcome.lines else ''}".rstrip("，")
     if rule_type == "completion":
         actual, target = outcome.inputs[1], outcome.inputs[0]
         return f"实际完成值 {actual.shown()}，年度指标值 {target.shown()}，按完成比例计分"
@@ -332,15 +433,15 @@ def _sub_rule(rule: Any, part: Part) -> Any:
     return None
 
 
-def _parts_words(found: dict[str, Any], outcome: Outcome, rule: Any) -> str:
+def _parts_words(found: dict[str, Any], outcome: Outcome, rule: Any, st: Any = _p) -> str:
     """The 评价要点 that lost points, each with its amount (one alone needs none: the total follows)."""
     lost = [p for p in outcome.parts if p.got < p.points]
     words = []
     for part in lost:
-        cut = f"，扣 {_p(part.points - part.got)} 分" if len(lost) > 1 else ""
+        cut = f"，扣 {st(part.points - part.got)} 分" if len(lost) > 1 else ""
         note = f"（{part.note}）" if part.note else ""
         if part.sub is not None and part.sub_type:
-            inner = _rule_words(found, part.sub_type, part.sub, _sub_rule(rule, part), part.points)
+            inner = _rule_words(found, part.sub_type, part.sub, _sub_rule(rule, part), part.points, st)
             words.append(f"{part.label}：{inner}{cut}")
         elif part.sub is not None and part.sub.inputs:
             q = part.sub.inputs[0]
@@ -368,12 +469,14 @@ def reason(ev: Evaluation, leaf: IndicatorScore | NotAssessed, found: dict[str, 
     x = ledger(leaf)
     rule_cut = leaf.weight - leaf.outcome.raw
     found = _register(ev) if found is None else found
-    words = [] if leaf.rule_score == leaf.weight else [_rule_words(found, leaf.rule_type, leaf.outcome, rule, leaf.weight)]
+    st = ev.score_text
+    words = [] if leaf.rule_score == leaf.weight else [_rule_words(found, leaf.rule_type, leaf.outcome, rule,
+                                                                   leaf.weight, st)]
     if x.floor > 0:
-        words.append(f"按规则应扣 {_p(rule_cut)} 分，超过分值 {_p(leaf.weight)} 分，扣完为止")
+        words.append(f"按规则应扣 {st(rule_cut)} 分，超过分值 {st(leaf.weight)} 分，扣完为止")
     if leaf.override is not None:
-        words.append(f"按规则扣 {ev.score_text(leaf.weight - leaf.rule_score)} 分，评价人员调整为 "
-                     f"{ev.score_text(leaf.score)} 分（{leaf.override.justification.strip().rstrip('。；;.')}）")
+        words.append(f"按规则扣 {st(leaf.weight - leaf.rule_score)} 分，评价人员调整为 "
+                     f"{st(leaf.score)} 分（{leaf.override.justification.strip().rstrip('。；;.')}）")
     words.append(f"扣 {ev.score_text(taken)} 分")
     return "，".join(w for w in words if w)
 
@@ -420,6 +523,18 @@ def situation(ev: Evaluation, leaf: IndicatorScore | NotAssessed, found: dict[st
 # --- the table ----------------------------------------------------------------------------------------------
 
 
+# The title of the table by the layout of the evaluation's kind (kinds.py): a self-evaluation is read on the
+# 自评表 of 财预〔2020〕10号, a department-overall evaluation is of a unit, not a project.
+_TITLES = {"project": "{name}绩效评价评分表", "department": "{name}部门整体支出绩效评价评分表",
+           "self_evaluation": "{name}项目支出绩效自评表"}
+
+
+def title(ev: Evaluation) -> str:
+    """“<项目名称>绩效评价评分表”; “…项目支出绩效自评表” for a self-evaluation; “…部门整体支出绩效评价评分表”."""
+    kind = ev.project.kind
+    return _TITLES.get(kind.key, _TITLES["project"]).format(name=ev.project.params.project.name)
+
+
 def build(ev: Evaluation) -> ScoreSheet:
     """The 评分表 of ``ev``: one row per leaf in framework order, totals and the reconciliation."""
     levels = level_names(ev.framework)
@@ -436,7 +551,6 @@ def build(ev: Evaluation) -> ScoreSheet:
             rows.append(Row(leaf.working.ref, leaf.path, names, n - depth + 1, leaf.weight, criteria(ev, leaf),
                             situation(ev, leaf, found), leaf.score, leaf.deduction, reason(ev, leaf, found),
                             leaf.rule_name))
-    info = ev.project.params.project
     parents: list[tuple[tuple[str, ...], Decimal]] = []
 
     def walk(nodes: Any, prefix: tuple[str, ...]) -> None:
@@ -447,7 +561,7 @@ def build(ev: Evaluation) -> ScoreSheet:
 
     walk(ev.tree, ())
     return ScoreSheet(
-        title=f"{info.name}绩效评价评分表",
+        title=title(ev),
         levels=levels,
         rows=tuple(rows),
         total_weight=ev.framework.total,

@@ -325,6 +325,17 @@ def _text(value: Decimal | str) -> str:
     return value if isinstance(value, str) else numbers.format_number(value, None)
 
 
+def _situation(row: IndicatorRow, rule: dict[str, Any]) -> str:
+    """评价情况 when the row has no note: the two values as written, or, quantitative, as the scoring shows them
+    (126.50 元/人次 both here and in 扣分原因, not 126.5 as YAML read it)."""
+    if rule["type"] != "completion":
+        return f"年度指标值：{_text(row.target)}；实际完成值：{_text(row.actual)}"  # type: ignore[arg-type]
+    t, a = rule["target"], rule["actual"]
+    target = Quantity("年度指标值", t["value"], t["unit"], places=None).shown()
+    actual = Quantity("实际完成值", a["value"], a["unit"], places=None).shown()
+    return f"年度指标值：{rule['sign']}{target}；实际完成值：{actual}"
+
+
 _CRITERIA = {
     "higher": "正向指标：得分 = 实际完成值 ÷ 年度指标值 × 分值，最高不超过分值（完成年度指标值的记全部分值）",
     "lower": "反向指标：得分 = 年度指标值 ÷ 实际完成值 × 分值，最高不超过分值（完成年度指标值的记全部分值）",
@@ -386,7 +397,7 @@ def apply(params: "ProjectParams", framework: Framework, shown: str) -> tuple["P
                 continue
             kind = rule["direction"] if rule["type"] == "completion" else "attainment"
             leaves.append(IndicatorNode(name=row.name, weight=row.weight, criteria=_CRITERIA[kind], rule=rule))
-            situation = row.note or f"年度指标值：{_text(row.target)}；实际完成值：{_text(row.actual)}"  # type: ignore[arg-type]
+            situation = row.note or _situation(row, rule)
             assessments["/".join(slot + (row.name,))] = Assessment(reported=row.reported, situation=situation)
         rows_at[slot] = leaves
 

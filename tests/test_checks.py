@@ -121,7 +121,8 @@ def test_results_json_checks_and_findings(ev003):
     c = next(c for c in data["checks"] if c["kind"] == "group_sum")
     assert {"id", "kind", "status", "difference", "sources"} <= set(c) and c["status"] == "failed"
     f05 = next(f for f in data["findings"] if f["id"] == "F-05")
-    assert f05["money"] == "31.9" and f05["deductions"] == [{"indicator": "S-12", "name": "制度执行有效性", "deduct": "0.5"}]
+    assert f05["money"] == "31.9" and f05["deductions"] == [{"indicator": "S-12", "name": "制度执行有效性", "deduct": "0.5",
+                                                                "taken": "0.50"}]
 
 
 def test_appendix_sections(ev003):

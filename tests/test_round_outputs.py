@@ -279,14 +279,28 @@ def test_findings_sheet_lists_every_finding_with_what_it_cost(mixed, docs, ev003
     d003 = docs[1]
     sheet = load_workbook(mixed / "summary.xlsx")["问题清单"]
     assert [c.value for c in sheet[1]] == ["项目编号", "项目名称", "问题编号", "存在问题", "所涉指标", "情节", "涉及资金", "资金单位",
-                                          "扣分", "扣分指标"]
+                                          "按规则扣分", "实际扣分", "扣分指标"]
     rows = [r for r in sheet.iter_rows(min_row=2) if r[0].value == "003"]
     assert [r[2].value for r in rows] == [f["id"] for f in d003["findings"]]
     first = rows[0]
     assert first[3].value == d003["findings"][0]["problem"] and first[8].value == 0.5 and first[8].data_type == "n"
-    assert first[9].value == "S-04 绩效指标明确性"
+    assert first[9].value == 0.5 and first[9].number_format == "0.00"
+    assert first[10].value == "S-04 绩效指标明确性"
+    # by rule 34 × 0.5 = 17.00, but the evaluator took 2.00 back at 子项目完工及时性: 15.00 was deducted
+    assert sum(Decimal(str(r[8].value)) for r in rows if r[8].value is not None) == Decimal("17.0")
+    assert sum(Decimal(str(r[9].value)) for r in rows if r[9].value is not None) == Decimal("15.00")
+    assert {r[2].value: r[9].value for r in rows}["F-31"] == 0
     assert first[2].hyperlink.target == "p3/appendix.html#F-01"
     assert 'id="F-01"' in appendix.findings(ev003).html and 'id="S-04"' in appendix.scoring(ev003).html
+
+
+def test_findings_sheet_leaves_taken_empty_for_results_written_before_it(tmp_path, docs):
+    old = copy.deepcopy(docs[1])
+    for f in old["findings"]:
+        for d in f["deductions"]:
+            del d["taken"]
+    sheet = load_workbook(make_round(tmp_path, [("p1", old, OK, "")]) / "summary.xlsx")["问题清单"]
+    assert sheet["I2"].value == 0.5 and sheet["J2"].value is None
 
 
 def test_links_still_work_when_the_round_folder_is_moved(mixed, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -30,7 +31,10 @@ def test_every_deduction_is_accounted_for(params):
     assert sum((r.weight - r.score for r in assessed), D(0)) == sheet.total_deduction
     rec = sheet.reconciliation
     assert rec.total == ev.assessed_weight - ev.total
-    assert rec.findings_taken + sum((a for _, a in rec.by_rule), D(0)) == rec.total
+    assert rec.findings_taken + sum((a for _, a in rec.by_rule), D(0)) + rec.adjusted == rec.total
+    for fid, parts in scoresheet.taken_by_finding(ev).items():
+        assert len(parts) == len(ev.deductions_by_finding()[fid]), fid
+    assert sum((sum(p, D(0)) for p in scoresheet.taken_by_finding(ev).values()), D(0)) == rec.findings_taken
     for x in rec.ledgers:
         assert x.taken == x.findings_gross + x.other - x.bounded - x.floor + x.rounding + x.override, x.name
         assert D(0) <= x.findings_taken <= x.findings_gross
@@ -56,7 +60,7 @@ def test_seed_001_words_the_2_80_points_lost_with_an_empty_register(ev001):
     ratio = next(x for x in rec.ledgers if x.name == "资金到位率")
     assert (ratio.other, ratio.rounding, ratio.taken) == (D("1.7925"), D("0.0075"), D("1.8"))  # 3.2075 → 3.2
     assert sheet.summary_line() == ("扣分合计 2.80 分 = 总分值 100.00 − 得分 97.20；"
-                                    "其中扣分 2.80 分（比率×分值 1.80 分，要点核查 1.00 分）。")
+                                    "其中按规则扣分：比率×分值 1.80 分，要点核查 1.00 分。")
 
 
 def test_seed_003_findings_override_and_reconciliation(ev003):
@@ -68,7 +72,13 @@ def test_seed_003_findings_override_and_reconciliation(ev003):
     timely = rows["子项目完工及时性"].reason
     assert "每项扣 0.5 分，按规则扣 4.00 分，评价人员调整为 5.00 分（考虑项目前期疫情因素影响" in timely
     assert timely.endswith("扣 2.00 分")
-    assert rows["问题整改情况"].reason == "适用“部分整改”，计 1 分，扣 1.00 分"
+    assert rows["问题整改情况"].reason == "适用“部分整改”，计 1.00 分，扣 1.00 分"
+    # a part's deduction at the score decimals, as the row's total; 每项扣 0.5 分 is the criteria's own figure
+    assert rows["安全风险"].reason.endswith("每项扣 0.5 分，扣 1.50 分，扣 2.00 分")
+    assert "每项扣 0.5 分，扣 1.00 分；②" in rows["子项目使用情况"].reason
+    # a problem cut short never leaves a bracket open: cut before it, or close it after the ellipsis
+    assert "F-08（社区居民信息管理系统合同甲、乙双方签订日期不一致…）" in rows["制度执行有效性"].reason
+    assert "F-10（子项目资产费用化（社区居民信息管理系统、大数据防疫平台合同款…））" in rows["制度执行有效性"].reason
     assert rows["安全风险"].reason.startswith("②子项目是否存在等级保护测评等级低于良好的情形：发现问题 F-15（")
     rec = sheet.reconciliation
     # 34 findings at 0.5 are 17 points by rule; the evaluator took back 2 of 完工及时性's 4; 4 more from other rules.
@@ -76,6 +86,13 @@ def test_seed_003_findings_override_and_reconciliation(ev003):
     assert rec.by_rule == (("要点核查", D("3.00")), ("分级计分", D("1.00")))
     timely_ledger = next(x for x in rec.ledgers if x.name == "子项目完工及时性")
     assert (timely_ledger.findings_gross, timely_ledger.override, timely_ledger.findings_taken) == (D("4.0"), D("-2.00"), D("2.00"))
+    assert (timely_ledger.findings_adjusted, timely_ledger.findings_capped, timely_ledger.adjusted) == (D("2.00"), 0, 0)
+    # what took the 2.00 back is named: an adjustment, not 扣完为止
+    assert sheet.summary_line() == ("扣分合计 19.00 分 = 总分值 100.00 − 得分 81.00；其中因问题扣分 15.00 分"
+                                    "（按规则 17.00 分，评价人员调整减扣 2.00 分）；其他扣分 4.00 分（要点核查 3.00 分，分级计分 1.00 分）。")
+    # each finding's taken part: 完工及时性's last four findings bear the 2.00 the evaluator took back
+    taken = scoresheet.taken_by_finding(ev003)
+    assert taken["F-24"] == [D("0.5")] and taken["F-28"] == [D(0)] and taken["F-31"] == [D(0)]
 
 
 def test_findings_section_shows_what_was_taken_and_reconciles(ev001, ev003):
@@ -84,18 +101,25 @@ def test_findings_section_shows_what_was_taken_and_reconciles(ev001, ev003):
     assert "该指标问题按规则扣 4.00 分，按评价人员调整计 2.00 分" in html
     assert "按规则扣分 17.00 分，其中 2.00 分未实际扣减（子项目完工及时性，评价人员调整），实际扣分 15.00 分" in html
     assert "扣分合计 15.00 + 4.00 = 19.00 分 = 总分值 100.00 − 得分 81.00" in html
+    assert "问题按规则扣分 17.00 分 − 未扣 2.00 分（评价人员调整减扣 2.00 分） = 因问题实际扣分 15.00 分" in html
+    # the 合计 row adds every column: 17.00 + 4.00 − 2.00 = 19.00
+    total = re.search(r'<tr class="ek-total">(.*?)</tr>', html).group(1)
+    assert re.findall(r'<td class="num">([^<]*)</td>', total) == ["17.00", "4.00", "", "", "−2.00", "19.00", "15.00"]
     empty = appendix.findings(ev001).html
     assert "问题清单为空" in empty and "扣分核对" in empty
     assert "扣分合计 0.00 + 2.80 = 2.80 分 = 总分值 100.00 − 得分 97.20" in empty
     assert "+0.0075" in empty  # the rounding of 3.2075 to 3.2 is a step of its own
+    total = re.search(r'<tr class="ek-total">(.*?)</tr>', empty).group(1)
+    assert re.findall(r'<td class="num">([^<]*)</td>', total) == ["", "2.7925", "", "+0.0075", "", "2.80", ""]
 
 
 def test_department_threshold_floor_judgement_and_banded():
     ev = evalkit.run(str(ROOT / "params" / "examples" / "020_department_overall_demo.yaml"))
     rows = rows_by_name(scoresheet.build(ev))
-    assert rows["结转结余变动率"].reason == ("结转结余变动率 40.67%，高于计满分的 0%，每高 1%扣 0.1 分，"
-                                       "按规则应扣 4.067 分，超过分值 2 分，扣完为止，扣 2.00 分")
-    assert rows["经济效益"].reason == "评价人员酌情评定 4 分，理由：带动作用有限，酌情扣 1 分，扣 1.00 分"
+    # a step between rates is 个百分点; amounts at the score decimals (not 4.067 and 2 in one sentence)
+    assert rows["结转结余变动率"].reason == ("结转结余变动率 40.67%，高于计满分的 0%，每高 1 个百分点扣 0.1 分，"
+                                       "按规则应扣 4.07 分，超过分值 2.00 分，扣完为止，扣 2.00 分")
+    assert rows["经济效益"].reason == "评价人员酌情评定 4.00 分，理由：带动作用有限，酌情扣 1 分，扣 1.00 分"
     assert rows["社会公众或服务对象满意度"].reason == "91.30% 落在“≥90%”档，计 9 分，扣 1.00 分"
 
 
@@ -132,7 +156,7 @@ def test_caps_floors_and_not_assessed_are_reconciled(capped):
     assert rows["按问题扣分"].reason == ("发现问题 F-01（问题1）、F-02（问题2，情节严重），F-01 扣 1 分、F-02 扣 2 分"
                                     "（情节严重的按 2 倍），扣 3.00 分")
     assert rows["扣完为止"].reason == ("发现问题 F-06（问题6）、F-07（问题7）、F-08（问题8），每项扣 1 分，"
-                                   "按规则应扣 3 分，超过分值 2 分，扣完为止，扣 2.00 分")
+                                   "按规则应扣 3.00 分，超过分值 2.00 分，扣完为止，扣 2.00 分")
     assert rows["要点扣分"].reason.startswith("①制度执行：发现问题 F-03（问题3）")
     assert rows["满意度"].reason == "未评分：问卷尚未回收" and rows["满意度"].score is None
     assert rows["要点扣分"].criteria == "评价要点：①制度执行（1 分）；②台账完整（1 分）"  # generated: no criteria text
@@ -171,6 +195,9 @@ def test_exports_read_back_and_are_byte_identical(capped, ev003):
     assert findings["A2"].value == "F-01" and findings["A2"].number_format == "@"
     assert findings["M2"].value == D("0.5") or findings["M2"].value == 0.5
     assert findings["M2"].number_format == "#,##0.00"
+    taken = {r[0].value: r[13].value for r in findings.iter_rows(min_row=2) if r[0].value and r[0].value.startswith("F-")}
+    assert taken["F-24"] == D("0.5") or taken["F-24"] == 0.5
+    assert taken["F-31"] == 0 and findings["N1"].value == "实际扣分"  # 完工及时性's last findings bear the adjustment
     figures = book["计算指标"]
     assert figures["A2"].value == "C-01" and figures["E2"].number_format == "#,##0.00"
     assert scoreexport.xlsx_bytes(ev003) == scoreexport.xlsx_bytes(ev003)
@@ -201,3 +228,68 @@ def test_a_long_list_of_findings_is_named_up_to_ten_and_counted(tmp_path):
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     row = scoresheet.build(evalkit.run(str(path))).rows[0]
     assert row.reason == ("发现问题 " + "、".join(f"{i}（问题{i}）" for i in ids[:10]) + "等 12 项，每项扣 0.5 分，扣 6.00 分")
+
+
+@pytest.fixture(scope="module")
+def reworked(tmp_path_factory):
+    """Seed 001 with the built-in framework's checklist replaced by per_finding and 资金到位率 adjusted down."""
+    import shutil
+
+    import yaml
+
+    folder = tmp_path_factory.mktemp("reworked")
+    shutil.copytree(ROOT / "params" / "examples" / "data", folder / "data")
+    data = yaml.safe_load((ROOT / "params" / "examples" / "001_futian_ai_centre.yaml").read_text(encoding="utf-8"))
+    data["indicators"]["资金使用合规性"]["rule"] = {"type": "per_finding", "deduct": 1.5, "findings": ["F-01"]}
+    data["indicators"]["资金到位率"]["override"] = {"score": 1, "justification": "到位资金未按时拨付"}
+    data["findings"] = [{"id": "F-01", "problem": "一笔支出未经审批"}]
+    path = folder / "p.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return evalkit.run(str(path))
+
+
+def test_replaced_rule_states_its_own_criteria_and_adjustments_are_not_rule_deductions(reworked):
+    rows = rows_by_name(scoresheet.build(reworked))
+    # the framework's “评价要点①～④各1.25分。” described the checklist the params replaced
+    assert rows["资金使用合规性"].criteria == "每发现 1 例问题扣 1.5 分，情节严重的按 2 倍扣分，扣完为止"
+    assert rows["资金到位率"].criteria.startswith("资金到位率 =（实际到位资金 / 预算资金）× 100%")  # same type: kept
+    sheet = scoresheet.build(reworked)
+    rec = sheet.reconciliation
+    # 资金到位率 lost 1.80 by its rule and 2.20 by the evaluator: the 2.20 is not a 比率×分值 deduction
+    assert rec.by_rule == (("比率×分值", D("1.80")), ("要点核查", D("1.0"))) and rec.adjusted == D("2.20")
+    assert sheet.summary_line() == (
+        "扣分合计 6.50 分 = 总分值 100.00 − 得分 93.50；其中因问题扣分 1.50 分（按规则 1.50 分）；"
+        "其他扣分 5.00 分（按规则：比率×分值 1.80 分，要点核查 1.00 分；评价人员调整增扣 2.20 分）。")
+    html = appendix.findings(reworked).html
+    assert "其他扣分 5.00 分（按规则：比率×分值 1.80 分，要点核查 1.00 分；评价人员调整 +2.20 分）" in html
+
+
+def test_titles_follow_the_kind():
+    titles = {p.stem[:3]: scoresheet.build(evalkit.run(str(p))).title for p in EXAMPLES if p.stem[:3] in ("020", "030")}
+    assert titles == {"020": "示例市生态环境局（示例，数据为构造）部门整体支出绩效评价评分表",
+                      "030": "社区居家养老服务补助项目支出绩效自评表"}
+
+
+def test_self_evaluation_situation_shows_values_as_the_reason_does():
+    ev = evalkit.run(str(ROOT / "params" / "examples" / "030_self_evaluation_demo.yaml"))
+    row = rows_by_name(scoresheet.build(ev))["人均上门服务成本"]
+    assert row.situation == "年度指标值：≤120.00 元/人次；实际完成值：126.50 元/人次"
+    assert row.reason.startswith("实际完成值 126.50 元/人次，")
+
+
+def test_partial_total_row_reads_across_and_grid_has_the_column_widths(capped):
+    import io
+
+    import docx
+    import openpyxl
+    from docx.oxml.ns import qn
+
+    sheet = scoresheet.build(capped)
+    ws = openpyxl.load_workbook(io.BytesIO(scoreexport.xlsx_bytes(capped, sheet)))["评分表"]
+    last = ws.max_row
+    assert [ws.cell(last, c).value for c in (1, 4, 6, 7, 8)] == ["合计", D(8) if isinstance(ws.cell(last, 4).value, D) else 8,
+                                                                 "已评分值 8.00（总分值 10.00，未评分 2.00）", 2, 6]
+    document = docx.Document(io.BytesIO(scoreexport.docx_bytes(sheet)))
+    grid = [int(c.get(qn("w:w"))) for c in document.tables[0]._tbl.tblGrid.findall(qn("w:gridCol"))]
+    cells = [c.width for c in document.tables[0].rows[0].cells]
+    assert grid == [w.twips for w in cells] and len(set(grid)) > 2  # not 8 equal columns
