@@ -14,7 +14,7 @@ import io
 import re
 import zipfile
 
-__all__ = ["FIXED_TIME", "without_clock"]
+__all__ = ["FIXED_TIME", "CELL_LIMIT", "safe_text", "text_cell", "without_clock"]
 
 FIXED_TIME = dt.datetime(2024, 1, 1)  # no clock time in a file: two runs of the same inputs are the same file
 
@@ -40,3 +40,37 @@ def without_clock(data: bytes, when: dt.datetime = FIXED_TIME) -> bytes:
                                  rb"<cp:lastModifiedBy>evalkit</cp:lastModifiedBy>", content)
             target.writestr(entry, content)
     return out.getvalue()
+
+
+# OWASP's CSV-injection rule: a text cell that begins with one of these is a formula to a spreadsheet.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+CELL_LIMIT = 32767  # characters Excel keeps in one cell
+
+
+def safe_text(value: str) -> str:
+    """A text cell that Excel, WPS and LibreOffice show as text, never evaluate.
+
+    A leading apostrophe is the documented way to force text; it is added
+    only where a cell would otherwise start a formula, so ordinary names are
+    unchanged. Numbers are written as numbers and never pass through here.
+    """
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def text_cell(value: str, whole_text_at: str = "附件") -> str | None:
+    """A text value as an openpyxl cell value that is stored as text, never as a formula.
+
+    openpyxl writes any str beginning with "=" as a formula, refuses the
+    characters XML forbids, and Excel cuts a cell at 32,767 characters: the
+    formula start is neutralised (``safe_text``), a forbidden character shows
+    as U+FFFD, and a longer text is cut with a note saying where it is whole.
+    """
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if not value:
+        return None
+    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", safe_text(value))
+    if len(text) > CELL_LIMIT:
+        note = f"…（超出 Excel 单元格上限 {CELL_LIMIT:,} 字，全文见{whole_text_at}）"
+        text = text[:CELL_LIMIT - len(note)] + note
+    return text

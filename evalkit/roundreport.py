@@ -19,6 +19,7 @@ from urllib.parse import quote
 from typing import TYPE_CHECKING, Any
 
 from . import __version__, names, numbers, ooxml, roundsheets
+from .ooxml import safe_text
 from .html import environment
 from .roundsheets import FindingLine, IndicatorLine
 
@@ -180,20 +181,6 @@ def _link(out_dir: Path | None) -> str:
     return "./" + quote(out_dir.name, safe="") + "/appendix.html"
 
 
-# OWASP's CSV-injection rule: a text cell that begins with one of these is a formula to a spreadsheet.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
-
-
-def safe_text(value: str) -> str:
-    """A text cell that Excel, WPS and LibreOffice show as text, never evaluate.
-
-    A leading apostrophe is the documented way to force text; it is added
-    only where a cell would otherwise start a formula, so ordinary names are
-    unchanged. Numbers are written as numbers and never pass through here.
-    """
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
 def csv_id(value: str) -> str:
     """A project id in summary.csv as Excel keeps it when the file is opened by double-click: ="001".
 
@@ -233,14 +220,7 @@ def _csv(rows: list[Row]) -> bytes:
 
 
 def _text_cell(value: str) -> Any:
-    """A text value as an openpyxl cell value that is stored as a string, never as a formula.
-
-    openpyxl writes any str beginning with "=" as a formula; the apostrophe of
-    ``safe_text`` keeps it (and +, -, @) text for the other spreadsheet programs too.
-    """
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", safe_text(value)) if value else None
+    return ooxml.text_cell(value, "各项目的附件")
 
 
 def _xlsx(rows: list[Row], title: str, finished: datetime) -> bytes:

@@ -293,3 +293,31 @@ def test_partial_total_row_reads_across_and_grid_has_the_column_widths(capped):
     grid = [int(c.get(qn("w:w"))) for c in document.tables[0]._tbl.tblGrid.findall(qn("w:gridCol"))]
     cells = [c.width for c in document.tables[0].rows[0].cells]
     assert grid == [w.twips for w in cells] and len(set(grid)) > 2  # not 8 equal columns
+
+
+def test_hostile_text_stays_text_and_a_long_name_still_exports(tmp_path):
+    """A finding written “=cmd|' /C calc'!A0” must not become a formula; a 300-character project name
+    (over Word's 255-character property) and a 40,000-character problem still export, cut with a note."""
+    import io
+
+    import docx
+    import openpyxl
+
+    path = tmp_path / "p.yaml"
+    name = "很长的项目名称" * 43
+    data = {"project": {"id": "H", "name": name}, "framework": {"name": "x", "indicators": [
+        {"name": "按问题扣分", "weight": 100, "rule": {"type": "per_finding", "deduct": 1, "findings": ["F-1", "F-2"]}}]},
+        "findings": [{"id": "F-1", "problem": "=cmd|' /C calc'!A0", "unit": '=HYPERLINK("http://x","y")'},
+                     {"id": "F-2", "problem": "长" * 40000}]}
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    ev = evalkit.run(str(path))
+    data = scoreexport.xlsx_bytes(ev)
+    assert b"<f>" not in data  # no cell of the workbook is a formula
+    sheet = openpyxl.load_workbook(io.BytesIO(data))["问题清单"]
+    texts = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "'=cmd|' /C calc'!A0" in texts and "'=HYPERLINK(\"http://x\",\"y\")" in texts
+    long_cell = next(t for t in texts if t.startswith("长长长"))
+    assert len(long_cell) == 32767 and long_cell.endswith("…（超出 Excel 单元格上限 32,767 字，全文见附件）")
+    document = docx.Document(io.BytesIO(scoreexport.docx_bytes(scoresheet.build(ev))))
+    assert document.paragraphs[0].text.startswith(name)  # the title on the page is whole
+    assert len(document.core_properties.title) == 255
