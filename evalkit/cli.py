@@ -463,6 +463,11 @@ def _parser() -> argparse.ArgumentParser:
     schema = sub.add_parser("schema", help="输出 params 文件的 JSON Schema")
     schema.add_argument("-o", "--output", default=None, help="写入的文件（默认输出到终端）")
     schema.set_defaults(func=_cmd_schema)
+    for command in sub.choices.values():
+        # Also after the subcommand (evalkit run p.yaml --debug). SUPPRESS: a subcommand
+        # without it must not reset the --debug given before the subcommand.
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                             help="出现内部错误时显示完整的 Python 调用栈")
     return parser
 
 

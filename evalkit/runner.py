@@ -51,11 +51,19 @@ class RunResult:
 
 
 def default_workbook() -> Path:
-    """workbooks/ of the current checkout, else the one beside the installed package."""
-    here = Path.cwd() / "workbooks" / WORKBOOK_NAME
-    if here.is_file():
-        return here
-    return Path(__file__).resolve().parent.parent / "workbooks" / WORKBOOK_NAME
+    """The workbook that belongs to this evalkit, wherever the command is run from.
+
+    An installed wheel carries it as evalkit/workbooks/ (pyproject maps the
+    repository's top-level workbooks/ there); a source checkout or editable
+    install has it at workbooks/ beside the package. The current directory is
+    not searched: a stale copy there would silently run instead. If neither
+    exists, the checkout path is returned so the error names it.
+    """
+    package = Path(__file__).resolve().parent
+    installed = package / "workbooks" / WORKBOOK_NAME
+    if installed.is_file():
+        return installed
+    return package.parent / "workbooks" / WORKBOOK_NAME
 
 
 def output_dir(outputs_root: Path, params_path: Path) -> Path:
