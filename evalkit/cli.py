@@ -360,7 +360,7 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="运行一个或多个项目，生成附件")
     run.add_argument("params", nargs="+", help="params/<批次>/<项目>.yaml")
     run.add_argument("--outputs", default="outputs", help="输出根目录（默认 outputs）")
-    run.add_argument("--workbook", default=None, help="工作簿（默认 workbooks/project_evaluation.ipynb）")
+    run.add_argument("--workbook", default=None, help="工作簿（默认为随 evalkit 安装的 workbooks/project_evaluation.ipynb）")
     run.add_argument("--show-code", action="store_true", help="附件中保留代码单元格")
     run.add_argument("--strict", action="store_true", help="有核对未通过时以退出状态 1 结束")
     run.set_defaults(func=_cmd_run)
@@ -374,13 +374,13 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="秒",
                        help=f"每个项目的时限，超时的项目记为失败、批次继续（默认 {DEFAULT_TIMEOUT} 秒；0 为不限）")
     batch.add_argument("--outputs", default="outputs", help="输出根目录（默认 outputs）")
-    batch.add_argument("--workbook", default=None, help="工作簿（默认 workbooks/project_evaluation.ipynb）")
+    batch.add_argument("--workbook", default=None, help="工作簿（默认为随 evalkit 安装的 workbooks/project_evaluation.ipynb）")
     batch.set_defaults(func=_cmd_batch)
 
     check = sub.add_parser("verify", help="核验一个项目的输出：输入是否与记录一致，重新运行是否逐字节相同；已签署的项目还核对是否复核后已修改",
                            epilog="退出状态：0 一致；1 不一致；2 无法核验；3 仅软件版本不同；4 复核后已修改（输出与输入一致，但与复核签署时不同）")
     check.add_argument("output", help="outputs/<批次>/<项目> 目录")
-    check.add_argument("--workbook", default=None, help="工作簿（默认 workbooks/project_evaluation.ipynb）")
+    check.add_argument("--workbook", default=None, help="工作簿（默认为随 evalkit 安装的 workbooks/project_evaluation.ipynb）")
     check.set_defaults(func=_cmd_verify)
 
     signoff = sub.add_parser(
@@ -394,7 +394,7 @@ def _parser() -> argparse.ArgumentParser:
     signoff.add_argument("--date", default=None, metavar="YYYY-MM-DD", help="复核日期（默认今天）")
     signoff.add_argument("--opinion", default="", metavar="意见", help="复核意见")
     signoff.add_argument("--outputs", default="outputs", help="输出根目录（默认 outputs）")
-    signoff.add_argument("--workbook", default=None, help="工作簿（默认 workbooks/project_evaluation.ipynb）")
+    signoff.add_argument("--workbook", default=None, help="工作簿（默认为随 evalkit 安装的 workbooks/project_evaluation.ipynb）")
     signoff.add_argument("--no-run", action="store_true", help="只写签署文件，不重新生成附件（附件在下次运行后显示签署）")
     signoff.set_defaults(func=_cmd_signoff)
 
@@ -421,7 +421,7 @@ def _parser() -> argparse.ArgumentParser:
                     "加 --force 重新生成。附件仍由 evalkit run 生成。")
     lab.add_argument("params", help="params/<批次>/<项目>.yaml")
     lab.add_argument("--outputs", default="outputs", help="输出根目录（默认 outputs）")
-    lab.add_argument("--workbook", default=None, help="工作簿（默认 workbooks/project_evaluation.ipynb）")
+    lab.add_argument("--workbook", default=None, help="工作簿（默认为随 evalkit 安装的 workbooks/project_evaluation.ipynb）")
     lab.add_argument("--force", action="store_true", help="覆盖已有的项目笔记本")
     lab.add_argument("--open", action="store_true", help="写出后用 jupyter lab 打开")
     lab.set_defaults(func=_cmd_lab)
