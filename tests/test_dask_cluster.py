@@ -20,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from conftest import EXAMPLES, ROOT
@@ -60,8 +61,9 @@ def environment() -> dict[str, str]:
 class Cluster:
     """A scheduler and two workers, each its own process group (a worker's nanny and its process together)."""
 
-    def __init__(self, base: Path) -> None:
+    def __init__(self, base: Path, **settings: str) -> None:
         self.base = base
+        self.settings = settings  # extra environment, e.g. the scheduler's Dask configuration
         self.elsewhere = base / "elsewhere"  # not the tests' folder: workers must cope with absolute paths
         self.elsewhere.mkdir()
         self.scheduler_file = base / "scheduler.json"
@@ -75,7 +77,7 @@ class Cluster:
         self.logs.append(log)
         with open(log, "wb") as stream:
             process = subprocess.Popen([str(DASK if DASK.is_file() else "dask"), *arguments], cwd=self.elsewhere,
-                                       env=environment(), stdin=subprocess.DEVNULL, stdout=stream,
+                                       env={**environment(), **self.settings}, stdin=subprocess.DEVNULL, stdout=stream,
                                        stderr=subprocess.STDOUT, start_new_session=True)
         self.processes.append(process)
         return process
@@ -88,7 +90,7 @@ class Cluster:
             if process.poll() is not None:
                 pytest.fail(f"dask 进程 {process.args} 已退出（{process.returncode}）\n{self.logs_text()}")
 
-    def start(self) -> None:
+    def start(self, workers: int = 2) -> None:
         from dask.distributed import Client
 
         self._start("scheduler", ["scheduler", "--scheduler-file", str(self.scheduler_file), "--host", "127.0.0.1",
@@ -100,14 +102,14 @@ class Cluster:
                 pytest.fail(f"调度器 {STARTUP:g} 秒内未写出 {self.scheduler_file}\n{self.logs_text()}")
             time.sleep(0.2)
         self.address = json.loads(self.scheduler_file.read_text())["address"]
-        for n in (1, 2):
+        for n in range(1, workers + 1):
             self._start(f"worker{n}", ["worker", self.address, "--nworkers", "1", "--nthreads", "1",
                                        "--no-dashboard", "--host", "127.0.0.1"])
         self.client = Client(self.address, timeout=STARTUP, set_as_default=False)
-        while len(self.client.scheduler_info(n_workers=-1)["workers"]) < 2:
+        while len(self.client.scheduler_info(n_workers=-1)["workers"]) < workers:
             self._alive_or_fail()
             if time.monotonic() > deadline:
-                pytest.fail(f"{STARTUP:g} 秒内未有两个工作进程注册到调度器\n{self.logs_text()}")
+                pytest.fail(f"{STARTUP:g} 秒内未有 {workers} 个工作进程注册到调度器\n{self.logs_text()}")
             time.sleep(0.5)
 
     def pids(self) -> dict[str, int]:
@@ -248,3 +250,63 @@ def test_unreachable_scheduler_is_reported_in_chinese_at_once(tmp_path, capsys):
     code = main(["batch", str(folder), "--outputs", str(tmp_path / "out"), "--scheduler", "no-port-here",
                  "--workbook", str(WORKBOOK)])
     assert code == 1 and "地址格式不正确" in capsys.readouterr().err
+
+
+def test_a_scheduler_without_workers_is_reported_not_waited_for(tmp_path, capsys, monkeypatch):
+    import evalkit.batch
+
+    lonely = Cluster(tmp_path)
+    try:
+        lonely.start(workers=0)
+        monkeypatch.setattr(evalkit.batch, "DASK_WORKER_WAIT", 3.0)
+        folder = tmp_path / "params" / "r2024"
+        folder.mkdir(parents=True)
+        shutil.copy(EXAMPLES / "001_futian_ai_centre.yaml", folder / "a.yaml")
+        code = main(["batch", str(folder), "--outputs", str(tmp_path / "out"), "--scheduler", lonely.address,
+                     "--workbook", str(WORKBOOK)])
+    finally:
+        lonely.stop()
+    assert code == 1
+    assert f"Dask 调度器 {lonely.address} 上 3 秒内没有可用的工作进程" in capsys.readouterr().err
+
+
+# A cell that kills the Dask worker process running it (the first ancestor started by the
+# nanny through multiprocessing), for the project whose params file is named crash*.
+KILL_MY_WORKER = """\
+import os, signal
+if os.path.basename(params_file).startswith("crash"):
+    pid = os.getpid()
+    while pid > 1:
+        pid = int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
+        if b"spawn_main" in open(f"/proc/{pid}/cmdline", "rb").read():
+            os.kill(pid, signal.SIGKILL)
+            break
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="需要 /proc 查找工作进程")
+def test_a_project_that_kills_its_workers_is_reported_failed_and_the_rest_finish(tmp_path):
+    """allowed-failures 0: the first worker the project kills makes it KilledWorker; the round goes on."""
+    folder = tmp_path / "params" / "r2024"
+    shutil.copytree(EXAMPLES / "data", folder / "data")
+    shutil.copy(EXAMPLES / "001_futian_ai_centre.yaml", folder / "a_fine.yaml")
+    shutil.copy(EXAMPLES / "001_futian_ai_centre.yaml", folder / "crash.yaml")
+    book = nbformat.read(WORKBOOK, as_version=4)
+    book.cells.insert(2, nbformat.v4.new_code_cell(KILL_MY_WORKER))
+    deadly = tmp_path / "deadly.ipynb"
+    nbformat.write(book, deadly)
+    cluster = Cluster(tmp_path, DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="0")
+    try:
+        cluster.start()
+        command = batch_command(folder, tmp_path / "outputs", cluster.address)
+        command[command.index("--workbook") + 1] = str(deadly)
+        done = subprocess.run(command, cwd=tmp_path, env=environment(), capture_output=True, text=True,
+                              timeout=ROUND_LIMIT)
+    finally:
+        cluster.stop()
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "共 2 个项目，运行 1，未变更 0，失败 1" in done.stdout, done.stdout + done.stderr
+    assert "crash.yaml: 运行该项目的 Dask 工作进程多次异常退出" in done.stderr
+    round_out = tmp_path / "outputs" / "r2024"
+    assert (round_out / "a_fine" / "results.json").is_file() and not (round_out / "crash").exists()
+    assert leftovers(round_out) == []
