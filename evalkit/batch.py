@@ -334,41 +334,136 @@ class _Local:
             self.factory.close()
 
 
+# A remote scheduler that does not answer within this time is reported, not waited for.
+DASK_CONNECT_TIMEOUT = 30.0
+# How long a round waits for the first worker to join a scheduler that has none.
+DASK_WORKER_WAIT = 120.0
+
+
+def _dask_unreachable(address: str, reason: str) -> RuntimeError:
+    return RuntimeError(
+        f"无法连接 Dask 调度器 {address}：{reason}。请确认地址与端口无误、调度器已启动（dask scheduler），"
+        "且本机可以访问该端口；或去掉 --scheduler 在本机运行")
+
+
+def _probe(address: str, timeout: float) -> None:
+    """Fail in seconds, with a plain reason, when nothing listens at a tcp:// or tls:// address.
+
+    A dask Client alone retries a refused connection for its whole timeout and
+    then says only "Timed out trying to connect"; a socket tells refused from
+    unreachable from an unknown host name.
+    """
+    import socket
+
+    from distributed.comm import parse_address
+    from distributed.comm.addressing import parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        if scheme not in ("tcp", "tls"):
+            return
+        host, port = parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise _dask_unreachable(address, f"地址格式不正确（应为 tcp://主机:端口，{exc}）") from None
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except socket.gaierror:
+        raise _dask_unreachable(address, f"找不到主机 {host}") from None
+    except ConnectionRefusedError:
+        raise _dask_unreachable(address, f"{host}:{port} 拒绝连接（该端口上没有调度器）") from None
+    except (TimeoutError, socket.timeout):
+        raise _dask_unreachable(address, f"{timeout:g} 秒内没有响应") from None
+    except OSError as exc:
+        raise _dask_unreachable(address, exc.strerror or str(exc)) from None
+
+
 class _Dask:
     """Tasks on a dask.distributed cluster: a given scheduler, or a LocalCluster.
 
     Each Dask worker process starts its own kernel factory on first use; with a
     remote scheduler the params and outputs folders must be visible to the
-    workers at the same paths (a shared file system).
+    workers at the same paths (a shared file system), so paths are sent absolute.
+
+    A worker that dies mid-project (killed, out of memory, machine gone) loses
+    nothing: the scheduler hands its unfinished tasks to other workers, and the
+    re-run writes a fresh temporary folder of its own (the dead one's is removed
+    by ``atomic.tidy``). A project whose task was on every one of the
+    scheduler's ``allowed-failures`` + 1 dying workers comes back as
+    ``KilledWorker`` and is reported failed, so one crashing input cannot take
+    the whole cluster down one worker after another.
     """
 
     def __init__(self, jobs: int, scheduler: str | None, timeout: float | None = None) -> None:
         self.jobs, self.scheduler, self.timeout = jobs, scheduler, timeout
         self.client: Any = None
         self.cluster: Any = None
+        self.futures: dict[Any, str] = {}
+        self.round_out: Path | None = None
+        self.projects: list[str] = []
+
+    def _connect(self) -> Any:
+        from dask.distributed import Client
+
+        address = self.scheduler
+        assert address is not None
+        _probe(address, DASK_CONNECT_TIMEOUT)
+        try:
+            client = Client(address, timeout=DASK_CONNECT_TIMEOUT)
+        except Exception as exc:  # noqa: BLE001 - whatever the reason, the round cannot start
+            raise _dask_unreachable(address, f"{type(exc).__name__}: {exc}") from None
+        try:
+            client.wait_for_workers(1, timeout=DASK_WORKER_WAIT)
+        except Exception:  # noqa: BLE001 - a TimeoutError whose class differs across versions
+            client.close()
+            raise RuntimeError(f"Dask 调度器 {address} 上 {DASK_WORKER_WAIT:g} 秒内没有可用的工作进程；"
+                               f"请先在各节点上启动：dask worker {address}") from None
+        return client
 
     def run(self, todo: list[Path], outputs_root: str, workbook: str) -> Iterator[Outcome]:
+        from dataclasses import replace
+
         from dask.distributed import Client, LocalCluster, as_completed
 
+        self.round_out = output_dir(Path(outputs_root), todo[0]).parent
+        self.projects = [names.project_name(p) for p in todo]
         if self.scheduler:
-            self.client = Client(self.scheduler)
+            self.client = self._connect()
         else:
             self.cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=PROJECTS_PER_WORKER,
                                         processes=True, dashboard_address=None, silence_logs=40)
             self.client = Client(self.cluster)
-        futures = {self.client.submit(run_one, str(p), outputs_root, workbook, timeout=self.timeout,
-                                       pure=False): str(p) for p in todo}
-        for future in as_completed(list(futures)):
+        # Workers may run in another folder (or machine): they get absolute paths, the round its own.
+        absolute_out = str(Path(outputs_root).resolve())
+        self.futures = {self.client.submit(run_one, str(p.resolve()), absolute_out, workbook, timeout=self.timeout,
+                                           pure=False): str(p) for p in todo}
+        sent = {params: str(Path(params).resolve()) for params in self.futures.values()}
+        for future in as_completed(list(self.futures)):
+            params = self.futures[future]
             try:
-                yield future.result()
+                outcome = future.result()
             except Exception as exc:  # noqa: BLE001 - a lost task takes only its project with it
-                yield Outcome(futures[future], FAILED, 0.0, f"Dask 任务失败：{type(exc).__name__}: {exc}")
+                if type(exc).__name__ == "KilledWorker":
+                    yield Outcome(params, FAILED, 0.0,
+                                  f"{params}: 运行该项目的 Dask 工作进程多次异常退出（超过调度器的 allowed-failures 次数），"
+                                  "已放弃该项目；可能是内存不足或输入触发了崩溃")
+                else:
+                    yield Outcome(params, FAILED, 0.0, f"{params}: Dask 任务失败：{type(exc).__name__}: {exc}")
+                continue
+            yield replace(outcome, params=params, error=outcome.error.replace(sent[params], params))
 
     def stop(self, now: bool) -> None:
         if self.client is not None:
+            if now and self.futures:
+                try:
+                    self.client.cancel(list(self.futures))  # queued projects are not started
+                except Exception:  # noqa: BLE001 - stopping regardless
+                    pass
             self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+        if not now and self.round_out is not None:
+            # Every task has ended: what a worker that died mid-project left behind can go.
+            atomic.tidy(self.round_out, self.projects)
 
 
 @dataclass(frozen=True)
@@ -440,7 +535,7 @@ def run_round(
     interrupted, aborted = False, ""
     if todo:
         jobs = max(1, jobs or os.cpu_count() or 1)
-        engine: Any = _Dask(jobs, scheduler, timeout) if executor == "dask" else _Local(jobs, timeout)
+        engine: Any = _Dask(jobs, scheduler, timeout) if executor == "dask" or scheduler else _Local(jobs, timeout)
         previous = None
         if threading.current_thread() is threading.main_thread():
             previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
