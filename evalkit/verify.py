@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from . import manifest
-from .errors import InputError
+from .errors import InputError, shown_text
 from .manifest_schema import ManifestModel
 from .signoff import FIGURES_CHANGED, FIGURES_SAME
 
@@ -397,8 +397,8 @@ def _is_outcome(path: str, value: Any) -> bool:
     return key in _OUTCOME_KEYS or (isinstance(value, str) and _NUMBER.fullmatch(value.strip()) is not None)
 
 
-def _compare_results(old: Any, new: Any) -> tuple[bool, list[str]]:
-    """Whether every number, score and check result is the same; and the wording that differs (paths).
+def _compare_results(old: Any, new: Any) -> tuple[list[str], list[str]]:
+    """The numbers, scores and check results that differ ("path old -> new"); and the wording that differs (paths).
 
     A new library version can word a working line differently (or a new
     evalkit add a field) without any figure moving; that is listed, not a
@@ -406,18 +406,22 @@ def _compare_results(old: Any, new: Any) -> tuple[bool, list[str]]:
     disappeared makes the results different.
     """
     if not isinstance(old, dict) or not isinstance(new, dict):
-        return old == new, []
+        return ([] if old == new else ["results.json 不是对象"]), []
     before, after = _leaves(_without_versions(old)), _leaves(_without_versions(new))
-    same, text = True, []
+    outcomes, text = [], []
     for path in list(before) + [p for p in after if p not in before]:
         a, b = before.get(path, _MISSING), after.get(path, _MISSING)
         if a == b:
             continue
         if (a is not _MISSING and _is_outcome(path, a)) or (b is not _MISSING and _is_outcome(path, b)):
-            same = False
+            outcomes.append(f"{path} {_leaf(a)} -> {_leaf(b)}")
         else:
             text.append(path)
-    return same, text
+    return outcomes, text
+
+
+def _leaf(value: Any) -> str:
+    return "（无）" if value is _MISSING else "null" if value is None else shown_text(str(value), quote=False)
 
 
 _MISSING = object()
@@ -484,8 +488,11 @@ def verify(out_dir: Path, workbook: Path | None = None) -> Verification:
                 raise ValueError
             old, new = json.loads(old_bytes.decode("utf-8")), json.loads(new_bytes.decode("utf-8"))
             result.moved = moved_figures(old, new)
-            figures_same, text = _compare_results(old, new)
-            figures_same = figures_same and not result.moved
+            outcomes, text = _compare_results(old, new)
+            figures_same = not outcomes and not result.moved
+            if outcomes and not result.moved:  # e.g. a check's status: name it rather than say no number moved
+                result.moved = outcomes[:MAX_TEXT_CHANGES * 2] + (
+                    [f"等 {len(outcomes)} 处"] if len(outcomes) > MAX_TEXT_CHANGES * 2 else [])
             result.text_changes = text[:MAX_TEXT_CHANGES] + (
                 [f"等 {len(text)} 处"] if len(text) > MAX_TEXT_CHANGES else [])
             result.review = new.get("review") if isinstance(new.get("review"), dict) else None

@@ -557,8 +557,8 @@ def test_a_version_bump_that_rewords_but_moves_no_number_is_versions_only(case, 
 
 @pytest.mark.parametrize("change, line", [
     (lambda r: r["figures"][3].update(value="97.14"), "C-04 预算执行率 97.14% -> 96.54%"),
-    (lambda r: r["checks"][0].update(status="failed"), "不一致"),
-    (lambda r: r["findings"][0]["deductions"][0].update(taken="1.00"), "不一致"),
+    (lambda r: r["checks"][0].update(status="failed"), "checks[K-01].status failed -> passed"),
+    (lambda r: r["findings"][0]["deductions"][0].update(taken="1.00"), "findings[F-01].deductions[0].taken 1.00 -> 0.50"),
 ])
 def test_a_version_bump_with_a_changed_figure_differs(case, copied_rerun, change, line):
     _, out = case
