@@ -7,18 +7,19 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test schema clean help
+.PHONY: demo test schema constraints clean help
 
 help:
 	@echo "make demo   — 安装并运行 params/examples/ 下的全部示例项目，生成 HTML 附件"
 	@echo "make test   — 安装并运行测试"
+	@echo "make constraints — 按 .venv 中现有版本重新生成 constraints.txt（升级依赖并测试通过后）"
 	@echo "make schema — 生成 params 文件的 JSON Schema（outputs/params.schema.json）"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "evalkit 需要 Python >= 3.11，当前为 " + sys.version.split()[0])'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	@touch $(STAMP)
 
 schema: $(STAMP)
@@ -33,6 +34,15 @@ demo: $(STAMP) schema
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# constraints.txt: the exact versions `make test` and `make demo` install (the tested set). To upgrade:
+# `.venv/bin/pip install -U pandas` (etc.), `make test`, then `make constraints` and commit the file.
+constraints:
+	@test -x $(BIN)/python || { echo "先运行 make test 建立 .venv"; exit 1; }
+	{ echo "# evalkit 经测试的依赖版本（pip 约束文件）。由 make constraints 从 .venv 生成，勿手改。"; \
+	  echo "# 安装：pip install -c constraints.txt -e '.[test]'"; \
+	  $(BIN)/python -m pip freeze --all --exclude-editable | grep -v -i -E '^(evalkit|pip|wheel)(==| @)'; } > constraints.txt.tmp
+	mv constraints.txt.tmp constraints.txt
 
 clean:
 	rm -rf outputs $(VENV) *.egg-info

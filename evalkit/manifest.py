@@ -30,10 +30,12 @@ from . import __version__
 from .errors import InputError, Problem
 from .manifest_schema import BUILTIN_PREFIX, InputRecord, ManifestModel, parse, path_problem
 
-__all__ = ["MANIFEST", "OUTPUT_FILES", "ManifestError", "NotRegularFile", "PathRefused", "build", "file_sha256",
+__all__ = ["CONSTRAINTS", "MANIFEST", "OUTPUT_FILES", "ManifestError", "NotRegularFile", "PathRefused", "build",
+           "constraints", "constraints_file", "file_sha256",
            "file_kind", "frameworks_dir", "inputs_of", "load", "locate", "read", "up_to_date", "versions", "write"]
 
 MANIFEST = "manifest.json"
+CONSTRAINTS = "constraints.txt"  # the exact tested versions, shipped at the top of the source tree (make constraints)
 SCORES_FILE = "scores.docx"  # the 评分表 as a Word table (scoreexport)
 WORKPAPER_FILE = "workpaper.xlsx"  # 评分表, figures, checks and findings as an Excel workbook (scoreexport)
 OUTPUT_FILES = ("appendix.html", "executed.ipynb", "results.json", SCORES_FILE, WORKPAPER_FILE)
@@ -155,6 +157,56 @@ def versions() -> dict[str, str]:
     return found
 
 
+def constraints_file() -> Path | None:
+    """The constraints.txt beside the source tree evalkit runs from (a repository checkout), or None.
+
+    pip does not record which constraints an environment was installed with, so
+    the manifest records the file found here and which installed versions differ
+    from its pins: a reviewer sees whether the run used the tested set.
+    """
+    candidate = Path(__file__).resolve().parent.parent / CONSTRAINTS
+    try:
+        return candidate if stat.S_ISREG(os.stat(candidate).st_mode) else None
+    except OSError:
+        return None
+
+
+@lru_cache(maxsize=1)
+def constraints() -> dict[str, Any] | str:
+    """The constraints in use, for manifest.json: "none", or the file's name, sha256 and the pins not installed as pinned.
+
+    ``differs`` lists each pinned package (whose marker applies here) that is
+    installed at another version, as "name installed（约束 pinned）"; packages not
+    installed at all (e.g. the test extra in a production install) are not listed.
+    """
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    path = constraints_file()
+    if path is None:
+        return "none"
+    installed: dict[str, str] = {}
+    for dist in metadata.distributions():
+        name = dist.metadata["Name"] if dist.metadata else None
+        if name:
+            installed.setdefault(canonicalize_name(name), dist.version)
+    differs = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line or line.startswith("-"):
+            continue
+        try:
+            pin = Requirement(line)
+        except InvalidRequirement:
+            continue
+        if pin.marker is not None and not pin.marker.evaluate():
+            continue
+        have = installed.get(canonicalize_name(pin.name))
+        if have is not None and not pin.specifier.contains(have, prereleases=True):
+            differs.append(f"{pin.name} {have}（约束 {pin.specifier}）")
+    return {"name": path.name, "sha256": file_sha256(path), "differs": differs}
+
+
 def _relative(path: Path, base: Path) -> str:
     try:
         return path.resolve().relative_to(base.resolve()).as_posix()
@@ -230,6 +282,7 @@ def build(project: Any, inputs: list[dict[str, str]], out_dir: Path) -> dict[str
         "params": os.path.relpath(project.path.resolve(), out_dir.resolve()),
         "inputs": inputs,
         "versions": versions(),
+        "constraints": constraints(),
         "outputs": {name: file_sha256(out_dir / name) for name in OUTPUT_FILES if (out_dir / name).exists()},
     }
 

@@ -18,7 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from .errors import Problem, format_path, message_for, shown_text, shown_value
 
-__all__ = ["BUILTIN_PREFIX", "InputRecord", "ManifestModel", "ProjectRecord", "parse", "path_problem"]
+__all__ = ["BUILTIN_PREFIX", "ConstraintsRecord", "InputRecord", "ManifestModel", "ProjectRecord", "parse", "path_problem"]
 
 BUILTIN_PREFIX = "evalkit:frameworks/"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -89,6 +89,12 @@ class InputRecord(_Strict):
         return value
 
 
+class ConstraintsRecord(_Strict):
+    name: str
+    sha256: Sha256
+    differs: list[str]
+
+
 class ManifestModel(_Strict):
     format: Format
     project: ProjectRecord
@@ -96,6 +102,8 @@ class ManifestModel(_Strict):
     inputs: list[InputRecord]
     versions: dict[str, str]
     outputs: dict[str, Sha256]
+    # the constraints file the environment was checked against ("none": run without one); None: an older manifest
+    constraints: ConstraintsRecord | Literal["none"] | None = None
 
     @field_validator("params")
     @classmethod

@@ -19,8 +19,11 @@ Outcomes (``Verification.status``, also the exit status of ``evalkit verify``):
   outside the project, a params file that is not a regular .yaml file) or the
   re-run failed (also when an input was changed into one that cannot run: the
   changed inputs are listed with the error);
-* 3 ``VERSIONS_ONLY`` — inputs, records and every figure in results.json are
-  the same and only software versions differ (so appendix bytes may differ);
+* 3 ``VERSIONS_ONLY`` — inputs, records and every number in results.json
+  (figures, scores, totals, check results) are the same and only software
+  versions differ: the appendix states the versions it was made with, so its
+  bytes differ; wording that a new version words differently (not a number)
+  is listed but does not make it 1;
 * 4 ``REVIEW_CHANGED`` — the outputs are what these inputs give (as for 0), but
   the project was signed off (``evalkit signoff``) and its inputs or figures
   have changed since: 复核后已修改, naming what changed. A project whose outputs
@@ -34,6 +37,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import stat
 from dataclasses import dataclass, field
@@ -41,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from . import manifest
-from .errors import InputError
+from .errors import InputError, shown_text
 from .manifest_schema import ManifestModel
 from .signoff import FIGURES_CHANGED, FIGURES_SAME
 
@@ -65,6 +69,8 @@ class Verification:
     manifest_changes: list[str] = field(default_factory=list)  # recorded manifest vs the re-run's
     tampered_outputs: list[str] = field(default_factory=list)  # output files vs their recorded hashes
     version_changes: list[str] = field(default_factory=list)
+    constraints_change: str = ""  # the constraints file recorded vs the one in use now (never decides the status)
+    text_changes: list[str] = field(default_factory=list)  # results.json wording that differs while no number does
     differing_outputs: list[str] = field(default_factory=list)  # original outputs vs the re-run's
     moved: list[str] = field(default_factory=list)
     review: dict[str, Any] | None = None  # the re-run's results.json "review": 复核状态 now
@@ -94,8 +100,14 @@ class Verification:
         """The report, in Chinese; the first line states the outcome.
 
         0 ``verified：…``; 1 ``不一致：`` with what differs; 2 ``无法核验：…``;
-        3 ``输入与全部数值相同，仅软件版本不同：…``.
+        3 ``输入与全部数值、得分、核对结果均相同，仅软件版本不同：…``.
         """
+        out = self._outcome_lines()
+        if self.constraints_change:
+            out.append(f"  约束文件（constraints.txt）：{self.constraints_change}")
+        return out
+
+    def _outcome_lines(self) -> list[str]:
         if self.status == UNVERIFIABLE:
             return [f"无法核验：{self.reason}"] + [f"  {line}" for line in self.problems]
         if self.status == VERIFIED:
@@ -104,14 +116,16 @@ class Verification:
             head = "复核后已修改：输出与现在的输入相符（重新运行的数值相同），但与复核人签署时的输入或计算结果不一致"
             return [head] + ([f"  另：软件版本与记录不同：{'；'.join(self.version_changes)}"] if self.version_changes else [])
         if self.status == VERSIONS_ONLY:
-            head = "输入与全部数值相同，仅软件版本不同："
+            head = "输入与全部数值、得分、核对结果均相同，仅软件版本不同："
             if len(self.version_changes) <= 3:
                 out = [head + "；".join(self.version_changes)]
             else:
                 out = [head] + [f"    {line}" for line in self.version_changes]
             if self.differing_outputs:
-                out.append("  因此与原输出字节不同的文件：" + "、".join(self.differing_outputs)
-                           + "（results.json 中的各数值与得分均相同）")
+                out.append("  附件字节因所载版本说明不同：" + "、".join(self.differing_outputs)
+                           + " 与原输出字节不同（results.json 中的各数值、得分与核对结果均相同）")
+                if self.text_changes:
+                    out.append("  results.json 中措辞不同（非数值）：" + "；".join(self.text_changes))
             else:  # the appendix states the versions it was made with: so they were today's
                 out.append("  重新运行的 " + "、".join(COMPARED) + " 仍与原输出逐字节相同"
                            + "（附件所载版本即现在的版本，manifest.json 中的版本记录可能在运行后被改动）")
@@ -272,6 +286,22 @@ def _version_changes(recorded: dict[str, str]) -> list[str]:
             for name in names if recorded.get(name) != now.get(name)]
 
 
+def _constraints_change(recorded: Any) -> str:
+    """The constraints recorded in the manifest against those in use now; "" when the same or not recorded (older manifests)."""
+    if recorded is None:
+        return ""
+    now = manifest.constraints()
+
+    def shown(value: Any) -> str:
+        if value == "none" or value is None:
+            return "未使用约束文件"
+        text = f"{value['name']} sha256 {value['sha256'][:12]}…"
+        return text + (f"（未按约束安装：{'、'.join(value['differs'])}）" if value["differs"] else "")
+
+    then = recorded if recorded == "none" else recorded.model_dump()
+    return "" if then == now else f"{shown(then)} -> {shown(now)}"
+
+
 def _manifest_changes(recorded: ManifestModel, again: ManifestModel, changed: set[tuple[str, str]]) -> list[str]:
     """The recorded manifest against the re-run's, field by field (versions and outputs are compared elsewhere)."""
     lines = []
@@ -336,6 +366,67 @@ def _shown_problem(problem: Any, params: Path, shown: Path) -> Any:
     return Problem(file, problem.where, problem.message)
 
 
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?%?")
+_OUTCOME_KEYS = {"status", "grade", "clamped", "rule", "kind", "unit", "money_unit", "ref", "id"}
+MAX_TEXT_CHANGES = 5
+
+
+def _leaves(document: Any, path: str = "") -> dict[str, Any]:
+    """results.json flattened to {path: value}; list items are named by their ref or id, so paths read like C-04.value."""
+    if isinstance(document, dict):
+        out: dict[str, Any] = {}
+        for key, value in document.items():
+            out.update(_leaves(value, f"{path}.{key}" if path else str(key)))
+        return out
+    if isinstance(document, list):
+        names = [(item.get("ref") or item.get("id")) if isinstance(item, dict) else None for item in document]
+        if not all(isinstance(n, str) and n for n in names) or len(set(names)) != len(names):
+            names = [str(index) for index in range(len(document))]  # unnamed or ambiguous: by position
+        out = {}
+        for name, item in zip(names, document):
+            out.update(_leaves(item, f"{path}[{name}]"))
+        return out
+    return {path: document}
+
+
+def _is_outcome(path: str, value: Any) -> bool:
+    """A leaf that states a result (a number, a status, a grade, a unit), as opposed to wording."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return True
+    key = path.rsplit(".", 1)[-1]
+    return key in _OUTCOME_KEYS or (isinstance(value, str) and _NUMBER.fullmatch(value.strip()) is not None)
+
+
+def _compare_results(old: Any, new: Any) -> tuple[list[str], list[str]]:
+    """The numbers, scores and check results that differ ("path old -> new"); and the wording that differs (paths).
+
+    A new library version can word a working line differently (or a new
+    evalkit add a field) without any figure moving; that is listed, not a
+    difference in the evaluation. Any outcome leaf that moved, appeared or
+    disappeared makes the results different.
+    """
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return ([] if old == new else ["results.json 不是对象"]), []
+    before, after = _leaves(_without_versions(old)), _leaves(_without_versions(new))
+    outcomes, text = [], []
+    for path in list(before) + [p for p in after if p not in before]:
+        a, b = before.get(path, _MISSING), after.get(path, _MISSING)
+        if a == b:
+            continue
+        if (a is not _MISSING and _is_outcome(path, a)) or (b is not _MISSING and _is_outcome(path, b)):
+            outcomes.append(f"{path} {_leaf(a)} -> {_leaf(b)}")
+        else:
+            text.append(path)
+    return outcomes, text
+
+
+def _leaf(value: Any) -> str:
+    return "（无）" if value is _MISSING else "null" if value is None else shown_text(str(value), quote=False)
+
+
+_MISSING = object()
+
+
 def _without_versions(document: Any) -> Any:
     if isinstance(document, dict):
         return {k: v for k, v in document.items() if k not in _VERSION_KEYS}
@@ -361,6 +452,7 @@ def verify(out_dir: Path, workbook: Path | None = None) -> Verification:
     if changed is None:
         return result
     result.version_changes = _version_changes(recorded.versions)
+    result.constraints_change = _constraints_change(recorded.constraints)
 
     # Re-run beside the original, at the same depth, so relative paths (and so bytes) are the same.
     base = out_dir.resolve()
@@ -396,7 +488,13 @@ def verify(out_dir: Path, workbook: Path | None = None) -> Verification:
                 raise ValueError
             old, new = json.loads(old_bytes.decode("utf-8")), json.loads(new_bytes.decode("utf-8"))
             result.moved = moved_figures(old, new)
-            figures_same = _without_versions(old) == _without_versions(new)
+            outcomes, text = _compare_results(old, new)
+            figures_same = not outcomes and not result.moved
+            if outcomes and not result.moved:  # e.g. a check's status: name it rather than say no number moved
+                result.moved = outcomes[:MAX_TEXT_CHANGES * 2] + (
+                    [f"等 {len(outcomes)} 处"] if len(outcomes) > MAX_TEXT_CHANGES * 2 else [])
+            result.text_changes = text[:MAX_TEXT_CHANGES] + (
+                [f"等 {len(text)} 处"] if len(text) > MAX_TEXT_CHANGES else [])
             result.review = new.get("review") if isinstance(new.get("review"), dict) else None
         except (ValueError, RecursionError):
             result.reason = "原 results.json 无法读取"

@@ -390,7 +390,7 @@ def test_edited_version_is_reported_with_its_own_status(case, capsys):  # real r
     now = manifest_module.versions()["pandas"]
     assert main(["verify", str(out), "--workbook", str(WORKBOOK)]) == VERSIONS_ONLY == 3
     err = capsys.readouterr().err
-    assert err.startswith(f"输入与全部数值相同，仅软件版本不同：pandas 0.0.1 -> {now}\n"), err
+    assert err.startswith(f"输入与全部数值、得分、核对结果均相同，仅软件版本不同：pandas 0.0.1 -> {now}\n"), err
     assert "仍与原输出逐字节相同（附件所载版本即现在的版本" in err
 
 
@@ -414,8 +414,8 @@ def test_emptied_versions_and_versions_with_changed_outputs(case, pristine, monk
     result = verify(out, WORKBOOK)
     text = report(result)
     assert result.status == VERSIONS_ONLY, text
-    assert text.startswith("输入与全部数值相同，仅软件版本不同：\n    evalkit （未记录） -> ")
-    assert "因此与原输出字节不同的文件：appendix.html、results.json（results.json 中的各数值与得分均相同）" in text
+    assert text.startswith("输入与全部数值、得分、核对结果均相同，仅软件版本不同：\n    evalkit （未记录） -> ")
+    assert "附件字节因所载版本说明不同：appendix.html、results.json 与原输出字节不同" in text
 
     # with a figure moved as well, it is a real difference
     def rerun_with_a_moved_figure(params, *, out_dir, workbook, **_):
@@ -507,3 +507,102 @@ def test_verify_with_a_lab_saved_workbook_is_verified(case, tmp_path):  # real r
     saved = _lab_saved(WORKBOOK, tmp_path / WORKBOOK.name)
     result = verify(out, saved)
     assert result.status == VERIFIED, report(result)
+
+
+# --- a real version bump: the outputs were made under other library versions ---------------------------------
+# The case's outputs are rewritten as an older pandas would have made them (every place that states the version,
+# with the manifest's output hashes to match); the re-run is today's pristine outputs.
+
+OLD_PANDAS = "2.2.3"
+
+
+def made_under_old_pandas(out: Path) -> None:
+    now = manifest_module.versions()["pandas"]
+    for name in ("appendix.html", "executed.ipynb"):
+        text = (out / name).read_text(encoding="utf-8")
+        assert f"pandas {now}" in text, name
+        (out / name).write_text(text.replace(f"pandas {now}", f"pandas {OLD_PANDAS}"), encoding="utf-8")
+    edit_manifest(out, lambda m: (m["versions"].update(pandas=OLD_PANDAS), m["outputs"].update(
+        {n: manifest_module.file_sha256(out / n) for n in ("appendix.html", "executed.ipynb")})))
+
+
+def edit_results(out: Path, change) -> None:
+    path = out / "results.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    edit_manifest(out, lambda m: m["outputs"].update({"results.json": manifest_module.file_sha256(path)}))
+
+
+def test_a_version_bump_is_versions_only(case, copied_rerun, capsys):
+    _, out = case
+    made_under_old_pandas(out)
+    now = manifest_module.versions()["pandas"]
+    assert main(["verify", str(out), "--workbook", str(WORKBOOK)]) == VERSIONS_ONLY
+    err = capsys.readouterr().err
+    assert err.startswith(f"输入与全部数值、得分、核对结果均相同，仅软件版本不同：pandas {OLD_PANDAS} -> {now}\n"), err
+    assert "附件字节因所载版本说明不同：appendix.html、executed.ipynb 与原输出字节不同" in err
+    assert "不一致" not in err and "约束文件" not in err
+
+
+def test_a_version_bump_that_rewords_but_moves_no_number_is_versions_only(case, copied_rerun):
+    _, out = case
+    made_under_old_pandas(out)
+    edit_results(out, lambda r: r["figures"][0].update(substitution="旧版本的措辞"))
+    result = verify(out, WORKBOOK)
+    text = report(result)
+    assert result.status == VERSIONS_ONLY, text
+    assert "results.json 中措辞不同（非数值）：figures[C-01].substitution" in text
+
+
+@pytest.mark.parametrize("change, line", [
+    (lambda r: r["figures"][3].update(value="97.14"), "C-04 预算执行率 97.14% -> 96.54%"),
+    (lambda r: r["checks"][0].update(status="failed"), "checks[K-01].status failed -> passed"),
+    (lambda r: r["findings"][0]["deductions"][0].update(taken="1.00"), "findings[F-01].deductions[0].taken 1.00 -> 0.50"),
+])
+def test_a_version_bump_with_a_changed_figure_differs(case, copied_rerun, change, line):
+    _, out = case
+    made_under_old_pandas(out)
+    edit_results(out, change)
+    result = verify(out, WORKBOOK)
+    text = report(result)
+    assert result.status == DIFFERS, text
+    assert text.startswith("不一致：") and line in text and f"pandas {OLD_PANDAS} -> " in text
+
+
+def test_manifest_records_the_constraints_in_use(project):
+    _, out = project
+    recorded = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["constraints"]
+    assert recorded["name"] == "constraints.txt"
+    assert recorded["sha256"] == manifest_module.file_sha256(ROOT / "constraints.txt")
+    assert isinstance(recorded["differs"], list)
+
+
+def test_constraints_recorded_otherwise_are_reported_but_do_not_decide(case, copied_rerun):
+    _, out = case
+    edit_manifest(out, lambda m: m.update(constraints="none"))
+    result = verify(out, WORKBOOK)
+    assert result.status == VERIFIED
+    assert "约束文件（constraints.txt）：未使用约束文件 -> constraints.txt sha256 " in report(result)
+    edit_manifest(out, lambda m: m.pop("constraints"))  # a manifest from before constraints were recorded
+    result = verify(out, WORKBOOK)
+    assert result.status == VERIFIED and "约束文件" not in report(result)
+    edit_manifest(out, lambda m: m.update(constraints={"name": "constraints.txt", "sha256": "x"}))
+    text = report(verify(out, WORKBOOK))
+    assert text.startswith("无法核验") and "constraints" in text
+
+
+def test_constraints_lists_what_is_not_installed_as_pinned(tmp_path, monkeypatch):
+    pins = tmp_path / "constraints.txt"
+    from importlib.metadata import version
+
+    pins.write_text("# comment\npandas==0.0.1\npytest==%s\nno-such-package-here==1.0\n"
+                    "pexpect==0.1; sys_platform == 'nonexistent'\n" % version("pytest"), encoding="utf-8")
+    monkeypatch.setattr(manifest_module, "constraints_file", lambda: pins)
+    manifest_module.constraints.cache_clear()
+    try:
+        recorded = manifest_module.constraints()
+    finally:
+        manifest_module.constraints.cache_clear()
+    now = manifest_module.versions()["pandas"]
+    assert recorded["name"] == "constraints.txt" and recorded["differs"] == [f"pandas {now}（约束 ==0.0.1）"]
