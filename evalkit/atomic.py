@@ -44,12 +44,9 @@ def _renameat2():  # type: ignore[no-untyped-def]
 @lru_cache(maxsize=1)
 def _libc_renameat2():  # type: ignore[no-untyped-def]
     """The C library's renameat2, found by looking for it (glibc and musl on Linux have it), else None."""
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return None  # Windows: no C library by that name
-    try:
-        function = ctypes.CDLL(name, use_errno=True).renameat2
-    except (OSError, AttributeError):
+    try:  # None: the symbols already loaded into this process, libc among them on POSIX
+        function = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True).renameat2
+    except (OSError, AttributeError, TypeError):  # Windows cannot load None; macOS has no renameat2
         return None
     function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
     function.restype = ctypes.c_int
@@ -104,17 +101,25 @@ def _swap_by_rename(tmp: Path, final: Path) -> None:
 
 
 def _alive(pid: int) -> bool:
-    """Whether process ``pid`` still runs; when that cannot be told, assume it does (nothing is removed).
+    """Whether process ``pid`` still runs (a leftover of a live run is not ours to tidy).
 
     ``os.kill(pid, 0)`` is a harmless probe only on POSIX: on Windows it
-    terminates the process. There psutil answers if it is installed.
+    *terminates* the process. Where the stdlib's ``_winapi`` exists (Windows)
+    the process is looked up instead.
     """
-    if not hasattr(os, "getpgid"):  # no POSIX signals: signal 0 would not be a probe
+    try:
+        import _winapi  # type: ignore[import-not-found]
+    except ImportError:
+        pass
+    else:
         try:
-            import psutil  # type: ignore[import-untyped]
-        except ImportError:
-            return True
-        return bool(psutil.pid_exists(pid))
+            handle = _winapi.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        except OSError as exc:
+            return getattr(exc, "winerror", None) == 5  # access denied: it exists; otherwise there is none
+        try:
+            return _winapi.GetExitCodeProcess(handle) == 259  # STILL_ACTIVE
+        finally:
+            _winapi.CloseHandle(handle)
     try:
         os.kill(pid, 0)
     except (ProcessLookupError, OverflowError, ValueError):

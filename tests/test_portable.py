@@ -157,3 +157,24 @@ def test_a_file_held_open_on_windows_is_named_in_chinese(tmp_path):
 
     message = str(output_failure(SharingViolation(13, "拒绝访问", str(tmp_path / "p")), tmp_path / "p"))
     assert "正被其他程序打开" in message and "上次的输出未改动" in message
+
+
+def test_windows_liveness_probe_never_signals(monkeypatch):
+    """On Windows os.kill(pid, 0) would terminate the process: tidy asks _winapi instead."""
+    import types
+
+    class WindowsError(OSError):  # Linux's OSError has no winerror
+        def __init__(self, winerror):
+            super().__init__(None, "Windows 错误")
+            self.winerror = winerror
+
+    def open_process(access, inherit, pid):
+        if pid in (7, 8):
+            raise WindowsError(87 if pid == 7 else 5)  # no such process / someone else's, running
+        return pid
+
+    fake = types.SimpleNamespace(OpenProcess=open_process, CloseHandle=lambda handle: None,
+                                 GetExitCodeProcess=lambda handle: 259 if handle == 9 else 0)
+    monkeypatch.setitem(sys.modules, "_winapi", fake)
+    monkeypatch.setattr(os, "kill", lambda *a: pytest.fail("os.kill used as a probe"))
+    assert [atomic._alive(pid) for pid in (7, 8, 9, 10)] == [False, True, True, False]
