@@ -16,7 +16,6 @@ import atexit
 import os
 import shutil
 import signal
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,13 +142,12 @@ def _die_with(parent: int) -> None:
     """End this worker (cleanly, through SIGTERM) when the batch process is gone, however it ended."""
     import threading
 
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
+    try:  # Linux's prctl; elsewhere there is none (or no C library to ask) and the watch thread suffices
+        import ctypes
 
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError, TypeError):
+        pass
 
     def watch() -> None:
         while os.getppid() == parent:
