@@ -22,13 +22,12 @@ CONNECT_SECONDS = 180  # a restarted factory needs a few seconds to import; a lo
 
 def _die_with_parent(parent):
     """Exit with the worker that started us, even if it died before we got here."""
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
+    try:  # Linux's prctl; where there is none the factory's watch on our pid still stops the kernel
+        import ctypes
 
-            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError, TypeError, ValueError):
-            pass
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError, TypeError, ValueError):
+        pass
     if parent == 1 or os.getppid() != parent:
         os._exit(1)  # the worker is already gone: the death signal was set too late to come
 

@@ -1,11 +1,15 @@
 """Replacing a project's output folder in one step, so no reader ever sees a half-written set.
 
 A run writes everything into ``.<name>.tmp-<pid>`` beside the output folder.
-On Linux the two folders are then exchanged with one ``renameat2(RENAME_EXCHANGE)``
-system call: at every instant the output folder holds either the complete old
-set or the complete new set. Where that call is not available the new folder
-is moved in through a rename of the old one to ``.<name>.old-<pid>``, and a
-later run restores that folder if the process was killed in between.
+Where the C library offers ``renameat2(RENAME_EXCHANGE)`` (Linux) the two
+folders are exchanged with that one system call: at every instant the output
+folder holds either the complete old set or the complete new set. Elsewhere
+(Windows, macOS, file systems that refuse the call, or ``EVALKIT_PORTABLE=1``)
+the old folder is first renamed to ``.<name>.old-<pid>``, the new one renamed
+into place, and the old one removed. A failure between the two renames puts
+the old folder back at once; a process killed between them leaves the old
+folder under its backup name, and ``tidy`` (run before every round and by
+``evalkit run``) restores it. Either way the last good output is never lost.
 """
 
 from __future__ import annotations
@@ -16,7 +20,6 @@ import errno
 import os
 import re
 import shutil
-import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
@@ -29,14 +32,21 @@ _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 
 
-@lru_cache(maxsize=1)
+def portable_forced() -> bool:
+    """``EVALKIT_PORTABLE=1``: use the paths Windows and macOS take, to test or diagnose them on Linux."""
+    return os.environ.get("EVALKIT_PORTABLE", "").strip() not in ("", "0")
+
+
 def _renameat2():  # type: ignore[no-untyped-def]
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        function = libc.renameat2
-    except (OSError, AttributeError):
+    return None if portable_forced() else _libc_renameat2()
+
+
+@lru_cache(maxsize=1)
+def _libc_renameat2():  # type: ignore[no-untyped-def]
+    """The C library's renameat2, found by looking for it (glibc and musl on Linux have it), else None."""
+    try:  # None: the symbols already loaded into this process, libc among them on POSIX
+        function = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True).renameat2
+    except (OSError, AttributeError, TypeError):  # Windows cannot load None; macOS has no renameat2
         return None
     function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
     function.restype = ctypes.c_int
@@ -66,13 +76,50 @@ def swap_in(tmp: Path, final: Path) -> None:
     if _exchange(tmp, final):
         shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the previous outputs
         return
+    _swap_by_rename(tmp, final)
+
+
+def _swap_by_rename(tmp: Path, final: Path) -> None:
+    """Old folder to a backup name, new folder into place, backup removed; undone if the second step fails.
+
+    A process killed between the two renames leaves ``.<name>.old-<pid>``,
+    which ``tidy`` renames back. If the new folder cannot be moved in (on
+    Windows a file held open by another program refuses it), the old folder
+    is put back before the error is raised, so the reader sees the old set.
+    """
     old = final.with_name(f".{final.name}.old-{os.getpid()}")
-    final.rename(old)
-    tmp.rename(final)
+    final.rename(old)  # if this fails nothing has moved
+    try:
+        tmp.rename(final)
+    except BaseException:
+        try:
+            old.rename(final)
+        except OSError:
+            pass  # left for tidy, which restores a backup whose final folder is missing
+        raise
     shutil.rmtree(old, ignore_errors=True)
 
 
 def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a leftover of a live run is not ours to tidy).
+
+    ``os.kill(pid, 0)`` is a harmless probe only on POSIX: on Windows it
+    *terminates* the process. Where the stdlib's ``_winapi`` exists (Windows)
+    the process is looked up instead.
+    """
+    try:
+        import _winapi  # type: ignore[import-not-found]
+    except ImportError:
+        pass
+    else:
+        try:
+            handle = _winapi.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        except OSError as exc:
+            return getattr(exc, "winerror", None) == 5  # access denied: it exists; otherwise there is none
+        try:
+            return _winapi.GetExitCodeProcess(handle) == 259  # STILL_ACTIVE
+        finally:
+            _winapi.CloseHandle(handle)
     try:
         os.kill(pid, 0)
     except (ProcessLookupError, OverflowError, ValueError):

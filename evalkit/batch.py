@@ -4,7 +4,9 @@ Projects whose inputs are unchanged (by content hash, see ``manifest``) are
 reported as up to date without starting anything. The rest run in worker
 processes (or as Dask tasks); each worker executes projects with papermill on
 kernels forked from a pre-imported factory (``warmkernel``), one fresh kernel
-process per project. A project that fails is recorded with its message and
+process per project. Where the factory cannot run (no ``os.fork`` or Unix
+sockets: Windows; fork unsafe: macOS; or ``EVALKIT_PORTABLE=1``) workers are
+spawned rather than forked and start stock kernels, as ``evalkit run`` does. A project that fails is recorded with its message and
 keeps its last good outputs; the round goes on.
 """
 
@@ -14,7 +16,6 @@ import atexit
 import os
 import shutil
 import signal
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,12 +92,17 @@ _FACTORY_ADDRESS: str | None = None  # set in a batch's worker processes, which 
 
 
 def _kernel_manager_class() -> Any:
-    """The kernel factory this process uses: the batch's shared one, or its own started on first use."""
+    """The kernel factory this process uses: the batch's shared one, or its own started on first use.
+
+    None (stock kernels) where this platform cannot fork kernels.
+    """
     global _FACTORY
-    from .warmkernel import KernelFactory, factory_kernel_manager_class
+    from .warmkernel import KernelFactory, can_fork_kernels, factory_kernel_manager_class
 
     if _FACTORY_ADDRESS is not None:
         return factory_kernel_manager_class(_FACTORY_ADDRESS)
+    if not can_fork_kernels():
+        return None
     if _FACTORY is None:
         _FACTORY = KernelFactory()
         atexit.register(_FACTORY.close)
@@ -136,13 +142,12 @@ def _die_with(parent: int) -> None:
     """End this worker (cleanly, through SIGTERM) when the batch process is gone, however it ended."""
     import threading
 
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
+    try:  # Linux's prctl; elsewhere there is none (or no C library to ask) and the watch thread suffices
+        import ctypes
 
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError, TypeError):
+        pass
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -174,7 +179,7 @@ def _terminate(signum: int, frame: Any) -> None:  # noqa: ARG001
     os._exit(1)
 
 
-def _worker_main(conn: Any, parent: int, outputs_root: str, workbook: str, factory_address: str,
+def _worker_main(conn: Any, parent: int, outputs_root: str, workbook: str, factory_address: str | None,
                  timeout: float | None) -> None:
     """A worker process: one project at a time, as the batch process hands them out."""
     global _FACTORY_ADDRESS
@@ -191,7 +196,7 @@ def _worker_main(conn: Any, parent: int, outputs_root: str, workbook: str, facto
         if params is None:
             return
         _CURRENT.update(params=params, outputs=outputs_root)
-        outcome = run_one(params, outputs_root, workbook, timeout=timeout)
+        outcome = run_one(params, outputs_root, workbook, warm=factory_address is not None, timeout=timeout)
         _CURRENT.clear()
         conn.send(outcome)
 
@@ -224,7 +229,8 @@ class _Local:
         mine, theirs = context.Pipe()
         process = context.Process(
             target=_worker_main, daemon=True,
-            args=(theirs, os.getpid(), outputs_root, workbook, self.factory.address, self.timeout),
+            args=(theirs, os.getpid(), outputs_root, workbook,
+                  None if self.factory is None else self.factory.address, self.timeout),
         )
         process.start()
         theirs.close()
@@ -248,11 +254,15 @@ class _Local:
         import papermill  # noqa: F401
 
         from . import evaluation, params  # noqa: F401
-        from .warmkernel import KernelFactory
+        from .warmkernel import KernelFactory, can_fork_kernels
 
         self.round_out = output_dir(Path(outputs_root), todo[0]).parent
-        self.factory = KernelFactory(wait=False)
-        context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        if can_fork_kernels():
+            self.factory = KernelFactory(wait=False)
+            context = multiprocessing.get_context("fork")
+        else:
+            # Stock kernels, and workers started afresh: what Windows and macOS can do.
+            context = multiprocessing.get_context("spawn")
         queue = deque(str(p) for p in todo)
         deaths: dict[str, int] = {}
         slots = min(self.jobs * PROJECTS_PER_WORKER, len(todo))
@@ -308,7 +318,7 @@ class _Local:
                         fresh = self._spawn(context, outputs_root, workbook)
                         self.workers[self.workers.index(worker)] = fresh
                         hand_out(fresh)
-            if self.factory.ensure_running():
+            if self.factory is not None and self.factory.ensure_running():
                 if self.factory.restarts > MAX_FACTORY_RESTARTS:
                     raise RuntimeError(f"内核工厂已退出 {self.factory.restarts} 次，批次无法继续；请查看上方的错误信息")
 

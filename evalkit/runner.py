@@ -236,6 +236,9 @@ def output_failure(exc: OSError, final: Path) -> Exception:
                                                  "或移走该文件")
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return OutputError(f"{final}: 磁盘空间不足，无法写入输出；上次的输出未改动。请清理磁盘后重试")
+    if getattr(exc, "winerror", None) in (32, 33):  # Windows: ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION
+        return OutputError(f"{where}: 文件正被其他程序打开（如 Excel 打开了 workpaper.xlsx），无法替换；上次的输出未改动。"
+                           "请关闭该文件后重新运行")
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return OutputError(f"{where}: 没有写入权限（或为只读文件系统）；上次的输出未改动。请检查输出目录的权限")
     return OutputError(f"{where}: 无法写入输出：{exc.strerror}；上次的输出未改动")

@@ -12,6 +12,13 @@ batch runs points at a tiny stdlib-only *shim*: it asks the factory to fork a
 kernel on the connection file Jupyter gave it, forwards signals to that
 kernel, and exits with its exit status. To Jupyter and papermill it is an
 ordinary kernel process.
+
+All of this needs ``os.fork``, Unix sockets and a platform where forking a
+process that has imported numpy and matplotlib is safe. ``can_fork_kernels``
+checks for them at run time; where they are missing (Windows, macOS) or
+``EVALKIT_PORTABLE=1`` asks for the portable paths, batch workers start stock
+kernels the way ``evalkit run`` does, over loopback TCP, and a kernel that
+fails to start (a port taken meanwhile) is tried again by the runner.
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-__all__ = ["KernelFactory", "factory_kernel_manager_class", "quiet_kernel_manager_class"]
+__all__ = ["KernelFactory", "can_fork_kernels", "factory_kernel_manager_class", "quiet_kernel_manager_class"]
 
 SHIM = Path(__file__).with_name("_kernel_shim.py")
 PRELOAD = (
@@ -40,6 +47,26 @@ PRELOAD = (
     "pandas", "numpy", "scipy.stats", "matplotlib", "matplotlib.pyplot", "pydantic", "yaml", "jinja2",
     "evalkit", "evalkit.appendix", "evalkit.results", "evalkit.survey.charts",
 )
+
+
+def can_fork_kernels() -> bool:
+    """Whether this platform can run the kernel factory; otherwise batches use stock kernels.
+
+    Capabilities, not an OS list: ``os.fork``, ``AF_UNIX`` sockets (factory and
+    zmq ``ipc`` transport) and SIGCHLD. Whether forking a process that has
+    imported numpy and matplotlib is *safe* is not something a probe can
+    see; Python's own judgement stands for it: its default start method is
+    ``spawn`` where fork is known to be unsafe (macOS) or absent (Windows).
+    """
+    import multiprocessing
+
+    from .atomic import portable_forced
+
+    if portable_forced():
+        return False
+    if not (hasattr(os, "fork") and hasattr(socket, "AF_UNIX") and hasattr(signal, "SIGCHLD")):
+        return False
+    return multiprocessing.get_all_start_methods()[0] != "spawn"  # the first is the platform's default
 
 
 def _serve(address: str) -> None:
