@@ -27,7 +27,7 @@ from . import amounts, expressions, limits, numbers
 from .errors import InputError, did_you_mean, shown_text
 from .fields import Level, Model, Num, Text
 from .rules import Measure
-from .tables import Table
+from .tables import Table, refuse_undeclared_totals
 from .working import ColumnQuantities, Quantity, exact, listed
 
 __all__ = [
@@ -416,31 +416,16 @@ class ColumnCache:
         col = table.column(column, where, owner)
         label_col = table.column(label_column, where, owner) if label_column else None
         unit = table.unit_of(column) if unit is None else unit
-        if table.total_row is None and id(table) not in self._without_total:  # scanned once, not once per column
-            _refuse_an_undeclared_total(table, where, owner)
+        if id(table) not in self._without_total:  # scanned once, not once per column
+            refuse_undeclared_totals(table, where, owner)
             self._without_total.add(id(table))
         cells = self.values(table, col, unit)
-        total = table.total_row
-        rows = array("l", (i for i, v in enumerate(cells) if v is not None and i != total))
+        summed = table.summed
+        rows = array("l", (i for i, v in enumerate(cells) if v is not None and summed(i)))
         self.blanks[(table.key, column)] = blank_notice(
-            table, column, [i for i, v in enumerate(cells) if v is None and i != total])
-        values = [v for i, v in enumerate(cells) if v is not None and i != total]
+            table, column, [i for i, v in enumerate(cells) if v is None and summed(i)])
+        values = [v for i, v in enumerate(cells) if v is not None and summed(i)]
         return ColumnQuantities(table, col, rows, unit=unit, places=places, label_column=label_col), values
-
-
-# First-column texts that mark a row as the table's own total; summing a column would count it twice.
-TOTAL_LABELS = frozenset({"合计", "总计", "合计数", "总合计", "小计"})
-
-
-def _refuse_an_undeclared_total(table: Table, where: str, owner: str) -> None:
-    """A column sum over a table that carries its own 合计 row would count the total twice: refused, with the fix."""
-    for i, row in enumerate(table.rows):
-        label = row[0].replace(" ", "").replace("\u3000", "")
-        if label in TOTAL_LABELS:
-            raise InputError.single(
-                owner, where,
-                f"《{table.title}》第 {table.line(i)} 行的“{row[0]}”像是合计行，按列求和会把它也加进去；"
-                f"请在 tables.{table.key} 中写 total_row: {label}（求和时不计该行，并自动核对各列），或从数据文件中删去该行")
 
 
 def blank_notice(table: Table, column: str, blank_rows: list[int]) -> str:
@@ -672,11 +657,12 @@ def _grouped(
     table: Table, side: GroupSide, aliases: dict[str, str], where: str, owner: str, columns: ColumnCache
 ) -> OrderedDict[str, _Group]:
     key_col, value_col = table.column(side.key, where, owner), table.column(side.column, where, owner)
+    refuse_undeclared_totals(table, where, owner)
     values = columns.values(table, value_col, table.unit_of(side.column))
     groups: OrderedDict[str, _Group] = OrderedDict()
     with exact():
         for i, (row, value) in enumerate(zip(table.rows, values)):
-            if value is None or i == table.total_row:  # the table's own 合计 row is not a group
+            if value is None or not table.summed(i):  # the table's own 合计 row is not a group, 其中 rows are in theirs
                 continue
             key = aliases.get(row[key_col].strip(), row[key_col].strip())
             group = groups.get(key)

@@ -30,6 +30,7 @@ from .checks import IdentityCheck, SameCheck, SumCheck
 from .errors import InputError, Problem, did_you_mean, shown_text
 from .fields import Model, Text
 from .rules import Measure
+from .rowlabels import breakdown_parents, total_word
 from .tables import Table, read_frame
 from .working import Quantity
 
@@ -180,7 +181,6 @@ DEPARTMENT_TABLES: dict[str, Layout] = {
 # The same three rates' column roles in the “三公经费” items: department.three_public.reception.actual …
 _ITEM_COLUMNS = {"预算数": "budget", "决算数": "actual", "上年预算数": "previous_budget", "上年决算数": "previous_actual"}
 
-TOTAL_LABELS = ("合计", "总计", "收入合计", "支出合计", "本年收入合计", "本年支出合计", "收入总计", "支出总计", "合计数")
 _SPACES = re.compile(r"[\s\u3000]+")
 _LEAD = re.compile(r"^(其中[:：]?|[（(]\d+[)）]|\d+[.、．]|[一二三四五六七八九十]+[、.．])")
 
@@ -353,7 +353,7 @@ def parse(table: Table, layout: Layout) -> StandardTable:
             if any(row[table.columns.index(c)] for c in amounts):
                 blank.append(i)
             continue
-        if label in TOTAL_LABELS:
+        if total_word(row[label_col]):
             totals.append(i)
             continue
         if layout.rows:
@@ -378,7 +378,7 @@ def parse(table: Table, layout: Layout) -> StandardTable:
         problems.append(Problem(shown, _cell(table, i, layout.label), "有金额而没有名称，请填写该行的名称"))
     if not totals:
         problems.append(Problem(shown, f"“{layout.label}”列",
-                                f"{layout.title}没有合计行：应有一行的“{layout.label}”写“合计”（也可写 {'、'.join(TOTAL_LABELS[1:4])} 等）"))
+                                f"{layout.title}没有合计行：应有一行的“{layout.label}”写“合计”（也可写 总计、收入合计、合计：等）"))
     elif len(totals) > 1:
         problems.append(Problem(shown, f"“{layout.label}”列",
                                 f"{layout.title}有 {len(totals)} 个合计行（第 {'、'.join(str(table.line(i)) for i in totals)} 行），应只有一个"))
@@ -415,7 +415,9 @@ def _detail_rows(table: Table, layout: Layout, total: int, fixed: dict[str, int]
     """The rows that add up to 合计: every other row, or with 科目编码 only the top level (类) of the codes."""
     if layout.rows:
         return [fixed[r.key] for r in layout.rows if r.required]
-    rows = [i for i in range(len(table.rows)) if i != total and _normal(table.rows[i][table.columns.index(layout.label)])]
+    labels = [row[table.columns.index(layout.label)] for row in table.rows]
+    parts = breakdown_parents(labels)  # 其中：… is part of the row above, already in it
+    rows = [i for i in range(len(table.rows)) if i != total and i not in parts and _normal(labels[i])]
     if not layout.code or layout.code not in table.columns:
         return rows
     c = table.columns.index(layout.code)
@@ -518,7 +520,7 @@ def _cell(table: Table, row: int, column: str) -> str:
 
 
 def _sum_check(st: StandardTable, column: str, rows: list[int] | tuple[int, ...], total: int, name: str,
-               total_name: str) -> SumCheck | None:
+               total_name: str, extra: str = "") -> SumCheck | None:
     """Σ rows = total in one column; blank cells count as 0 and are named in the note."""
     names = {i: r.label for r in st.layout.rows if (i := st.fixed.get(r.key)) is not None}
     items = [_measure(st, i, column, names.get(i) or st.label(i)) for i in rows if st.cell(column, i).value is not None]
@@ -526,11 +528,23 @@ def _sum_check(st: StandardTable, column: str, rows: list[int] | tuple[int, ...]
     if not items or st.cell(column, total).value is None:
         return None
     note = f"第 {'、'.join(blanks)} 行“{column}”为空白，按 0 计" if blanks else ""
+    note = "；".join(x for x in (note, extra) if x)
     return SumCheck(kind="sum", name=name, items=items, total=_measure(st, total, column, total_name),
                     note=note + ("；" if note else "") + _GENERATED)
 
 
 _GENERATED = "由部门决算标准表自动生成"
+
+
+def _breakdown_note(st: StandardTable) -> str:
+    """其中 rows are named where the sum leaves them out, so a reader sees why they are not added."""
+    labels = [st.label(i) for i in range(len(st.table.rows))]
+    parts = breakdown_parents(labels) if not st.layout.rows else {}
+    if not parts:
+        return ""
+    named = [f"第 {st.table.line(i)} 行“{shown_text(labels[i], 20, quote=False)}”为第 {st.table.line(p)} 行的其中数"
+             for i, p in list(parts.items())[:5]]
+    return "、".join(named) + (f" 等 {len(parts)} 行" if len(parts) > 5 else "") + "，不另行相加"
 
 
 def check_specs(project: Any) -> list[tuple[str, Any]]:
@@ -558,7 +572,7 @@ def check_specs(project: Any) -> list[tuple[str, Any]]:
         for column in amount_columns:
             shown = "合计列" if column == "合计" else column  # 合计行（合计） would read as a stammer
             check = _sum_check(st, column, st.detail, st.total, f"{title}：各{'科目' if layout.code else '项'}之和 = "
-                               f"合计行（{shown}）", f"合计行（{shown}）")
+                               f"合计行（{shown}）", f"合计行（{shown}）", _breakdown_note(st))
             if check:
                 out.append((where, check))
         if key == "expenditure":

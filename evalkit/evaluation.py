@@ -36,7 +36,7 @@ from .params import (
 )
 from .scoring import IndicatorScore, NotAssessed, Override, ScoringError, grade_for, score_indicator
 from .survey import SurveyResult
-from .tables import Table
+from .tables import Table, refuse_undeclared_totals
 from .working import Figure, Quantity, RefCounter, exact
 
 __all__ = ["NO_GRADE", "Evaluation", "NodeScore", "ScaledScore", "evaluate", "grade_text", "total_text"]
@@ -334,7 +334,8 @@ def _compute_figure(spec: Any, ledger: _Ledger, ref: str, shown: str, where: str
     if isinstance(spec, CountFigure):
         table = ledger.project.tables[spec.table]
         cols = {c: table.column(c, f"{where}.where", shown) for c in spec.where}
-        counted = [r for i, r in enumerate(table.rows) if i != table.total_row]  # the 合计 row is not an item
+        refuse_undeclared_totals(table, f"{where}.table", shown)
+        counted = [r for i, r in enumerate(table.rows) if table.summed(i)]  # the 合计 row is not an item, nor 其中 rows
         matched = [r for r in counted if all(r[cols[c]] == v for c, v in spec.where.items())]
         count = Decimal(len(matched))
         cond = "，".join(f"{c}为“{v}”" for c, v in spec.where.items())
@@ -360,7 +361,7 @@ def _column_sum(spec: SumFigure, ledger: _Ledger, ref: str, shown: str, where: s
     over = f"《{table.title}》“{spec.column}”列"
     name = spec.name or "合计"
     skipped = ledger.columns.blanks.get((table.key, spec.column), "")
-    notices = (skipped,) if skipped else ()
+    notices = tuple(x for x in (skipped, table.breakdown_note()) if x)
     unit = items[0].unit if len(items) else extra[0].unit if extra else ""
     places = _places(spec, [*values, *(q.value for q in extra)], unit)
     if len(items) + len(extra) <= limits.MAX_TABLE_ROWS_SHOWN:

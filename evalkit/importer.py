@@ -40,6 +40,7 @@ from . import sheets
 from .errors import InputError, Problem
 from .names import displayable
 from .numbers import NumberError, decimals, format_plain, parse_decimal
+from .rowlabels import total_word
 
 __all__ = ["Imported", "import_table", "read_grid", "write_outputs", "output_paths"]
 
@@ -464,15 +465,16 @@ def import_table(grid: Grid, header_row: int | None = None) -> Imported:
             else:
                 after_total.append(row)
             continue
-        if word in _TOTAL:
+        meaning = total_word(first) or ""
+        if word in _SUBTOTAL or meaning.endswith("小计"):
+            notes.append(f"第 {row} 行是小计行，未读取，也未核对（分值按各末级指标相加，上级分值写在该上级的行或名称中时会核对）")
+            continue
+        if word in _TOTAL or meaning:
             total_row = row
             weight, where, _ = number_at(row, values, weight_cols.get(0), "分值")
             if weight is not None:
                 total_weight = (weight, where)
             total_score, _, _ = number_at(row, values, score_cols.get(0), "得分")
-            continue
-        if word in _SUBTOTAL:
-            notes.append(f"第 {row} 行是小计行，未读取，也未核对（分值按各末级指标相加，上级分值写在该上级的行或名称中时会核对）")
             continue
         names = [own(row, values, level_of[n]) for n in range(1, len(levels) + 1)]
         names = [re.sub(r"\s*\n\s*", "", n) for n in names]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal
 from pathlib import Path
 from typing import Collection
@@ -20,12 +21,13 @@ from typing import Collection
 import pandas as pd
 
 from . import limits
-from .errors import InputError, did_you_mean
+from .errors import InputError, did_you_mean, shown_text
 from .numbers import HUNDRED, PERCENT, NumberError, parse_decimal
+from .rowlabels import breakdown_parents, row_label, total_word
 from .sheets import ENCODINGS, LINE, old_excel_message, read_csv_bytes, read_xlsx_bytes
 from .working import Quantity
 
-__all__ = ["Table", "read_frame", "read_table", "ENCODINGS", "LINE"]
+__all__ = ["Table", "read_frame", "read_table", "refuse_undeclared_totals", "ENCODINGS", "LINE"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,38 @@ class Table:
     lines: tuple[int, ...] = ()  # each row's line in the file as the user counts it (header = 1)
     sheet: str = ""  # the worksheet an XLSX table was read from (its columns start at A)
     total_row: int | None = None  # the declared 合计 row (params total_row): checked against, never summed
+
+    @cached_property
+    def total_like(self) -> tuple[int, ...]:
+        """Every row whose label means a total (合计：, 总计, 合计（万元）, Total …), the declared one included.
+
+        Computed once per table (a frozen dataclass still has a __dict__ for the cache).
+        """
+        return tuple(i for i, row in enumerate(self.rows) if _maybe_total(row) and total_word(row_label(row)))
+
+    @cached_property
+    def breakdowns(self) -> dict[int, int]:
+        """其中 rows → the row they are part of: never added as rows of their own."""
+        if not any("其中" in row[0] for row in self.rows):
+            return {}
+        return breakdown_parents([row[0] for row in self.rows])
+
+    def breakdown_note(self) -> str:
+        """其中 rows named, so the reader of a sum sees why they are not among its items."""
+        if not self.breakdowns:
+            return ""
+        named = [f"第 {self.line(i)} 行（{shown_text(self.rows[i][0], 20, quote=False)}）为第 {self.line(p)} 行的其中数"
+                 for i, p in list(self.breakdowns.items())[:5]]
+        more = f" 等 {len(self.breakdowns)} 行" if len(self.breakdowns) > 5 else ""
+        return "、".join(named) + more + "，不另行相加"
+
+    def undeclared_totals(self) -> list[int]:
+        """Total rows a column sum would add as items: all of them but the declared ``total_row``."""
+        return [i for i in self.total_like if i != self.total_row]
+
+    def summed(self, row: int) -> bool:
+        """Whether a row is an item of the table's sums: not its 合计 row, not a 其中 breakdown."""
+        return row != self.total_row and row not in self.breakdowns
 
     def column(self, name: str, where: str, owner: str | None = None) -> int:
         """The index of a column; ``owner`` is the file that named it (the params file), for the message."""
@@ -131,6 +165,42 @@ class Table:
                      row=(self.key, self.line(i)))
             for i, row in enumerate(self.rows) if row[col] != ""
         )
+
+
+# Characters one of which every total label holds (合计, 总额, 汇总, Total, Sum …): a cheap first look,
+# so a table of 50,000 item rows is not normalised row by row.
+_TOTAL_HINT = re.compile(r"[计额数汇共和部tTsSｔＴｓＳ]")
+
+
+def _maybe_total(row: tuple[str, ...]) -> bool:
+    return any(_TOTAL_HINT.search(cell) for cell in row[:3] if cell)
+
+
+def refuse_undeclared_totals(table: Table, where: str, owner: str) -> None:
+    """A sum over a table that holds a total row it was not told of would add that total as an item.
+
+    Whatever the spelling (合计：, 总计, 共计, Total, 小计 beside a declared 合计),
+    such a row is refused with the ``total_row`` to write, never summed.
+    """
+    extra = table.undeclared_totals()
+    if not extra:
+        return
+    i = extra[0]
+    label = row_label(table.rows[i])
+    if table.total_row is None:
+        # as written, less spaces and a trailing colon (合计： and "Total:" are not safe after total_row: in YAML)
+        write = re.sub(r"[\s:：]+$", "", re.sub(r"[ \u3000]+", "", label)) or label
+        raise InputError.single(
+            owner, where,
+            f"《{table.title}》第 {table.line(i)} 行的“{shown_text(label, quote=False)}”像是合计行，按列求和会把它也加进去；"
+            f"请在 tables.{table.key} 中写 total_row: {shown_text(write, quote=False)}（求和时不计该行，并自动核对各列），"
+            "或从数据文件中删去该行")
+    rows = "、".join(str(table.line(j)) for j in extra[:10])
+    raise InputError.single(
+        owner, where,
+        f"《{table.title}》除合计行（第 {table.line(table.total_row)} 行）外，第 {rows} 行"
+        f"（“{shown_text(label, quote=False)}”等）也是合计或小计行，按列求和会把它们当作明细加进去；"
+        "请从数据文件中删去小计行，或把分组明细拆成各自的数据表")
 
 
 def read_frame(

@@ -10,12 +10,15 @@ would have written by hand, so they compare at the stated precision and read
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from .checks import IdentityCheck, SumCheck
 from .errors import InputError, did_you_mean, shown_text
 from .rules import Measure
-from .tables import Table
+from .rowlabels import normal_label, row_label
+from .numbers import PERCENT
+from .tables import Table, refuse_undeclared_totals
 
 __all__ = ["check_specs", "total_row_index"]
 
@@ -38,16 +41,17 @@ def check_specs(project: Any) -> list[tuple[str, Any]]:
 
 
 def total_row_index(table: Table, label: str, shown: str, where: str) -> int:
-    """The one row whose first column reads ``label`` (spaces ignored, as 合 计 is often typed)."""
-    wanted = label.replace(" ", "").replace("\u3000", "")
-    found = [i for i, row in enumerate(table.rows) if row[0].replace(" ", "").replace("\u3000", "") == wanted]
+    """The one row whose label reads ``label`` as a reader would: 合 计, 合计：, 合计（万元） are 合计."""
+    wanted = normal_label(label)
+    found = [i for i, row in enumerate(table.rows) if normal_label(row_label(row)) == wanted]
     if len(found) == 1:
         return found[0]
     if not found:
-        labels = [row[0] for row in table.rows if row[0]]
+        labels = [row_label(row) for row in table.rows if row_label(row)]
+        like = [row_label(table.rows[i]) for i in table.total_like]
+        hint = f"；表中像合计行的是{'、'.join(shown_text(x) for x in like[:3])}" if like else did_you_mean(label, labels)
         raise InputError.single(shown, f"{where}.total_row",
-                                f"《{table.title}》第一列（“{table.columns[0]}”）中没有{shown_text(label)}行"
-                                + did_you_mean(label, labels))
+                                f"《{table.title}》第一列（“{table.columns[0]}”）中没有{shown_text(label)}行" + hint)
     lines = "、".join(str(table.line(i)) for i in found)
     raise InputError.single(shown, f"{where}.total_row", f"《{table.title}》有 {len(found)} 个{shown_text(label)}行"
                             f"（第 {lines} 行），应只有一个")
@@ -58,27 +62,47 @@ def _numeric_columns(table: Table) -> list[str]:
 
 
 def _row_checks(table: Table, spec: Any, shown: str, where: str) -> list[SumCheck]:
-    """Each numeric column: the rows above and below the 合计 row add up to it (blank cells are named, not 0)."""
+    """Each numeric column: the item rows add up to the 合计 row (blank cells are named, not 0).
+
+    Item rows are every row but the 合计 row and the 其中 rows (part of the row
+    above, added there already); a % column is a rate, never added up.
+    """
     total = table.total_row if table.total_row is not None else total_row_index(table, spec.total_row, shown, where)
+    refuse_undeclared_totals(replace(table, total_row=total), f"{where}.total_row", shown)
     columns = _numeric_columns(table)
     if not columns:
         raise InputError.single(shown, f"{where}.units", f"《{table.title}》写了 total_row，但没有写 units：哪些列是数值列、"
                                 "单位是什么，需在 units 中写出，evalkit 才能逐列核对合计行")
+    rates = [c for c in columns if table.unit_of(c) == PERCENT]
+    amounts = [c for c in columns if c not in rates]
+    breakdowns = table.breakdowns
+    kept = "；".join(x for x in (table.breakdown_note(), _rates_note(table, rates)) if x)
+    items_of = [i for i in range(len(table.rows)) if i != total and i not in breakdowns]
     checks = []
-    for column in columns:
+    for column in amounts:
         col = table.columns.index(column)
         if table.rows[total][col] in ("", "-"):
             continue  # a 合计 row that leaves a column empty states nothing to check there
-        items = [_cell(table, i, col) for i, row in enumerate(table.rows) if i != total and row[col] not in ("", "-")]
-        blanks = [str(table.line(i)) for i, row in enumerate(table.rows) if i != total and row[col] in ("", "-")]
+        items = [_cell(table, i, col) for i in items_of if table.rows[i][col] not in ("", "-")]
+        blanks = [str(table.line(i)) for i in items_of if table.rows[i][col] in ("", "-")]
         note = f"第 {'、'.join(blanks)} 行为空白，未计入" if blanks else ""
         checks.append(SumCheck(
             kind="sum", name=f"《{table.title}》“{column}”列各行之和 = {spec.total_row}行",
             items=items or [Measure(value=0, unit=table.unit_of(column), name="（无数据行）")],
             total=_cell(table, total, col, f"{spec.total_row}行"),
-            note="；".join(x for x in (note, _GENERATED) if x),
+            note="；".join(x for x in (note, kept, _GENERATED) if x),
         ))
+    if not checks and rates and not amounts:
+        raise InputError.single(shown, f"{where}.total_row",
+                                f"《{table.title}》写了 total_row，而写了单位的数值列都是百分数（{'、'.join(rates)}）："
+                                "比率不能逐行相加核对合计；请删去 total_row，或为金额、数量列写出 units")
     return checks
+
+
+def _rates_note(table: Table, rates: list[str]) -> str:
+    if not rates:
+        return ""
+    return f"{'、'.join(f'“{c}”' for c in rates)}列为百分数（比率），不逐行相加，其合计行未核对"
 
 
 def _cell(table: Table, row: int, col: int, name: str | None = None) -> Measure:

@@ -342,3 +342,15 @@ def test_a_row_that_does_not_roll_forward_and_a_subtotal_that_does_not_add_up_fa
     assert "支出决算表：一般公共服务支出的下级科目之和 = 一般公共服务支出（基本支出）" not in failed
     # the top level alone adds up to 合计: 201 is 85.00, its 款 are not added in again
     assert "支出决算表：各科目之和 = 合计行（合计列）" not in failed
+
+
+def test_income_breakdown_rows_are_not_added_twice(tmp_path):
+    """其中：… rows are part of the row above (issue 20.5): 11,191.02, not 22,359.84."""
+    path = write_project(tmp_path, "department:\n  income: {file: data/i.csv}\n", {"i.csv": (
+        "项目,决算数\n财政拨款收入,\"11,168.82\"\n其中：一般公共预算财政拨款,\"10,968.82\"\n其中：政府性基金预算财政拨款,200.00\n"
+        "其他收入,22.20\n收入合计：,\"11,191.02\"\n")})
+    ev = evaluate(load_project(path))
+    (check,) = ev.checks
+    assert check.passed and check.found == D("11191.02"), check
+    assert "第 3 行“其中：一般公共预算财政拨款”为第 2 行的其中数" in check.note
+    assert department.quantities(ev.project)["department.income.actual"].value == D("11191.02")
