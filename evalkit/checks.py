@@ -85,6 +85,9 @@ class SumCheck(_CheckBase):
         None, description="相加的各项（数值 id 或直接给出的数值）；与 column 同时给出时，为该列之外另加的各项")
     column: ColumnRef | None = Field(None, description="或：数据表某列的全部行")
     total: Measure = Field(description="所述合计（数值 id 或直接给出的数值及其来源）")
+    places: int | None = Field(
+        None, ge=0, le=8,
+        description="比较的小数位数；不填时按所述合计的小数位数，数据表一列中各单元格小数位数不一时按其中最多的位数")
 
     @model_validator(mode="after")
     def _one_source(self) -> "SumCheck":
@@ -230,6 +233,7 @@ class CheckResult:
     data_files: tuple[str, ...] = ()  # the tables it reads, named when results.json summarises its rows
     places: int | None = None
     basis: str = ""
+    compared: int | None = None  # the decimals the two values were compared at (no tolerance), for the headline
 
     @property
     def passed(self) -> bool:
@@ -271,6 +275,9 @@ class CheckResult:
         if self.kind == "reported_grade":
             return self.lines[0] if self.lines else ""
         failing = [r for r in self.rows if r.status != PASSED]
+        if self.kind == "identity" and self.rows and not failing:
+            most = f"，最大差额 {self.shown_difference(self.difference)}" if self.difference else ""
+            return f"逐行相符：共 {len(self.rows):,} 行{most}"
         if failing and (self.kind != "same" or len(failing) > 1):
             parts = [f"{r.label}：{self._comparison(r.expected, r.found, r.difference)}"
                      if r.expected is not None and r.found is not None else f"{r.label}：{r.note}" for r in failing[:3]]
@@ -281,14 +288,23 @@ class CheckResult:
         return self._comparison(self.expected, self.found, self.difference)
 
     def shown_stated(self, value: Decimal | None) -> str:
-        """A stated value as it was written (99%, 29.5 分), money to the cent at least: never more precise than the report."""
-        return "—" if value is None else numbers.format_quantity(value, self.unit, None)
+        """A stated value exactly as it was written (99%, 29.5 分, 846.6, 10 万元/家): never more precise than the report."""
+        return "—" if value is None else numbers.format_quantity(value, self.unit, stated_decimals(value))
+
+    @property
+    def stated_places(self) -> int | None:
+        """The decimals the stated value was written with (workpaper.xlsx writes it so)."""
+        return None if self.expected is None else stated_decimals(self.expected)
 
     def _comparison(self, expected: Decimal | None, found: Decimal | None, difference: Decimal | None) -> str:
         if expected is None or found is None:
             return f"所述值 {self.shown_stated(expected)}，重算值 {self.shown(found)}"
+        basis = ""
+        if self.compared is not None and (self.compared != self._places or self.compared != stated_decimals(expected)):
+            at = numbers.format_quantity(numbers.quantize(found, self.compared), self.unit, self.compared)
+            basis = f"（按{numbers.places_text(self.compared)}比较：重算值为 {at}）"
         return (f"所述值 {self.shown_stated(expected)}，重算值 {self.shown(found)}，"
-                f"差额 {self.shown_difference(difference)}")
+                f"差额 {self.shown_difference(difference)}{basis}")
 
     def to_dict(self) -> dict[str, Any]:
         """For results.json: up to ``limits.MAX_TABLE_ROWS_SHOWN`` rows in full, else the failing rows and counts."""
@@ -347,6 +363,11 @@ class CheckResult:
         from .html import macros
 
         return str(macros().check(self))
+
+
+def stated_decimals(value: Decimal) -> int:
+    """Decimals as written, at most eight (a stated value carries the digits the report gave it)."""
+    return min(numbers.decimals(value), 8)
 
 
 def _plain(value: Decimal | None) -> str | None:
@@ -533,7 +554,15 @@ def _sum(spec: SumCheck, ctx: Resolver, tables: dict[str, Table], ref: str, wher
         # A long column is added up once from its parsed values; a short one is listed cell by cell.
         items = cells if len(cells) > limits.MAX_TABLE_ROWS_SHOWN else [*cells, *extra]
     lines = []
-    places = _decimals(total)
+    places = _decimals(total) if spec.places is None else spec.places
+    if spec.places is None and column_values:
+        # 10286.5 beside cells of two decimals is Excel dropping a zero, not a coarser statement: compared at
+        # one decimal it would pass a 0.04 difference. The column is compared at the finest precision it is written in.
+        finest = max(numbers.decimals(v) for v in column_values)
+        if finest > places:
+            lines.append(f"所述合计 {total.shown()} 为{numbers.places_text(places)}，而该列各行写到{numbers.places_text(finest)}："
+                         f"按其中最多的{numbers.places_text(finest)}比较")
+            places = finest
     with exact():
         if column_values is not None and len(column_values) > limits.MAX_TABLE_ROWS_SHOWN:
             # A long column has one unit: add it up, then restate the sum once (exact either way).
@@ -562,7 +591,7 @@ def _sum(spec: SumCheck, ctx: Resolver, tables: dict[str, Table], ref: str, wher
     return CheckResult(
         ref=ref, kind="sum", name=spec.name, status=_judged(total.value, found, places, spec.tolerance),
         expected=total.value, found=found_shown, difference=difference, tolerance=spec.tolerance, unit=total.unit,
-        places=shown, basis=_basis(places, spec.tolerance, total.unit),
+        places=shown, compared=None if spec.tolerance is not None else places, basis=_basis(places, spec.tolerance, total.unit),
         formula=f"{over} = {total.name}",
         lines=(f"各项之和 = {shown_items} = {_in_full(found, total.unit, shown)}",
                f"所述合计 = {total.shown()}", *lines, *((skipped,) if skipped else ())),
@@ -622,7 +651,7 @@ def _same(spec: SameCheck, ctx: Resolver, ref: str) -> CheckResult:
     status = FAILED if any(r.status == FAILED for r in rows) else PASSED
     return CheckResult(
         ref=ref, kind="same", name=spec.name, status=status, expected=worst[0], found=worst[1],
-        difference=worst[2], tolerance=spec.tolerance, unit=worst[3], places=worst[4],
+        difference=worst[2], tolerance=spec.tolerance, unit=worst[3], places=worst[4], compared=None if spec.tolerance is not None else worst[4],
         basis="所述值为第一处的列示，重算值为其他各处的列示；" + (
             _basis(worst[4], spec.tolerance, worst[3]) if spec.tolerance is not None
             else "两处按其中较粗的列示精度比较，不设容差"),
@@ -730,7 +759,6 @@ def _identity(
                 quantities[name] = ctx.quantity(name)
             except Exception as exc:  # noqa: BLE001 - the ledger's message names the missing figure
                 raise CheckError(f"等式中的{shown_text(name)}：{exc}{expressions.quoting_hint(spec.equation)}") from None
-    units = {q.unit for q in quantities.values()}
     value = lambda n: quantities[n].value  # noqa: E731
     with exact():
         left, right = expressions.evaluate(equation.left, value), expressions.evaluate(equation.right, value)
@@ -741,11 +769,12 @@ def _identity(
     with exact():
         difference = found - left
     shown = lambda n: quantities[n].shown()  # noqa: E731
-    unit = units.pop() if len(units) == 1 else ""
+    unit = _equation_unit(equation, lambda n: quantities[n].unit)
     return CheckResult(
         ref=ref, kind="identity", name=spec.name, status=_judged(left, right, places, spec.tolerance),
         expected=left, found=found, difference=difference, tolerance=spec.tolerance, unit=unit,
         places=shown_places, basis=_identity_basis(places, spec.tolerance, unit),
+        compared=None if spec.tolerance is not None else places,
         # by the figures' names: the ids in params are for the file, the reader reads names
         formula=(f"{expressions.render(equation.left, lambda n: quantities[n].name)} = "
                  f"{expressions.render(equation.right, lambda n: quantities[n].name)}"),
@@ -753,6 +782,21 @@ def _identity(
                f"右边（重算值）= {expressions.render(equation.right, shown)} = {_in_full(right, unit, places)}"),
         sources=tuple(_cite(q) for q in quantities.values()), note=spec.note,
     )
+
+
+def _equation_unit(equation: expressions.Equation, unit_of: Any) -> str:
+    """The unit the two sides are in: the stated (left) side's, when its names share one, else the right's.
+
+    Rates compared are in % and differ by 个百分点; an amount column elsewhere in
+    the table is not what they are measured in.
+    """
+    for side in (equation.left, equation.right):
+        units = {unit_of(n) for n in expressions.names(side)} - {""}
+        if len(units) == 1:
+            return units.pop()
+        if units:
+            return ""
+    return ""
 
 
 def _readable(equation: str) -> str:
@@ -793,6 +837,8 @@ def _identity_rows(spec: IdentityCheck, equation: expressions.Equation, table: T
     rows: list[TableRow] = []
     tolerance, failed = spec.tolerance, 0
     largest: Decimal | None = None
+    worst: tuple[Decimal, Decimal, int] | None = None  # the row that differs most …
+    worst_failed: tuple[Decimal, Decimal, int] | None = None  # … and the failing one that does (the headline's)
     shown = 0
     with exact():
         for i, row in enumerate(table.rows):
@@ -806,7 +852,7 @@ def _identity_rows(spec: IdentityCheck, equation: expressions.Equation, table: T
             left, right = expressions.evaluate(equation.left, value), expressions.evaluate(equation.right, value)
             diff = abs(right - left)
             if largest is None or diff > largest:
-                largest = diff
+                largest, worst = diff, (left, right, i)
             if len(rows) < limits.MAX_TABLE_ROWS_SHOWN:
                 shown = max(shown, numbers.decimals(left))
             if diff == 0:  # most rows: no precision to work out
@@ -817,17 +863,30 @@ def _identity_rows(spec: IdentityCheck, equation: expressions.Equation, table: T
             if _judged(left, right, places, tolerance) == PASSED:
                 rows.append(TableRow(table, i, left, right, PASSED))
             else:
+                if worst_failed is None or diff > abs(worst_failed[1] - worst_failed[0]):
+                    worst_failed = (left, right, i)
                 failed += 1
                 shown = max(shown, _shown_places(places, right))
                 rows.append(TableRow(table, i, left, right, FAILED))
-    unit = next((table.unit_of(c) for c in columns if table.unit_of(c)), "")
+    unit = _equation_unit(equation, lambda n: table.unit_of(table.columns[columns[n]]))
     basis = (_basis(shown, tolerance, unit) if tolerance is not None else
              "每行两边按其中较粗的列示精度比较，不设容差")
+    # The check's own 所述值 / 重算值 / 差额 are the row that differs most, with its sign (−0.01 stays −0.01),
+    # so results.json and workpaper.xlsx carry what the headline says, for a passing check too.
+    expected = found = difference = None
+    lines = [f"共核对 {len(rows)} 行，不符 {failed} 行（空白或“-”按 0 计）"]
+    worst = worst_failed or worst
+    if worst is not None:
+        expected, found = worst[0], worst[1]
+        with exact():
+            difference = found - expected
+        lines.append(f"差额最大的是第 {table.line(worst[2])} 行（{table.rows[worst[2]][0]}）：左边 "
+                     f"{_in_full(expected, unit, shown)}，右边 {_in_full(found, unit, shown)}")
     return CheckResult(
-        ref=ref, kind="identity", name=spec.name, status=FAILED if failed else PASSED, expected=None, found=None,
-        difference=zero if largest is None else largest, places=shown, basis=basis,
+        ref=ref, kind="identity", name=spec.name, status=FAILED if failed else PASSED, expected=expected, found=found,
+        difference=difference, places=shown, basis=basis,
         tolerance=tolerance, unit=unit, formula=f"《{table.title}》逐行：{_readable(equation.text)}",
-        lines=(f"共核对 {len(rows)} 行，不符 {failed} 行（空白或“-”按 0 计）",),
+        lines=tuple(lines),
         sources=(table.citation(),), rows=tuple(rows), note=spec.note,
         data_files=(table.written,),
     )
@@ -899,7 +958,7 @@ def reported_figure(figure: Any, reported: Decimal, ref: str) -> CheckResult:
     return CheckResult(
         ref=ref, kind="reported_figure", name=f"{figure.name}（{figure.ref}）", status=status,
         expected=reported, found=found, difference=difference, tolerance=None, unit=unit, places=shown,
-        basis=f"按报告值的精度（{numbers.places_text(places)}）比较，不设容差",
+        basis=f"按报告值的精度（{numbers.places_text(places)}）比较，不设容差", compared=places,
         formula="报告值 = 重算值（按报告值的小数位数四舍五入）", lines=tuple(lines),
         sources=(f"{figure.name}：{figure.ref}",), subject=figure.ref,
     )
@@ -931,7 +990,7 @@ def reported_score(name: str, ref: str, weight: Decimal, score: Decimal, reporte
     return CheckResult(
         ref=check_ref, kind="reported_score", name=f"{name}{what}（{ref}）", status=PASSED if ok else FAILED,
         expected=reported, found=found, difference=difference, tolerance=None, unit="分", places=shown,
-        basis=f"按报告值的精度（{numbers.places_text(places)}）比较，不设容差",
+        basis=f"按报告值的精度（{numbers.places_text(places)}）比较，不设容差", compared=places,
         formula=f"报告{what} = 重算{what}，且 0 ≤ {what} ≤ 分值", lines=tuple(lines),
         sources=(f"{name}：{ref}",), subject=ref,
     )

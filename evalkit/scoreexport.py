@@ -261,7 +261,7 @@ def xlsx_bytes(ev: Evaluation, sheet: ScoreSheet | None = None) -> bytes:
         values = [check.ref, check.name, check.kind_name, check.status_text, check.headline,
                   check.expected, check.found, check.difference, check.unit]
         for c, value in enumerate(values, start=1):
-            _put(ws, i, c, value, _check_places(check) if c in (6, 7, 8) else None)
+            _put(ws, i, c, value, check.stated_places if c == 6 else _check_places(check) if c in (7, 8) else None)
 
     ws = _sheet(wb, SHEETS[3], ["编号", "存在问题", "情节", "所涉指标", "所涉单位", "子项目", "涉及资金", "资金单位",
                                 "原因分析", "处理建议", "证据", "扣分指标", "按规则扣分", "实际扣分", "实际扣分说明"],

@@ -519,7 +519,8 @@ def form(ev: "Evaluation", rows: list[Any]) -> dict[str, Any]:
             line: FundsLine | None = getattr(spec.funds, row)
             if line is None:
                 continue
-            cells = tuple("" if getattr(line, col) is None else numbers.format_number(getattr(line, col), 2)
+            # as the unit wrote them: 846.6 stays 846.6 (one number, one transcription)
+            cells = tuple("" if (v := getattr(line, col)) is None else numbers.format_number(v, min(numbers.decimals(v), 8))
                           for col, _ in _FUNDS_COLUMNS)
             total = row == "total"
             funds_rows.append(FundsRow(

@@ -59,7 +59,7 @@ def test_a_total_stated_to_fewer_places_is_compared_at_those_places():
     ok = run({"kind": "sum", "name": "合计", "items": [{"figure": "a"}, {"figure": "b"}], "total": {"figure": "t"}}, ledger)
     assert ok.passed and ok.found == D("300.007") and ok.difference == D("0.007") and ok.places == 3
     bad = run({"kind": "sum", "name": "合计", "items": [{"figure": "a"}, {"figure": "b"}], "total": {"figure": "u"}}, ledger)
-    assert bad.status == "failed" and bad.headline == "所述值 300.1 万元，重算值 300.007 万元，差额 -0.093 万元"
+    assert bad.status == "failed" and bad.headline == "所述值 300.1 万元，重算值 300.007 万元，差额 -0.093 万元（按一位小数比较：重算值为 300.0 万元）"
 
 
 def test_a_column_one_cent_short_of_its_total_row_fails():
@@ -116,7 +116,7 @@ def figure(unrounded: str, places: int = 2, unit: str = "%") -> Figure:
 def test_a_reported_rate_shows_the_recomputed_value_that_makes_the_difference_visible():
     c = checks.reported_figure(figure("99.9812"), D("99"), "K-01")
     assert c.status == "failed" and c.found == D("99.98") and c.difference == D("0.98")
-    assert c.headline == "所述值 99%，重算值 99.98%，差额 +0.98 个百分点"  # as the report wrote it
+    assert c.headline == "所述值 99%，重算值 99.98%，差额 +0.98 个百分点（按整数比较：重算值为 100%）"  # as the report wrote it
     assert "四舍五入为 100%" in c.lines[0]
 
 

@@ -182,3 +182,14 @@ def test_a_column_sum_leaves_breakdowns_out_and_says_so(tmp_path):
     spent = {f.key: f for f in ev.figures}["spent"]
     assert spent.value == D("150.50")
     assert any("第 3 行（其中：进口设备）为第 2 行的其中数" in n for n in spent.notices)
+
+
+def test_a_column_of_mixed_precision_is_compared_at_its_finest(tmp_path):
+    """10286.5 beside cents: compared at two decimals, so a 0.04 difference fails and the cell is named."""
+    csv = "项目,金额\n甲,\"10,000.21\"\n乙,286.25\n合计,10286.5\n"
+    path = write(tmp_path, csv, "file: funds.csv\ntitle: 支出表\nunits: {金额: 万元}\ntotal_row: 合计\n", SPENT)
+    ev = evaluate(load_project(path))
+    (check,) = [c for c in ev.checks if c.kind == "sum"]
+    assert check.status == "failed" and check.difference == D("-0.04"), check.headline
+    assert "“金额”列小数位数不一：第 4 行“金额”列（10286.5）少于两位小数" in check.note
+    assert check.headline.startswith("所述值 10,286.5 万元，重算值 10,286.46 万元，差额 -0.04 万元")

@@ -1,0 +1,151 @@
+"""One number, one value (issue 20.3): every figure, check value and score in results.json appears, equal and
+with the same sign, in the appendix, workpaper.xlsx and scores.docx.
+
+The projects: every bundled example, and small projects built to provoke the
+paths that lost a sign or a digit before — a row-by-row identity whose only
+failing row is −0.01, a passing row check, a stated 846.6 and a whole-number
+10 万元/家 compared at their own precision.
+"""
+
+import html as htmllib
+import io
+import re
+import textwrap
+from decimal import Decimal
+
+import pytest
+
+from conftest import EXAMPLES, MINI_FRAMEWORK
+from evalkit import appendix, numbers, scoreexport, scoresheet
+from evalkit.evaluation import evaluate
+from evalkit.params import load_project
+from evalkit.results import results
+
+D = Decimal
+
+HEAD = 'project: {id: "N", name: 一数一值}\n' + MINI_FRAMEWORK + """\
+findings:
+  - {id: F-1, problem: 某问题, indicator: 合规性}
+inputs:
+  done: {name: 完成数, value: 95, unit: 个, source: 台账}
+  plan: {name: 计划数, value: 100, unit: 个, source: 计划}
+  money: {name: 补助资金, value: 118.1, unit: 万元, source: 拨付文件}
+  firms: {name: 受益企业, value: 10, unit: 家, source: 名单}
+"""
+
+BUILT = {
+    "identity_minus_one_cent": (
+        "项目,合计,中央,地方\n甲,120.00,100.00,20.00\n乙,60.01,50.00,10.00\n丙,30.00,20.00,10.00\n",
+        """\
+        tables:
+          funds: {file: funds.csv, title: 资金表, units: {合计: 万元, 中央: 万元, 地方: 万元}}
+        figures:
+          - {id: rate, kind: completion_rate, numerator: done, denominator: plan, reported: 95%}
+          - {id: per_firm, kind: quotient, numerator: money, denominator: firms, reported: 10}
+          - {id: total_money, kind: sum, terms: [money], reported: 846.6}
+        checks:
+          - {kind: identity, name: 逐行合计, table: funds, equation: 合计 = 中央 + 地方}
+          - {kind: identity, name: 逐行相符, table: funds, equation: 中央 = 中央}
+          - {kind: sum, name: 补助合计, items: [{figure: money}], total: {value: 118.10, unit: 万元, name: 所述合计}}
+        """),
+}
+
+
+def built(tmp_path, key):
+    csv, body = BUILT[key]
+    (tmp_path / "funds.csv").write_text(csv, encoding="utf-8")
+    path = tmp_path / f"{key}.yaml"
+    path.write_text(HEAD + textwrap.dedent(body), encoding="utf-8")
+    return path
+
+
+PROJECTS = [*(p.name for p in sorted(EXAMPLES.glob("*.yaml"))), *BUILT]
+
+
+@pytest.fixture(params=PROJECTS)
+def rendered(request, tmp_path):
+    name = request.param
+    path = EXAMPLES / name if name.endswith(".yaml") else built(tmp_path, name)
+    ev = evaluate(load_project(path))
+    page = "\n".join(s.html for s in appendix.sections(ev, charts=False))
+    text = htmllib.unescape(re.sub(r"<[^>]+>", " ", page))
+    sheet = scoresheet.build(ev)
+    from openpyxl import load_workbook
+    from docx import Document
+
+    book = load_workbook(io.BytesIO(scoreexport.xlsx_bytes(ev, sheet)))
+    doc = Document(io.BytesIO(scoreexport.docx_bytes(sheet)))
+    docx_cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    return name, ev, results(ev), re.sub(r"\s+", " ", text), book, docx_cells
+
+
+def _xlsx_decimal(value, places):
+    """A workbook number read back at the places it was written with."""
+    assert isinstance(value, (int, float)), value
+    return numbers.quantize(D(repr(value)), places)
+
+
+def test_every_figure_reads_the_same_everywhere(rendered):
+    name, ev, res, text, book, _ = rendered
+    sheet = book["计算指标"]
+    by_ref = {row[0].value: row for row in sheet.iter_rows(min_row=2) if row[0].value}
+    for f in res["figures"]:
+        value = D(f["value"])
+        shown = numbers.format_quantity(value, f["unit"], f["places"])
+        assert shown in text, (name, f["ref"], shown)
+        row = by_ref[f["ref"]]
+        assert _xlsx_decimal(row[4].value, f["places"]) == value, (name, f["ref"])
+        assert (row[4].value < 0) == (value < 0)
+
+
+def test_every_check_value_and_sign_reads_the_same_everywhere(rendered):
+    name, ev, res, text, book, _ = rendered
+    sheet = book["核对结果"]
+    by_ref = {row[0].value: row for row in sheet.iter_rows(min_row=2) if row[0].value}
+    for c in res["checks"]:
+        row = by_ref[c["id"]]
+        assert row[4].value == c["headline"], (name, c["id"])  # the same words in the workbook …
+        assert c["headline"] in text or htmllib.unescape(c["headline"]) in text, (name, c["id"], c["headline"])  # … and page
+        for key, col in (("stated", 5), ("recomputed", 6), ("difference", 7)):
+            if c[key] is None:
+                assert row[col].value in (None, ""), (name, c["id"], key)
+                continue
+            value = D(c[key])
+            places = numbers.decimals(value)
+            assert _xlsx_decimal(row[col].value, places) == value, (name, c["id"], key, row[col].value, c[key])
+            assert (row[col].value < 0) == (value < 0), (name, c["id"], key)
+        if c["difference"] is not None and D(c["difference"]) != 0 and "差额" in c["headline"]:
+            # the headline's 差额 carries the sign results.json records
+            sign = "-" if D(c["difference"]) < 0 else "+"
+            assert f"差额 {sign}" in c["headline"], (name, c["id"], c["headline"])
+
+
+def test_every_score_reads_the_same_everywhere(rendered):
+    name, ev, res, text, book, docx_cells = rendered
+    sheet = book["评分表"]
+    header = [c.value for c in sheet[1]]
+    ref_col, score_col = header.index("编号"), header.index("得分")
+    scores = {row[ref_col].value: row[score_col].value for row in sheet.iter_rows(min_row=2) if row[ref_col].value}
+    for s in res["indicators"]:
+        if s["score"] is None:
+            continue
+        value = D(s["score"])
+        assert _xlsx_decimal(scores[s["ref"]], numbers.decimals(value)) == value, (name, s["ref"])
+        assert s["score"] in docx_cells, (name, s["ref"], s["score"])
+    assert res["total_score"] in text and any(res["total_score"] in c for c in docx_cells)
+
+
+def test_the_built_project_keeps_signs_and_stated_digits(tmp_path):
+    ev = evaluate(load_project(built(tmp_path, "identity_minus_one_cent")))
+    res = {c["name"]: c for c in results(ev)["checks"]}
+    row = res["逐行合计"]
+    assert row["status"] == "failed" and row["difference"] == "-0.01" and row["stated"] == "60.01"
+    assert row["recomputed"] == "60.00" and "差额 -0.01 万元" in row["headline"]
+    passing = res["逐行相符"]
+    assert passing["status"] == "passed" and passing["stated"] is not None and passing["difference"] == "0.00"
+    per_firm = next(c for c in res.values() if c["name"].startswith("补助资金 ÷ 受益企业") or "per_firm" in c["name"]
+                    or c["stated"] == "10")
+    assert per_firm["stated"] == "10" and per_firm["headline"].startswith("所述值 10 万元/家，")
+    assert "按整数比较" in per_firm["headline"]
+    stated = next(c for c in res.values() if c["stated"] == "846.6")
+    assert stated["headline"].startswith("所述值 846.6 万元，")
