@@ -18,7 +18,7 @@ from pathlib import Path
 from collections.abc import Sequence
 from typing import Any, Iterator
 
-from . import amounts, checks, department, limits, numbers, rates, survey, totals
+from . import amounts, cells, checks, department, limits, numbers, rates, survey, totals
 from .checks import CheckResult
 from .errors import InputError, Problem, did_you_mean, shown_text
 from .findings import Finding
@@ -272,6 +272,25 @@ class _Ledger:
                                + did_you_mean(finding_id, ids)) from None
 
 
+def _input(project: Project, key: str, spec: Any) -> Quantity:
+    """An input as typed, or read from the table cell its ``from`` names (cited with file, sheet, cell and row)."""
+    if spec.from_ is None:
+        return Quantity(name=spec.name, value=spec.value, unit=spec.unit, source=spec.source,
+                        places=_input_places(spec.value, spec.unit, spec.places))
+    where = f"inputs.{key}.from"
+    cell = cells.read_cell(project.tables, spec.from_, project.shown, where)
+    unit = spec.unit or cell.unit
+    if spec.unit and cell.unit and spec.unit != cell.unit:
+        raise InputError.single(project.shown, f"inputs.{key}.unit",
+                                f"写的单位“{spec.unit}”与数据表该列的单位“{cell.unit}”不同；请删去 unit（按数据表的单位）或改正 units")
+    if cell.value < 0 and not spec.allow_negative:
+        raise InputError.single(project.shown, where, f"{cell.citation}为负数 {numbers.format_plain(cell.value)}；"
+                                "金额与数量不应为负，如确为负数请写 allow_negative: true")
+    source = "；".join(x for x in (spec.source, cell.citation) if x)
+    return Quantity(name=spec.name, value=cell.value, unit=unit, source=source, row=cell.row,
+                    places=_input_places(cell.value, unit, spec.places))
+
+
 def _input_places(value: Decimal, unit: str, explicit: int | None) -> int:
     """As stated (825.3 万元 keeps one decimal, 300 万元 reads 300.00), unless the params set ``places``."""
     return explicit if explicit is not None else numbers.stated_places(value, unit)
@@ -433,12 +452,15 @@ def evaluate(project: Project) -> Evaluation:
 
     inputs = []
     for key, spec in params.inputs.items():
-        quantity = Quantity(
-            name=spec.name, value=spec.value, unit=spec.unit, source=spec.source,
-            places=_input_places(spec.value, spec.unit, spec.places),
-        )
+        try:
+            quantity = _input(project, key, spec)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
         ledger.quantities[key] = quantity
         inputs.append(quantity)
+    if problems:  # a figure computed from an input that could not be read would only repeat the message
+        raise InputError(problems)
     ledger.quantities.update(department.quantities(project))  # the standard tables' totals, cited by id
 
     survey_refs = RefCounter("Q")
@@ -544,7 +566,8 @@ def _run_checks(ev: Evaluation, ledger: _Ledger) -> tuple[CheckResult, ...]:
                 for i, spec in enumerate(params.checks)]
     # then the checks that tables with a 合计 row or column, and the standard department tables, bring with them
     generated = [(f"{where}（自动生成的核对：{shown_text(spec.name, quote=False)}）", spec)
-                 for where, spec in [*totals.check_specs(project), *department.check_specs(project)]]
+                 for where, spec in [*totals.check_specs(project), *department.check_specs(project),
+                                     *cells.check_specs(project)]]
     for where, spec in declared + generated:
         try:
             out.append(checks.run_check(spec, ledger, project.tables, refs.take(), where, project.shown,

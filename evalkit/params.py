@@ -36,6 +36,7 @@ from .yamlio import load_yaml
 
 __all__ = [
     "Assessment",
+    "CellRef",
     "InputValue",
     "Project",
     "ProjectInfo",
@@ -65,11 +66,23 @@ class ProjectInfo(Model):
     reported_grade: Text | None = Field(None, description="报告列示的等级（与重算等级核对）")
 
 
+class CellRef(Model):
+    """A cell of a declared data table: the one place a number that is in a data file is transcribed."""
+
+    table: str = Field(description="数据表 id：tables 中的键，或部门决算标准表（如 department.income）")
+    row: str | int = Field(description="行：该行名称（第一个不是序号的单元格，如 实际支出），或数据文件中的行号（Excel 行号 / CSV 行号，整数）")
+    column: str = Field(description="列名，如 合计")
+
+
 class InputValue(Model):
     """A value taken from a source document: the leaves of every calculation."""
 
     name: Text = Field(min_length=1, description="名称，如“年初预算资金”")
-    value: Num = Field(description="数值")
+    value: Num | None = Field(None, description="数值（与 from 二选一）")
+    from_: CellRef | None = Field(
+        None, alias="from",
+        description="或：从数据表的单元格读取，如 {table: funds, row: 实际支出, column: 合计}；附件中列示文件、工作表、单元格与行名。"
+                    "数值在数据文件中时请用 from，不要在参数文件中再抄一遍")
     unit: str = Field("", description="单位：元、万元、个、人次、% 等")
     source: Text = Field("", description="来源：文件号、凭证号、报表名称")
     places: int | None = Field(None, ge=0, le=8, description="列示的小数位数（不填：金额两位，其他按原值）")
@@ -78,7 +91,9 @@ class InputValue(Model):
 
     @model_validator(mode="after")
     def _not_negative(self) -> "InputValue":
-        if self.value < 0 and not self.allow_negative:
+        if (self.value is None) == (self.from_ is None):
+            raise ValueError("应给出 value（数值）或 from（数据表的单元格，如 {table: funds, row: 实际支出, column: 合计}）中的一个")
+        if self.value is not None and self.value < 0 and not self.allow_negative:
             raise ValueError(
                 f"{shown_text(self.name)}为负数 {self.value}；金额与数量不应为负，如确为负数请写 allow_negative: true"
             )

@@ -26,7 +26,7 @@ def make_round(tmp_path: Path, name: str = "r2024") -> Path:
     (folder / "a_futian.yaml").write_text(text, encoding="utf-8")
     (folder / "b_futian_copy.yaml").write_text(text.replace('id: "001"', 'id: "001b"'), encoding="utf-8")
     shutil.copy(EXAMPLES / "003_wangcheng_smart_city.yaml", folder / "c_wangcheng.yaml")
-    (folder / "d_broken.yaml").write_text(text.replace("value: 300.00", "value: 三百"), encoding="utf-8")
+    (folder / "d_broken.yaml").write_text(text.replace("    value: 24\n", "    value: 三百\n"), encoding="utf-8")
     return folder
 
 
@@ -45,7 +45,7 @@ def test_broken_project_is_isolated(first_round):
     assert status == {"a_futian.yaml": "ok", "b_futian_copy.yaml": "ok", "c_wangcheng.yaml": "ok",
                       "d_broken.yaml": "failed"}
     broken = run.failed[0]
-    assert "d_broken.yaml: inputs.budget.value: 应为数字" in broken.error
+    assert "d_broken.yaml: inputs.ai_models.value: 应为数字" in broken.error
     assert not (out / "r2024" / "d_broken").exists()
     assert json.loads((out / "r2024" / "c_wangcheng" / "results.json").read_text(encoding="utf-8"))["total_score"] == "81.00"
 

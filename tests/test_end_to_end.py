@@ -41,7 +41,7 @@ def test_results_json_seed_001(runs):
     assert fig["ref"] == "C-01" and fig["value"] == "64.15" and fig["unit"] == "%"
     assert fig["formula"] == "实际到位资金 ÷ 预算资金 × 100%"
     assert fig["substitution"] == "192.46 万元 ÷ 300.00 万元 × 100%"
-    assert fig["sources"][1].startswith("预算资金: 报告表1-2")
+    assert fig["sources"][1] == "预算资金: 表1-2 资金安排和使用情况（数据文件 001_funds.csv）第 2 行“合计”列，“预算安排”行"
     ind = {tuple(i["path"]): i for i in data["indicators"]}
     assert ind[("过程", "资金管理", "资金到位率")] | {} == ind[("过程", "资金管理", "资金到位率")]
     assert ind[("过程", "资金管理", "资金到位率")]["score"] == "3.20"
