@@ -44,7 +44,9 @@ __all__ = [
     "check_specs",
     "figure_keys",
     "given",
+    "may_cite",
     "parse",
+    "row_quantity",
     "quantities",
     "read",
     "table_key",
@@ -208,6 +210,47 @@ def figure_keys(spec: DepartmentSpec | None) -> set[str]:
         for row in layout.rows:
             out.update(f"{table_key(key)}.{row.key}.{role}" for role in _ITEM_COLUMNS.values())
     return out
+
+
+def may_cite(ident: str, spec: DepartmentSpec | None) -> bool:
+    """``department.income.财政拨款收入`` (a row of a given table, optionally ``.<列>``): checked when the table is read."""
+    if spec is None or not ident.startswith(PREFIX + "."):
+        return False
+    key, _, rest = ident[len(PREFIX) + 1:].partition(".")
+    return bool(rest) and key in DEPARTMENT_TABLES and getattr(spec, key) is not None
+
+
+# The column a row is cited in when the id names none: the table's one 决算 amount.
+_ROW_COLUMN = {"income": "决算数", "expenditure": "合计", "three_public": "决算数"}
+
+
+def row_quantity(project: Any, ident: str) -> Quantity | None:
+    """A row of a standard table cited by its label: ``department.income.财政拨款收入`` (决算数),
+    ``department.carryover.财政拨款.年末结转结余``; None when ``ident`` is not such a citation.
+
+    InputError-free: an unknown row or column raises ValueError with the labels the table has.
+    """
+    spec = getattr(project.params, "department", None)
+    if not may_cite(ident, spec):
+        return None
+    key, _, rest = ident[len(PREFIX) + 1:].partition(".")
+    st = parse(project.tables[table_key(key)], DEPARTMENT_TABLES[key])
+    labels = {_normal(st.label(i)): i for i in range(len(st.table.rows)) if _normal(st.label(i))}
+    row_text, column = rest, _ROW_COLUMN.get(key)
+    if _normal(rest) not in labels and "." in rest:
+        row_text, _, column = rest.rpartition(".")
+    row = labels.get(_normal(row_text))
+    if row is None:
+        raise ValueError(f"{st.table.title}中没有“{shown_text(row_text, quote=False)}”行{did_you_mean(_normal(row_text), labels)}")
+    amounts = [c for c in (*st.layout.required, *st.layout.optional) if st.present(c)]
+    if column is None:
+        raise ValueError(f"引用{st.table.title}的“{st.label(row)}”行需写出列名，如 {PREFIX}.{key}.{row_text}.{amounts[0]}"
+                         f"（可用：{'、'.join(amounts)}）")
+    if column not in amounts:
+        raise ValueError(f"{st.table.title}没有“{shown_text(column, quote=False)}”列{did_you_mean(column, amounts)}")
+    if st.cell(column, row).value is None:
+        raise ValueError(f"{st.table.title}“{st.label(row)}”行的“{column}”为空白")
+    return _quantity(st, row, column, f"{st.label(row)}（{column}）")
 
 
 def table_keys(spec: DepartmentSpec | None) -> set[str]:

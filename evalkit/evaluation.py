@@ -259,6 +259,13 @@ class _Ledger:
             absent = department.absent(self.project, key)  # a standard table's id whose column the file lacks
             if absent:
                 raise ScoringError(absent) from None
+            try:
+                row = department.row_quantity(self.project, key)  # department.income.财政拨款收入
+            except ValueError as exc:
+                raise ScoringError(f"引用的数值“{shown_text(key, quote=False)}”：{exc}") from None
+            if row is not None:
+                self.quantities[key] = row
+                return row
             raise ScoringError(f"引用的数值“{shown_text(key, quote=False)}”未在 inputs 或 figures 中定义"
                                + did_you_mean(key, self.quantities)) from None
 

@@ -519,12 +519,12 @@ def _check_references(params: ProjectParams, framework: fw.Framework, shown: str
             "previous": getattr(figure, "previous", None),
         }
         for field_name, ref in refs.items():
-            if ref is not None and ref not in known:
+            if ref is not None and ref not in known and not department.may_cite(ref, params.department):
                 problems.append(Problem(shown, f"{where}.{field_name}",
                                         f"引用的数值“{_name(ref)}”未在 inputs 或之前的 figures 中定义"
                                         + did_you_mean(ref, known)))
         for j, term in enumerate(getattr(figure, "terms", None) or []):
-            if term not in known:
+            if term not in known and not department.may_cite(term, params.department):
                 problems.append(Problem(shown, f"{where}.terms[{j}]",
                                         f"引用的数值“{_name(term)}”未在 inputs 或之前的 figures 中定义"
                                         + did_you_mean(term, known)))

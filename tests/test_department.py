@@ -354,3 +354,32 @@ def test_income_breakdown_rows_are_not_added_twice(tmp_path):
     assert check.passed and check.found == D("11191.02"), check
     assert "第 3 行“其中：一般公共预算财政拨款”为第 2 行的其中数" in check.note
     assert department.quantities(ev.project)["department.income.actual"].value == D("11191.02")
+
+
+def test_a_row_is_cited_by_its_label_in_figures_and_in_from(tmp_path):
+    """department.income.<行> and from: {table: department.income, …} (issue 20.5)."""
+    path = write_project(tmp_path, """\
+        department:
+          income: {file: data/i.csv}
+        inputs:
+          grant: {name: 财政拨款收入, from: {table: department.income, row: 财政拨款收入, column: 决算数}}
+        figures:
+          - {id: share, kind: ratio, name: 财政拨款占比, numerator: department.income.财政拨款收入, denominator: department.income.actual}
+          - {id: other, kind: ratio, name: 其他收入占比, numerator: department.income.其他收入.决算数, denominator: grant}
+        """, {"i.csv": "项目,决算数\n财政拨款收入,80.00\n其中：一般公共预算,70.00\n其他收入,20.00\n合计,100.00\n"})
+    ev = evaluate(load_project(path))
+    figures = {f.key: f for f in ev.figures}
+    assert figures["share"].value == D("80.00") and figures["other"].value == D("25.00")
+    assert ev.inputs[0].value == D("80.00") and "第 2 行" in ev.inputs[0].source
+
+
+def test_a_row_citation_that_names_no_row_is_refused(tmp_path, capsys):
+    path = write_project(tmp_path, """\
+        department:
+          income: {file: data/i.csv}
+        figures:
+          - {id: share, kind: ratio, name: 占比, numerator: department.income.财政拨款, denominator: department.income.actual}
+        """, {"i.csv": "项目,决算数\n财政拨款收入,80.00\n其他收入,20.00\n合计,100.00\n"})
+    assert main(["validate", path]) == 2
+    err = capsys.readouterr().err
+    assert "收入决算表中没有“财政拨款”行" in err and "财政拨款收入" in err
