@@ -217,7 +217,9 @@ def may_cite(ident: str, spec: DepartmentSpec | None) -> bool:
     if spec is None or not ident.startswith(PREFIX + "."):
         return False
     key, _, rest = ident[len(PREFIX) + 1:].partition(".")
-    return bool(rest) and key in DEPARTMENT_TABLES and getattr(spec, key) is not None
+    # a row is named as the table names it, in Chinese; an ASCII tail is a standard id (actual, budget …)
+    # and a misspelt one (actul) is reported as such, with the nearest id
+    return (bool(rest) and not rest.isascii() and key in DEPARTMENT_TABLES and getattr(spec, key) is not None)
 
 
 # The column a row is cited in when the id names none: the table's one 决算 amount.

@@ -137,7 +137,10 @@ def _column_check(table: Table, spec: Any, shown: str, where: str) -> IdentityCh
     if spec.total_column not in table.columns:
         raise InputError.single(shown, f"{where}.total_column", f"《{table.title}》没有“{spec.total_column}”列"
                                 + did_you_mean(spec.total_column, table.columns))
-    parts = list(spec.parts) if spec.parts else [c for c in _numeric_columns(table) if c != spec.total_column]
+    # a % column (占比, 执行率) beside amounts is a rate of the row, not one of its parts
+    rate = table.unit_of(spec.total_column) == PERCENT
+    parts = list(spec.parts) if spec.parts else [c for c in _numeric_columns(table) if c != spec.total_column
+                                                  and (table.unit_of(c) == PERCENT) == rate]
     missing = [c for c in parts if c not in table.columns]
     if missing:
         raise InputError.single(shown, f"{where}.parts", f"《{table.title}》没有“{missing[0]}”列"

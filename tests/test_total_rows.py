@@ -193,3 +193,12 @@ def test_a_column_of_mixed_precision_is_compared_at_its_finest(tmp_path):
     assert check.status == "failed" and check.difference == D("-0.04"), check.headline
     assert "“金额”列小数位数不一：第 4 行“金额”列（10286.5）少于两位小数" in check.note
     assert check.headline.startswith("所述值 10,286.5 万元，重算值 10,286.46 万元，差额 -0.04 万元")
+
+
+def test_a_rate_column_is_not_a_part_of_the_total_column(tmp_path):
+    csv = "项目,中央,地方,合计,占比\n甲,100.00,20.00,120.00,80.00%\n乙,20.00,10.00,30.00,20.00%\n"
+    path = write(tmp_path, csv, "file: funds.csv\ntitle: 资金表\nunits: {中央: 万元, 地方: 万元, 合计: 万元, 占比: '%'}\n"
+                                "total_column: 合计\n", "- {id: rate, kind: execution_rate, numerator: budget, denominator: budget}\n")
+    ev = evaluate(load_project(path))
+    (check,) = [c for c in ev.checks if c.kind == "identity"]
+    assert check.passed and check.name == "《资金表》逐行：合计 = 中央 + 地方" and check.unit == "万元"
