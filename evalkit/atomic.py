@@ -136,9 +136,10 @@ _OUR_FILES = frozenset({"appendix.html", "executed.ipynb", "results.json", "mani
 
 
 def _only_ours(folder: Path) -> bool:
+    """Whether a folder holds only what a run writes, and the PDFs print-pdf adds (an output folder's backup has them)."""
     try:
-        return all(entry.name in _OUR_FILES and entry.is_file() and not entry.is_symlink()
-                   for entry in folder.iterdir())
+        return all((entry.name in _OUR_FILES or (entry.name.lower().endswith(".pdf") and not entry.name.startswith(".")))
+                   and entry.is_file() and not entry.is_symlink() for entry in folder.iterdir())
     except OSError:
         return False
 
