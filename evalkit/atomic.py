@@ -26,7 +26,7 @@ from typing import Iterable
 
 from . import names
 
-__all__ = ["swap_in", "tidy"]
+__all__ = ["process_alive", "swap_in", "tidy"]
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -127,6 +127,11 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs: a temporary named with it is then not a leftover (print-pdf asks too)."""
+    return pid <= _PID_MAX and _alive(pid)
 
 
 _PID_MAX = 4_194_304  # Linux's largest pid_max: a larger number was never one of our processes
