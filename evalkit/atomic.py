@@ -26,7 +26,7 @@ from typing import Iterable
 
 from . import names
 
-__all__ = ["swap_in", "tidy"]
+__all__ = ["process_alive", "swap_in", "tidy"]
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -129,6 +129,11 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs: a temporary named with it is then not a leftover (print-pdf asks too)."""
+    return pid <= _PID_MAX and _alive(pid)
+
+
 _PID_MAX = 4_194_304  # Linux's largest pid_max: a larger number was never one of our processes
 # What an evalkit temporary or output folder holds; a folder with anything else is not ours to remove.
 _OUR_FILES = frozenset({"appendix.html", "executed.ipynb", "results.json", "manifest.json", "scores.docx",
@@ -136,9 +141,10 @@ _OUR_FILES = frozenset({"appendix.html", "executed.ipynb", "results.json", "mani
 
 
 def _only_ours(folder: Path) -> bool:
+    """Whether a folder holds only what a run writes, and the PDFs print-pdf adds (an output folder's backup has them)."""
     try:
-        return all(entry.name in _OUR_FILES and entry.is_file() and not entry.is_symlink()
-                   for entry in folder.iterdir())
+        return all((entry.name in _OUR_FILES or (entry.name.lower().endswith(".pdf") and not entry.name.startswith(".")))
+                   and entry.is_file() and not entry.is_symlink() for entry in folder.iterdir())
     except OSError:
         return False
 

@@ -332,6 +332,10 @@ def _cmd_print_pdf(args: argparse.Namespace) -> int:
         target = Path(args.output) if args.output else html.with_suffix(".pdf")
         try:
             written = print_pdf(html, target, chromium)
+        except InputError as exc:  # an appendix too large to print, or not a regular file
+            _print_problems(exc)
+            status = EXIT_BAD_INPUT
+            continue
         except PrintError as exc:
             print(str(exc), file=sys.stderr)
             status = max(status, EXIT_FAILED) if status != EXIT_BAD_INPUT else status

@@ -32,7 +32,8 @@ from .manifest_schema import BUILTIN_PREFIX, InputRecord, ManifestModel, parse, 
 
 __all__ = ["CONSTRAINTS", "MANIFEST", "OUTPUT_FILES", "ManifestError", "NotRegularFile", "PathRefused", "build",
            "constraints", "constraints_file", "file_sha256",
-           "file_kind", "frameworks_dir", "inputs_of", "load", "locate", "read", "up_to_date", "versions", "write"]
+           "file_kind", "frameworks_dir", "inputs_of", "load", "locate", "read", "record_printed", "up_to_date", "versions",
+           "write"]
 
 MANIFEST = "manifest.json"
 CONSTRAINTS = "constraints.txt"  # the exact tested versions, shipped at the top of the source tree (make constraints)
@@ -289,6 +290,41 @@ def build(project: Any, inputs: list[dict[str, str]], out_dir: Path) -> dict[str
 
 def write(manifest: dict[str, Any], out_dir: Path) -> None:
     (out_dir / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def record_printed(out_dir: Path, name: str, pdf_sha256: str, appendix_sha256: str) -> bool:
+    """Record a PDF printed into ``out_dir`` in its manifest (``printed``), so that ``verify`` knows it.
+
+    Only a PDF of this folder's own appendix is recorded: the manifest must be
+    valid and record ``appendix_sha256`` for appendix.html; otherwise nothing
+    is written and False is returned (``verify`` then names the PDF as a file
+    the manifest does not list). The manifest is replaced in one rename, after
+    checking that no run swapped the folder's manifest while the PDF printed.
+    """
+    from .manifest_schema import printed_name_problem
+
+    path = out_dir / MANIFEST
+    try:
+        before = _read_json(out_dir)
+    except InputError:
+        return False
+    model, _ = parse(before, str(path))
+    if model is None or model.outputs.get("appendix.html") != appendix_sha256 or printed_name_problem(name):
+        return False
+    data = dict(before)
+    data["printed"] = {**before.get("printed", {}), name: {"sha256": pdf_sha256, "appendix": appendix_sha256}}
+    tmp = out_dir / f".{MANIFEST}.tmp-{os.getpid()}"
+    try:
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        try:
+            if _read_json(out_dir) != before:
+                return False  # a run replaced the outputs meanwhile: its manifest is not ours to change
+        except InputError:
+            return False
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return True
 
 
 def _read_json(out_dir: Path) -> Any:

@@ -18,7 +18,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from .errors import Problem, format_path, message_for, shown_text, shown_value
 
-__all__ = ["BUILTIN_PREFIX", "ConstraintsRecord", "InputRecord", "ManifestModel", "ProjectRecord", "parse", "path_problem"]
+__all__ = ["BUILTIN_PREFIX", "ConstraintsRecord", "InputRecord", "ManifestModel", "PrintedRecord", "ProjectRecord", "parse",
+           "path_problem", "printed_name_problem"]
 
 BUILTIN_PREFIX = "evalkit:frameworks/"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -95,6 +96,22 @@ class ConstraintsRecord(_Strict):
     differs: list[str]
 
 
+class PrintedRecord(_Strict):
+    """A PDF that ``evalkit print-pdf`` printed into the output folder: its hash and that of the appendix it shows."""
+
+    sha256: Sha256
+    appendix: Sha256
+
+
+def printed_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a PDF print-pdf wrote beside the appendix (a plain visible .pdf file name); None if it can."""
+    if not name or "\x00" in name or "/" in name or "\\" in name or name.startswith(".") or len(name) > 255:
+        return f"应为输出目录中的 PDF 文件名，实际为 {_shown(name)}"
+    if not name.lower().endswith(".pdf"):
+        return f"应为 .pdf 文件名，实际为 {_shown(name)}"
+    return None
+
+
 class ManifestModel(_Strict):
     format: Format
     project: ProjectRecord
@@ -104,6 +121,17 @@ class ManifestModel(_Strict):
     outputs: dict[str, Sha256]
     # the constraints file the environment was checked against ("none": run without one); None: an older manifest
     constraints: ConstraintsRecord | Literal["none"] | None = None
+    # PDFs printed into the folder after the run (evalkit print-pdf), by file name; absent until one is
+    printed: dict[str, PrintedRecord] = Field(default_factory=dict)
+
+    @field_validator("printed")
+    @classmethod
+    def _printed_names(cls, value: dict[str, PrintedRecord]) -> dict[str, PrintedRecord]:
+        for name in value:
+            problem = printed_name_problem(name)
+            if problem:
+                raise ValueError(problem)
+        return value
 
     @field_validator("params")
     @classmethod

@@ -8,6 +8,7 @@ features (survey, checks) extend ``ProjectParams`` with their own sections.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -30,7 +31,7 @@ from . import selfeval
 from .survey import read_export
 from .survey.spec import SurveySpec
 from .tables import Table, read_table
-from .signoff import is_sidecar, read_sidecar
+from .signoff import future_date_problem, is_sidecar, read_sidecar
 from .workpaper import Workpaper
 from .yamlio import load_yaml
 
@@ -643,7 +644,11 @@ def load_project(path: str | Path, read_data: bool = True) -> Project:
             problems.extend(exc.problems)
     if problems:
         raise InputError(problems)
-    signed = read_sidecar(path, shown)
+    wp = params.workpaper
+    today = dt.date.today()
+    if wp is not None and wp.reviewed is not None and (future := future_date_problem(wp.reviewed, today)):
+        raise InputError.single(shown, "workpaper.reviewed", future + "；请写实际复核的日期")
+    signed = read_sidecar(path, shown, wp.prepared if wp is not None else None, today)
     if signed is not None and params.workpaper is not None and params.workpaper.reviewer:
         raise InputError.single(shown, "workpaper.reviewer", f"复核信息写了两处：参数文件与签署文件 {signed.file}；"
                                 "只保留一处（通常是签署文件：删去参数文件中的 reviewer、reviewed、opinion）")

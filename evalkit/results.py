@@ -102,7 +102,7 @@ def review(ev: "Evaluation") -> "signoff.Review":
     """
     if _last_review and _last_review[0][0] is ev:
         return _last_review[0][1]
-    status = signoff.review_of(ev.project, lambda: signoff.figures_sha256(_figures(ev)))
+    status = signoff.review_of(ev.project, lambda: _figures(ev))
     _last_review[:] = [(ev, status)]
     return status
 

@@ -24,6 +24,14 @@ as matching, and two runs still give identical bytes.
 A signature is refused while the outputs are missing or stale (an input
 changed since the last run, or results.json differs from its manifest record):
 the reviewer must approve figures that belong to the inputs as they are now.
+
+The sidecar is plain text anyone can edit, and its hashes anyone can
+recompute; what cannot be recomputed is a consistent record. So every read
+(a run, the kernel, ``verify``'s re-run, signing again) holds it to what
+``evalkit signoff`` could have written: a date that is not in the future nor
+before the 编制日期, a reviewer, one params entry first and no input twice,
+and a total and grade that are those of the figures it signed. Anything else
+is refused, naming the sidecar and the field, rather than read as 已复核.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import stat
 import unicodedata
 from dataclasses import dataclass
@@ -43,9 +52,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from .errors import InputError, Problem, from_validation_error
 from .workpaper import DateText, PersonName
 
-__all__ = ["MODIFIED", "REVIEWED", "UNREVIEWED", "Review", "SignOff", "check_review_date", "compare", "figures_sha256",
-           "is_sidecar", "read_sidecar", "review_of", "sidecar_path", "sign", "signable_inputs", "sidecar_text",
-           "stale_reasons"]
+__all__ = ["MODIFIED", "REVIEWED", "UNREVIEWED", "Review", "SignOff", "check_review_date", "compare",
+           "consistency_problems", "figures_sha256", "future_date_problem", "is_sidecar", "read_sidecar", "review_of",
+           "sidecar_path", "sign", "signable_inputs", "sidecar_text", "stale_reasons", "stated_total"]
 
 SUFFIX = ".signoff.yaml"
 FORMAT = 1
@@ -56,6 +65,10 @@ ROLE_NAMES = {"params": "参数文件", "framework": "指标体系", "data": "�
 MAX_OPINION = 500
 FIGURES_CHANGED = "计算结果（数值、得分、核对或问题清单）已改变"
 FIGURES_SAME = "计算结果（数值、得分、核对与问题清单）未变"
+# A sign-off read on a machine whose clock is a time zone behind the signer's can be dated "tomorrow".
+CLOCK_SLACK = dt.timedelta(days=1)
+_SCORE = re.compile(r"-?\d{1,6}(?:\.\d{1,6})?")
+RESIGN = "；签署文件由 evalkit signoff 写出，请删除后重新签署"
 
 
 def sidecar_path(params: Path) -> Path:
@@ -103,8 +116,8 @@ class _SignOffFile(_Strict):
     opinion: str = Field("", max_length=MAX_OPINION)
     inputs: list[_SignedInput] = Field(min_length=1)
     figures_sha256: Sha256
-    total_score: str = ""
-    grade: str = ""
+    total_score: str = Field("", max_length=40)
+    grade: str = Field("", max_length=20)
 
 
 @dataclass(frozen=True)
@@ -117,6 +130,8 @@ class SignOff:
     inputs: tuple[tuple[str, str, str], ...]  # (role, path, sha256), as manifest.json records them
     figures_sha256: str
     file: str  # the sidecar as the user would name it, for messages
+    total_score: str = ""  # as results.json stated them when signed: they must agree with the figures signed
+    grade: str = ""
 
 
 @dataclass(frozen=True)
@@ -186,12 +201,27 @@ def compare(signed: SignOff, inputs: list[dict[str, str]], figures: str) -> tupl
     return tuple(lines)
 
 
-def review_of(project: Any, figures: Callable[[], str]) -> Review:
-    """The project's review status now; ``figures`` gives the figures hash (computed only if signed)."""
+def stated_total(document: dict[str, Any]) -> tuple[str, str]:
+    """The total and grade as a sidecar records them from a results document."""
+    return str(document.get("total_score", "")), str(document.get("grade", ""))
+
+
+def review_of(project: Any, figures: Callable[[], dict[str, Any]]) -> Review:
+    """The project's review status now; ``figures`` gives results.json's figures (asked for only if signed).
+
+    When the figures hash matches, the total and grade written in the sidecar
+    must be those figures' own: a sidecar that says 优 over figures that say 良
+    was edited after signing, and that is a change the reader must see.
+    """
     signed: SignOff | None = project.signoff
     wp = project.params.workpaper
     if signed is not None:
-        changes = compare(signed, signable_inputs(project), figures())
+        document = figures()
+        changes = compare(signed, signable_inputs(project), figures_sha256(document))
+        if not changes and (signed.total_score, signed.grade) != stated_total(document):
+            total, grade = stated_total(document)
+            changes = (f"签署文件所记总分 {signed.total_score}、等级 {signed.grade} 与所签署的计算结果（总分 {total}、"
+                       f"等级 {grade}）不符：签署文件在签署之后被改动过",)
         return Review(MODIFIED if changes else REVIEWED, signed.reviewer, signed.date, signed.opinion,
                       "signoff", changes)
     if wp is not None and wp.reviewer:
@@ -199,11 +229,14 @@ def review_of(project: Any, figures: Callable[[], str]) -> Review:
     return Review(UNREVIEWED)
 
 
-def read_sidecar(params: Path, shown: str) -> SignOff | None:
+def read_sidecar(params: Path, shown: str, prepared: str | None = None, today: dt.date | None = None) -> SignOff | None:
     """The sign-off beside ``params``, validated; None when there is none. InputError names the sidecar.
 
     A symlink, directory or device in its place is refused, never followed
-    or opened: the sign-off must be the file in the params folder.
+    or opened: the sign-off must be the file in the params folder. Beyond its
+    shape, it must be a record ``evalkit signoff`` could have written
+    (``consistency_problems``): ``prepared`` is the params' 编制日期 and
+    ``today`` the local clock's date unless given.
     """
     from .yamlio import load_yaml
 
@@ -227,10 +260,51 @@ def read_sidecar(params: Path, shown: str) -> SignOff | None:
         model = _SignOffFile.model_validate(data)
     except ValidationError as exc:
         err = from_validation_error(exc, file)
-        raise InputError(Problem(p.file, p.where, p.message + "；签署文件由 evalkit signoff 写出，请删除后重新签署")
-                         for p in err.problems) from None
+        raise InputError(Problem(p.file, p.where, p.message + RESIGN) for p in err.problems) from None
+    problems = consistency_problems(model, file, prepared, today or dt.date.today())
+    if problems:
+        raise InputError(problems)
     return SignOff(model.reviewer, model.date, model.opinion.strip(),
-                   tuple((i.role, i.path, i.sha256) for i in model.inputs), model.figures_sha256, file)
+                   tuple((i.role, i.path, i.sha256) for i in model.inputs), model.figures_sha256, file,
+                   model.total_score, model.grade)
+
+
+def future_date_problem(date: str, today: dt.date) -> str:
+    """Why a review date read from a file cannot be true because it is still to come, or ""."""
+    if dt.date.fromisoformat(date) <= today + CLOCK_SLACK:
+        return ""
+    return f"复核日期 {date} 晚于今天（{today.isoformat()}，按本机时钟）：复核不能在将来"
+
+
+def consistency_problems(model: _SignOffFile, file: str, prepared: str | None, today: dt.date) -> list[Problem]:
+    """What in a well-formed sidecar ``evalkit signoff`` would never have written, one problem per field.
+
+    The date rules are those of signing (not after today, allowing a day for
+    time zones; not before the 编制日期); the inputs are one params entry first
+    and each file once, as ``signable_inputs`` lists them; the total is a number
+    as results.json writes it.
+    """
+    problems = []
+    future = future_date_problem(model.date, today)
+    if future:
+        problems.append(Problem(file, "date", future + "（evalkit signoff 不会写出这样的日期，签署文件被改动过）" + RESIGN))
+    elif prepared and model.date < prepared:
+        problems.append(Problem(file, "date", f"复核日期 {model.date} 早于参数文件中的编制日期 {prepared}（workpaper.prepared）："
+                                              "复核应在编制之后；请核对编制日期，或删除签署文件后用 evalkit signoff 重新签署"))
+    roles = [i.role for i in model.inputs]
+    if roles[0] != "params" or roles.count("params") != 1:
+        problems.append(Problem(file, "inputs", "应恰好记录一个参数文件（role: params），且为第一项" + RESIGN))
+    if roles.count("framework") > 1:
+        problems.append(Problem(file, "inputs", "最多记录一个指标体系（role: framework）" + RESIGN))
+    seen: set[str] = set()
+    for index, entry in enumerate(model.inputs):
+        if entry.path in seen:
+            problems.append(Problem(file, f"inputs[{index}]（第{index + 1}项）.path",
+                                    f"文件 {entry.path} 已在前面记录过，同一文件只记录一次" + RESIGN))
+        seen.add(entry.path)
+    if model.total_score not in ("", "None") and not _SCORE.fullmatch(model.total_score):
+        problems.append(Problem(file, "total_score", f"应为总分（如 81.00），实际为“{model.total_score[:40]}”" + RESIGN))
+    return problems
 
 
 def _quoted(text: str) -> str:
@@ -345,12 +419,12 @@ def sign(params: Path, outputs_root: Path, reviewer: str, date: str | None, opin
         listed = "；".join(reasons) if reasons else "results.json 无法读取"
         raise InputError.single(shown, "", f"输出已过期，不能签署（{listed}）；{run_first}")
     figures = figures_sha256(document)
-    text = sidecar_text(reviewer, date, opinion, inputs, figures, str(document.get("total_score", "")),
-                        str(document.get("grade", "")))
+    total, grade = stated_total(document)
+    text = sidecar_text(reviewer, date, opinion, inputs, figures, total, grade)
     target = sidecar_path(params)
     _write_atomic(target, text)
     return target, SignOff(reviewer, date, opinion, tuple((e["role"], e["path"], e["sha256"]) for e in inputs),
-                           figures, str(target))
+                           figures, str(target), total, grade)
 
 
 def _write_atomic(target: Path, text: str) -> None:

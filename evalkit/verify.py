@@ -14,7 +14,10 @@ that moved are listed by reference id, name, old and new value.
 Outcomes (``Verification.status``, also the exit status of ``evalkit verify``):
 
 * 0 ``VERIFIED`` — inputs, records, versions and all outputs agree;
-* 1 ``DIFFERS`` — an input, the manifest's record, an output file or a figure differs;
+* 1 ``DIFFERS`` — an input, the manifest's record, an output file or a figure differs, or the output
+  folder holds a file the manifest does not list (``evil.html`` beside the appendix is not evidence
+  these inputs made; a PDF that ``evalkit print-pdf`` printed there is recorded in ``printed`` and
+  checked against its hash and the appendix it shows);
 * 2 ``UNVERIFIABLE`` — no usable manifest.json (missing, malformed, a path
   outside the project, a params file that is not a regular .yaml file) or the
   re-run failed (also when an input was changed into one that cannot run: the
@@ -74,6 +77,8 @@ class Verification:
     differing_outputs: list[str] = field(default_factory=list)  # original outputs vs the re-run's
     moved: list[str] = field(default_factory=list)
     review: dict[str, Any] | None = None  # the re-run's results.json "review": 复核状态 now
+    unlisted: list[str] = field(default_factory=list)  # files in the output folder the manifest does not list
+    notes: list[str] = field(default_factory=list)  # by-products named, never deciding the status
 
     def review_lines(self) -> list[str]:
         """The sign-off as it stands now: who signed, and whether the inputs and figures still match."""
@@ -103,9 +108,15 @@ class Verification:
         3 ``输入与全部数值、得分、核对结果均相同，仅软件版本不同：…``.
         """
         out = self._outcome_lines()
+        if self.unlisted and self.status != DIFFERS:  # a re-run that failed: the folder was still checked
+            out += self._unlisted_lines()
         if self.constraints_change:
             out.append(f"  约束文件（constraints.txt）：{self.constraints_change}")
-        return out
+        return out + [f"  另：{line}" for line in self.notes]
+
+    def _unlisted_lines(self) -> list[str]:
+        return (["  输出目录中有 manifest.json 未记录的文件（不是这些输入运行得到的，核验不能为它们作证；请移走后再核验）："]
+                + [f"    {line}" for line in self.unlisted])
 
     def _outcome_lines(self) -> list[str]:
         if self.status == UNVERIFIABLE:
@@ -140,6 +151,8 @@ class Verification:
         if self.tampered_outputs:
             out.append("  输出文件与 manifest.json 记录的 sha256 不一致：")
             out += [f"    {line}" for line in self.tampered_outputs]
+        if self.unlisted:
+            out += self._unlisted_lines()
         if self.version_changes:
             out.append("  软件版本与记录不同：")
             out += [f"    {line}" for line in self.version_changes]
@@ -354,6 +367,66 @@ def _check_outputs(out_dir: Path, recorded: ManifestModel, again: ManifestModel,
             result.differing_outputs.append(name)
 
 
+# What print-pdf leaves when it is killed mid-print: its partial PDF and its half-written manifest (removed by the next print).
+_LEFTOVER = re.compile(r"\.(?:[^/\\]+\.pdf|manifest\.json)\.tmp-\d{1,10}")
+
+
+def _name(name: str) -> str:
+    """A file name as a line of the report: control characters and undecodable bytes escaped, never a new line."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in name)
+
+
+def _check_folder(out_dir: Path, recorded: ManifestModel, result: Verification) -> None:
+    """Every file in the output folder is one the manifest lists (or a known leftover); printed PDFs match their record.
+
+    ``verify`` vouches for a folder, not only for the files it re-made: a
+    page added beside the appendix would otherwise travel as verified.
+    """
+    listed = {manifest.MANIFEST, *recorded.outputs, *recorded.printed}
+    for name, record in recorded.printed.items():
+        try:
+            present = manifest.file_sha256(out_dir / name, follow_symlinks=False)
+        except FileNotFoundError:
+            result.notes.append(f"{_name(name)}：manifest.json 记有 evalkit print-pdf 打印的此 PDF，现已不在输出目录中")
+            continue
+        except manifest.NotRegularFile as exc:
+            result.tampered_outputs.append(f"{_name(name)}：不是普通文件（{exc.kind}），未读取")
+            continue
+        except OSError as exc:
+            result.tampered_outputs.append(f"{_name(name)}：无法读取（{exc.strerror or exc}）")
+            continue
+        if present != record.sha256:
+            result.tampered_outputs.append(f"{_name(name)}：sha256 与 manifest.json 中的打印记录不一致（记录 {record.sha256[:12]}…，"
+                                           f"文件 {present[:12]}…；PDF 在打印之后被改动）")
+        elif record.appendix != recorded.outputs["appendix.html"]:
+            result.tampered_outputs.append(f"{_name(name)}：打印自另一份附件（sha256 {record.appendix[:12]}…），"
+                                           "不是本目录记录的 appendix.html")
+    try:
+        entries = sorted(os.scandir(out_dir), key=lambda e: e.name)
+    except OSError as exc:
+        result.tampered_outputs.append(f"输出目录无法列出（{exc.strerror or exc}），未能检查其中是否有未记录的文件")
+        return
+    for entry in entries:
+        if entry.name in listed:
+            continue
+        try:
+            mode = entry.stat(follow_symlinks=False).st_mode
+        except OSError:
+            mode = 0
+        if stat.S_ISREG(mode) and _LEFTOVER.fullmatch(entry.name):
+            result.notes.append(f"{_name(entry.name)}：被中断的 evalkit print-pdf 留下的临时文件（不是输出，可删除；下次打印时清理）")
+        elif stat.S_ISREG(mode):
+            result.unlisted.append(_name(entry.name))
+        else:
+            result.unlisted.append(f"{_name(entry.name)}（{manifest.file_kind(mode) if mode else '无法读取'}）")
+
+
+def _carry(result: Verification, failed: Verification) -> Verification:
+    """An unverifiable outcome that still names what was found in the folder before the re-run failed."""
+    failed.unlisted, failed.notes = result.unlisted, result.notes
+    return failed
+
+
 def _shown_problem(problem: Any, params: Path, shown: Path) -> Any:
     """An input problem naming the params file (or a file beside it) as the user reaches it, not resolved."""
     from .errors import Problem
@@ -444,9 +517,10 @@ def verify(out_dir: Path, workbook: Path | None = None) -> Verification:
         if len(problems) == 1:
             return _unverifiable(out_dir, problems[0])
         return _unverifiable(out_dir, f"{out_dir / manifest.MANIFEST} 有误（{len(problems)} 处）：", problems)
+    _check_folder(out_dir, recorded, result)
     params = _params_file(out_dir, recorded)
     if isinstance(params, Verification):
-        return params
+        return _carry(result, params)
     book = (workbook or default_workbook()).resolve()
     changed = _check_inputs(out_dir, recorded, params.parent, book, result)
     if changed is None:
@@ -478,8 +552,8 @@ def verify(out_dir: Path, workbook: Path | None = None) -> Verification:
             if result.changed_inputs:
                 problems += ["变动的输入（与 manifest.json 的记录相比）："] + [f"  {x}" for x in result.changed_inputs]
             if len(errors) == 1 and not result.changed_inputs:
-                return _unverifiable(out_dir, f"{now}重新运行失败{what}：{errors[0]}")
-            return _unverifiable(out_dir, f"{now}重新运行失败{what}：", problems)
+                return _carry(result, _unverifiable(out_dir, f"{now}重新运行失败{what}：{errors[0]}"))
+            return _carry(result, _unverifiable(out_dir, f"{now}重新运行失败{what}：", problems))
         result.manifest_changes = _manifest_changes(recorded, again, changed)
         _check_outputs(out_dir, recorded, again, result)
         try:
@@ -502,7 +576,8 @@ def verify(out_dir: Path, workbook: Path | None = None) -> Verification:
             result.reason = "原 results.json 的内容不是 evalkit 写出的格式"
     finally:
         shutil.rmtree(rerun_dir, ignore_errors=True)
-    evidence_changed = result.changed_inputs or result.manifest_changes or result.tampered_outputs or result.reason
+    evidence_changed = (result.changed_inputs or result.manifest_changes or result.tampered_outputs or result.unlisted
+                        or result.reason)
     if evidence_changed or (result.differing_outputs and not result.version_changes):
         result.status = DIFFERS
     elif result.version_changes:

@@ -97,6 +97,15 @@ def test_rename_swap_killed_between_the_renames_is_recovered_by_tidy(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p"]
 
 
+def test_a_backup_holding_a_printed_pdf_is_still_restored(tmp_path):
+    """print-pdf writes appendix.pdf into the output folder: its backup is still the last good output."""
+    dead = _dead_pid()
+    _output(tmp_path / f".p.old-{dead}", "old")
+    (tmp_path / f".p.old-{dead}" / "appendix.pdf").write_bytes(b"%PDF-1.4")
+    atomic.tidy(tmp_path, ["p"])
+    assert _marker(tmp_path / "p") == "old" and (tmp_path / "p" / "appendix.pdf").is_file()
+
+
 def test_rename_swap_killed_before_removing_the_backup_is_tidied(tmp_path):
     dead = _dead_pid()
     _output(tmp_path / "p", "new")

@@ -152,5 +152,99 @@ def test_print_pdf_command_writes_beside_the_appendix(printed, capsys):
     pdf = folder / "appendix.pdf"
     assert pdf.read_bytes().startswith(b"%PDF") and len(pypdf.PdfReader(pdf).pages) == len(printed[PROJECTS[-1]].pages)
     assert str(pdf) in capsys.readouterr().out
+    from evalkit.manifest import file_sha256
+
+    recorded = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))  # so that verify knows the PDF
+    assert recorded["printed"] == {"appendix.pdf": {"sha256": file_sha256(pdf), "appendix": file_sha256(folder / "appendix.html")}}
     assert main(["print-pdf", str(folder / "没有这个文件.html")]) == 2
     assert "找不到附件" in capsys.readouterr().err
+
+
+# --- an appendix from elsewhere prints only what it is made of (issue 20, item 9) ----------------------------------
+
+@pytest.fixture
+def server():
+    """A web server on loopback that records every request: a print must make none."""
+    import http.server
+    import threading
+
+    requests: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the stdlib's name
+            requests.append(self.path)
+            body = b"p::after { content: 'NETWORK-CSS' }" if self.path.endswith(".css") else b"NETWORK-TEXT"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):  # quiet
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", requests
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def _hostile(tmp_path: Path, url: str) -> tuple[Path, Path]:
+    """An appendix as it might arrive: a real one's details, plus everything that would print what it is not."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("PLANTED-LOCAL-FILE", encoding="utf-8")
+    html = tmp_path / "received" / "appendix.html"
+    html.parent.mkdir()
+    html.write_text(f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>附件</title>
+<link rel="stylesheet" href="{url}/x.css">
+<style>body {{ background: url({url}/bg.png) }}</style>
+</head><body><p>正文LEGIT</p>
+<iframe src="{secret.as_uri()}" width="600" height="80"></iframe>
+<iframe src="file:///etc/passwd" width="600" height="80"></iframe>
+<object data="{secret.as_uri()}" type="text/plain" width="600" height="80"></object>
+<img src="{secret.as_uri()}"><img src="{url}/i.png">
+<iframe src="{url}/frame.html" width="600" height="80"></iframe>
+<details><summary>折叠</summary><p>折叠的内容FOLDED</p></details>
+<script>document.body.insertAdjacentText("beforeend", "SCRIPT-WROTE-THIS")</script>
+<meta http-equiv="refresh" content="0;url={secret.as_uri()}">
+</body></html>""", encoding="utf-8")
+    return html, secret
+
+
+PLANTED = ("PLANTED", "root:", "NETWORK", "SCRIPT-WROTE")
+
+
+def test_a_hostile_appendix_prints_none_of_what_it_plants(tmp_path, server):
+    url, requests = server
+    html, _ = _hostile(tmp_path, url)
+    text = _plain("".join(page.extract_text() for page in
+                          pypdf.PdfReader(print_pdf(html, tmp_path / "out.pdf", CHROMIUM, timeout=300)).pages))
+    assert "正文LEGIT" in text and "折叠的内容FOLDED" in text  # the page itself, its details opened
+    assert [p for p in PLANTED if p in text] == []
+    assert requests == []
+
+
+@pytest.mark.parametrize("layer", ["content policy", "network switches"])
+def test_each_layer_holds_on_its_own(tmp_path, server, layer):
+    """The checked copy is the first layer; the policy alone stops local files and scripts, the switches alone the network."""
+    from evalkit.printing import CONTENT_POLICY, _run_chromium
+
+    url, requests = server
+    html, _ = _hostile(tmp_path, url)
+    raw = re.sub(r'<meta http-equiv="refresh"[^>]*>', "", html.read_text(encoding="utf-8"))  # it would print nothing
+    if layer == "content policy":
+        raw = f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_POLICY}">' + raw
+    run = tmp_path / "run"
+    (run / "page").mkdir(parents=True)
+    (run / "page" / "appendix.html").write_text(raw, encoding="utf-8")
+    _run_chromium(CHROMIUM, run, run / "page" / "appendix.html", run / "out.pdf", 300)
+    text = _plain("".join(page.extract_text() for page in pypdf.PdfReader(run / "out.pdf").pages))
+    assert "正文LEGIT" in text
+    assert requests == []
+    if layer == "content policy":
+        assert [p for p in PLANTED if p in text] == []
+    else:
+        assert "PLANTED-LOCAL-FILE" in text  # without the copy and the policy a local file would print: the other layers matter

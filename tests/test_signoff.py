@@ -314,6 +314,104 @@ def test_a_damaged_sidecar_is_an_input_error_naming_it(folder, tmp_path, old, ne
     assert expected in problems_text(exc) and "请删除后重新签署" in problems_text(exc)
 
 
+def forge(sidecar: Path, old: str, new: str) -> None:
+    """Edit a sidecar by hand, as someone who knows its format would (the hashes stay valid)."""
+    text = sidecar.read_text(encoding="utf-8")
+    assert old in text, old
+    sidecar.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_a_forged_future_date_is_refused_by_every_reader(folder, tmp_path, capsys):
+    """2099-01-01 with every hash intact: a run, validate and verify's re-run all refuse it, naming file and field."""
+    params, outputs = folder / "p.yaml", tmp_path / "outputs"
+    fake_run(params, outputs)
+    sidecar, _ = signoff.sign(params, outputs, "张三", "2026-11-30", "")
+    out = fake_run(params, outputs)  # the run after signing records the sidecar, as a real one does
+    forge(sidecar, 'date: "2026-11-30"', 'date: "2099-01-01"')
+    with pytest.raises(InputError) as exc:
+        load_project(params)
+    (problem,) = exc.value.problems
+    assert (problem.file, problem.where) == (str(sidecar), "date")
+    assert problem.message.startswith("复核日期 2099-01-01 晚于今天")
+    assert "签署文件被改动过" in problem.message and "请删除后重新签署" in problem.message
+    assert main(["validate", str(params)]) == 2
+    assert f"{sidecar}: date: 复核日期 2099-01-01 晚于今天" in capsys.readouterr().err
+    assert main(["verify", str(out), "--workbook", str(WORKBOOK)]) == 2  # refused before any kernel starts
+    err = capsys.readouterr().err
+    assert err.startswith("无法核验：按现在的输入重新运行失败（输入有误）")
+    assert "p.signoff.yaml: date: 复核日期 2099-01-01 晚于今天" in err and "复核签署 p.signoff.yaml：内容已改变" in err
+    with pytest.raises(InputError) as exc:  # signing again is refused until the forged file is removed
+        signoff.sign(params, outputs, "李四", "2026-12-01", "")
+    assert "请删除后重新签署" in problems_text(exc)
+
+
+def test_a_sign_off_dated_tomorrow_is_read_as_another_time_zone_but_not_later(folder, tmp_path):
+    import datetime as dt
+
+    params = folder / "p.yaml"
+    fake_run(params, tmp_path / "outputs")
+    sidecar, _ = signoff.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
+    today = dt.date(2026, 11, 29)  # the reader's clock is a day behind the signer's
+    assert signoff.read_sidecar(params, str(params), today=today).date == "2026-11-30"
+    with pytest.raises(InputError) as exc:
+        signoff.read_sidecar(params, str(params), today=dt.date(2026, 11, 28))
+    assert "date: 复核日期 2026-11-30 晚于今天（2026-11-28，按本机时钟）" in problems_text(exc)
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ('date: "2026-11-30"', 'date: "2024-03-01"', "date: 复核日期 2024-03-01 早于参数文件中的编制日期 2024-03-15"),
+    ('date: "2026-11-30"', 'date: "2026-02-30"', "date: 应为日期，格式 YYYY-MM-DD（如 2026-11-30）；“2026-02-30”不是存在的日期"),
+    ('reviewer: "张三"', 'reviewer: ""', "reviewer: 应写姓名，不能为空"),
+    ('reviewer: "张三"\n', "", "reviewer: 缺少必填字段"),
+    ("  - {role: framework,", "  - {role: params,", "inputs: 应恰好记录一个参数文件（role: params），且为第一项"),
+    ("  - {role: data, path: \"data/", "  - {role: framework, path: \"data/", "inputs: 最多记录一个指标体系"),
+    ('total_score: "81.00"', 'total_score: "满分"', "total_score: 应为总分（如 81.00），实际为“满分”"),
+])
+def test_a_sidecar_evalkit_could_not_have_written_is_refused(folder, tmp_path, old, new, expected):
+    params = folder / "p.yaml"
+    fake_run(params, tmp_path / "outputs")
+    sidecar, _ = signoff.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
+    forge(sidecar, old, new)
+    with pytest.raises(InputError) as exc:
+        load_project(params)
+    assert exc.value.problems[0].file == str(sidecar)
+    assert expected in problems_text(exc)
+
+
+def test_an_input_recorded_twice_is_refused(folder, tmp_path):
+    params = folder / "p.yaml"
+    fake_run(params, tmp_path / "outputs")
+    sidecar, _ = signoff.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
+    lines = sidecar.read_text(encoding="utf-8").splitlines(keepends=True)
+    data = next(i for i, line in enumerate(lines) if "{role: data," in line)
+    sidecar.write_text("".join(lines[:data + 1] + [lines[data]] + lines[data + 1:]), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_project(params)
+    assert f"inputs[{data - 8}]（第{data - 7}项）.path: 文件 data/" in problems_text(exc)
+    assert "已在前面记录过，同一文件只记录一次" in problems_text(exc)
+
+
+def test_a_total_or_grade_edited_after_signing_is_not_read_as_reviewed(folder, tmp_path):
+    """The figures hash still matches, but the sidecar's own 总分/等级 are not those of the figures it signed."""
+    params = folder / "p.yaml"
+    fake_run(params, tmp_path / "outputs")
+    sidecar, _ = signoff.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
+    assert results(evaluate(load_project(params)))["review"]["status"] == "已复核"
+    forge(sidecar, 'grade: "良"', 'grade: "优"')
+    review = results(evaluate(load_project(params)))["review"]
+    assert review["status"] == "复核后已修改"
+    assert review["changes"] == ["签署文件所记总分 81.00、等级 优 与所签署的计算结果（总分 81.00、等级 良）不符：签署文件在签署之后被改动过"]
+
+
+def test_a_review_date_in_params_in_the_future_is_refused(folder):
+    text = (folder / "p.yaml").read_text(encoding="utf-8")
+    (folder / "p.yaml").write_text(text.replace("  preparer: 评价组\n", "  preparer: 评价组\n  reviewer: 王五\n"
+                                                "  reviewed: 2099-01-01\n"), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_project(folder / "p.yaml")
+    assert "workpaper.reviewed: 复核日期 2099-01-01 晚于今天" in problems_text(exc)
+
+
 def test_a_review_in_both_places_is_refused(folder, tmp_path):
     params = folder / "p.yaml"
     fake_run(params, tmp_path / "outputs")

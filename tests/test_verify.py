@@ -606,3 +606,85 @@ def test_constraints_lists_what_is_not_installed_as_pinned(tmp_path, monkeypatch
         manifest_module.constraints.cache_clear()
     now = manifest_module.versions()["pandas"]
     assert recorded["name"] == "constraints.txt" and recorded["differs"] == [f"pandas {now}（约束 ==0.0.1）"]
+
+
+# --- files in the output folder that the manifest does not list (issue 20, item 7) --------------------------------
+
+def test_a_file_the_manifest_does_not_list_is_not_verified(case, copied_rerun, capsys):
+    _, out = case
+    (out / "evil.html").write_text("<p>预算执行率 100%</p>", encoding="utf-8")
+    (out / "附件二").mkdir()
+    (out / "bad\nname.txt").write_text("x", encoding="utf-8")
+    assert main(["verify", str(out), "--workbook", str(WORKBOOK)]) == DIFFERS
+    err = capsys.readouterr().err
+    assert err.startswith("不一致：")
+    assert "  输出目录中有 manifest.json 未记录的文件（不是这些输入运行得到的，核验不能为它们作证；请移走后再核验）：\n" in err
+    assert "    bad\\nname.txt\n    evil.html\n    附件二（目录）\n" in err  # one line each, a newline in a name escaped
+    assert "verified" not in err
+
+
+def test_an_unlisted_file_is_named_also_when_the_re_run_fails(case, monkeypatch):
+    import evalkit.runner
+    from evalkit.errors import InputError
+
+    params, out = case
+
+    def failing_run(params, **_):
+        raise InputError.single(str(params), "x", "坏了")
+
+    monkeypatch.setattr(evalkit.runner, "run_project", failing_run)
+    (out / "evil.html").write_text("x", encoding="utf-8")
+    result = verify(out, WORKBOOK)
+    assert result.status == UNVERIFIABLE and "    evil.html" in report(result)
+
+
+def test_a_leftover_of_a_killed_print_is_named_but_verifies(case, copied_rerun):
+    _, out = case
+    (out / ".appendix.pdf.tmp-4194303").write_bytes(b"%PDF-1.4 half")
+    result = verify(out, WORKBOOK)
+    assert result.status == VERIFIED, report(result)
+    assert "  另：.appendix.pdf.tmp-4194303：被中断的 evalkit print-pdf 留下的临时文件" in report(result)
+
+
+def _print_into(out: Path, content: bytes = b"%PDF-1.4 printed") -> None:
+    """What print-pdf leaves beside the appendix: the PDF and its record in the manifest."""
+    (out / "appendix.pdf").write_bytes(content)
+    appendix = manifest_module.file_sha256(out / "appendix.html")
+    assert manifest_module.record_printed(out, "appendix.pdf", manifest_module.file_sha256(out / "appendix.pdf"), appendix)
+
+
+def test_a_printed_pdf_is_recorded_and_checked(case, copied_rerun):
+    _, out = case
+    _print_into(out)
+    recorded = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert set(recorded["printed"]) == {"appendix.pdf"}
+    assert verify(out, WORKBOOK).status == VERIFIED
+    (out / "appendix.pdf").write_bytes(b"%PDF-1.4 forged")
+    result = verify(out, WORKBOOK)
+    assert result.status == DIFFERS
+    assert "appendix.pdf：sha256 与 manifest.json 中的打印记录不一致" in report(result)
+    (out / "appendix.pdf").unlink()
+    result = verify(out, WORKBOOK)
+    assert result.status == VERIFIED and "另：appendix.pdf：manifest.json 记有 evalkit print-pdf 打印的此 PDF，现已不在输出目录中" in report(result)
+
+
+def test_a_pdf_of_another_appendix_is_not_recorded_nor_verified(case, copied_rerun):
+    _, out = case
+    (out / "appendix.pdf").write_bytes(b"%PDF-1.4 other")
+    assert not manifest_module.record_printed(out, "appendix.pdf", "1" * 64, "2" * 64)  # not this folder's appendix
+    assert "printed" not in json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    result = verify(out, WORKBOOK)
+    assert result.status == DIFFERS and "    appendix.pdf" in report(result)
+    # a record edited to claim it
+    edit_manifest(out, lambda m: m.update(printed={"appendix.pdf": {"sha256": manifest_module.file_sha256(out / "appendix.pdf"),
+                                                                    "appendix": "2" * 64}}))
+    result = verify(out, WORKBOOK)
+    assert result.status == DIFFERS and "appendix.pdf：打印自另一份附件（sha256 222222222222…）" in report(result)
+
+
+@pytest.mark.parametrize("name", ["../x.pdf", ".hidden.pdf", "notes.txt", ""])
+def test_a_printed_record_must_name_a_pdf_in_the_folder(case, copied_rerun, name):
+    _, out = case
+    edit_manifest(out, lambda m: m.update(printed={name: {"sha256": "1" * 64, "appendix": "2" * 64}}))
+    result = verify(out, WORKBOOK)
+    assert result.status == UNVERIFIABLE and "manifest.json: printed" in report(result)
