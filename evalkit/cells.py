@@ -41,13 +41,12 @@ def _row_index(table: Table, row: str | int, shown: str, where: str) -> int:
             first, last = table.line(0), table.line(len(table.rows) - 1)
             raise InputError.single(shown, where, f"《{table.title}》没有第 {row} 行的数据（数据行为第 {first}–{last} 行）")
         return found[0]
-    wanted = normal_label(row)
-    found = [i for i, r in enumerate(table.rows) if normal_label(row_label(r)) == wanted]
+    found = table.rows_labelled(row)
     if len(found) == 1:
         return found[0]
     if not found:
-        labels = [row_label(r) for r in table.rows if row_label(r)]
-        raise InputError.single(shown, where, f"《{table.title}》中没有名为{shown_text(row)}的行" + did_you_mean(row, labels))
+        raise InputError.single(shown, where, f"《{table.title}》中没有名为{shown_text(row)}的行"
+                                + did_you_mean(row, table.labels()))
     lines = "、".join(str(table.line(i)) for i in found)
     raise InputError.single(shown, where, f"《{table.title}》有 {len(found)} 行名为{shown_text(row)}（第 {lines} 行）；"
                                           "请改写行号（整数），如 row: " + str(table.line(found[0])))

@@ -23,7 +23,7 @@ import pandas as pd
 from . import limits
 from .errors import InputError, did_you_mean, shown_text
 from .numbers import HUNDRED, PERCENT, NumberError, parse_decimal
-from .rowlabels import breakdown_parents, row_label, total_word
+from .rowlabels import breakdown_parents, normal_label, row_label, total_word
 from .sheets import ENCODINGS, LINE, old_excel_message, read_csv_bytes, read_xlsx_bytes
 from .working import Quantity
 
@@ -59,6 +59,15 @@ class Table:
         if not any("其中" in row[0] for row in self.rows):
             return {}
         return breakdown_parents([row[0] for row in self.rows])
+
+    def rows_labelled(self, label: str) -> list[int]:
+        """The rows whose label reads ``label`` as a reader would (合 计, 合计：, 合计（万元） read 合计)."""
+        wanted = normal_label(label)
+        return [i for i, row in enumerate(self.rows) if normal_label(row_label(row)) == wanted]
+
+    def labels(self) -> list[str]:
+        """Every row's label that is not blank: what a did-you-mean offers."""
+        return [label for row in self.rows if (label := row_label(row))]
 
     def breakdown_note(self) -> str:
         """其中 rows named, so the reader of a sum sees why they are not among its items."""

@@ -16,7 +16,7 @@ from typing import Any
 from .checks import IdentityCheck, SumCheck
 from .errors import InputError, did_you_mean, shown_text
 from .rules import Measure
-from .rowlabels import normal_label, row_label
+from .rowlabels import row_label
 from . import numbers
 from .numbers import PERCENT
 from .tables import Table, refuse_undeclared_totals
@@ -43,14 +43,12 @@ def check_specs(project: Any) -> list[tuple[str, Any]]:
 
 def total_row_index(table: Table, label: str, shown: str, where: str) -> int:
     """The one row whose label reads ``label`` as a reader would: 合 计, 合计：, 合计（万元） are 合计."""
-    wanted = normal_label(label)
-    found = [i for i, row in enumerate(table.rows) if normal_label(row_label(row)) == wanted]
+    found = table.rows_labelled(label)
     if len(found) == 1:
         return found[0]
     if not found:
-        labels = [row_label(row) for row in table.rows if row_label(row)]
         like = [row_label(table.rows[i]) for i in table.total_like]
-        hint = f"；表中像合计行的是{'、'.join(shown_text(x) for x in like[:3])}" if like else did_you_mean(label, labels)
+        hint = f"；表中像合计行的是{'、'.join(shown_text(x) for x in like[:3])}" if like else did_you_mean(label, table.labels())
         raise InputError.single(shown, f"{where}.total_row",
                                 f"《{table.title}》第一列（“{table.columns[0]}”）中没有{shown_text(label)}行" + hint)
     lines = "、".join(str(table.line(i)) for i in found)

@@ -138,11 +138,9 @@ def test_dask_local_cluster_gives_the_same_results(tmp_path, first_round):
 
 def test_interrupt_keeps_finished_projects_and_the_next_run_resumes(tmp_path):
     """Ctrl-C mid-round: exit 130, finished projects complete, nothing half-written, resume on re-run."""
-    import os
     import signal
     import subprocess
     import sys
-    import time
 
     folder = tmp_path / "params" / "stop"
     folder.mkdir(parents=True)

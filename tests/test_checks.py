@@ -6,7 +6,7 @@ import pytest
 
 from evalkit import checks, expressions
 from evalkit.cli import main
-from evalkit.working import Figure, Quantity
+from evalkit.working import Figure
 
 D = Decimal
 

@@ -1,7 +1,6 @@
 """CSV files as other programs write them (issue 13): semicolons, tabs, and Excel's “Unicode 文本” (UTF-16)."""
 
 import codecs
-from pathlib import Path
 
 import pytest
 

@@ -285,19 +285,19 @@ def test_unit_conversion_of_forty_digits_is_exact():
 
 def test_group_sum_and_row_identity_with_huge_values(tmp_path):
     big = "987654321098765432109876543.210987"  # 33 digits
-    path = project(tmp_path, f"""\
+    path = project(tmp_path, """\
         figures:
-          - {{id: rate, kind: completion_rate, numerator: done, denominator: plan}}
+          - {id: rate, kind: completion_rate, numerator: done, denominator: plan}
         checks:
           - kind: group_sum
             name: 分组
             tolerance: 0
-            detail: {{table: d, key: 单位, column: 金额}}
-            summary: {{table: s, key: 单位, column: 金额}}
-          - {{kind: identity, name: 逐行, table: d, equation: "金额 + 金额 = 2 × 金额", tolerance: 0}}
+            detail: {table: d, key: 单位, column: 金额}
+            summary: {table: s, key: 单位, column: 金额}
+          - {kind: identity, name: 逐行, table: d, equation: "金额 + 金额 = 2 × 金额", tolerance: 0}
         tables:
-          d: {{file: data/large_d.csv, title: 明细表, units: {{金额: 元}}}}
-          s: {{file: data/large_s.csv, title: 汇总表, units: {{金额: 元}}}}
+          d: {file: data/large_d.csv, title: 明细表, units: {金额: 元}}
+          s: {file: data/large_s.csv, title: 汇总表, units: {金额: 元}}
         """, tables={"large_d.csv": f"单位,金额\n甲,{big}\n甲,0.000001\n",
                      "large_s.csv": "单位,金额\n甲,987654321098765432109876543.210988\n"})
     ev = evaluate(load_project(path))

@@ -20,7 +20,6 @@ import sys
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from conftest import EXAMPLES, ROOT

@@ -5,7 +5,7 @@ from pydantic import TypeAdapter
 
 from evalkit.findings import Finding
 from evalkit.rules import Rule
-from evalkit.scoring import Grade, Override, ScoringError, apply_rule, expand_bands, grade_for, score_indicator
+from evalkit.scoring import Grade, Override, ScoringError, expand_bands, grade_for, score_indicator
 from evalkit.working import Quantity
 from evalkit.yamlio import ExactLoader
 

@@ -4,12 +4,11 @@ The bundled example's figures are reproduced here from the pure functions (no
 kernel), each expected value worked out by hand in the comment beside it.
 """
 
-import textwrap
 from decimal import Decimal as D
 
 import pytest
 
-from conftest import EXAMPLES, SEED_001
+from conftest import EXAMPLES
 from evalkit import appendix
 from evalkit.errors import InputError
 from evalkit.evaluation import evaluate

@@ -5,7 +5,6 @@ import io
 import math
 import warnings
 from decimal import Decimal
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
