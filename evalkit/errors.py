@@ -213,7 +213,7 @@ def message_for(err: dict[str, Any], words: dict[str, str] | None = None, root: 
     if kind == "string_type" and isinstance(value, (int, Decimal)) and not isinstance(value, bool):
         hint = f"（YAML 把它读作数字；作为文字请加引号，如 \"{_shown(value)}\"）"
     elif kind == "string_type" and isinstance(value, bool):
-        hint = "（YAML 把 yes、no、true、false、on、off 读作真假值；作为文字请加引号）"
+        hint = "（YAML 把 true、false 读作真假值；作为文字请加引号）"
     return f"{base}，实际为 {_shown(value)}{hint}"
 
 

@@ -22,7 +22,7 @@ __all__ = [
     "MAX_DATA_BYTES", "MAX_YAML_BYTES", "MAX_YAML_DEPTH", "MAX_YAML_NODES", "MAX_NUMBER_DIGITS",
     "MAX_NUMBER_EXPONENT", "MAX_TABLE_ROWS_SHOWN", "read_input_bytes", "describe_size",
     "MAX_EXPRESSION_CHARS", "MAX_EXPRESSION_DEPTH", "MAX_EXPRESSION_OPERATORS", "MAX_FAILED_ROWS_LISTED",
-    "EXACT_DIGITS", "EDGE_ROWS_SHOWN",
+    "EXACT_DIGITS", "EDGE_ROWS_SHOWN", "MAX_HEADER_ROW", "MAX_POPULATION",
 ]
 
 MAX_YAML_BYTES = 8 * 1024 * 1024  # a params file or framework; the largest real one is about 60 KB
@@ -32,6 +32,8 @@ MAX_DATA_BYTES = int(os.environ.get("EVALKIT_MAX_DATA_BYTES", 1024 * 1024 * 1024
 MAX_NUMBER_DIGITS = 40  # significant digits of one number; 10^15 元 with 6 decimals needs 22
 MAX_NUMBER_EXPONENT = 30  # |exponent| of one number, after normalising: 1e30 is far above any budget
 PROJECT_TIMEOUT = 900  # seconds per project in a batch (--timeout): a 1,000,000-row survey runs in under a minute
+MAX_HEADER_ROW = 1_048_576  # header_row: the last row of an Excel sheet; a header below it is a slip
+MAX_POPULATION = 10_000_000_000  # a survey population (有限总体校正): more than there are people
 MAX_TABLE_ROWS_SHOWN = 200  # longer tables are shown in the appendix as a summary with first and last rows
 EDGE_ROWS_SHOWN = 20  # a long list is shown as its first and last this many items (appendix.TABLE_EDGE_ROWS too)
 MAX_FAILED_ROWS_LISTED = 200  # results.json lists at most this many failing rows of one check, then a count
