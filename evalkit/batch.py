@@ -13,6 +13,7 @@ keeps its last good outputs; the round goes on.
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import os
 import shutil
 import signal
@@ -486,6 +487,7 @@ class RoundRun:
     projects: int = 0
     aborted: str = ""  # why the round stopped early, when it was not the operator
     refused: frozenset[str] = frozenset()  # params files whose names cannot have an output folder
+    unwritten: str = ""  # why the round files (index.html, summary.csv …) could not be written
 
     @property
     def failed(self) -> tuple[Outcome, ...]:
@@ -524,6 +526,7 @@ def run_round(
     round_out = round_output_dir(outputs_root, round_dir)
     try:
         round_out.mkdir(parents=True, exist_ok=True)
+        _try_writing(round_out)
     except OSError as exc:
         raise output_failure(exc, round_out) from None
     valid = [p for p in projects if str(p) not in refused]
@@ -568,5 +571,23 @@ def run_round(
     ordered = tuple(outcomes[str(p)] for p in projects if str(p) in outcomes)
     run = RoundRun(round_dir.resolve().name, round_out, ordered, time.perf_counter() - started,
                    interrupted or bool(aborted), len(projects), aborted, frozenset(refused))
-    write_round(run, projects, outputs_root)
+    try:
+        write_round(run, projects, outputs_root)
+    except OSError as exc:  # the disk filled up or the folder became read-only during the round
+        failure = output_failure(exc, round_out)
+        why = "；".join(str(p) for p in failure.problems) if isinstance(failure, InputError) else str(failure)
+        run = dataclasses.replace(run, unwritten=why)
     return run
+
+
+def _try_writing(folder: Path) -> None:
+    """Create and remove a file in ``folder``: a read-only or unwritable outputs folder is found before any project runs.
+
+    Tried rather than asked (``os.access``): as root every permission check
+    says yes, and neither a read-only mount nor /proc answers by permissions.
+    """
+    import tempfile
+
+    handle, name = tempfile.mkstemp(dir=folder, prefix=".evalkit-write-test-")
+    os.close(handle)
+    os.unlink(name)

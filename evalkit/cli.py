@@ -25,6 +25,33 @@ def _print_problems(exc: InputError) -> None:
         print(line, file=sys.stderr)
 
 
+def _unwritable(target: Path, what: str = "-o 指定的位置", advice: str = "请换一个可以写入的位置") -> str:
+    """Why no file can be written at ``target`` (``what`` names where it came from), or "" when one can.
+
+    Tried, not asked: a file is created and removed in the nearest existing
+    folder, because as root every permission check says yes, and neither a
+    read-only mount nor /proc answers by its permissions. Done before any work,
+    so that an unwritable -o is named as such, not met after a browser ran.
+    """
+    import os
+    import tempfile
+
+    from .errors import os_error_text
+
+    if target.is_dir():
+        return f"{target}: {what}是一个文件夹，应为文件名"
+    existing = next((p for p in (target.parent, *target.parent.parents) if p.exists() or p.is_symlink()), Path("."))
+    if not existing.is_dir():
+        return f"{target}: {what}无法写入：其上级 {existing} 是文件而不是文件夹；{advice}"
+    try:
+        handle, name = tempfile.mkstemp(dir=existing, prefix=".evalkit-write-test-")
+        os.close(handle)
+        os.unlink(name)
+    except OSError as exc:
+        return f"{target}: {what}无法写入（{os_error_text(exc)}）；{advice}"
+    return ""
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from .runner import RunError, run_project
 
@@ -87,22 +114,33 @@ def _cmd_batch(args: argparse.Namespace) -> int:
                 detail += f"，核对未通过 {outcome.checks_failed} 项"
             print(f"[{done}/{total}] {name}: {outcome.status_text} {detail} ({outcome.seconds:.2f} 秒)".rstrip(), flush=True)
 
-    run = run_round(
-        round_dir, outputs_root=Path(args.outputs), jobs=args.jobs, force=args.force,
-        executor=args.executor, scheduler=args.scheduler, workbook=Path(args.workbook) if args.workbook else None,
-        timeout=args.timeout or None, report=report,
-    )
+    from .runner import RunError
+
+    try:
+        run = run_round(
+            round_dir, outputs_root=Path(args.outputs), jobs=args.jobs, force=args.force,
+            executor=args.executor, scheduler=args.scheduler, workbook=Path(args.workbook) if args.workbook else None,
+            timeout=args.timeout or None, report=report,
+        )
+    except RunError as exc:  # the outputs folder cannot be written: found before any project ran
+        if bar is not None:
+            bar.close()
+        print(f"批次未运行：{exc}", file=sys.stderr)
+        return EXIT_FAILED
     if bar is not None:
         bar.close()
     counts = {s: sum(o.status == s for o in run.outcomes) for s in ("ok", "up_to_date", "failed")}
     not_run = run.projects - len(run.outcomes)
     print(
         f"{run.round}: 共 {run.projects} 个项目，运行 {counts['ok']}，未变更 {counts['up_to_date']}，"
-        f"失败 {counts['failed']}{f'，未运行 {not_run}' if not_run else ''}；用时 {run.seconds:.1f} 秒 → "
-        f"{run.outputs / 'index.html'}"
+        f"失败 {counts['failed']}{f'，未运行 {not_run}' if not_run else ''}；用时 {run.seconds:.1f} 秒"
+        + ("" if run.unwritten else f" → {run.outputs / 'index.html'}")
     )
     for outcome in run.failed:
         print(f"  失败：{outcome.params}\n    " + outcome.error.replace("\n", "\n    "), file=sys.stderr)
+    if run.unwritten:
+        print(f"批次汇总（index.html、summary.csv、summary.xlsx、round.json）未能写出：{run.unwritten}", file=sys.stderr)
+        return EXIT_FAILED
     if run.aborted:
         print(f"批次提前结束：{run.aborted}", file=sys.stderr)
         return EXIT_FAILED
@@ -162,6 +200,12 @@ def _cmd_lab(args: argparse.Namespace) -> int:
     except InputError as exc:
         _print_problems(exc)
         return EXIT_BAD_INPUT
+    except OSError as exc:
+        from .errors import os_error_text
+
+        print(f"无法写出项目笔记本：{exc.filename or args.outputs}：{os_error_text(exc)}；请用 --outputs 指定可以写入的输出目录",
+              file=sys.stderr)
+        return EXIT_FAILED
     print(f"{'已写出' if written else '已存在（保留其中的修改；要重新生成请加 --force）'}：{notebook}")
     print("这是该项目自己的笔记本，共用的工作簿不会被修改；在 JupyterLab 中打开后运行全部单元格即可查看计算过程。")
     if not args.open:
@@ -275,12 +319,16 @@ def _port(text: str) -> int:
 
 
 def _cmd_import_framework(args: argparse.Namespace) -> int:
-    from .importer import run_import
+    from .errors import os_error_text
+    from .importer import output_paths, run_import
 
+    if args.output and (problem := _unwritable(output_paths(Path(args.file), args.output)[0])):
+        print(problem, file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         lines = run_import(args.file, sheet=args.sheet, header_row=args.header_row, output=args.output)
     except OSError as exc:
-        print(f"写入失败：{exc.filename or ''}：{exc.strerror or exc}", file=sys.stderr)
+        print(f"写入失败：{exc.filename or ''}：{os_error_text(exc)}（已写出的文件已删除）", file=sys.stderr)
         return EXIT_FAILED
     for line in lines:
         print(line)
@@ -290,14 +338,27 @@ def _cmd_import_framework(args: argparse.Namespace) -> int:
 def _cmd_schema(args: argparse.Namespace) -> int:
     from .params import json_schema_text
 
-    text = json_schema_text()
+    import os
+
+    from .errors import os_error_text
+
     if args.output in (None, "-"):
-        sys.stdout.write(text)
-    else:
-        out = Path(args.output)
+        sys.stdout.write(json_schema_text())
+        return EXIT_OK
+    out = Path(args.output)
+    if problem := _unwritable(out):
+        print(problem, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    partial = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    try:  # written beside and renamed into place: a full disk leaves the previous schema whole
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
-        print(f"JSON Schema 已写入 {out}")
+        partial.write_text(json_schema_text(), encoding="utf-8")
+        os.replace(partial, out)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        print(f"写入失败：{out}：{os_error_text(exc)}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"JSON Schema 已写入 {out}")
     return EXIT_OK
 
 
@@ -319,6 +380,10 @@ def _cmd_print_pdf(args: argparse.Namespace) -> int:
             status = EXIT_BAD_INPUT
         elif problem := target_problem(html.resolve(), Path(args.output or html.with_suffix(".pdf")).resolve()):
             print(problem, file=sys.stderr)
+            status = EXIT_BAD_INPUT
+        elif problem := (_unwritable(Path(args.output).resolve()) if args.output else
+                         _unwritable(html.with_suffix(".pdf").resolve(), "附件旁边", "请用 -o 指定可以写入的位置")):
+            print(problem, file=sys.stderr)  # before Chromium starts: it would only print its own errors
             status = EXIT_BAD_INPUT
         else:
             pages.append(html)
@@ -347,6 +412,21 @@ def _cmd_print_pdf(args: argparse.Namespace) -> int:
 DEFAULT_TIMEOUT = limits.PROJECT_TIMEOUT
 
 
+MAX_JOBS = 256  # -j: each unit is two worker processes with their kernels; far above any machine's cores
+
+
+def _jobs(text: str) -> int:
+    if not text.strip().isdigit() or not 1 <= int(text[:10]) <= MAX_JOBS:
+        raise argparse.ArgumentTypeError(f"应为 1 到 {MAX_JOBS} 之间的整数（不写则为 CPU 核数），实际为 {text[:40]!r}")
+    return int(text)
+
+
+def _row_number(text: str) -> int:
+    if not text.strip().isdigit() or not 1 <= int(text[:10]) <= limits.MAX_HEADER_ROW:
+        raise argparse.ArgumentTypeError(f"应为 1 到 {limits.MAX_HEADER_ROW:,} 之间的行号，实际为 {text[:40]!r}")
+    return int(text)
+
+
 def _seconds(text: str) -> int:
     if not text.strip().isdigit() or len(text.strip()) > 7:
         raise argparse.ArgumentTypeError(f"应为不小于 0 的整数秒数，实际为 {text[:40]!r}")
@@ -371,7 +451,7 @@ def _parser() -> argparse.ArgumentParser:
 
     batch = sub.add_parser("batch", help="运行一个评价批次（params/<批次>/ 下的全部项目）")
     batch.add_argument("round", help="params/<批次> 目录")
-    batch.add_argument("-j", "--jobs", type=int, default=None, help="并行度 N：同时运行 2×N 个项目，每个在自己的工作进程中（默认 N 为 CPU 核数）")
+    batch.add_argument("-j", "--jobs", type=_jobs, default=None, help="并行度 N：同时运行 2×N 个项目，每个在自己的工作进程中（默认 N 为 CPU 核数）")
     batch.add_argument("--force", action="store_true", help="全部重新运行，不跳过未变更的项目")
     batch.add_argument("--executor", choices=["local", "dask"], default="local", help="本机进程池或 Dask 集群")
     batch.add_argument("--scheduler", default=None, help="Dask 调度器地址（默认在本机启动 LocalCluster）")
@@ -453,7 +533,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog="例：evalkit import-framework 评分表.xlsx -o params/2024/frameworks/")
     imp.add_argument("file", metavar="评分表", help="评分表文件（.xlsx 或 .csv）")
     imp.add_argument("--sheet", default=None, metavar="工作表", help="读取的工作表名称（默认第一个工作表）")
-    imp.add_argument("--header-row", type=int, default=None, metavar="N",
+    imp.add_argument("--header-row", type=_row_number, default=None, metavar="N",
                      help="表头所在的行号（默认按列名“一级指标”“分值”自动查找）")
     imp.add_argument("-o", "--output", default=None, metavar="输出",
                      help="输出文件夹（以 / 结尾或已存在的文件夹），或输出文件名的前缀；默认与评分表同一文件夹、同名")
@@ -489,6 +569,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130
+    except OSError as exc:  # a file that could not be read or written where no command expected it: the environment
+        from .errors import os_error_text
+
+        if args.debug:
+            raise
+        print(f"无法读写文件：{exc.filename or ''}：{os_error_text(exc)}", file=sys.stderr)
+        return EXIT_FAILED
     except Exception as exc:  # noqa: BLE001 - the last line of defence against a bare traceback
         if args.debug:
             raise

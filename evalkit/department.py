@@ -28,7 +28,8 @@ from pydantic import Field, model_validator
 
 from .checks import IdentityCheck, SameCheck, SumCheck
 from .errors import InputError, Problem, did_you_mean, shown_text
-from .fields import Model, Text
+from .fields import Flag, Int, Model, Text
+from .limits import MAX_HEADER_ROW
 from .rules import Measure
 from .rowlabels import breakdown_parents, total_word
 from .tables import Table, read_frame
@@ -68,8 +69,8 @@ class DepartmentTable(Model):
         description="文件中的列名与标准列名不同时的对应：{标准列名: 文件中的列名}，如 {决算数: 本年收入}",
     )
     encoding: str | None = Field(None, description="编码（不填则自动识别 UTF-8 / GBK）")
-    sheet: str | int | None = Field(None, description="Excel 工作表名或序号")
-    header_row: int | None = Field(None, ge=1, description="表头所在的行号；表头上方有表名、“单位：万元”等行时填写")
+    sheet: str | Int | None = Field(None, description="Excel 工作表名或序号")
+    header_row: Int | None = Field(None, ge=1, le=MAX_HEADER_ROW, description="表头所在的行号；表头上方有表名、“单位：万元”等行时填写")
     note: Text = Field("", description="说明")
 
 
@@ -90,7 +91,7 @@ class DepartmentSpec(Model):
     carryover: DepartmentTable | None = Field(
         None, description="结转结余表：列 项目、年初结转结余、本年收入、本年支出、年末结转结余（可选 备注）；"
                           "各资金来源一行，另有合计行")
-    reconcile: bool = Field(
+    reconcile: Flag = Field(
         True, description="是否核对各表之间的一致性：收入决算表合计 = 结转结余表本年收入合计，"
                           "支出决算表合计 = 结转结余表本年支出合计（两表口径不同时写 false）")
 

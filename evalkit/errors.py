@@ -16,7 +16,7 @@ from typing import Any, Iterable
 from pydantic import ValidationError
 
 __all__ = ["InputError", "Problem", "did_you_mean", "from_validation_error", "format_path", "message_for", "shown_value",
-           "shown_text"]
+           "shown_text", "os_error_text"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,38 @@ class InputError(Exception):
         ``evalkit validate`` prints.
         """
         return self.report()
+
+
+def os_error_text(exc: OSError) -> str:
+    """Why a file could not be read or written, in Chinese: the C library's words are English and often cryptic.
+
+    ``No such file or directory`` for a file being created means the folder
+    cannot take new files (/proc, a folder removed meanwhile), which the
+    evaluator would never guess from the words.
+    """
+    import errno
+
+    words = {
+        errno.ENOSPC: "磁盘空间不足",
+        errno.EDQUOT: "超出磁盘配额",
+        errno.EROFS: "只读文件系统，不能写入",
+        errno.EACCES: "没有权限",
+        errno.EPERM: "没有权限",
+        errno.ENOENT: "路径不存在，或该位置不能新建文件，如 /proc",
+        errno.ENOTDIR: "路径中有同名的文件而不是文件夹",
+        errno.EISDIR: "这是一个文件夹，不是文件",
+        errno.EEXIST: "已有同名的文件或文件夹",
+        errno.ENAMETOOLONG: "路径或文件名过长",
+        errno.ELOOP: "路径中的符号链接层数过多（可能循环）",
+        errno.EBUSY: "文件正被占用",
+        errno.ETXTBSY: "文件正被占用",
+        errno.EIO: "磁盘读写错误",
+        errno.EMFILE: "打开的文件过多",
+    }
+    known = words.get(exc.errno) if exc.errno is not None else None
+    if known:
+        return known
+    return f"{exc.strerror or type(exc).__name__}（错误码 {exc.errno}）" if exc.errno else str(exc) or type(exc).__name__
 
 
 def did_you_mean(name: Any, known: Iterable[Any], limit: int = 3) -> str:
@@ -213,7 +245,7 @@ def message_for(err: dict[str, Any], words: dict[str, str] | None = None, root: 
     if kind == "string_type" and isinstance(value, (int, Decimal)) and not isinstance(value, bool):
         hint = f"（YAML 把它读作数字；作为文字请加引号，如 \"{_shown(value)}\"）"
     elif kind == "string_type" and isinstance(value, bool):
-        hint = "（YAML 把 yes、no、true、false、on、off 读作真假值；作为文字请加引号）"
+        hint = "（YAML 把 true、false 读作真假值；作为文字请加引号）"
     return f"{base}，实际为 {_shown(value)}{hint}"
 
 

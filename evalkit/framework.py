@@ -22,7 +22,7 @@ from typing import Annotated, Any, Iterator, Literal
 from pydantic import Field, TypeAdapter, ValidationError, WithJsonSchema, field_validator
 
 from .errors import InputError, Problem, from_validation_error, shown_text, shown_value
-from .fields import Level, Model, Num, Text
+from .fields import Int, Level, Model, Num, Text
 from .rules import Rule
 from .scoring import Grade
 
@@ -89,8 +89,8 @@ class Framework(Model):
         "不写则按指标体系的实际级数（1～5 级）取“一级指标”…“五级指标”；写了则不得少于实际级数，多出的称谓不用",
     )
     total: Num = Field(Decimal(100), description="总分")
-    score_decimals: int = Field(2, ge=0, le=4, description="得分四舍五入保留的小数位数")
-    display_decimals: int | None = Field(
+    score_decimals: Int = Field(2, ge=0, le=4, description="得分四舍五入保留的小数位数")
+    display_decimals: Int | None = Field(
         None, ge=0, le=4, description="得分列示的小数位数（不填则同 score_decimals）"
     )
     grades: list[GradeBand] = Field(default_factory=lambda: list(DEFAULT_GRADES), description="等级划分")

@@ -182,7 +182,7 @@ def _sheet_grid(wb: Any, ws: Any, shown: str) -> Grid:
     where = f"工作表“{ws.title}”"
     rows: list[tuple[int, dict[int, str]]] = []
     problems: list[Problem] = []
-    parser = sheets._parser_class()(ws._get_source(), ws._shared_strings, data_only=False)  # noqa: SLF001
+    parser = sheets.sheet_parser(ws, shown)
     try:
         for number, cells in parser.parse():
             values: dict[int, str] = {}
@@ -213,17 +213,20 @@ def _sheet_grid(wb: Any, ws: Any, shown: str) -> Grid:
                                 "这些行被隐藏（或被筛选掉），在 Excel 中看不到，却会被导入；请取消隐藏（并清除筛选）后核对再保存，"
                                 "不需要的行请删除")
     used = {c for _, values in rows for c in values}
+    # a <col min="1" max="999999999"> or <mergeCell ref="A1:XFD1048576"> is walked only where cells are
+    right, bottom = max(used), max(n for n, _ in rows)
     hidden_columns = sorted({c for attrs in parser.column_dimensions.values()
                              if sheets._truthy(attrs.get("hidden")) or sheets._zero(attrs.get("width"))  # noqa: SLF001
-                             for c in range(int(attrs.get("min", 0)), int(attrs.get("max", 0)) + 1) if c in used})
+                             for c in range(int(attrs.get("min", 0)), min(int(attrs.get("max", 0)), right) + 1)
+                             if c in used})
     if hidden_columns:
         raise InputError.single(shown, f"{where} {'、'.join(sheets._letters(c) for c in hidden_columns[:5])} 列",  # noqa: SLF001
                                 "这些列被隐藏，在 Excel 中看不到，却会被导入；请取消隐藏后核对再保存，不需要的列请删除")
     anchor: dict[tuple[int, int], tuple[int, int]] = {}
     for merged in (parser.merged_cells.mergeCell if parser.merged_cells else []):
         min_col, min_row, max_col, max_row = range_boundaries(merged.ref)
-        for r in range(min_row, max_row + 1):
-            for c in range(min_col, max_col + 1):
+        for r in range(min_row, min(max_row, bottom) + 1):
+            for c in range(min_col, min(max_col, right) + 1):
                 if (r, c) != (min_row, min_col):
                     anchor[(r, c)] = (min_row, min_col)
     return Grid(shown, ws.title, rows, anchor)

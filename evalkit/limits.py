@@ -22,16 +22,33 @@ __all__ = [
     "MAX_DATA_BYTES", "MAX_YAML_BYTES", "MAX_YAML_DEPTH", "MAX_YAML_NODES", "MAX_NUMBER_DIGITS",
     "MAX_NUMBER_EXPONENT", "MAX_TABLE_ROWS_SHOWN", "read_input_bytes", "describe_size",
     "MAX_EXPRESSION_CHARS", "MAX_EXPRESSION_DEPTH", "MAX_EXPRESSION_OPERATORS", "MAX_FAILED_ROWS_LISTED",
-    "EXACT_DIGITS", "EDGE_ROWS_SHOWN",
+    "EXACT_DIGITS", "EDGE_ROWS_SHOWN", "MAX_HEADER_ROW", "MAX_POPULATION",
+    "MAX_XLSX_SHEET_BYTES", "MAX_XLSX_STRINGS_BYTES", "MAX_XLSX_PART_BYTES", "MAX_XLSX_UNPACKED_BYTES", "MAX_XLSX_ROWS",
+    "MAX_XLSX_COLUMNS", "MAX_XLSX_CELLS", "MAX_XLSX_ROW_ELEMENTS",
 ]
 
 MAX_YAML_BYTES = 8 * 1024 * 1024  # a params file or framework; the largest real one is about 60 KB
 MAX_YAML_DEPTH = 64  # nested mappings/lists; a real params file nests about 8 deep
 MAX_YAML_NODES = 2_000_000  # nodes after expanding aliases: stops alias bombs before they expand
 MAX_DATA_BYTES = int(os.environ.get("EVALKIT_MAX_DATA_BYTES", 1024 * 1024 * 1024))  # one data table or export
+# An .xlsx is a zip: its parts are bounded by what they unpack to, not by the file on disk (3 MB of
+# deflated rows can be 3 GB of XML). Checked from the zip directory before a part is read and again
+# while it is inflated (see xlsxlimits). Larger tables: save as CSV, bounded by MAX_DATA_BYTES alone.
+MAX_XLSX_SHEET_BYTES = 512 * 1024 * 1024  # one worksheet's XML; 5,000,000 filled cells take about 250 MB
+MAX_XLSX_STRINGS_BYTES = 256 * 1024 * 1024  # the shared strings table (xl/sharedStrings.xml)
+MAX_XLSX_PART_BYTES = 32 * 1024 * 1024  # any other part read: workbook, styles, theme, relationships
+MAX_XLSX_UNPACKED_BYTES = 1024 * 1024 * 1024  # all parts read from one workbook, together
+MAX_XLSX_ROWS = 1_048_576  # rows of one worksheet, as in Excel
+MAX_XLSX_COLUMNS = 16_384  # cells in one row, as in Excel
+# Cells of one worksheet (empty ones included) and strings in the shared strings table: reading a cell
+# costs about 5–15 µs, so the limit also bounds the time a sheet can take (about a minute).
+MAX_XLSX_CELLS = 5_000_000
+MAX_XLSX_ROW_ELEMENTS = 200_000  # XML elements in one row or one shared string (rich-text runs): bounds memory
 MAX_NUMBER_DIGITS = 40  # significant digits of one number; 10^15 元 with 6 decimals needs 22
 MAX_NUMBER_EXPONENT = 30  # |exponent| of one number, after normalising: 1e30 is far above any budget
 PROJECT_TIMEOUT = 900  # seconds per project in a batch (--timeout): a 1,000,000-row survey runs in under a minute
+MAX_HEADER_ROW = 1_048_576  # header_row: the last row of an Excel sheet; a header below it is a slip
+MAX_POPULATION = 10_000_000_000  # a survey population (有限总体校正): more than there are people
 MAX_TABLE_ROWS_SHOWN = 200  # longer tables are shown in the appendix as a summary with first and last rows
 EDGE_ROWS_SHOWN = 20  # a long list is shown as its first and last this many items (appendix.TABLE_EDGE_ROWS too)
 MAX_FAILED_ROWS_LISTED = 200  # results.json lists at most this many failing rows of one check, then a count

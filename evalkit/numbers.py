@@ -39,6 +39,7 @@ __all__ = [
     "rounding_rule",
     "safe_divide",
     "truncate",
+    "written_number_hint",
 ]
 
 HUNDRED = Decimal(100)
@@ -53,6 +54,8 @@ _NUMBER_TEXT = re.compile(r"^[+-]?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]+)?$|^[
 _DECIMAL_COMMA = re.compile(r"^[+-]?[0-9]+,[0-9]{1,2}$")
 _DIGITS_ONLY = re.compile(r"^[+-]?[0-9,]*\.?[0-9]*$")
 _SCIENTIFIC = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]+$")
+_UNDERSCORED = re.compile(r"^[+-]?[0-9]+(_+[0-9]+)+(\.[0-9_]*)?$")
+_SEXAGESIMAL = re.compile(r"^[+-]?[0-9]+(:[0-5]?[0-9])+(\.[0-9]*)?$")
 
 _PLACE_WORDS = {0: "取整", 1: "保留一位小数", 2: "保留两位小数", 3: "保留三位小数", 4: "保留四位小数"}
 
@@ -84,6 +87,22 @@ def _quoted(value: object, limit: int = 60) -> str:
     if isinstance(value, str):
         return repr(value[:limit]) + ("…" if len(value) > limit else "")
     return shown_value(value, limit)
+
+
+def written_number_hint(text: str) -> str:
+    """Why text that looks like a number is not one, and what to write instead; "" if no such reason.
+
+    YAML 1.1 read ``1_000.00`` as 1000.00 and ``1:30`` as 90 (sexagesimal);
+    YAML 1.2, and every editor that shows the file, read both as text. A
+    params file written for the old reading reaches a number field as text,
+    and the message must say what the writer meant and how to write it.
+    """
+    text = text.strip()
+    if len(text) <= MAX_NUMBER_TEXT and _UNDERSCORED.match(text):
+        return f"；数字中不能有下划线（YAML 1.2 把 {text} 读作文字，不是数），请写作 {text.replace('_', '')}"
+    if len(text) <= MAX_NUMBER_TEXT and _SEXAGESIMAL.match(text):
+        return f"；YAML 1.2 把 {text} 读作文字（不是时刻，也不是六十进制数），请写成一个十进制数"
+    return ""
 
 
 def shown_number_text(text: str) -> str:
@@ -144,6 +163,8 @@ def parse_decimal(value: object, *, percent: bool = False) -> Decimal:
             hint = ""
             if _DECIMAL_COMMA.match(text):  # 100,00: a semicolon CSV from a locale that writes the decimal point as a comma
                 hint = f"；看起来是用逗号作小数点（部分地区设置的 Excel 这样导出），请改为小数点，如 {text.replace(',', '.')}"
+            else:
+                hint = written_number_hint(text)
             raise NumberError(f"应为数字（可含千分位逗号），实际为 {_quoted(value)}{hint}")
         return _checked(Decimal(text.replace(",", "")), shown_number_text(value.strip()))
     raise NumberError(f"应为数字，实际为 {type(value).__name__} 类型的 {_quoted(value)}")

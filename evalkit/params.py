@@ -22,7 +22,8 @@ from .department import DepartmentSpec
 from . import framework as fw
 from .errors import InputError, Problem, did_you_mean, from_validation_error, shown_text, shown_value
 from .checks import CHECK_KINDS, CheckSpec
-from .fields import Level, Model, Num, Text
+from .limits import MAX_HEADER_ROW
+from .fields import YEAR_RANGE, Flag, Int, Level, Model, Num, Text, Year
 from .findings import Finding
 from .kinds import DEFAULT_KIND, Kind, kind_named, kind_names
 from .rates import CHANGE_KINDS, RATE_KINDS
@@ -52,7 +53,7 @@ class ProjectInfo(Model):
     id: str = Field(description="项目编号（在本轮评价中唯一）")
     name: Text = Field(min_length=1, description="项目名称（部门整体支出绩效评价写单位名称）")
     round: str | None = Field(None, description="评价批次；不填则取 params 下的目录名")
-    year: int | None = Field(None, description="评价年度（预算年度）")
+    year: Year | None = Field(None, ge=YEAR_RANGE[0], le=YEAR_RANGE[1], description=f"评价年度（预算年度），{YEAR_RANGE[0]}–{YEAR_RANGE[1]}")
     category: Text = Field("项目支出", description="评价类别（附件概况中列示的文字）；评价类型请用顶层的 kind")
     unit: Text = Field("", description="被评价单位")
     department: Text = Field("", description="主管部门")
@@ -86,9 +87,9 @@ class InputValue(Model):
                     "数值在数据文件中时请用 from，不要在参数文件中再抄一遍")
     unit: str = Field("", description="单位：元、万元、个、人次、% 等")
     source: Text = Field("", description="来源：文件号、凭证号、报表名称")
-    places: int | None = Field(None, ge=0, le=8, description="列示的小数位数（不填：金额两位，其他按原值）")
+    places: Int | None = Field(None, ge=0, le=8, description="列示的小数位数（不填：金额两位，其他按原值）")
     note: Text = Field("", description="说明")
-    allow_negative: bool = Field(False, description="允许为负数（如调减金额）；默认金额与数量不得为负")
+    allow_negative: Flag = Field(False, description="允许为负数（如调减金额）；默认金额与数量不得为负")
 
     @model_validator(mode="after")
     def _not_negative(self) -> "InputValue":
@@ -107,9 +108,9 @@ class TableSpec(Model):
     source: Text = Field("", description="来源，如报告附件2")
     units: dict[str, str] = Field(default_factory=dict, description="各数值列的单位，如 {合同金额: 元}")
     encoding: str | None = Field(None, description="编码（不填则自动识别 UTF-8 / GBK）")
-    sheet: str | int | None = Field(None, description="Excel 工作表名或序号")
-    header_row: int | None = Field(
-        None, ge=1, description="表头所在的行号（Excel 行号或 CSV 行号）；表头上方有表名、“单位：万元”等行时填写，其上各行不读取")
+    sheet: str | Int | None = Field(None, description="Excel 工作表名或序号")
+    header_row: Int | None = Field(
+        None, ge=1, le=MAX_HEADER_ROW, description="表头所在的行号（Excel 行号或 CSV 行号）；表头上方有表名、“单位：万元”等行时填写，其上各行不读取")
     note: Text = ""
     total_row: Text | None = Field(
         None, description="表中合计行第一列的文字，如 合计；写出后每个写了单位的数值列都核对“其余各行之和 = 合计行”，不必逐列写核对")
@@ -121,7 +122,7 @@ class TableSpec(Model):
 class _FigureBase(Model):
     id: str = Field(description="数值 id，供规则和其他数值引用")
     name: Text | None = Field(None, description="名称（不填则用标准名称）")
-    places: int | None = Field(
+    places: Int | None = Field(
         None, ge=0, le=8,
         description="结果保留的小数位数；不填时比率、平均值和金额为 2 位，其他数量（家、个、人次）的合计与差额取各项中最多的小数位数",
     )
@@ -146,7 +147,7 @@ class RateFigure(_FigureBase):
     kind: RateKindName = Field(description="比率种类")  # type: ignore[valid-type]
     numerator: str = Field(description="分子：某个数值的 id")
     denominator: str = Field(description="分母：某个数值的 id")
-    bounded: bool | None = Field(None, description=_bounded_doc())
+    bounded: Flag | None = Field(None, description=_bounded_doc())
 
 
 class ChangeRateFigure(_FigureBase):
@@ -222,8 +223,18 @@ class OverrideSpec(Model):
     justification: Text = Field(min_length=1, description="调整理由（必填）")
 
 
+_YES_NO_WORDS = {"yes", "no", "y", "n", "on", "off", "true", "false", "是", "否"}
+
+
 def _reason(value: Any) -> Any:
-    """未评分 needs a reason in words: ``true`` or an empty text would leave the reader guessing why."""
+    """未评分 needs a reason in words: ``true`` or an empty text would leave the reader guessing why.
+
+    ``not_assessed: no`` is the text "no" under YAML 1.2, and would mark the indicator 未评分 with the
+    reason "no" where its writer meant the opposite: a yes/no word is refused as a reason.
+    """
+    if isinstance(value, str) and value.strip().lower() in _YES_NO_WORDS:
+        raise ValueError(f"应写未评分的原因（文字），如 not_assessed: 报告未给出该指标得分；实际为“{value.strip()}”"
+                         "（这是是否的回答，不是原因；要评分则删去此键）")
     if isinstance(value, str) and value.strip():
         return value.strip()
     if isinstance(value, str) or value is None:
@@ -267,8 +278,8 @@ class Assessment(Model):
 class ScoringSettings(Model):
     """Project-level changes to the framework's scoring conventions."""
 
-    score_decimals: int | None = Field(None, ge=0, le=4, description="得分四舍五入保留的小数位数")
-    display_decimals: int | None = Field(None, ge=0, le=4, description="得分列示的小数位数")
+    score_decimals: Int | None = Field(None, ge=0, le=4, description="得分四舍五入保留的小数位数")
+    display_decimals: Int | None = Field(None, ge=0, le=4, description="得分列示的小数位数")
     grades: list[fw.GradeBand] | None = Field(None, description="等级划分")
     partial_grade: fw.PartialGrade | None = Field(
         None, description="有指标未评分时怎样定等级：withhold 不评定；scaled 按 得分 ÷ 已评分值 × 总分 折算后评定"

@@ -12,7 +12,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import Field, model_validator
 
-from .fields import Level, Model, Num, Text
+from .fields import Flag, Int, Level, Model, Num, Text
 from .workpaper import EvidenceField
 
 MAX_BANDS = 1000  # automatic bands of one rule; a real rule has under 10
@@ -68,7 +68,7 @@ class Ratio(Model):
 
     type: Literal["ratio"]
     measure: Measure = Field(description="比率（百分数）")
-    cap_at_full: bool = Field(True, description="比率超过100%时是否按满分封顶")
+    cap_at_full: Flag = Field(True, description="比率超过100%时是否按满分封顶")
 
 
 class Threshold(Model):
@@ -156,7 +156,7 @@ class ChecklistItem(Model):
     label: Text = Field("", description="序号，如 ①")
     text: Text = Field(description="评价要点")
     points: Num = Field(description="本项分值")
-    met: bool | None = Field(None, description="是否达到（达到计本项分值）")
+    met: Flag | None = Field(None, description="是否达到（达到计本项分值）")
     awarded: Num | None = Field(None, description="部分达到时的得分（须附 note 说明）")
     condition: Condition | None = Field(None, description="由数值判断是否达到")
     rule: "Rule | None" = Field(None, description="本项按子规则计分（分值为本项分值）")
@@ -170,7 +170,7 @@ class Checklist(Model):
 
     type: Literal["checklist"]
     items: list[ChecklistItem] = Field(default_factory=list)
-    met: Literal["all", "none"] | list[int] | None = Field(
+    met: Literal["all", "none"] | list[Int] | None = Field(
         None, description="简写：all / none / 达到的序号列表（从 1 起），用于未逐项写 met 的要点"
     )
 
@@ -190,7 +190,7 @@ class Target(Model):
 class Tier(Model):
     text: Text = Field(description="本档条件，如“11月底前分配完毕”")
     points: Num = Field(description="本档得分（有子规则时为子规则的满分）")
-    met: bool | None = Field(None, description="是否满足本档条件")
+    met: Flag | None = Field(None, description="是否满足本档条件")
     condition: Condition | None = None
     rule: "Rule | None" = Field(None, description="本档内再按子规则扣分")
     note: Text = ""
@@ -240,9 +240,9 @@ class AttainmentTier(Model):
     aliases: list[Text] = Field(default_factory=list, description="简写，如 [达成]")
     min: Level = Field(description="本档得分下限（分值的百分之几，含）")
     max: Level = Field(description="本档得分上限（分值的百分之几）")
-    max_inclusive: bool = Field(True, description="上限是否包含在本档内（“80-60%（含）”的 80% 属于上一档）")
+    max_inclusive: Flag = Field(True, description="上限是否包含在本档内（“80-60%（含）”的 80% 属于上一档）")
     default: Level | None = Field(None, description="未写 score 时按分值的百分之几计分；不填则必须写 score")
-    explain: bool = Field(True, description="本档是否须写偏差原因分析及改进措施")
+    explain: Flag = Field(True, description="本档是否须写偏差原因分析及改进措施")
 
     @model_validator(mode="after")
     def _ordered(self) -> "AttainmentTier":

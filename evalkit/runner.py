@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, atomic, manifest, names
-from .errors import InputError, Problem
+from .errors import InputError, Problem, os_error_text
 from .results import headline
 from .summary import failed_check_lines
 
@@ -241,7 +241,7 @@ def output_failure(exc: OSError, final: Path) -> Exception:
                            "请关闭该文件后重新运行")
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return OutputError(f"{where}: 没有写入权限（或为只读文件系统）；上次的输出未改动。请检查输出目录的权限")
-    return OutputError(f"{where}: 无法写入输出：{exc.strerror}；上次的输出未改动")
+    return OutputError(f"{where}: 无法写入输出：{os_error_text(exc)}；上次的输出未改动。请用 --outputs 指定可以写入的输出目录")
 
 
 PRECHECK_MAX_DATA_BYTES = 32 * 1024 * 1024  # larger data is parsed by the kernel only
@@ -355,8 +355,8 @@ def run_project(
 
     started = time.perf_counter()
     params_path = Path(params_file)
+    project = load_project(params_path, read_data=False)  # first: a missing params file is said as such
     final = out_dir if out_dir is not None else output_dir(Path(outputs_root), params_path)
-    project = load_project(params_path, read_data=False)
     large = sum(_size(f) for f in project.data_files) > PRECHECK_MAX_DATA_BYTES
     ev = None
     if not large:

@@ -96,9 +96,19 @@ def _field_title(field: str, prop: dict[str, Any], defs: dict[str, Any] | None =
         prop["title"] = clauses[0] if clauses else description
 
 
+# pydantic writes a bound on an optional field whose type has a before-validator (``Int | None =
+# Field(ge=0)``) under its own names; JSON Schema and the editors know only these.
+_BOUND_NAMES = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
+
+
 def _integers_as_text(prop: dict[str, Any]) -> None:
     """An integer field also takes digits written as text ("2024"), as the validator does."""
     text = {"type": "string", "pattern": r"^\s*[+-]?\d+\s*$"}
+    for branch in (prop, *prop.get("anyOf", [])):
+        if branch.get("type") == "integer":
+            for name, standard in _BOUND_NAMES.items():
+                if name in branch:
+                    branch[standard] = branch.pop(name)
     if prop.get("type") == "integer":
         bounds = {k: prop.pop(k) for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum") if k in prop}
         prop.pop("type")

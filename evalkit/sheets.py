@@ -32,12 +32,14 @@ import io
 import re
 import warnings
 import zipfile
+import zlib
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any, Callable, Collection, TypeVar
 
 import numpy as np
 import pandas as pd
 
+from . import limits
 from .errors import InputError, Problem
 
 __all__ = ["LINE", "ENCODINGS", "UninterpretedFormat", "read_csv_bytes", "read_xlsx_bytes", "display_number",
@@ -328,7 +330,6 @@ def read_csv_bytes(
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = (b"PK\x03\x04", b"PK\x05\x06")
 _EXCEL_DIGITS = Context(prec=15, rounding=ROUND_HALF_UP)  # Excel keeps and shows 15 significant digits
-_MAX_UNPACKED = 1 << 33  # 8 GB: what the parts of a workbook may claim to unpack to
 
 
 def old_excel_message() -> str:
@@ -591,12 +592,21 @@ def _parser_class() -> type:
     number text into binary floats; this one keeps the decimal text as stored.
     Row attributes (hidden), column attributes and merged ranges are collected
     by the parser as it goes. openpyxl >= 3.1.
+
+    Its ``parse`` is openpyxl's with every XML element counted as it ends: rows
+    beyond ``limits.MAX_XLSX_ROWS``, cells beyond ``MAX_XLSX_CELLS`` (empty
+    ones included: each costs time) and a row of more than ``MAX_XLSX_COLUMNS``
+    cells or ``MAX_XLSX_ROW_ELEMENTS`` elements are refused where they are met,
+    before the rest of the sheet is read.
     """
     from openpyxl.cell.text import Text
     from openpyxl.utils import coordinate_to_tuple
+    from openpyxl.worksheet import _reader as stock
     from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, VALUE_TAG, WorkSheetParser
 
     class Parser(WorkSheetParser):  # type: ignore[misc,valid-type]
+        shown, where = "", ""
+
         def parse_cell(self, element: Any) -> _Cell:
             kind = element.get("t", "n")
             coordinate = element.get("r")
@@ -620,7 +630,69 @@ def _parser_class() -> type:
                 stored = str(self.shared_strings[int(stored)])
             return _Cell(column, kind, stored, style, formula)
 
+        def _too_large(self, message: str) -> InputError:
+            return InputError.single(self.shown, self.where, f"{message}；这样大的表请删去多余的行列，或另存为 CSV 后读取")
+
+        def parse(self) -> Any:
+            dispatcher = {stock.COL_TAG: self.parse_column_dimensions, stock.PROT_TAG: self.parse_sheet_protection,
+                          stock.EXT_TAG: self.parse_extensions, stock.CF_TAG: self.parse_formatting,
+                          stock.LEGACY_TAG: self.parse_legacy, stock.ROW_BREAK_TAG: self.parse_row_breaks,
+                          stock.COL_BREAK_TAG: self.parse_col_breaks, stock.CUSTOM_VIEWS_TAG: self.parse_custom_views}
+            properties = {stock.PRINT_TAG: ("print_options", stock.PrintOptions),
+                          stock.MARGINS_TAG: ("page_margins", stock.PageMargins),
+                          stock.PAGE_TAG: ("page_setup", stock.PrintPageSetup),
+                          stock.HEADER_TAG: ("HeaderFooter", stock.HeaderFooter),
+                          stock.FILTER_TAG: ("auto_filter", stock.AutoFilter),
+                          stock.VALIDATION_TAG: ("data_validations", stock.DataValidationList),
+                          stock.PROPERTIES_TAG: ("sheet_properties", stock.WorksheetProperties),
+                          stock.VIEWS_TAG: ("views", stock.SheetViewList),
+                          stock.FORMAT_TAG: ("sheet_format", stock.SheetFormatProperties),
+                          stock.SCENARIOS_TAG: ("scenarios", stock.ScenarioList),
+                          stock.TABLE_TAG: ("tables", stock.TablePartList),
+                          stock.HYPERLINK_TAG: ("hyperlinks", stock.HyperlinkList),
+                          stock.MERGE_TAG: ("merged_cells", stock.MergeCells)}
+            max_rows, max_cells, max_columns = limits.MAX_XLSX_ROWS, limits.MAX_XLSX_CELLS, limits.MAX_XLSX_COLUMNS
+            max_elements = limits.MAX_XLSX_ROW_ELEMENTS
+            rows = cells = in_row = elements = 0
+            for _, element in stock.iterparse(self.source):
+                tag = element.tag
+                elements += 1
+                if tag == stock.CELL_TAG:
+                    cells += 1
+                    in_row += 1
+                    if cells > max_cells:
+                        raise self._too_large(f"超过 {max_cells:,} 个单元格（含空单元格；在第 {rows + 1:,} 个行元素中）")
+                    if in_row > max_columns:
+                        raise self._too_large(f"第 {rows + 1:,} 个行元素中超过 {max_columns:,} 个单元格"
+                                              f"（Excel 一行最多 {max_columns:,} 列）")
+                elif elements > max_elements:
+                    raise self._too_large(f"第 {rows + 1:,} 个行元素中超过 {max_elements:,} 个 XML 元素")
+                if tag == stock.ROW_TAG:
+                    rows += 1
+                    if rows > max_rows:
+                        raise self._too_large(f"超过 {max_rows:,} 行（Excel 工作表最多 {max_rows:,} 行）")
+                    row = self.parse_row(element)
+                    element.clear()
+                    in_row = elements = 0
+                    yield row
+                elif tag in dispatcher:
+                    dispatcher[tag](element)
+                    element.clear()
+                    elements = 0
+                elif tag in properties:
+                    name, kind = properties[tag]
+                    setattr(self, name, kind.from_tree(element))
+                    element.clear()
+                    elements = 0
+
     return Parser
+
+
+def sheet_parser(ws: Any, shown: str) -> Any:
+    """A parser over one worksheet's XML (bounded as the workbook's other parts), naming the sheet in its refusals."""
+    parser = _parser_class()(ws._get_source(), ws._shared_strings, data_only=False)  # noqa: SLF001
+    parser.shown, parser.where = shown, f"工作表“{ws.title}”"
+    return parser
 
 
 def _truthy(value: Any) -> bool:
@@ -702,16 +774,15 @@ def with_worksheet(raw: bytes, shown: str, sheet: str | int | None, read: Callab
     here, so a damaged file or a zip bomb is refused the same way everywhere.
     """
     _container(raw, shown)
-    import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    from .xlsxlimits import Budget, open_workbook
+
+    budget = Budget(shown)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            archive = zipfile.ZipFile(io.BytesIO(raw))
-            if sum(info.file_size for info in archive.infolist()) > _MAX_UNPACKED:
-                raise InputError.single(shown, "", "工作簿解压后过大，无法读取")
-            wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
+            wb = open_workbook(raw, budget)
             try:
                 return read(wb, _pick_sheet(wb, shown, sheet))
             finally:
@@ -719,8 +790,10 @@ def with_worksheet(raw: bytes, shown: str, sheet: str | int | None, read: Callab
     except InputError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, ValueError, TypeError, IndexError,
-            OSError, EOFError, SyntaxError, InvalidFileException) as exc:
+            OSError, EOFError, SyntaxError, InvalidFileException, zlib.error, RecursionError, MemoryError) as exc:
         # SyntaxError covers XML parse errors (xml.etree.ElementTree.ParseError)
+        if budget.refusal is not None:  # a limit crossed inside a part, wrapped by openpyxl as a ValueError
+            raise budget.refusal from None
         raise InputError.single(shown, "", f"无法读取 .xlsx 文件（文件损坏或不是 Excel 工作簿）：{_cut(str(exc), 80)}") from None
 
 
@@ -739,7 +812,7 @@ def _read_sheet(wb: Any, ws: Any, shown: str, header_row: int | None = None) -> 
     rows: list[tuple[int, dict[int, str]]] = []
     uncached: list[tuple[str, str]] = []
     odd: list[tuple[str, str]] = []
-    parser = _parser_class()(ws._get_source(), ws._shared_strings, data_only=False)  # noqa: SLF001
+    parser = sheet_parser(ws, shown)
     try:
         for number, cells in parser.parse():
             values: dict[int, str] = {}

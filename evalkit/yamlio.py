@@ -14,6 +14,16 @@ are refused with the line where the limit was crossed. Numbers beyond
 ``limits.MAX_NUMBER_EXPONENT`` are refused where they are written, and mapping
 keys are names: a key written ``1`` or ``true`` is the text "1" or "true", and a
 list or mapping used as a key is an error.
+
+Plain scalars are typed as the YAML 1.2 core schema types them, which is how
+current editors, linters and ruamel.yaml read the file: only ``true``/``false``
+are booleans (``yes``, ``no``, ``on``, ``off`` are text), ``1_000`` and ``1:30``
+are text, and there are no timestamps (``2024-05-03`` is text, read as a date
+by the fields that expect one). PyYAML alone follows YAML 1.1, under which the
+same file means something else than the evaluator sees in the editor: ``met:
+yes`` would score a checklist item and ``4_8`` would be 48. Integers that 1.1
+and 1.2 read differently (``0110``: octal 72 or 110) or that no evaluator
+writes for an amount (``0o17``, ``0x5A``) are refused with the place and the fix.
 """
 
 from __future__ import annotations
@@ -31,17 +41,57 @@ from .errors import InputError, shown_text
 __all__ = ["load_yaml", "parse_yaml", "ExactLoader", "check_events"]
 
 
-# libyaml's parser when PyYAML was built with it (it is in the wheels): same safe
-# constructors, several times faster on a large params file.
+# libyaml's parser when PyYAML was built with it (it is in the wheels): several times faster
+# on a large params file. Only the parser is libyaml's: tags are resolved in Python, by the
+# resolver below, whichever parser is used.
 _SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_CParser = getattr(yaml, "CParser", None)
 
 
 class _Error(yaml.constructor.ConstructorError):
     """A value this loader refuses (not a syntax error): reported without the "YAML 格式错误" prefix."""
 
 
-class ExactLoader(_SafeBase):  # type: ignore[misc,valid-type]
-    """A safe loader with Decimal floats, bounded numbers, text keys and duplicate-key detection."""
+class CoreResolver(yaml.resolver.BaseResolver):
+    """Plain scalars typed by the YAML 1.2 core schema, not by PyYAML's YAML 1.1 rules.
+
+    The regular expressions are those of the YAML 1.2.2 specification, section
+    10.3.2. Order matters where two match (``12`` is both an int and a float):
+    the first registered wins, as in the specification's table.
+    """
+
+
+_CORE_INT = r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+"
+_CORE_FLOAT = r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+for _tag, _pattern, _first in (
+    ("null", r"~|null|Null|NULL|", ["~", "n", "N", ""]),
+    ("bool", r"true|True|TRUE|false|False|FALSE", list("tTfF")),
+    ("int", _CORE_INT, list("-+0123456789")),
+    ("float", _CORE_FLOAT, list("-+.0123456789")),
+):
+    CoreResolver.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(rf"(?:{_pattern})\Z"), _first)
+# `<<` merge keys are not in the 1.2 core schema, but every 1.2 library still honours them.
+CoreResolver.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"<<\Z"), ["<"])
+
+if _CParser is not None:
+    _PARSING: tuple[type, ...] = (_CParser,)
+else:  # pragma: no cover - PyYAML built without libyaml
+    _PARSING = (yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer)
+
+
+class ExactLoader(*_PARSING, yaml.constructor.SafeConstructor, CoreResolver):  # type: ignore[misc]
+    """A safe YAML 1.2 core loader with Decimal floats, bounded numbers, text keys and duplicate-key detection."""
+
+    def __init__(self, stream: Any) -> None:
+        if _CParser is not None:
+            _CParser.__init__(self, stream)
+        else:  # pragma: no cover
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+            yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        CoreResolver.__init__(self)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         if not isinstance(node, yaml.MappingNode):
@@ -82,17 +132,21 @@ def _out_of_range(text: str, node: yaml.Node) -> _Error:
                   node.start_mark)
 
 
+_FLOAT_TEXT = re.compile(rf"(?:{_CORE_FLOAT})\Z")
+_DECIMAL_INT = re.compile(r"[-+]?[0-9]+\Z")
+_OTHER_BASE = re.compile(r"(?:0o[0-7]+|0x[0-9a-fA-F]+)\Z")
+
+
 def _construct_decimal(loader: ExactLoader, node: yaml.ScalarNode) -> Decimal:
-    text = str(loader.construct_scalar(node)).replace("_", "")
+    text = str(loader.construct_scalar(node))
     lowered = text.lower()
     if lowered in (".inf", "+.inf", "-.inf", ".nan"):
         raise _Error(None, None, f"不支持的数值 {text}（应为有限数字）", node.start_mark)
     if len(text) > numbers.MAX_NUMBER_TEXT:
         raise _out_of_range(text, node)
-    try:
-        value = Decimal(text)
-    except DecimalException:
-        raise _Error(None, None, f"应为数字，实际为 {shown_text(text)}", node.start_mark) from None
+    if not _FLOAT_TEXT.match(text):  # "!!float 1_000": Decimal() would take the underscore, YAML 1.2 does not
+        raise _Error(None, None, f"应为数字，实际为 {shown_text(text)}", node.start_mark)
+    value = Decimal(text)
     if not value.is_finite():
         raise _Error(None, None, f"不支持的数值 {text}（应为有限数字）", node.start_mark)
     if not numbers.in_range(value):
@@ -102,20 +156,33 @@ def _construct_decimal(loader: ExactLoader, node: yaml.ScalarNode) -> Decimal:
 
 def _construct_int(loader: ExactLoader, node: yaml.ScalarNode) -> int:
     text = str(loader.construct_scalar(node))
-    if len(text.replace("_", "").lstrip("+-")) > numbers.MAX_NUMBER_TEXT:
+    plain = text.lstrip("+-")
+    if len(plain) > numbers.MAX_NUMBER_TEXT:
         raise _out_of_range(text, node)  # not converted: a 5,000-digit integer is refused by int() itself
-    plain = text.replace("_", "").lstrip("+-")
-    if ":" in plain or plain[:2].lower() in ("0x", "0o", "0b") or (len(plain) > 1 and plain.startswith("0")):
-        # YAML 1.1 reads 0110 as octal 72, 1:30 as 90 and 0x5A as 90: never what an evaluator meant.
-        raise _Error(None, None, f"数字写法 {shown_text(text)} 会被 YAML 读作八进制、十六进制或六十进制；"
-                     "请去掉开头的 0，或作为文字加引号", node.start_mark)
-    try:
-        value = yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
-    except (ValueError, IndexError):  # "!!int abc", "!!int ''"
-        raise _Error(None, None, f"应为整数，实际为 {shown_text(text)}", node.start_mark) from None
+    if _OTHER_BASE.match(text):
+        kind = "八进制" if text.startswith("0o") else "十六进制"
+        raise _Error(None, None, f"数字写法 {shown_text(text)} 是{kind}整数（YAML 1.2 读作 {int(text, 0)}）；"
+                     "评价数据不这样写，请写成十进制数，或作为文字加引号", node.start_mark)
+    if not _DECIMAL_INT.match(text):  # "!!int abc", "!!int ''", "!!int 1_000"
+        raise _Error(None, None, f"应为整数，实际为 {shown_text(text)}", node.start_mark)
+    if len(plain) > 1 and plain.startswith("0"):
+        # YAML 1.1 (PyYAML, older editors) reads 0110 as octal 72, YAML 1.2 as 110: never what an evaluator meant.
+        sign = "-" if text.startswith("-") else ""
+        old = f"八进制数 {sign}{int(plain, 8)}" if set(plain) <= set("01234567") else "文字"
+        raise _Error(None, None, f"数字写法 {shown_text(text)} 以 0 开头：YAML 1.1 的程序把它读作{old}，"
+                     f"YAML 1.2 读作 {sign}{int(plain)}；请去掉开头的 0，或作为文字（如编号）加引号", node.start_mark)
+    value = int(text)
     if not numbers.in_range(Decimal(value)):
         raise _out_of_range(text, node)
     return value
+
+
+def _construct_bool(loader: ExactLoader, node: yaml.ScalarNode) -> bool:
+    """``!!bool yes`` included: YAML 1.2 has two truth values, spelt true and false."""
+    text = str(loader.construct_scalar(node))
+    if text.lower() not in ("true", "false"):
+        raise _Error(None, None, f"应为 true 或 false，实际为 {shown_text(text)}", node.start_mark)
+    return text.lower() == "true"
 
 
 def _guarded(construct: Any, what: str) -> Any:
@@ -158,8 +225,9 @@ def _construct_str(loader: ExactLoader, node: yaml.ScalarNode) -> str:
 ExactLoader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 ExactLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 ExactLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
-for _tag, _what in (("timestamp", "有效的日期或时间"), ("bool", " true 或 false"), ("null", "空值"),
-                    ("binary", "base64 编码的内容")):
+ExactLoader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
+# Only an explicit tag (!!timestamp, !!binary) reaches these two: plain scalars never resolve to them.
+for _tag, _what in (("timestamp", "有效的日期或时间"), ("null", "空值"), ("binary", "base64 编码的内容")):
     _full = f"tag:yaml.org,2002:{_tag}"
     ExactLoader.add_constructor(_full, _guarded(yaml.constructor.SafeConstructor.yaml_constructors[_full], _what))
 

@@ -143,7 +143,10 @@ def test_nesting_within_the_limit_loads():
     ("x: !!int ''\n", "应为整数"),
     ("x: !!float ''\n", "应为数字"),
     ("x: !!timestamp soon\n", "应为有效的日期或时间"),
-    ("x: 2024-02-30\n", "应为有效的日期或时间"),
+    ("x: !!timestamp 2024-02-30\n", "应为有效的日期或时间"),
+    ("x: !!bool yes\n", "应为 true 或 false"),
+    ("x: !!int 1_000\n", "应为整数"),
+    ("x: !!float 1_000.5\n", "应为数字"),
     ("x: !!bool maybe\n", "应为 true 或 false"),
 ])
 def test_bad_keys_and_tags_are_located_errors(text, message):
@@ -161,6 +164,43 @@ def test_scalar_keys_are_names_as_written():
 def test_merge_keys_may_be_overridden():
     data = parse_yaml("base: &b {x: 1, y: 2}\nuse: {<<: *b, y: 3}\n", "merge.yaml")
     assert data["use"] == {"x": 1, "y": 3}
+
+
+# --- plain scalars as YAML 1.2 (core schema) reads them, as every current editor shows them -------
+
+
+@pytest.mark.parametrize(("written", "read"), [
+    ("true", True), ("True", True), ("TRUE", True), ("false", False), ("False", False), ("FALSE", False),
+    ("yes", "yes"), ("no", "no"), ("on", "on"), ("off", "off"), ("y", "y"), ("n", "n"), ("Yes", "Yes"), ("OFF", "OFF"),
+    ("null", None), ("Null", None), ("NULL", None), ("~", None), ("", None), ("nULL", "nULL"),
+    ("1_000.00", "1_000.00"), ("4_8", "4_8"), ("1:30", "1:30"), ("190:20:30", "190:20:30"), ("0b11", "0b11"),
+    ("2024-05-03", "2024-05-03"), ("2024-05-03 10:00:00", "2024-05-03 10:00:00"), ("=", "="),
+    ("12", 12), ("+12", 12), ("-7", -7), ("0", 0), ("-0", 0),
+    ("192.46", Decimal("192.46")), ("1e3", Decimal("1E+3")), ("1.5E-2", Decimal("0.015")), (".5", Decimal("0.5")),
+    ("5.", Decimal("5")), ("-.25", Decimal("-0.25")), ("0110.5", Decimal("110.5")),
+])
+def test_plain_scalars_resolve_as_yaml_12(written, read):
+    value = parse_yaml(f"x: {written}\n", "t.yaml")["x"]
+    assert value == read and type(value) is type(read), (written, value)
+
+
+@pytest.mark.parametrize(("written", "message"), [
+    ("0110", "以 0 开头：YAML 1.1 的程序把它读作八进制数 72，YAML 1.2 读作 110"),
+    ("-017", "读作八进制数 -15，YAML 1.2 读作 -17"),
+    ("0119", "YAML 1.1 的程序把它读作文字，YAML 1.2 读作 119"),
+    ("0o17", "是八进制整数（YAML 1.2 读作 15）"),
+    ("0x5A", "是十六进制整数（YAML 1.2 读作 90）"),
+])
+def test_integers_read_differently_by_yaml_versions_are_refused(written, message):
+    with pytest.raises(InputError) as caught:
+        parse_yaml(f"project:\n  code: {written}\n", "t.yaml")
+    shown = str(caught.value)
+    assert shown.startswith("t.yaml: 第 2 行第 9 列") and message in shown and "加引号" in shown, shown
+    assert parse_yaml(f'code: "{written}"\n', "t.yaml") == {"code": written}
+
+
+def test_the_same_words_quoted_and_as_keys_are_text():
+    assert parse_yaml('a: "yes"\nb: "true"\nyes: 1\non: 2\n', "t.yaml") == {"a": "yes", "b": "true", "yes": 1, "on": 2}
 
 
 # --- numbers at the limits ------------------------------------------------------------------------

@@ -272,3 +272,90 @@ def test_an_unknown_key_is_matched_against_its_own_sections_fields():
     figure = {"id": "r", "kind": "completion_rate", "numerater": "a", "denominator": "b"}
     text = message(lambda: parse_params({"project": {"id": "1", "name": "n"}, "figures": [figure]}, "p.yaml"))
     assert "numerater: 不认识的字段（拼写错误？请对照 README 或 JSON Schema）；是否指：“numerator”？" in text
+
+
+# --- booleans and integers are read strictly (YAML 1.2 words are text, not true or false) -----------
+
+
+def _model_classes():
+    import importlib
+    import pkgutil
+
+    import evalkit
+    from evalkit.fields import Model
+
+    for info in pkgutil.walk_packages(evalkit.__path__, "evalkit."):
+        importlib.import_module(info.name)
+    found, todo = [], list(Model.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+def _loose_scalars(annotation, metadata=()):
+    """The plain ``bool``/``int`` types inside an annotation that no evalkit validator guards."""
+    import types
+    import typing
+
+    from evalkit.fields import _flag, _integer, _year
+
+    guards = {_flag, _integer, _year}
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        inner, *extra = typing.get_args(annotation)
+        return _loose_scalars(inner, tuple(metadata) + tuple(extra))
+    if origin in (typing.Union, types.UnionType, list, tuple, dict, set, frozenset):
+        return [t for arg in typing.get_args(annotation) for t in _loose_scalars(arg)]
+    if annotation in (bool, int) and not any(getattr(m, "func", None) in guards for m in metadata):
+        return [annotation]
+    return []
+
+
+def test_every_params_bool_and_int_field_is_strict():
+    """pydantic alone reads "yes", "on" and "1" as true and "1_000" as 1000; every field must use Flag or Int."""
+    loose = [f"{cls.__name__}.{name}" for cls in _model_classes() for name, info in cls.model_fields.items()
+             if _loose_scalars(info.annotation, info.metadata)]
+    assert loose == []
+
+
+@pytest.mark.parametrize(("field", "written", "message"), [
+    ("allow_negative", "yes", "应为 true 或 false，实际为文字“yes”；YAML 1.2 与各编辑器只把 true、false 读作真假值"),
+    ("allow_negative", "'true'", "应为 true 或 false，实际为文字“true”"),
+    ("allow_negative", "1", "应为 true 或 false，实际为 1"),
+    ("allow_negative", "null", "应为 true 或 false，实际为空值"),
+    ("places", "1_0", "应为整数，实际为“1_0”；数字中不能有下划线（YAML 1.2 把 1_0 读作文字，不是数），请写作 10"),
+    ("places", "true", "应为整数，实际为布尔值 true"),
+    ("places", "2.5", "应为整数"),
+])
+def test_strict_booleans_and_integers(tmp_path, capsys, field, written, message):
+    text = MINIMAL.replace("value: 300.00, unit: 万元", f"value: 300.00, {field}: {written}, unit: 万元")
+    assert main(["validate", str(write(tmp_path, text))]) == 2
+    err = capsys.readouterr().err
+    assert f"inputs.budget.{field}: {message}" in err, err
+
+
+def test_integers_written_as_text_still_read(tmp_path, capsys):
+    text = MINIMAL.replace("value: 300.00, unit: 万元", "value: 300.00, places: '2', allow_negative: false, unit: 万元")
+    text = text.replace('name: 测试项目}', 'name: 测试项目, year: "2024"}')
+    assert main(["validate", str(write(tmp_path, text))]) == 0, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("year", ["1948", "2101", "99999999999999999999", "-2024", "'二〇二四'", "2024.5", "true"])
+def test_year_outside_a_plausible_range(tmp_path, capsys, year):
+    text = MINIMAL.replace('name: 测试项目}', f'name: 测试项目, year: {year}}}')
+    assert main(["validate", str(write(tmp_path, text))]) == 2
+    assert "project.year: 应为 1949 到 2100 之间的四位年份（如 2024）" in capsys.readouterr().err
+
+
+def test_survey_population_is_bounded():
+    from pydantic import ValidationError
+
+    from evalkit import limits
+    from evalkit.survey.spec import SurveySpec
+
+    spec = {"file": "s.csv", "title": "问卷", "questions": [{"column": "Q1"}]}
+    assert SurveySpec.model_validate({**spec, "population": limits.MAX_POPULATION}).population == limits.MAX_POPULATION
+    with pytest.raises(ValidationError):
+        SurveySpec.model_validate({**spec, "population": limits.MAX_POPULATION + 1})

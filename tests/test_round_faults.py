@@ -488,16 +488,17 @@ def test_non_utf8_file_names_are_refused_alone(tmp_path):
     refused[str(folder / bad)].encode("utf-8")  # printable and writable
 
 
-def test_numbers_written_in_yaml_11_bases_are_refused(tmp_path):
+def test_numbers_written_in_yaml_11_bases_are_refused_or_text(tmp_path):
+    """0110 and 0x5A are numbers in both YAML versions but different ones: refused; 1:30 and 0b11 are 1.2 text."""
     from evalkit.yamlio import load_yaml
 
-    for text in ("0110", "1:30", "0x5A", "0b11"):
-        path = tmp_path / "p.yaml"
+    path = tmp_path / "p.yaml"
+    for text in ("0110", "0x5A", "0o17"):
         path.write_text(f"value: {text}\n", encoding="utf-8")
-        with pytest.raises(InputError, match="八进制"):
+        with pytest.raises(InputError, match="八进制|十六进制"):
             load_yaml(path)
-    path.write_text("value: 110\nother: 0\n", encoding="utf-8")
-    assert load_yaml(path) == {"value": 110, "other": 0}
+    path.write_text("value: 110\nother: 0\ntime: 1:30\nbits: 0b11\n", encoding="utf-8")
+    assert load_yaml(path) == {"value": 110, "other": 0, "time": "1:30", "bits": "0b11"}
 
 
 def test_swap_in_replaces_a_symlink_without_following_it(tmp_path):

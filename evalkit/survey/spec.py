@@ -12,7 +12,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ..fields import Level, Model, Num, Text
+from ..fields import Int, Level, Model, Num, Text
+from ..limits import MAX_HEADER_ROW, MAX_POPULATION
 
 __all__ = ["PRESET_LABELS", "Question", "Scale", "Speeding", "SurveySpec"]
 
@@ -96,8 +97,8 @@ class SurveySpec(Model):
     title: Text = Field(min_length=1, description="调查名称")
     source: Text = Field("", description="来源，如“问卷星导出，2024年6月”")
     encoding: str | None = Field(None, description="编码（不填则自动识别 UTF-8 / GBK）")
-    sheet: str | int | None = Field(None, description="Excel 工作表")
-    header_row: int | None = Field(None, ge=1, description="表头所在的行号；导出文件在表头上方有标题行时填写")
+    sheet: str | Int | None = Field(None, description="Excel 工作表")
+    header_row: Int | None = Field(None, ge=1, le=MAX_HEADER_ROW, description="表头所在的行号；导出文件在表头上方有标题行时填写")
     questions: list[Question] = Field(min_length=1, description="满意度题目")
     scale: Scale = Field(default_factory=Scale, description="量表（默认 5 级）")
     non_response: list[Text] = Field(
@@ -110,7 +111,7 @@ class SurveySpec(Model):
         Decimal(50), description="有效作答题数占题目数的最低百分比，低于此值的答卷剔除（默认 50%）"
     )
     speeding: Speeding | None = Field(None, description="过快作答的判定（需有用时列）")
-    population: int | None = Field(None, ge=1, description="调查对象总体数量（用于有限总体校正）")
+    population: Int | None = Field(None, ge=1, le=MAX_POPULATION, description="调查对象总体数量（用于有限总体校正）")
     target_margin: Level = Field(Decimal(5), description="目标抽样误差（百分点），用于计算所需样本量")
     group_test: Literal["satisfied", "options"] = Field(
         "satisfied",
@@ -119,7 +120,7 @@ class SurveySpec(Model):
     overall: Literal["rate", "index"] = Field(
         "rate", description="综合满意度按各题满意率（rate）或百分制指数（index）加权"
     )
-    places: int = Field(2, ge=0, le=6, description="统计结果保留的小数位数")
+    places: Int = Field(2, ge=0, le=6, description="统计结果保留的小数位数")
 
     @model_validator(mode="after")
     def _questions(self) -> "SurveySpec":
