@@ -25,7 +25,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from . import amounts, expressions, limits, numbers
 from .errors import InputError, did_you_mean, shown_text
-from .fields import Level, Model, Num, Text
+from .fields import Int, Level, Model, Num, Text
 from .rules import Measure
 from .tables import Table, refuse_undeclared_totals
 from .working import ColumnQuantities, Quantity, exact, listed
@@ -85,7 +85,7 @@ class SumCheck(_CheckBase):
         None, description="相加的各项（数值 id 或直接给出的数值）；与 column 同时给出时，为该列之外另加的各项")
     column: ColumnRef | None = Field(None, description="或：数据表某列的全部行")
     total: Measure = Field(description="所述合计（数值 id 或直接给出的数值及其来源）")
-    places: int | None = Field(
+    places: Int | None = Field(
         None, ge=0, le=8,
         description="比较的小数位数；不填时按所述合计的小数位数，数据表一列中各单元格小数位数不一时按其中最多的位数")
 

@@ -72,7 +72,7 @@ class CellRef(Model):
     """A cell of a declared data table: the one place a number that is in a data file is transcribed."""
 
     table: str = Field(description="数据表 id：tables 中的键，或部门决算标准表（如 department.income）")
-    row: str | int = Field(description="行：该行名称（第一个不是序号的单元格，如 实际支出），或数据文件中的行号（Excel 行号 / CSV 行号，整数）")
+    row: Int | Text = Field(description="行：该行名称（第一个不是序号的单元格，如 实际支出），或数据文件中的行号（Excel 行号 / CSV 行号，整数）")
     column: str = Field(description="列名，如 合计")
 
 
