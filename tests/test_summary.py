@@ -25,8 +25,8 @@ def test_cancelling_group_differences_are_shown_by_group_and_long_lists_are_capp
              "rows": [{"label": "甲", "status": "failed", "stated": "3", "recomputed": "8"},
                       {"label": "乙", "status": "failed", "stated": "7", "recomputed": "2"},
                       {"label": "丙", "status": "passed", "stated": "0", "recomputed": "0"}]}
-    assert failed_check_lines([group]) == ["K-06 按单位汇总：甲 所述值 3.00 元，重算值 8.00 元，差额 +5.00 元；"
-                                           "乙 所述值 7.00 元，重算值 2.00 元，差额 -5.00 元"]
+    assert failed_check_lines([group]) == ["K-06 按单位汇总：甲 所述值 3 元，重算值 8.00 元，差额 +5.00 元；"
+                                           "乙 所述值 7 元，重算值 2.00 元，差额 -5.00 元"]
     many = [{"id": f"K-{i}", "name": "x", "status": "failed", "note": "不符"} for i in range(13)]
     lines = failed_check_lines(many)
     assert len(lines) == 11 and lines[-1] == "… 另有 3 项" and lines[0] == "K-0 x：不符"
