@@ -73,15 +73,28 @@ def read_cell(tables: dict[str, Table], ref: Any, shown: str, where: str) -> Cel
 _LINE_NUMBER = re.compile(r"行次\s*[(（]?\s*(\d+)\s*[)）]?")
 
 
+_DASHES = re.compile(r"[－—–‐‑‒―~～.．·_]")
+
+
+def _plain(text: str) -> str:
+    """Spaces gone, dashes and dots of a table number alike: 表1－2, 表1—2, 表1.2 and 表1-2 are one table."""
+    return _DASHES.sub("-", normal_label(text))
+
+
 def _names_table(source: str, table: Table) -> bool:
-    """Whether an input's source text cites this table: by its title, the number its title starts with
-    (表1-2 of “表1-2 资金安排和使用情况”), or its data file."""
-    text = source.replace(" ", "")
-    title = table.title.replace(" ", "")
-    number = re.match(r"^((附件|附表)?\d*[表]?[\d一二三四五六七八九十]+([-－—.]\d+)*)", table.title.strip())
-    marks = [title, table.file_name]
+    """Whether an input's source text cites this table: by its title, its title without the number it starts
+    with (“资金安排和使用情况”), that number (表1-2), its data file or its id."""
+    text = _plain(source)
+    title = _plain(table.title)
+    number = re.match(r"^((附件|附表)?\d*表?[\d一二三四五六七八九十]+(-\d+)*)", title)
+    marks = [title, _plain(table.file_name), table.key.lower() if len(table.key) >= 3 else ""]
     if number and len(number.group(1)) >= 3 and re.search(r"\d", number.group(1)):
         marks.append(number.group(1))
+        rest = title[number.end():]
+        if len(rest) >= 4:
+            marks.append(rest)
+    elif len(title) >= 4:
+        marks.append(title)
     return any(m and m in text for m in marks)
 
 
@@ -105,13 +118,18 @@ def _cited_row(source: str, name: str, table: Table) -> int | None:
     return hits[0] if len(hits) == 1 else None
 
 
-def _column(table: Table, row: int, unit: str) -> tuple[int | None, list[str]]:
-    """The one numeric cell of the row in the input's unit (a 合计 column first), and the candidates."""
+def _column(table: Table, row: int, unit: str, source: str) -> tuple[int | None, list[str]]:
+    """The one numeric cell of the row in the input's unit (the column the source names, else a 合计 column),
+    and the candidates."""
     candidates = [c for c, name in enumerate(table.columns)
                   if table.unit_of(name) and table.unit_of(name) == unit and table.rows[row][c].strip() not in ("", "-")]
     names = [table.columns[c] for c in candidates]
     if len(candidates) == 1:
         return candidates[0], names
+    text = _plain(source)
+    named = [c for c in candidates if _plain(table.columns[c]) and _plain(table.columns[c]) in text]
+    if len(named) == 1:
+        return named[0], names
     totals = [c for c in candidates if total_word(table.columns[c])]
     return (totals[0] if len(totals) == 1 else None), names
 
@@ -130,15 +148,15 @@ def check_specs(project: Any) -> list[tuple[str, Any]]:
             row = _cited_row(spec.source, spec.name, table)
             if row is None:
                 continue
-            col, names = _column(table, row, spec.unit)
+            col, names = _column(table, row, spec.unit, spec.source)
             label = row_label(table.rows[row]) or f"第 {table.line(row)} 行"
             if col is None:
                 if not names:
                     continue  # the row holds nothing in this unit: not this number
                 problems.append(Problem(project.shown, f"inputs.{key}",
                     f"来源写的是《{table.title}》的“{label}”行，该行有 {len(names)} 个{spec.unit or '无单位'}数值列"
-                    f"（{'、'.join(names)}），无法判断是哪一格；请改为从单元格读取，如 "
-                    f"from: {{table: {table.key}, row: {label}, column: {names[0]}}}（并删去 value）"))
+                    f"（{'、'.join(names)}），无法判断是哪一格；请改为从单元格读取："
+                    f"from: {{table: {table.key}, row: {label}, column: 列名}}，列名为{'、'.join(names)}之一（并删去 value）"))
                 continue
             cell = _cell_measure(table, row, col, label)
             out.append((f"inputs.{key}", SameCheck(

@@ -27,7 +27,7 @@ from . import amounts, expressions, limits, numbers
 from .errors import InputError, did_you_mean, shown_text
 from .fields import Int, Level, Model, Num, Text
 from .rules import Measure
-from .tables import Table, refuse_undeclared_totals
+from .tables import Table, refuse_an_unnamed_total, refuse_undeclared_totals
 from .working import ColumnQuantities, Quantity, exact, listed
 
 __all__ = [
@@ -446,6 +446,8 @@ class ColumnCache:
         self.blanks[(table.key, column)] = blank_notice(
             table, column, [i for i, v in enumerate(cells) if v is None and summed(i)])
         values = [v for i, v in enumerate(cells) if v is not None and summed(i)]
+        if table.total_row is None:
+            refuse_an_unnamed_total(table, list(rows), values, column, where, owner)
         return ColumnQuantities(table, col, rows, unit=unit, places=places, label_column=label_col), values
 
 

@@ -40,6 +40,10 @@ def _unwritable(target: Path, what: str = "-o 指定的位置", advice: str = "�
 
     if target.is_dir():
         return f"{target}: {what}是一个文件夹，应为文件名"
+    if target.is_symlink() or (target.exists() and not target.is_file()):
+        # written by renaming a new file into place: /dev/null, a FIFO or a link would be replaced by a plain file
+        kind = "符号链接" if target.is_symlink() else "设备、管道或套接字等特殊文件"
+        return f"{target}: {what}是{kind}，不是普通文件；写入会把它换成普通文件，{advice}"
     existing = next((p for p in (target.parent, *target.parent.parents) if p.exists() or p.is_symlink()), Path("."))
     if not existing.is_dir():
         return f"{target}: {what}无法写入：其上级 {existing} 是文件而不是文件夹；{advice}"
@@ -381,7 +385,7 @@ def _cmd_print_pdf(args: argparse.Namespace) -> int:
         elif problem := target_problem(html.resolve(), Path(args.output or html.with_suffix(".pdf")).resolve()):
             print(problem, file=sys.stderr)
             status = EXIT_BAD_INPUT
-        elif problem := (_unwritable(Path(args.output).resolve()) if args.output else
+        elif problem := (_unwritable(Path(args.output)) if args.output else
                          _unwritable(html.with_suffix(".pdf").resolve(), "附件旁边", "请用 -o 指定可以写入的位置")):
             print(problem, file=sys.stderr)  # before Chromium starts: it would only print its own errors
             status = EXIT_BAD_INPUT

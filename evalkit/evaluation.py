@@ -382,6 +382,10 @@ def _column_sum(spec: SumFigure, ledger: _Ledger, ref: str, shown: str, where: s
     """
     assert spec.table is not None and spec.column is not None
     table = ledger.project.tables[spec.table]
+    if (spec.unit or table.unit_of(spec.column)) == numbers.PERCENT:
+        raise InputError.single(shown, f"{where}.column",
+                                f"《{table.title}》“{spec.column}”列是百分数（比率），各行的比率相加没有意义（两个 50% 相加不是 100% 的执行率）；"
+                                "要合计比率，请分别对分子、分母所在的列求和，再用比率（如 execution_rate）计算")
     items, values = ledger.columns.quantities(table, spec.column, label_column=spec.label_column, where=where,
                                               owner=shown, unit=spec.unit, places=spec.places)
     over = f"《{table.title}》“{spec.column}”列"

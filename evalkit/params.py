@@ -659,7 +659,7 @@ def load_project(path: str | Path, read_data: bool = True) -> Project:
     today = dt.date.today()
     if wp is not None and wp.reviewed is not None and (future := future_date_problem(wp.reviewed, today)):
         raise InputError.single(shown, "workpaper.reviewed", future + "；请写实际复核的日期")
-    signed = read_sidecar(path, shown, wp.prepared if wp is not None else None, today)
+    signed = read_sidecar(path, shown, wp.prepared if wp is not None else None, today, params.project.year)
     if signed is not None and params.workpaper is not None and params.workpaper.reviewer:
         raise InputError.single(shown, "workpaper.reviewer", f"复核信息写了两处：参数文件与签署文件 {signed.file}；"
                                 "只保留一处（通常是签署文件：删去参数文件中的 reviewer、reviewed、opinion）")

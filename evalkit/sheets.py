@@ -627,7 +627,13 @@ def _parser_class() -> type:
                 stored = Text.from_tree(child).content if child is not None else None
                 kind = "s"
             elif kind == "s" and stored not in (None, ""):
-                stored = str(self.shared_strings[int(stored)])
+                try:
+                    stored = str(self.shared_strings[int(stored)])
+                except (ValueError, IndexError):  # a damaged file, or one another tool wrote wrongly
+                    raise InputError.single(
+                        self.shown, self.where,
+                        f"单元格 {coordinate or column} 引用的共享文字（第 {str(stored)[:20]} 项）不存在，文件已损坏；"
+                        "请用 Excel 打开后另存为 .xlsx 再读取") from None
             return _Cell(column, kind, stored, style, formula)
 
         def _too_large(self, message: str) -> InputError:

@@ -229,7 +229,8 @@ def review_of(project: Any, figures: Callable[[], dict[str, Any]]) -> Review:
     return Review(UNREVIEWED)
 
 
-def read_sidecar(params: Path, shown: str, prepared: str | None = None, today: dt.date | None = None) -> SignOff | None:
+def read_sidecar(params: Path, shown: str, prepared: str | None = None, today: dt.date | None = None,
+                 year: int | None = None) -> SignOff | None:
     """The sign-off beside ``params``, validated; None when there is none. InputError names the sidecar.
 
     A symlink, directory or device in its place is refused, never followed
@@ -261,7 +262,7 @@ def read_sidecar(params: Path, shown: str, prepared: str | None = None, today: d
     except ValidationError as exc:
         err = from_validation_error(exc, file)
         raise InputError(Problem(p.file, p.where, p.message + RESIGN) for p in err.problems) from None
-    problems = consistency_problems(model, file, prepared, today or dt.date.today())
+    problems = consistency_problems(model, file, prepared, today or dt.date.today(), year)
     if problems:
         raise InputError(problems)
     return SignOff(model.reviewer, model.date, model.opinion.strip(),
@@ -276,7 +277,8 @@ def future_date_problem(date: str, today: dt.date) -> str:
     return f"复核日期 {date} 晚于今天（{today.isoformat()}，按本机时钟）：复核不能在将来"
 
 
-def consistency_problems(model: _SignOffFile, file: str, prepared: str | None, today: dt.date) -> list[Problem]:
+def consistency_problems(model: _SignOffFile, file: str, prepared: str | None, today: dt.date,
+                         year: int | None = None) -> list[Problem]:
     """What in a well-formed sidecar ``evalkit signoff`` would never have written, one problem per field.
 
     The date rules are those of signing (not after today, allowing a day for
@@ -288,6 +290,9 @@ def consistency_problems(model: _SignOffFile, file: str, prepared: str | None, t
     future = future_date_problem(model.date, today)
     if future:
         problems.append(Problem(file, "date", future + "（evalkit signoff 不会写出这样的日期，签署文件被改动过）" + RESIGN))
+    elif year is not None and model.date < f"{year:04d}-01-01":
+        problems.append(Problem(file, "date", f"复核日期 {model.date} 早于评价年度 {year} 年：复核不能早于所评价的预算年度开始"
+                                              "（evalkit signoff 不会写出这样的日期，签署文件被改动过）" + RESIGN))
     elif prepared and model.date < prepared:
         problems.append(Problem(file, "date", f"复核日期 {model.date} 早于参数文件中的编制日期 {prepared}（workpaper.prepared）："
                                               "复核应在编制之后；请核对编制日期，或删除签署文件后用 evalkit signoff 重新签署"))
@@ -356,7 +361,8 @@ def _check_text(value: str, what: str, limit: int, multiline: bool = False) -> s
     return text
 
 
-def check_review_date(date: str, today: dt.date, prepared: str | None, where: str = "--date") -> None:
+def check_review_date(date: str, today: dt.date, prepared: str | None, where: str = "--date",
+                      year: int | None = None) -> None:
     """A review date that can be true: not after today and not before the working paper was prepared.
 
     ``today`` is passed in (the command reads the local clock) so that the rule stays a pure function.
@@ -364,6 +370,8 @@ def check_review_date(date: str, today: dt.date, prepared: str | None, where: st
     if dt.date.fromisoformat(date) > today:
         raise InputError.single(where, "", f"复核日期 {date} 晚于今天（{today.isoformat()}）：不能签署将来的日期；"
                                            "请写实际复核的日期，或不写 --date（默认今天）")
+    if year is not None and date < f"{year:04d}-01-01":
+        raise InputError.single(where, "", f"复核日期 {date} 早于评价年度 {year} 年：请写实际复核的日期")
     if prepared and date < prepared:
         raise InputError.single(where, "", f"复核日期 {date} 早于参数文件中的编制日期 {prepared}（workpaper.prepared）："
                                            "复核应在编制之后；请核对两个日期")
@@ -378,7 +386,7 @@ def sign(params: Path, outputs_root: Path, reviewer: str, date: str | None, opin
     from . import manifest
     from .params import load_project
     from .runner import output_dir
-    from .workpaper import parse_date
+    from .workpaper import parse_date, person_name
 
     shown = str(params)
     if is_sidecar(params):
@@ -388,6 +396,10 @@ def sign(params: Path, outputs_root: Path, reviewer: str, date: str | None, opin
     reviewer = _check_text(reviewer, "reviewer", 50)
     if not reviewer:
         raise InputError.single("--reviewer", "", "应写复核人姓名")
+    try:
+        person_name(reviewer)  # the rule the sidecar is read with: what is signed can be read back
+    except ValueError as exc:
+        raise InputError.single("--reviewer", "", str(exc)) from None
     opinion = _check_text(opinion, "opinion", MAX_OPINION, multiline=True)
     today = today or dt.date.today()
     try:
@@ -399,7 +411,7 @@ def sign(params: Path, outputs_root: Path, reviewer: str, date: str | None, opin
     if wp is not None and wp.reviewer:
         raise InputError.single(shown, "workpaper.reviewer", "参数文件中已写复核人；复核信息只写一处：删去参数文件中的 "
                                 "reviewer、reviewed、opinion 后再用 evalkit signoff 签署")
-    check_review_date(date, today, wp.prepared if wp is not None else None)
+    check_review_date(date, today, wp.prepared if wp is not None else None, year=project.params.project.year)
     out = output_dir(outputs_root, params)
     run_first = f"请先运行 evalkit run {shown}（--outputs {outputs_root}），核对附件后再签署"
     try:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from decimal import Decimal
 from pathlib import Path
-from typing import Collection
+from typing import Any, Collection
 
 import pandas as pd
 
@@ -63,7 +63,12 @@ class Table:
     def rows_labelled(self, label: str) -> list[int]:
         """The rows whose label reads ``label`` as a reader would (合 计, 合计：, 合计（万元） read 合计)."""
         wanted = normal_label(label)
-        return [i for i, row in enumerate(self.rows) if normal_label(row_label(row)) == wanted]
+        found = [i for i, row in enumerate(self.rows) if normal_label(row_label(row)) == wanted]
+        if found:
+            return found
+        # 其中：一般公共预算 is found as 一般公共预算, and the other way round
+        bare = _LEAD_BREAKDOWN.sub("", wanted)
+        return [i for i, row in enumerate(self.rows) if _LEAD_BREAKDOWN.sub("", normal_label(row_label(row))) == bare]
 
     def labels(self) -> list[str]:
         """Every row's label that is not blank: what a did-you-mean offers."""
@@ -176,13 +181,39 @@ class Table:
         )
 
 
+_LEAD_BREAKDOWN = re.compile(r"^其中[:：]?")
+
 # Characters one of which every total label holds (合计, 总额, 汇总, Total, Sum …): a cheap first look,
 # so a table of 50,000 item rows is not normalised row by row.
-_TOTAL_HINT = re.compile(r"[计额数汇共和部tTsSｔＴｓＳ]")
+_TOTAL_HINT = re.compile(r"[计額额数數汇彙共和部計總总tTsSｔＴｓＳ]")
 
 
 def _maybe_total(row: tuple[str, ...]) -> bool:
-    return any(_TOTAL_HINT.search(cell) for cell in row[:3] if cell)
+    return any(_TOTAL_HINT.search(cell) for cell in row[:4] if cell)
+
+
+_AMOUNT = re.compile(r"[+-]?[\d,]*\.?\d+\s*[%％]?")
+
+
+def named(row: tuple[str, ...]) -> bool:
+    """Whether a row has a name at all: ``,150.50`` (a 合计 row whose label was lost) has none."""
+    label = row_label(row)
+    return bool(label) and not _AMOUNT.fullmatch(label)
+
+
+def refuse_an_unnamed_total(table: Table, rows: list[int], values: list[Any], column: str, where: str,
+                            owner: str) -> None:
+    """The last row has no name and its amount is the sum of the rows above it: a 合计 row whose label was
+    lost in the export. Adding it would double the sum, so it is refused, with the fix."""
+    if len(rows) < 3 or named(table.rows[rows[-1]]) or not all(named(table.rows[i]) for i in rows[:-1]):
+        return
+    if sum(values[:-1]) != values[-1]:
+        return
+    i = rows[-1]
+    raise InputError.single(
+        owner, where,
+        f"《{table.title}》第 {table.line(i)} 行没有名称，而“{column}”列的金额等于其上各行之和，像是合计行，按列求和会把它也加进去；"
+        f"请在该行写上“合计”并在 tables.{table.key} 中写 total_row: 合计，或从数据文件中删去该行")
 
 
 def refuse_undeclared_totals(table: Table, where: str, owner: str) -> None:
@@ -248,6 +279,10 @@ def read_frame(
     return frame
 
 
+# A rate column's unit as people write it: all of them mean %, which is never added up row by row.
+_PERCENT_UNITS = {"％": PERCENT, "百分比": PERCENT, "百分数": PERCENT, "percent": PERCENT, "pct": PERCENT, "百分点": PERCENT}
+
+
 def read_table(
     path: Path, *, key: str, shown: str, title: str, source: str, units: dict[str, str],
     encoding: str | None = None, sheet: str | int | None = None, note: str = "", written: str = "",
@@ -260,6 +295,6 @@ def read_table(
     rows = tuple(tuple(str(v).strip() for v in row) for row in frame.itertuples(index=False, name=None))
     return Table(
         key=key, title=title, source=source, file=shown, columns=tuple(frame.columns), rows=rows,
-        units=tuple(units.items()), note=note, written=written or path.name,
+        units=tuple((column, _PERCENT_UNITS.get(unit.strip().lower(), unit)) for column, unit in units.items()), note=note, written=written or path.name,
         lines=tuple(int(n) for n in frame.index), sheet=str(frame.attrs.get("sheet", "")),
     )

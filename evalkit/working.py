@@ -92,9 +92,13 @@ class Quantity:
         return self.ref or self.source or "未注明来源"
 
     def to_dict(self) -> dict[str, Any]:
+        # at the places the working shows it (300.00 万元 is "300.00", as the data file wrote it), never fewer digits
+        # than it has: one number reads the same in results.json and the appendix
+        places = self.places if self.places is not None else numbers.decimals(self.value)
         return {
             "name": self.name,
-            "value": numbers.format_plain(self.value),
+            "value": numbers.format_number(self.value, max(places, min(numbers.significant_decimals(self.value), 8)),
+                                           grouping=False),
             "unit": self.unit,
             "source": self.source,
             "ref": self.ref,

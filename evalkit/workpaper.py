@@ -12,6 +12,8 @@ and page an evaluator relied on, so a reader can find it in the file.
 
 from __future__ import annotations
 
+import unicodedata
+
 import datetime as dt
 import re
 from typing import Annotated, Any
@@ -54,7 +56,7 @@ DateText = Annotated[
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-def _person(value: Any) -> Any:
+def person_name(value: Any) -> Any:
     """A name on one line: a newline or control character in a signature would forge another field."""
     if isinstance(value, str):
         value = value.strip()
@@ -62,10 +64,14 @@ def _person(value: Any) -> Any:
             raise ValueError("应写姓名，不能为空")
         if _CONTROL.search(value):
             raise ValueError("姓名不能含换行或控制字符")
+        # a name of zero-width or direction marks (U+200B, U+202E …) reads as nobody, or as another name
+        invisible = [c for c in value if unicodedata.category(c) in ("Cf", "Zl", "Zp", "Co", "Cn")]
+        if invisible:
+            raise ValueError(f"姓名含不可见或改变文字方向的字符 U+{ord(invisible[0]):04X}；请写出复核人的姓名")
     return value
 
 
-PersonName = Annotated[str, BeforeValidator(_person), Field(max_length=50)]
+PersonName = Annotated[str, BeforeValidator(person_name), Field(max_length=50)]
 
 
 class Workpaper(Model):

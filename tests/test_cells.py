@@ -84,7 +84,7 @@ def test_a_typed_input_whose_cell_cannot_be_told_is_refused_with_the_from_to_wri
     open(path, "w", encoding="utf-8").write(text)
     assert main(["validate", path]) == 2
     err = capsys.readouterr().err
-    assert "inputs.spent" in err and "from: {table: funds, row: 实际支出, column: 中央}" in err
+    assert "inputs.spent" in err and "from: {table: funds, row: 实际支出, column: 列名}，列名为中央、地方之一" in err
 
 
 @pytest.mark.parametrize("inputs, where, words", [
@@ -100,3 +100,35 @@ def test_a_bad_from_names_the_key(tmp_path, capsys, inputs, where, words):
     assert main(["validate", path]) == 2
     err = capsys.readouterr().err
     assert f"{path}: {where}" in err and words in err, err
+
+
+@pytest.mark.parametrize("source", ["表1－2，行次(4)", "表1—2，行次(4)", "表1.2 行次（4）", "资金安排和使用情况 实际支出",
+                                    "funds 实际支出", "表1-2 实际支出 合计"])
+def test_a_typed_input_is_matched_to_its_row_however_the_table_is_cited(tmp_path, source):
+    ev = evaluate(load_project(write(tmp_path, f"""\
+        in_place: {{name: 实际到位资金, value: 192.46, unit: 万元, source: 台账}}
+        spent: {{name: 支出数, value: 192.46, unit: 万元, source: "{source}"}}
+        """)))
+    (check,) = [c for c in ev.checks if "inputs.spent" in c.name]
+    assert check.status == "failed" and check.difference == D("-2.46"), source
+
+
+def test_the_column_the_source_names_is_the_cell_checked(tmp_path):
+    ev = evaluate(load_project(write(tmp_path, """\
+        in_place: {name: 实际到位资金, value: 192.46, unit: 万元, source: 台账}
+        spent: {name: 支出数, value: 190.00, unit: 万元, source: 表1-2 实际支出 一般公共预算拨款}
+        """)))
+    (check,) = [c for c in ev.checks if "inputs.spent" in c.name]
+    assert check.passed and "“一般公共预算拨款”" in check.name
+
+
+def test_a_row_is_found_with_or_without_its_qizhong_prefix_and_true_is_no_row(tmp_path, capsys):
+    csv = "项目,合计\n资金到位,192.46\n其中：中央,100.00\n实际支出,190.00\n"
+    path = write(tmp_path, "in_place: {name: 到位, from: {table: funds, row: 中央, column: 合计}}\n"
+                           "spent: {name: 支出, from: {table: funds, row: 实际支出, column: 合计}}\n", csv)
+    text = open(path, encoding="utf-8").read().replace("units: {合计: 万元, 一般公共预算拨款: 万元}", "units: {合计: 万元}")
+    open(path, "w", encoding="utf-8").write(text)
+    assert evaluate(load_project(path)).inputs[0].value == D("100.00")
+    open(path, "w", encoding="utf-8").write(text.replace("row: 中央", "row: true"))
+    assert main(["validate", path]) == 2
+    assert "inputs.in_place.from.row" in capsys.readouterr().err

@@ -149,3 +149,22 @@ def test_the_built_project_keeps_signs_and_stated_digits(tmp_path):
     assert "按整数比较" in per_firm["headline"]
     stated = next(c for c in res.values() if c["stated"] == "846.6")
     assert stated["headline"].startswith("所述值 846.6 万元，")
+
+
+def test_every_input_reads_the_same_in_results_json_and_the_appendix(rendered):
+    name, ev, res, text, _, _ = rendered
+    for q in res["inputs"]:
+        value = D(q["value"])
+        shown = numbers.format_quantity(value, q["unit"], numbers.decimals(value))
+        assert shown in text, (name, q["name"], q["value"], shown)
+
+
+def test_an_amount_beyond_excel_digits_is_written_exactly_as_text():
+    """Excel holds 15 significant digits; 1,234,567,890,123,456.78 元 must not read …457 in workpaper.xlsx."""
+    from openpyxl import Workbook
+
+    ws = Workbook().active
+    scoreexport._put(ws, 1, 1, D("1234567890123456.78"), 2)
+    scoreexport._put(ws, 1, 2, D("-0.01"), 2)
+    assert ws.cell(1, 1).value == "1,234,567,890,123,456.78" and ws.cell(1, 1).number_format == "@"
+    assert ws.cell(1, 2).value == D("-0.01") and ws.cell(1, 2).number_format == "#,##0.00"

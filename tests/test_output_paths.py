@@ -215,3 +215,21 @@ def test_integer_arguments_out_of_range(argv, words, capsys):
     with pytest.raises(SystemExit) as stopped:
         main(argv)
     assert stopped.value.code == 2 and words in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["schema", "-o"], ["print-pdf", "APPENDIX", "-o"]])
+def test_a_special_file_named_by_o_is_refused_not_replaced(tmp_path, capsys, command):
+    """-o /dev/null (as root!), a FIFO or a symlink: writing by rename would replace them with a plain file."""
+    import os
+
+    appendix = tmp_path / "appendix.html"
+    appendix.write_text("<html><body>附件</body></html>", encoding="utf-8")
+    fifo, link = tmp_path / "pipe", tmp_path / "link.pdf"
+    os.mkfifo(fifo)
+    link.symlink_to(tmp_path / "elsewhere.pdf")
+    for target in (fifo, link):
+        args = [str(appendix) if a == "APPENDIX" else a for a in command] + [str(target)]
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert str(target) in err and "不是普通文件" in err, err
+    assert fifo.exists() and not fifo.is_file() and link.is_symlink()

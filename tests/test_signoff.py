@@ -7,6 +7,7 @@ workbook: run → sign → change a data file → run → the appendix says 复�
 and ``evalkit verify`` fails.
 """
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -507,3 +508,16 @@ def test_verify_names_a_sign_off_written_after_the_run():
     lines = _manifest_changes(model([("params", "p.yaml")]), model([("params", "p.yaml"), ("signoff", "p.signoff.yaml")]),
                               set())
     assert lines == ["缺少输入记录：复核签署 p.signoff.yaml（签署在上次运行之后写出，附件尚未显示签署；请重新运行 evalkit run）"]
+
+
+def test_an_invisible_reviewer_or_a_date_before_the_year_is_refused_when_read(tmp_path):
+    """A hand-edited sidecar: a zero-width or direction-mark name reads as nobody; 1900-01-01 predates the year."""
+    from evalkit import signoff as so
+    from evalkit.errors import InputError
+    from evalkit.workpaper import person_name
+
+    for name in ("\u200b", "张\u202e三"):
+        with pytest.raises(ValueError, match="不可见或改变文字方向"):
+            person_name(name)
+    with pytest.raises(InputError, match="早于评价年度 2024 年"):
+        so.check_review_date("1900-01-01", dt.date(2025, 3, 1), None, year=2024)

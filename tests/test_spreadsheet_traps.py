@@ -460,3 +460,21 @@ def test_zero_height_rows_and_zero_width_columns_count_as_hidden(tmp_path):
         workbook(path, rows)
         rewrite_member(path, sheet, change)
         assert expected in refused(path), name
+
+
+def test_a_cell_pointing_past_the_shared_strings_is_a_located_error(tmp_path):
+    """A damaged workbook (sharedStrings emptied by another tool): the cell is named, not "list index out of range"."""
+    book = Workbook()
+    book.active.append(["项目", "金额"])
+    book.active.append(["甲", 1])
+    good, bad = tmp_path / "good.xlsx", tmp_path / "bad.xlsx"
+    book.save(good)
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":  # A2 points at shared string 99, of none
+                data = re.sub(rb'<c r="A2" t="inlineStr"><is><t>[^<]*</t></is></c>', b'<c r="A2" t="s"><v>99</v></c>', data)
+            dst.writestr(item, data)
+    with pytest.raises(InputError) as caught:
+        read_frame(bad, shown="bad.xlsx")
+    assert "bad.xlsx" in str(caught.value) and "共享文字" in str(caught.value) and "A2" in str(caught.value)

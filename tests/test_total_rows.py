@@ -25,7 +25,7 @@ from evalkit.tables import Table, refuse_undeclared_totals
 
 D = Decimal
 
-WORDS = ["合计", "总计", "小计", "共计", "总额", "合计数", "总合计", "收入合计", "支出合计", "本年支出合计", "项目合计",
+WORDS = ["合計", "總計", "小計", "累计数", "合计人民币", "In total", "合计", "总计", "小计", "共计", "总额", "合计数", "总合计", "收入合计", "支出合计", "本年支出合计", "项目合计",
          "Total", "TOTAL", "total", "Sum", "Grand Total", "Sub-total", "Subtotal", "合计金额", "累计", "汇总"]
 
 
@@ -34,7 +34,8 @@ def spellings(word: str) -> list[str]:
               f" {word} "]
     decorated = []
     for base, tail, head in itertools.product(
-            spaced, ["", "：", ":", "（万元）", "(元)", "（万元）：", "[万元]"], ["", "一、", "（三）", "3.", "*"]):
+            spaced, ["", "：", ":", "（万元）", "(元)", "（万元）：", "[万元]", "/万元", "=1+2", "(1)+(2)", "”"],
+            ["", "一、", "（三）", "3.", "*", "“"]):
         decorated.append(f"{head}{base}{tail}")
     full_width = [w.replace("(", "（").replace(")", "）") for w in decorated] + ["【合计】", "〔总计〕", "Ｔｏｔａｌ"]
     return sorted(set(decorated + full_width))
@@ -56,8 +57,8 @@ def test_the_generated_list_is_large():
 def test_every_spelling_is_a_total_and_no_item_is():
     missed = [s for s in ALL_SPELLINGS if not total_word(s)]
     assert not missed, missed[:20]
-    items = ["设备购置", "合计发放补贴", "预算执行率", "总体目标", "其中：小计", "计划数", "sum of parts", "项目A（万元）",
-             "1", "总计划", "共同富裕项目", "资金拨付", "合计发放", "Totally new"]
+    items = ["设备购置", "预算执行率", "总体目标", "其中：小计", "计划数", "sum of parts", "项目A（万元）",
+             "1", "总计划", "总计划投资", "共同富裕项目", "资金拨付", "Totally new", "计划数"]
     assert [s for s in items if total_word(s)] == []
 
 
@@ -202,3 +203,33 @@ def test_a_rate_column_is_not_a_part_of_the_total_column(tmp_path):
     ev = evaluate(load_project(path))
     (check,) = [c for c in ev.checks if c.kind == "identity"]
     assert check.passed and check.name == "《资金表》逐行：合计 = 中央 + 地方" and check.unit == "万元"
+
+
+@pytest.mark.parametrize("csv", [
+    "序号,项目,金额\n1,设备,100.00\n2,开发,50.50\n3,合计,150.50\n",  # a 序号 on the 合计 row too
+    "项目,金额\n设备,100.00\n开发,50.50\n,150.50\n",  # the label lost in the export
+    "项目,金额\n设备,100.00\n开发,50.50\n-,150.50\n",
+    "项目,金额\n设备,100.00\n开发,50.50\n總計,150.50\n",  # traditional characters
+])
+def test_total_rows_in_other_layouts_are_refused_not_added(tmp_path, capsys, csv):
+    path = write(tmp_path, csv, "file: funds.csv\ntitle: 支出表\nunits: {金额: 万元}\n", SPENT)
+    assert main(["validate", path]) == 2
+    err = capsys.readouterr().err
+    assert "第 4 行" in err and "像是合计行" in err
+
+
+def test_a_serial_numbered_total_row_can_be_declared(tmp_path):
+    path = write(tmp_path, "序号,项目,金额\n1,设备,100.00\n2,开发,50.50\n3,合计,150.50\n",
+                 "file: funds.csv\ntitle: 支出表\nunits: {金额: 万元}\ntotal_row: 合计\n", SPENT)
+    ev = evaluate(load_project(path))
+    assert {f.key: f.value for f in ev.figures}["spent"] == D("150.50")
+
+
+@pytest.mark.parametrize("unit", ["'%'", "'％'", "百分比"])
+def test_a_rate_column_is_never_added_up_into_a_figure(tmp_path, capsys, unit):
+    csv = "单位,预算,支出,执行率\nA,100.00,50.00,50.00\nB,100.00,100.00,100.00\n合计,200.00,150.00,75.00\n"
+    path = write(tmp_path, csv, f"file: funds.csv\ntitle: 执行表\nunits: {{预算: 万元, 支出: 万元, 执行率: {unit}}}\n"
+                                "total_row: 合计\n", "- {id: spent, kind: sum, table: funds, column: 执行率}\n"
+                                "- {id: rate, kind: execution_rate, numerator: budget, denominator: budget}\n")
+    assert main(["validate", path]) == 2
+    assert "figures[0]" in (err := capsys.readouterr().err) and "比率相加没有意义" in err
