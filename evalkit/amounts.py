@@ -55,11 +55,16 @@ def total(
     )
 
 
+POINTS = "个百分点"  # the unit of a difference of two rates (99.98% − 99% = 0.98 个百分点)
+
+
 def difference(
     minuend: Quantity, subtrahend: Quantity, *, ref: str, key: str, name: str, places: int = 2, note: str = "",
 ) -> Figure:
-    """差额 = a − b (在线点位 = 已连接点位 − 离线点位)."""
+    """差额 = a − b (在线点位 = 已连接点位 − 离线点位); two rates differ by 个百分点, not by a rate."""
     unit = _same_unit(name, (minuend, subtrahend))
+    if unit == numbers.PERCENT:
+        unit = POINTS
     unrounded = minuend.value - subtrahend.value
     return Figure.computed(
         ref=ref, key=key, name=name, kind="difference", formula=f"{minuend.name} − {subtrahend.name}",

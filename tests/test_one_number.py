@@ -168,3 +168,12 @@ def test_an_amount_beyond_excel_digits_is_written_exactly_as_text():
     scoreexport._put(ws, 1, 2, D("-0.01"), 2)
     assert ws.cell(1, 1).value == "1,234,567,890,123,456.78" and ws.cell(1, 1).number_format == "@"
     assert ws.cell(1, 2).value == D("-0.01") and ws.cell(1, 2).number_format == "#,##0.00"
+
+
+def test_a_difference_of_two_rates_is_in_percentage_points():
+    from evalkit import amounts
+    from evalkit.working import Quantity
+
+    f = amounts.difference(Quantity("本年执行率", D("99.98"), "%"), Quantity("上年执行率", D("99.00"), "%"),
+                           ref="C-01", key="d", name="执行率变化")
+    assert f.unit == "个百分点" and f.value == D("0.98") and f.shown().endswith("0.98 个百分点")
