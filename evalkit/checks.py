@@ -36,6 +36,7 @@ __all__ = [
     "CheckSpec",
     "CheckError",
     "ColumnCache",
+    "column_precision",
     "reported_figure",
     "reported_grade",
     "reported_score",
@@ -234,6 +235,7 @@ class CheckResult:
     places: int | None = None
     basis: str = ""
     compared: int | None = None  # the decimals the two values were compared at (no tolerance), for the headline
+    remark: str = ""  # what else failed the check (a score above its weight), said in the headline too
 
     @property
     def passed(self) -> bool:
@@ -284,8 +286,8 @@ class CheckResult:
             more = f"；另有 {len(failing) - 3:,} 项不符" if len(failing) > 3 else ""
             return f"{_FAILING_ROWS.get(self.kind, '不符之处')}——" + "；".join(parts) + more
         if self.expected is None and self.found is None:
-            return ""
-        return self._comparison(self.expected, self.found, self.difference)
+            return self.remark
+        return self._comparison(self.expected, self.found, self.difference) + (f"；{self.remark}" if self.remark else "")
 
     def shown_stated(self, value: Decimal | None) -> str:
         """A stated value exactly as it was written (99%, 29.5 分, 846.6, 10 万元/家): never more precise than the report."""
@@ -363,6 +365,24 @@ class CheckResult:
         from .html import macros
 
         return str(macros().check(self))
+
+
+def column_precision(cells: list[Measure], column: str, title: str = "") -> tuple[int | None, str]:
+    """The finest precision written among a column's cells, and a notice naming the cells written to fewer places.
+
+    A column of 万元 to the cent with one cell reading 10286.5 (Excel's General
+    format drops the zero) is compared at two decimals, not at the total's one;
+    None when every cell is written alike (the check's own rule applies).
+    """
+    places = [numbers.decimals(m.value) for m in cells if m.value is not None]
+    if not places or len(set(places)) == 1:
+        return None, ""
+    finest = max(places)
+    coarse = [m for m in cells if m.value is not None and numbers.decimals(m.value) < finest]
+    named = "、".join(f"{m.source.removeprefix(title)}（{format(m.value, 'f')}）" for m in coarse[:5])
+    more = f" 等 {len(coarse)} 格" if len(coarse) > 5 else ""
+    return finest, (f"“{column}”列小数位数不一：{named}{more}少于{numbers.places_text(finest)}，"
+                    f"按最多的{numbers.places_text(finest)}比较（请核对原表是否省略了末尾的 0）")
 
 
 def stated_decimals(value: Decimal) -> int:
@@ -557,6 +577,9 @@ def _sum(spec: SumCheck, ctx: Resolver, tables: dict[str, Table], ref: str, wher
         items = cells if len(cells) > limits.MAX_TABLE_ROWS_SHOWN else [*cells, *extra]
     lines = []
     places = _decimals(total) if spec.places is None else spec.places
+    basis = _basis(places, spec.tolerance, total.unit)
+    if spec.places is not None and spec.tolerance is None:
+        basis = f"按{numbers.places_text(places)}比较（各项与合计写到的最多位数），不设容差"
     if spec.places is None and column_values:
         # 10286.5 beside cells of two decimals is Excel dropping a zero, not a coarser statement: compared at
         # one decimal it would pass a 0.04 difference. The column is compared at the finest precision it is written in.
@@ -565,6 +588,7 @@ def _sum(spec: SumCheck, ctx: Resolver, tables: dict[str, Table], ref: str, wher
             lines.append(f"所述合计 {total.shown()} 为{numbers.places_text(places)}，而该列各行写到{numbers.places_text(finest)}："
                          f"按其中最多的{numbers.places_text(finest)}比较")
             places = finest
+            basis = f"按{numbers.places_text(places)}比较（该列各行写到的最多位数），不设容差"
     with exact():
         if column_values is not None and len(column_values) > limits.MAX_TABLE_ROWS_SHOWN:
             # A long column has one unit: add it up, then restate the sum once (exact either way).
@@ -593,10 +617,10 @@ def _sum(spec: SumCheck, ctx: Resolver, tables: dict[str, Table], ref: str, wher
     return CheckResult(
         ref=ref, kind="sum", name=spec.name, status=_judged(total.value, found, places, spec.tolerance),
         expected=total.value, found=found_shown, difference=difference, tolerance=spec.tolerance, unit=total.unit,
-        places=shown, compared=None if spec.tolerance is not None else places, basis=_basis(places, spec.tolerance, total.unit),
+        places=shown, compared=None if spec.tolerance is not None else places, basis=basis,
         formula=f"{over} = {total.name}",
         lines=(f"各项之和 = {shown_items} = {_in_full(found, total.unit, shown)}",
-               f"所述合计 = {total.shown()}", *lines, *((skipped,) if skipped else ())),
+               f"所述合计 = {numbers.format_quantity(total.value, total.unit, stated_decimals(total.value))}", *lines, *((skipped,) if skipped else ())),
         sources=(_cite(total),) + cited, note=spec.note, data_files=files,
     )
 
@@ -633,7 +657,10 @@ def _aligned(a: Quantity, b: Quantity) -> tuple[Decimal, Decimal, str, int, str]
     if (av, bv) != (ar, br) or a.unit != b.unit:
         note = (f"按较粗的列示精度比较：{numbers.format_quantity(ar, coarse.unit, places)} 与 "
                 f"{numbers.format_quantity(br, coarse.unit, places)}")
-    return ar, br, coarse.unit, places, note
+    # the values as stated (in one unit), not rounded: 259.96 beside a stated 259.9 reads 259.96, so the
+    # difference the reader sees is the real one; the comparison itself is at ``places``
+    # (a value restated from 元 into 万元 is shown at the coarser precision: its exact digits are not a statement)
+    return (av if a.unit == coarse.unit else ar), (bv if b.unit == coarse.unit else br), coarse.unit, places, note
 
 
 def _same(spec: SameCheck, ctx: Resolver, ref: str) -> CheckResult:
@@ -646,14 +673,20 @@ def _same(spec: SameCheck, ctx: Resolver, ref: str) -> CheckResult:
         expected, found, unit, places, note = _aligned(first, q)
         with exact():
             diff = found - expected
+            if spec.tolerance is not None:
+                status = _status(diff, tolerance)
+            else:
+                status = PASSED if numbers.quantize(found, places) == numbers.quantize(expected, places) else FAILED
         if worst is None or abs(diff) > abs(worst[2]):
             worst = (expected, found, diff, unit, places)
-        rows.append(CheckRow(f"{q.name}（{q.citation()}）", expected, found, diff, _status(diff, tolerance), note))
+        rows.append(CheckRow(f"{q.name}（{q.citation()}）", expected, found, diff, status, note))
     assert worst is not None
     status = FAILED if any(r.status == FAILED for r in rows) else PASSED
+    shown = _shown_places(worst[4], *(r.found for r in rows))
     return CheckResult(
         ref=ref, kind="same", name=spec.name, status=status, expected=worst[0], found=worst[1],
-        difference=worst[2], tolerance=spec.tolerance, unit=worst[3], places=worst[4], compared=None if spec.tolerance is not None else worst[4],
+        difference=worst[2], tolerance=spec.tolerance, unit=worst[3], places=shown,
+        compared=None if spec.tolerance is not None else worst[4],
         basis="所述值为第一处的列示，重算值为其他各处的列示；" + (
             _basis(worst[4], spec.tolerance, worst[3]) if spec.tolerance is not None
             else "两处按其中较粗的列示精度比较，不设容差"),
@@ -984,17 +1017,19 @@ def reported_score(name: str, ref: str, weight: Decimal, score: Decimal, reporte
              f"重算{what} {numbers.format_number(found, shown, grouping=False)} 分"
              + (f"（按报告的精度{numbers.places_text(places)}为 {numbers.format_number(at_stated, places, grouping=False)} 分）"
                 if places < shown else "")]
+    remarks = []
     if reported > weight:
-        lines.append(f"报告{what} {numbers.format_plain(reported)} 分超过分值 {numbers.format_plain(weight)} 分")
+        remarks.append(f"报告{what} {format(reported, 'f')} 分超过分值 {numbers.format_plain(weight)} 分")
     if reported < 0:
-        lines.append(f"报告{what}为负数")
+        remarks.append(f"报告{what}为负数")
+    lines.extend(remarks)
     ok = at_stated == reported and Decimal(0) <= reported <= weight
     return CheckResult(
         ref=check_ref, kind="reported_score", name=f"{name}{what}（{ref}）", status=PASSED if ok else FAILED,
         expected=reported, found=found, difference=difference, tolerance=None, unit="分", places=shown,
         basis=f"按报告值的精度（{numbers.places_text(places)}）比较，不设容差", compared=places,
         formula=f"报告{what} = 重算{what}，且 0 ≤ {what} ≤ 分值", lines=tuple(lines),
-        sources=(f"{name}：{ref}",), subject=ref,
+        sources=(f"{name}：{ref}",), subject=ref, remark="；".join(remarks),
     )
 
 

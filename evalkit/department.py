@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from .checks import IdentityCheck, SameCheck, SumCheck
+from .checks import IdentityCheck, SameCheck, SumCheck, column_precision
 from .errors import InputError, Problem, did_you_mean, shown_text
 from .fields import Flag, Int, Model, Text
 from .limits import MAX_HEADER_ROW
@@ -390,7 +390,7 @@ def parse(table: Table, layout: Layout) -> StandardTable:
                 problems.extend(exc.problems)
                 cells.append(Cell(None, i, table.line(i)))
         amounts[col] = tuple(cells)
-    totals, blank, fixed, strangers = [], [], {}, []
+    totals, blank, fixed, strangers, subtotals = [], [], {}, [], []
     seen: dict[str, int] = {}
     by_label = {_normal(alias): r for r in layout.rows for alias in (r.label, *r.aliases)}
     for i, row in enumerate(table.rows):
@@ -399,7 +399,11 @@ def parse(table: Table, layout: Layout) -> StandardTable:
             if any(row[table.columns.index(c)] for c in amounts):
                 blank.append(i)
             continue
-        if total_word(row[label_col]):
+        word = total_word(row[label_col])
+        if word and word.endswith("小计") and not layout.rows:
+            subtotals.append(i)  # a group's 小计: neither an item nor the table's 合计
+            continue
+        if word:
             totals.append(i)
             continue
         if layout.rows:
@@ -441,7 +445,7 @@ def parse(table: Table, layout: Layout) -> StandardTable:
         problems.append(Problem(shown, f"“{layout.label}”列", f"列了“{have}”而没有“{lack}”：两者应同时列出（或都不列）"))
     detail: list[int] = []
     if not problems:
-        detail = _detail_rows(table, layout, totals[0], fixed, problems)
+        detail = _detail_rows(table, layout, totals[0], fixed, problems, set(subtotals))
     if not problems:
         for col, cells in amounts.items():
             if cells[totals[0]].value is None and any(c.value is not None for c in cells):
@@ -457,13 +461,15 @@ def parse(table: Table, layout: Layout) -> StandardTable:
     return StandardTable(table, layout, tuple(detail), totals[0], fixed, amounts)
 
 
-def _detail_rows(table: Table, layout: Layout, total: int, fixed: dict[str, int], problems: list[Problem]) -> list[int]:
+def _detail_rows(table: Table, layout: Layout, total: int, fixed: dict[str, int], problems: list[Problem],
+                 subtotals: set[int] = frozenset()) -> list[int]:  # type: ignore[assignment]
     """The rows that add up to 合计: every other row, or with 科目编码 only the top level (类) of the codes."""
     if layout.rows:
         return [fixed[r.key] for r in layout.rows if r.required]
     labels = [row[table.columns.index(layout.label)] for row in table.rows]
     parts = breakdown_parents(labels)  # 其中：… is part of the row above, already in it
-    rows = [i for i in range(len(table.rows)) if i != total and i not in parts and _normal(labels[i])]
+    rows = [i for i in range(len(table.rows))
+            if i != total and i not in parts and i not in subtotals and _normal(labels[i])]
     if not layout.code or layout.code not in table.columns:
         return rows
     c = table.columns.index(layout.code)
@@ -574,8 +580,10 @@ def _sum_check(st: StandardTable, column: str, rows: list[int] | tuple[int, ...]
     if not items or st.cell(column, total).value is None:
         return None
     note = f"第 {'、'.join(blanks)} 行“{column}”为空白，按 0 计" if blanks else ""
-    note = "；".join(x for x in (note, extra) if x)
-    return SumCheck(kind="sum", name=name, items=items, total=_measure(st, total, column, total_name),
+    total_measure = _measure(st, total, column, total_name)
+    finest, mixed = column_precision([total_measure, *items], column)
+    note = "；".join(x for x in (note, mixed, extra) if x)
+    return SumCheck(kind="sum", name=name, items=items, total=total_measure, places=finest,
                     note=note + ("；" if note else "") + _GENERATED)
 
 
@@ -585,12 +593,19 @@ _GENERATED = "由部门决算标准表自动生成"
 def _breakdown_note(st: StandardTable) -> str:
     """其中 rows are named where the sum leaves them out, so a reader sees why they are not added."""
     labels = [st.label(i) for i in range(len(st.table.rows))]
-    parts = breakdown_parents(labels) if not st.layout.rows else {}
-    if not parts:
+    if st.layout.rows:
         return ""
-    named = [f"第 {st.table.line(i)} 行“{shown_text(labels[i], 20, quote=False)}”为第 {st.table.line(p)} 行的其中数"
-             for i, p in list(parts.items())[:5]]
-    return "、".join(named) + (f" 等 {len(parts)} 行" if len(parts) > 5 else "") + "，不另行相加"
+    parts = breakdown_parents(labels)
+    subtotals = [i for i, label in enumerate(labels) if i != st.total and (total_word(label) or "").endswith("小计")]
+    notes = []
+    if parts:
+        named = [f"第 {st.table.line(i)} 行“{shown_text(labels[i], 20, quote=False)}”为第 {st.table.line(p)} 行的其中数"
+                 for i, p in list(parts.items())[:5]]
+        notes.append("、".join(named) + (f" 等 {len(parts)} 行" if len(parts) > 5 else "") + "，不另行相加")
+    if subtotals:
+        lines = "、".join(str(st.table.line(i)) for i in subtotals[:10])
+        notes.append(f"第 {lines} 行为小计行，不计入各项之和（小计本身未核对）")
+    return "；".join(notes)
 
 
 def check_specs(project: Any) -> list[tuple[str, Any]]:

@@ -290,7 +290,7 @@ def xlsx_bytes(ev: Evaluation, sheet: ScoreSheet | None = None) -> bytes:
                       f.cause, f.recommendation, f.evidence,
                       f"{s.working.ref} {s.name}" if s is not None else "未扣分", amount, part, taken]
             for c, value in enumerate(values, start=1):
-                _put(ws, row, c, value, 2 if c == 7 else (places if c in (13, 14) else None))
+                _put(ws, row, c, value, places if c in (13, 14) else None)  # 涉及资金 as written
             row += 1
     _put(ws, row + 1, 1, "核对")
     _put(ws, row + 1, 2, sheet.summary_line())

@@ -458,7 +458,8 @@ def apply(params: "ProjectParams", framework: Framework, shown: str) -> tuple["P
     if problems:
         raise InputError(problems)
     if funds_path:
-        shown_money = {k: numbers.format_amount(getattr(funds.total, k), funds.unit)
+        # as the unit wrote them (846.6 stays 846.6), as the 自评表 shows them
+        shown_money = {k: numbers.format_quantity(v := getattr(funds.total, k), funds.unit, min(numbers.decimals(v), 8))
                        for k in ("budget", "spent")}
         assessments[FUNDS_LINE] = Assessment(reported=funds.reported, situation=(
             f"全年预算数 {shown_money['budget']}，全年执行数 {shown_money['spent']}"))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from .checks import IdentityCheck, SumCheck
+from .checks import IdentityCheck, SumCheck, column_precision
 from .errors import InputError, did_you_mean, shown_text
 from .rules import Measure
 from .rowlabels import row_label
@@ -86,7 +86,7 @@ def _row_checks(table: Table, spec: Any, shown: str, where: str) -> list[SumChec
         blanks = [str(table.line(i)) for i in items_of if table.rows[i][col] in ("", "-")]
         note = f"第 {'、'.join(blanks)} 行为空白，未计入" if blanks else ""
         total_cell = _cell(table, total, col, f"{spec.total_row}行")
-        finest, mixed = _precision(table, col, [total_cell, *items])
+        finest, mixed = column_precision([total_cell, *items], table.columns[col], f"《{table.title}》")
         checks.append(SumCheck(
             kind="sum", name=f"《{table.title}》“{column}”列各行之和 = {spec.total_row}行",
             items=items or [Measure(value=0, unit=table.unit_of(column), name="（无数据行）")],
@@ -98,23 +98,6 @@ def _row_checks(table: Table, spec: Any, shown: str, where: str) -> list[SumChec
                                 f"《{table.title}》写了 total_row，而写了单位的数值列都是百分数（{'、'.join(rates)}）："
                                 "比率不能逐行相加核对合计；请删去 total_row，或为金额、数量列写出 units")
     return checks
-
-
-def _precision(table: Table, col: int, cells: list[Measure]) -> tuple[int | None, str]:
-    """The finest precision written in a column, and a notice naming the cells written to fewer places.
-
-    A column of 万元 to the cent with one cell reading 10286.5 (Excel's General
-    format drops the zero) is compared at two decimals, not at the total's one.
-    """
-    places = [numbers.decimals(m.value) for m in cells if m.value is not None]
-    if not places or len(set(places)) == 1:
-        return None, ""
-    finest = max(places)
-    coarse = [m for m in cells if m.value is not None and numbers.decimals(m.value) < finest]
-    named = "、".join(f"{m.source.removeprefix(f'《{table.title}》')}（{numbers.format_plain(m.value)}）" for m in coarse[:5])
-    more = f" 等 {len(coarse)} 格" if len(coarse) > 5 else ""
-    return finest, (f"“{table.columns[col]}”列小数位数不一：{named}{more}少于{numbers.places_text(finest)}，"
-                    f"按最多的{numbers.places_text(finest)}比较（请核对原表是否省略了末尾的 0）")
 
 
 def _rates_note(table: Table, rates: list[str]) -> str:

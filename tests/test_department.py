@@ -383,3 +383,22 @@ def test_a_row_citation_that_names_no_row_is_refused(tmp_path, capsys):
     assert main(["validate", path]) == 2
     err = capsys.readouterr().err
     assert "收入决算表中没有“财政拨款”行" in err and "财政拨款收入" in err
+
+
+def test_a_total_written_to_fewer_places_is_compared_at_the_column_s_finest(tmp_path):
+    """4,826.0 beside cents: compared to the cent, so the 0.04 difference fails and the cell is named."""
+    path = write_project(tmp_path, "department:\n  income: {file: data/i.csv}\n", {
+        "i.csv": "项目,决算数\n财政拨款收入,\"4,810.75\"\n其他收入,15.29\n合计,\"4,826.0\"\n"})
+    (check,) = evaluate(load_project(path)).checks
+    assert check.status == "failed" and check.difference == D("0.04"), check.headline
+    assert "“决算数”列小数位数不一" in check.note and "4826.0" in check.note
+
+
+def test_subtotal_rows_in_an_expenditure_table_are_neither_items_nor_the_total(tmp_path):
+    path = write_project(tmp_path, "department:\n  expenditure: {file: data/e.csv}\n", {"e.csv": (
+        "科目名称,合计,基本支出,项目支出\n一般公共服务支出,60.00,40.00,20.00\n教育支出,40.00,30.00,10.00\n"
+        "小计,100.00,70.00,30.00\n卫生健康支出,20.00,20.00,0.00\n合计,120.00,90.00,30.00\n")})
+    ev = evaluate(load_project(path))
+    sums = [c for c in ev.checks if c.kind == "sum"]
+    assert sums and all(c.passed for c in sums), [c.headline for c in sums]
+    assert "第 4 行为小计行" in sums[0].note

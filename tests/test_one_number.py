@@ -177,3 +177,29 @@ def test_a_difference_of_two_rates_is_in_percentage_points():
     f = amounts.difference(Quantity("本年执行率", D("99.98"), "%"), Quantity("上年执行率", D("99.00"), "%"),
                            ref="C-01", key="d", name="执行率变化")
     assert f.unit == "个百分点" and f.value == D("0.98") and f.shown().endswith("0.98 个百分点")
+
+
+def test_a_same_check_shows_the_real_recomputed_value_and_difference(tmp_path):
+    """259.9 stated, 259.96 elsewhere: 重算值 259.96, 差额 +0.06 (compared at one decimal: 260.0 ≠ 259.9)."""
+    (tmp_path / "funds.csv").write_text("项目,合计,中央,地方\n甲,1.00,1.00,0.00\n", encoding="utf-8")
+    path = tmp_path / "s.yaml"
+    path.write_text(HEAD + textwrap.dedent("""\
+        figures:
+          - {id: rate, kind: completion_rate, numerator: done, denominator: plan}
+        checks:
+          - kind: same
+            name: 支出数各处一致
+            values: [{value: 259.9, unit: 万元, name: 正文}, {value: 259.96, unit: 万元, name: 表3}]
+        """), encoding="utf-8")
+    ev = evaluate(load_project(path))
+    (check,) = [c for c in ev.checks if c.kind == "same"]
+    assert check.status == "failed" and check.found == D("259.96") and check.difference == D("0.06")
+    assert check.headline.startswith("所述值 259.9 万元，重算值 259.96 万元，差额 +0.06 万元（按一位小数比较")
+
+
+def test_a_reported_score_above_its_weight_says_so_in_its_headline():
+    from evalkit.checks import reported_score
+
+    c = reported_score("某指标", "S-01", D("9.96"), D("9.96"), D("10.0"), "K-01")
+    assert c.status == "failed" and c.headline.endswith("；报告得分 10.0 分超过分值 9.96 分")
+    assert c.to_dict()["headline"] == c.headline

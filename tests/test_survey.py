@@ -267,3 +267,13 @@ def test_survey_section_in_the_appendix(ev010):
     assert "七、满意度调查：热线来电人满意度问卷" in html
     assert "剔除：重复答卷" in html and "516 − 36" in html and 'src="data:image/png;base64,' in html
     assert "数据文件：010_survey.csv" in html and "data/" not in html and "/work/" not in html
+
+
+def test_full_width_digits_are_their_answers_and_other_scripts_are_named():
+    """５ typed with a Chinese input method is the answer 5, not 量表外 (which would drop it and move the rate)."""
+    wide = run(small_spec(), frame([["５", "４", "１"], ["4", "4", "2"]]))
+    plain = run(small_spec(), frame([["5", "4", "1"], ["4", "4", "2"]]))
+    assert [f.value for f in wide.figures()] == [f.value for f in plain.figures()]
+    assert wide.cleaned.invalid_answers.count == 0
+    with pytest.raises(InputError, match="不是量表选项"):
+        run(small_spec(), frame([["٥", "4", "1"], ["4", "4", "2"]]))  # an Arabic-Indic five is not guessed

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -27,7 +28,7 @@ from .spec import SurveySpec
 __all__ = ["Cleaned", "Step", "clean", "NON_RESPONSE", "MISSING"]
 
 NON_RESPONSE, MISSING = -1, 0
-_NUMERIC = re.compile(r"^[+-]?\d+(\.\d+)?$")
+_NUMERIC = re.compile(r"^[+-]?\d+(\.\d+)?$", re.ASCII)  # other scripts' digits are unknown text, named
 ROWS_SHOWN = 20  # row numbers listed per step; the count is always complete
 
 
@@ -134,6 +135,8 @@ def _codes(frame: pd.DataFrame, spec: SurveySpec, shown: str, line_of: np.ndarra
             code = mapping.get(text)
             if code is None:
                 code = mapping.get(text.strip())
+            if code is None:  # ５ typed with a Chinese input method is 5, not an answer off the scale
+                code = mapping.get(unicodedata.normalize("NFKC", text).strip())
             if code is None:
                 if _NUMERIC.match(text.strip()):
                     off_scale[u] = True
