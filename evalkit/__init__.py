@@ -37,6 +37,7 @@ def __getattr__(name: str) -> Any:
 
 def run(params_file: str) -> "Evaluation":
     """Load and evaluate a params file in one step (what the workbook does)."""
+    from . import appendix  # noqa: F401 - registers how figures, checks and the evaluation show in Jupyter
     from .evaluation import evaluate
     from .params import load_project
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from . import limits, numbers, references, scoresheet
+from . import display, limits, numbers, references, scoresheet
 from .evaluation import Evaluation, NodeScore
 from .framework import level_names as framework_levels
 from .html import appendix_css, css_string, macros
@@ -269,10 +269,10 @@ SELF_EVALUATION_TITLE = "项目支出绩效自评表"
 
 def self_evaluation_table(ev: Evaluation) -> Section:
     """The 自评表 of 财预〔2020〕10号 in its official column layout, each computed cell linked to its working."""
-    from . import selfeval
+    from . import selfeval_page
 
     heading = _heading(ev, "summary", SELF_EVALUATION_TITLE)
-    view = selfeval.form(ev, _summary_rows(ev))
+    view = selfeval_page.form(ev, _summary_rows(ev))
     html = macros().self_evaluation_table(ev, view, level_names(ev), heading, links(ev))
     return Section("summary", SELF_EVALUATION_TITLE, str(html))
 
@@ -606,3 +606,11 @@ def provenance(ev: Evaluation, manifest_file: str = "") -> Section:
     html = macros().provenance_section(_heading(ev, "provenance", "附：数据来源与版本").split("、", 1)[1],
                                        rows, sorted(versions.items()), note)
     return Section("provenance", "数据来源与版本", str(html))
+
+
+def _evaluation_html(ev: Evaluation) -> str:
+    """An evaluation typed at the end of a notebook cell: overview, score summary and checks, as in the appendix."""
+    return "".join(s.html for s in (stylesheet(), overview(ev), summary(ev), checks(ev)))
+
+
+display.register("evaluation", _evaluation_html)

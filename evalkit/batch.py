@@ -24,28 +24,10 @@ from typing import Any, Callable, Iterator
 
 from . import atomic, limits, manifest, names
 from .errors import InputError
+from .outcomes import FAILED, OK, STATUS_TEXT, UP_TO_DATE, Outcome, RoundRun
 from .runner import RunError, default_workbook, output_dir, round_output_dir, run_project
 
-__all__ = ["Outcome", "discover", "run_one", "run_round"]
-
-OK, FAILED, UP_TO_DATE = "ok", "failed", "up_to_date"
-STATUS_TEXT = {OK: "已运行", FAILED: "失败", UP_TO_DATE: "未变更，跳过"}
-
-
-@dataclass(frozen=True)
-class Outcome:
-    params: str
-    status: str
-    seconds: float
-    error: str = ""
-    total: str = ""
-    grade: str = ""
-    checks_failed: int = 0
-
-    @property
-    def status_text(self) -> str:
-        return STATUS_TEXT[self.status]
-
+__all__ = ["Outcome", "RoundRun", "STATUS_TEXT", "discover", "run_one", "run_round"]
 
 def discover(round_dir: Path) -> list[Path]:
     """The round's projects: *.yaml directly in the folder (subfolders hold data and frameworks)."""
@@ -475,23 +457,6 @@ class _Dask:
         if not now and self.round_out is not None:
             # Every task has ended: what a worker that died mid-project left behind can go.
             atomic.tidy(self.round_out, self.projects)
-
-
-@dataclass(frozen=True)
-class RoundRun:
-    round: str
-    outputs: Path
-    outcomes: tuple[Outcome, ...]
-    seconds: float
-    interrupted: bool = False
-    projects: int = 0
-    aborted: str = ""  # why the round stopped early, when it was not the operator
-    refused: frozenset[str] = frozenset()  # params files whose names cannot have an output folder
-    unwritten: str = ""  # why the round files (index.html, summary.csv …) could not be written
-
-    @property
-    def failed(self) -> tuple[Outcome, ...]:
-        return tuple(o for o in self.outcomes if o.status == FAILED)
 
 
 DEFAULT_TIMEOUT = limits.PROJECT_TIMEOUT

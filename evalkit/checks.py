@@ -23,7 +23,7 @@ from typing import Annotated, Any, Literal, Protocol, Union
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from . import amounts, expressions, limits, numbers
+from . import amounts, display, expressions, limits, numbers
 from .errors import InputError, did_you_mean, shown_text
 from .fields import Int, Level, Model, Num, Text
 from .rules import Measure
@@ -361,10 +361,8 @@ class CheckResult:
                      f"通过的 {count - failed:,} 行未逐行列出，完整数据见{where}（其 SHA-256 记录在 manifest.json）"),
         }
 
-    def _repr_html_(self) -> str:
-        from .html import macros
-
-        return str(macros().check(self))
+    def _repr_html_(self) -> str | None:
+        return display.html("check", self)
 
 
 def column_precision(cells: list[Measure], column: str, title: str = "") -> tuple[int | None, str]:

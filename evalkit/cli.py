@@ -167,7 +167,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 def _cmd_signoff(args: argparse.Namespace) -> int:
     """Sign, then (unless --no-run) run again so that the appendix shows the sign-off."""
     from .runner import RunError, run_project
-    from .signoff import is_sidecar, read_sidecar, sign
+    from .signing import sign
+    from .signoff import is_sidecar, read_sidecar
 
     params = Path(args.params)
     try:  # the sign-off being replaced, named so that signing again never silently drops it

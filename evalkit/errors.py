@@ -338,14 +338,22 @@ def _model_named(title: str) -> Any:
 
 
 def _known_fields() -> frozenset[str]:
-    """Every key any params model accepts (a typo such as totl is near total)."""
-    from .fields import Model
+    """Every key any of evalkit's pydantic models accepts (a typo such as totl is near total).
+
+    Found by walking pydantic's subclasses rather than importing the params
+    models' base: errors sit below every other module, and import none of them.
+    """
+    from pydantic import BaseModel
 
     names: set[str] = set()
-    todo = list(Model.__subclasses__())
+    todo, seen = list(BaseModel.__subclasses__()), set()
     while todo:
         cls = todo.pop()
-        names.update(cls.model_fields)
+        if cls in seen:
+            continue
+        seen.add(cls)
+        if cls.__module__.startswith("evalkit."):
+            names.update(cls.model_fields)
         todo.extend(cls.__subclasses__())
     return frozenset(names)
 

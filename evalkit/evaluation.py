@@ -18,7 +18,7 @@ from pathlib import Path
 from collections.abc import Sequence
 from typing import Any, Iterator
 
-from . import amounts, cells, checks, department, limits, numbers, rates, survey, totals
+from . import amounts, cells, checks, department, display, limits, numbers, rates, survey, totals
 from .checks import CheckResult
 from .errors import InputError, Problem, did_you_mean, shown_text
 from .findings import Finding
@@ -206,21 +206,13 @@ class Evaluation:
     def score_text(self, value: Decimal) -> str:
         return numbers.format_number(value, self.framework.shown_decimals, grouping=False)
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self) -> str | None:
         """In Jupyter: the overview, score summary and checks as the appendix shows them, not a dataclass dump."""
-        from . import appendix
-
-        return "".join(s.html for s in (appendix.stylesheet(), appendix.overview(self), appendix.summary(self),
-                                        appendix.checks(self)))
+        return display.html("evaluation", self)
 
     def __repr__(self) -> str:
         info = self.project.params.project
         return f"<Evaluation {info.id} {info.name}：{self.total_text()}，{self.grade_text()}>"
-
-    def to_results(self) -> dict[str, Any]:
-        from .results import results
-
-        return results(self)
 
 
 def total_text(total: str, assessed: str, not_assessed: str | None) -> str:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from . import numbers
+from . import display, numbers
 from .references import pattern
 
 if TYPE_CHECKING:
@@ -129,3 +129,8 @@ def render_figure(figure: "Figure") -> str:
 @lru_cache(maxsize=1)
 def appendix_css() -> str:
     return (resources.files("evalkit") / "templates" / "appendix.css").read_text(encoding="utf-8")
+
+
+# How figures and checks show in Jupyter (the core asks ``display``; it does not import this module).
+display.register("figure", render_figure)
+display.register("check", lambda check: str(macros().check(check)))

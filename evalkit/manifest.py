@@ -28,7 +28,9 @@ from typing import Any
 
 from . import __version__
 from .errors import InputError, Problem
-from .manifest_schema import BUILTIN_PREFIX, InputRecord, ManifestModel, parse, path_problem
+from .manifest_schema import (  # noqa: F401 - the output file names are read from here too
+    BUILTIN_PREFIX, OUTPUT_FILES, SCORES_FILE, WORKPAPER_FILE, InputRecord, ManifestModel, parse, path_problem)
+from .names import file_kind, sidecar_path
 
 __all__ = ["CONSTRAINTS", "MANIFEST", "OUTPUT_FILES", "ManifestError", "NotRegularFile", "PathRefused", "build",
            "constraints", "constraints_file", "file_sha256",
@@ -37,9 +39,6 @@ __all__ = ["CONSTRAINTS", "MANIFEST", "OUTPUT_FILES", "ManifestError", "NotRegul
 
 MANIFEST = "manifest.json"
 CONSTRAINTS = "constraints.txt"  # the exact tested versions, shipped at the top of the source tree (make constraints)
-SCORES_FILE = "scores.docx"  # the 评分表 as a Word table (scoreexport)
-WORKPAPER_FILE = "workpaper.xlsx"  # 评分表, figures, checks and findings as an Excel workbook (scoreexport)
-OUTPUT_FILES = ("appendix.html", "executed.ipynb", "results.json", SCORES_FILE, WORKPAPER_FILE)
 FORMAT = 1
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024  # a real one is about 3 KB
 # Libraries whose versions can change an output byte: computation, rendering, execution.
@@ -67,19 +66,6 @@ class ManifestError(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
-
-
-def file_kind(mode: int) -> str:
-    """What a non-regular file is, in Chinese, from its st_mode."""
-    if stat.S_ISDIR(mode):
-        return "目录"
-    if stat.S_ISLNK(mode):
-        return "符号链接"
-    if stat.S_ISFIFO(mode):
-        return "管道"
-    if stat.S_ISSOCK(mode):
-        return "套接字"
-    return "设备"
 
 
 def file_sha256(path: Path, *, follow_symlinks: bool = True) -> str:
@@ -225,7 +211,6 @@ def inputs_of(project: Any, workbook: Path | None) -> list[dict[str, str]]:
         entries.append(("framework", project.framework_path, shown))
     entries += [("data", path, _relative(path, base)) for path in project.data_files]
     if getattr(project, "signoff", None) is not None:  # the reviewer's sign-off: the appendix shows it
-        from .signoff import sidecar_path
 
         entries.append(("signoff", sidecar_path(project.path), sidecar_path(project.path).name))
     if workbook is not None:
@@ -385,7 +370,6 @@ def up_to_date(out_dir: Path, params: Path, workbook: Path) -> bool:
     inputs = recorded.inputs
     if not inputs or inputs[0].role != "params" or inputs[0].path != params.name:
         return False
-    from .signoff import sidecar_path
 
     if os.path.lexists(sidecar_path(params)) and not any(e.role == "signoff" for e in inputs):
         return False  # signed since the run: the appendix must be made again to show the sign-off

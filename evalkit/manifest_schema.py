@@ -18,6 +18,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from .errors import Problem, format_path, message_for, shown_text, shown_value
 
+SCORES_FILE = "scores.docx"  # the 评分表 as a Word table (scoreexport)
+WORKPAPER_FILE = "workpaper.xlsx"  # 评分表, figures, checks and findings as an Excel workbook (scoreexport)
+OUTPUT_FILES = ("appendix.html", "executed.ipynb", "results.json", SCORES_FILE, WORKPAPER_FILE)
+
 __all__ = ["BUILTIN_PREFIX", "ConstraintsRecord", "InputRecord", "ManifestModel", "PrintedRecord", "ProjectRecord", "parse",
            "path_problem", "printed_name_problem"]
 
@@ -147,7 +151,6 @@ class ManifestModel(_Strict):
     @field_validator("outputs")
     @classmethod
     def _exactly_the_outputs(cls, value: dict[str, str]) -> dict[str, str]:
-        from .manifest import OUTPUT_FILES
 
         missing = [name for name in OUTPUT_FILES if name not in value]
         extra = [name for name in value if name not in OUTPUT_FILES]

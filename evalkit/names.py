@@ -8,15 +8,19 @@ would look like one of evalkit's own temporaries, ``index.html.yaml`` would
 overwrite the round page, and ``CON.yaml`` or a trailing dot cannot exist on
 Windows. This module is the one place that decides; it refuses rather than
 rewrites, so that the output folder is always recognisably the file's name.
+It also holds the other naming rules every layer reads: the sign-off file
+beside a params file, and what a file that is not a regular one is called.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import unicodedata
 from pathlib import Path
 
-__all__ = ["ROUND_FILES", "MAX_NAME_LENGTH", "collision_key", "displayable", "name_problem", "project_name"]
+__all__ = ["ROUND_FILES", "MAX_NAME_LENGTH", "SIDECAR_SUFFIX", "collision_key", "displayable", "file_kind", "is_sidecar",
+           "name_problem", "project_name", "sidecar_path"]
 
 # The round's own files in outputs/<round>/: no project may be called this.
 ROUND_FILES = frozenset({"index.html", "summary.xlsx", "summary.csv", "round.json"})
@@ -67,3 +71,31 @@ def displayable(text: str) -> str:
 def project_name(params: Path) -> str:
     """The output folder name of a params file: its name without the .yaml/.yml suffix."""
     return params.stem
+
+
+# The reviewer's sign-off beside a params file (evalkit signoff): its name is a rule of names, read by the
+# manifest, the batch and the sign-off alike.
+SIDECAR_SUFFIX = ".signoff.yaml"
+
+
+def sidecar_path(params: Path) -> Path:
+    """``<项目>.signoff.yaml`` beside the params file: the same folder, never elsewhere."""
+    return params.with_name(params.stem + SIDECAR_SUFFIX)
+
+
+def is_sidecar(path: Path) -> bool:
+    """A sign-off file, not a project: ``evalkit batch`` skips it, ``evalkit run`` refuses it."""
+    return path.name.lower().endswith((SIDECAR_SUFFIX, ".signoff.yml"))
+
+
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, in Chinese, from its st_mode."""
+    if stat.S_ISDIR(mode):
+        return "目录"
+    if stat.S_ISLNK(mode):
+        return "符号链接"
+    if stat.S_ISFIFO(mode):
+        return "管道"
+    if stat.S_ISSOCK(mode):
+        return "套接字"
+    return "设备"

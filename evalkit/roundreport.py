@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import os
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -21,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 from . import __version__, names, numbers, ooxml, roundsheets
 from .ooxml import safe_text
 from .html import environment
-from .roundsheets import FindingLine, IndicatorLine
+from .roundsheets import Row, round_seconds
 
 if TYPE_CHECKING:
-    from .batch import RoundRun
+    from .outcomes import RoundRun
 
 __all__ = ["Row", "write_round", "HEADERS", "safe_text", "csv_id", "grade_key", "finished_text"]
 
@@ -34,51 +33,8 @@ HEADERS = ["序号", "项目编号", "项目名称", "总分", "等级", "核对
 NOT_RUN = "未运行（已中断）"
 
 
-@dataclass(frozen=True)
-class Row:
-    index: int
-    params: str
-    stem: str
-    id: str
-    name: str
-    total: Decimal | None
-    grade: str
-    checks_failed: int | None
-    status: str
-    status_text: str
-    seconds: float | None
-    appendix: str  # relative to the round's output folder, "" if there is none
-    error: str
-    assessed: Decimal | None = None  # 已评分值 (the framework total when every indicator was scored)
-    grade_note: str = ""  # why the grade is withheld (N 项指标未评分), or the scaled score it was read from
-    partial: bool = False  # some indicators were not assessed: the total is out of ``assessed``
-    kind: str = ""  # 项目支出绩效评价 / 部门整体支出绩效评价 / 项目支出绩效自评 (a round may mix them)
-    review: str = ""  # 未复核 / 已复核 / 复核后已修改, from results.json (signoff.review_of); "" without results
-    folder: str = ""  # the project's output folder name under the round ("" if it has no appendix)
-    grade_key: int | None = None  # the grade's place in its framework's list, counted from the bottom (差 0 … 优 3)
-    failed_checks: tuple[str, ...] = ()  # K-xx of each failed check: anchors in the appendix
-    indicators: tuple[IndicatorLine, ...] = ()  # for the 指标得分 sheet
-    findings: tuple[FindingLine, ...] = ()  # for the 问题清单 sheet
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "params": self.params, "id": self.id, "name": self.name,
-            "total_score": None if self.total is None else str(self.total), "grade": self.grade,
-            "assessed_weight": None if self.assessed is None else str(self.assessed),
-            "grade_note": self.grade_note,
-            "checks_failed": self.checks_failed, "status": self.status,
-            "seconds": None if self.seconds is None else round_seconds(self.seconds),
-            "appendix": self.appendix, "error": self.error, "kind": self.kind, "review": self.review,
-        }
-
-
-def round_seconds(value: float) -> str:
-    """Run times are measurements, not money: shown to the hundredth for people."""
-    return f"{value:.2f}"
-
-
 def _rows(run: "RoundRun", projects: list[Path], outputs_root: Path) -> list[Row]:
-    from .batch import STATUS_TEXT
+    from .outcomes import STATUS_TEXT
 
     outcomes = {o.params: o for o in run.outcomes}
     rows = []

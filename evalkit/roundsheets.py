@@ -16,15 +16,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import Any, Iterable
 from urllib.parse import quote
 
 from . import numbers
 
-if TYPE_CHECKING:
-    from .roundreport import Row
 
-__all__ = ["FindingLine", "IndicatorLine", "add_sheets", "findings", "indicators", "fragment", "xlsx_link",
+__all__ = ["FindingLine", "IndicatorLine", "Row", "round_seconds", "add_sheets", "findings", "indicators", "fragment", "xlsx_link",
            "LEVEL_HEADERS", "places_format"]
 
 LEVEL_HEADERS = ("一级指标", "二级指标", "三级指标", "四级指标", "五级指标")
@@ -145,7 +143,50 @@ def places_format(values: Iterable[Decimal | None], grouping: bool = False) -> s
     return body + ("." + "0" * places if places else "")
 
 
-def add_sheets(book: Any, rows: "list[Row]", text_cell: Any) -> None:
+def round_seconds(value: float) -> str:
+    """Run times are measurements, not money: shown to the hundredth for people."""
+    return f"{value:.2f}"
+
+
+@dataclass(frozen=True)
+class Row:
+    index: int
+    params: str
+    stem: str
+    id: str
+    name: str
+    total: Decimal | None
+    grade: str
+    checks_failed: int | None
+    status: str
+    status_text: str
+    seconds: float | None
+    appendix: str  # relative to the round's output folder, "" if there is none
+    error: str
+    assessed: Decimal | None = None  # 已评分值 (the framework total when every indicator was scored)
+    grade_note: str = ""  # why the grade is withheld (N 项指标未评分), or the scaled score it was read from
+    partial: bool = False  # some indicators were not assessed: the total is out of ``assessed``
+    kind: str = ""  # 项目支出绩效评价 / 部门整体支出绩效评价 / 项目支出绩效自评 (a round may mix them)
+    review: str = ""  # 未复核 / 已复核 / 复核后已修改, from results.json (signoff.review_of); "" without results
+    folder: str = ""  # the project's output folder name under the round ("" if it has no appendix)
+    grade_key: int | None = None  # the grade's place in its framework's list, counted from the bottom (差 0 … 优 3)
+    failed_checks: tuple[str, ...] = ()  # K-xx of each failed check: anchors in the appendix
+    indicators: tuple[IndicatorLine, ...] = ()  # for the 指标得分 sheet
+    findings: tuple[FindingLine, ...] = ()  # for the 问题清单 sheet
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "params": self.params, "id": self.id, "name": self.name,
+            "total_score": None if self.total is None else str(self.total), "grade": self.grade,
+            "assessed_weight": None if self.assessed is None else str(self.assessed),
+            "grade_note": self.grade_note,
+            "checks_failed": self.checks_failed, "status": self.status,
+            "seconds": None if self.seconds is None else round_seconds(self.seconds),
+            "appendix": self.appendix, "error": self.error, "kind": self.kind, "review": self.review,
+        }
+
+
+def add_sheets(book: Any, rows: list[Row], text_cell: Any) -> None:
     """Add 指标得分 (projects × leaf indicators) and 问题清单 (one row per finding) to ``book``."""
     _indicator_sheet(book, rows, text_cell)
     _sheet(book, "问题清单", ["项目编号", "项目名称", "问题编号", "存在问题", "所涉指标", "情节", "涉及资金", "资金单位",
@@ -155,7 +196,7 @@ def add_sheets(book: Any, rows: "list[Row]", text_cell: Any) -> None:
            widths=[12, 30, 9, 50, 20, 6, 14, 8, 10, 10, 30], text_cell=text_cell, links=True)
 
 
-def indicator_columns(rows: "list[Row]") -> list[tuple[tuple[str, ...], Decimal | None]]:
+def indicator_columns(rows: list[Row]) -> list[tuple[tuple[str, ...], Decimal | None]]:
     """The 指标得分 columns: each distinct (leaf path, 分值) in the order the round first lists it.
 
     Projects of one framework share every column; a round mixing frameworks
@@ -170,7 +211,7 @@ def indicator_columns(rows: "list[Row]") -> list[tuple[tuple[str, ...], Decimal 
     return list(seen)
 
 
-def _indicator_sheet(book: Any, rows: "list[Row]", text_cell: Any) -> None:
+def _indicator_sheet(book: Any, rows: list[Row], text_cell: Any) -> None:
     """指标得分 as a matrix: a row per project, a column per leaf indicator, the 得分 in the cell.
 
     Wide, not one row per project × indicator: an operator reads a project's

@@ -147,13 +147,14 @@ class IndicatorScore:
     def rule_name(self) -> str:
         return RULE_NAMES.get(self.rule_type, self.rule_type)
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self) -> str | None:
         """In Jupyter: the indicator's path, weight and score over its working, as in the appendix."""
         from html import escape
 
         head = (f"<p><b>{escape(' / '.join(self.path))}</b>（分值 {numbers.format_plain(self.weight)} 分，"
                 f"{escape(self.rule_name)}）</p>")
-        return head + self.working._repr_html_()
+        working = self.working._repr_html_()
+        return None if working is None else head + working
 
     def __repr__(self) -> str:
         return f"<IndicatorScore {'/'.join(self.path)}：{numbers.format_plain(self.score)} / {numbers.format_plain(self.weight)} 分>"

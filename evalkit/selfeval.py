@@ -22,11 +22,10 @@ framework path the user never wrote.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema, model_validator
 
 from . import numbers
 from .errors import InputError, Problem, did_you_mean, shown_text
@@ -35,13 +34,14 @@ from .framework import Framework, IndicatorNode
 from .kinds import kind_named
 from .rules import DEFAULT_ATTAINMENT_TIERS, AttainmentTier
 from .scoring import deviation, find_tier, tier_range
+from .specs import Assessment, InputValue, RateFigure
 from .working import Quantity
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .evaluation import Evaluation
-    from .params import ProjectParams
+# The whole params model is assembled by ``params`` from this section among others: ``apply`` takes and returns
+# it as a pydantic model (P), so that this module stays below ``params``.
+P = TypeVar("P", bound=BaseModel)
 
-__all__ = ["FUNDS_LINE", "Funds", "SelfEvaluationSpec", "apply", "form"]
+__all__ = ["FUNDS_LINE", "FUNDS_COLUMNS", "FUNDS_ROWS", "Funds", "Goals", "SelfEvaluationSpec", "apply"]
 
 FUNDS_LINE = "预算执行率"  # the framework's top-level leaf scored from the funds block, shown in the form's header
 DEFAULT_DEVIATION_THRESHOLD = Decimal(10)
@@ -106,9 +106,9 @@ class FundsLine(Model):
         return self
 
 
-_FUNDS_ROWS = (("total", "年度资金总额"), ("fiscal", "其中：当年财政拨款"), ("carryover", "上年结转资金"),
+FUNDS_ROWS = (("total", "年度资金总额"), ("fiscal", "其中：当年财政拨款"), ("carryover", "上年结转资金"),
                ("other", "其他资金"))
-_FUNDS_COLUMNS = (("initial", "年初预算数"), ("budget", "全年预算数"), ("spent", "全年执行数"))
+FUNDS_COLUMNS = (("initial", "年初预算数"), ("budget", "全年预算数"), ("spent", "全年执行数"))
 
 
 class Funds(Model):
@@ -158,16 +158,15 @@ def _name(text: str) -> str:
 def _funds_inputs(funds: Funds) -> tuple[dict[str, Any], list[Any], list[Any]]:
     """Inputs (funds.total.budget …), 执行率 figures and source-sum checks for the funds block."""
     from .checks import SumCheck
-    from .params import InputValue, RateFigure
 
     inputs: dict[str, Any] = {}
     figures: list[Any] = []
-    for row, label in _FUNDS_ROWS:
+    for row, label in FUNDS_ROWS:
         line: FundsLine | None = getattr(funds, row)
         if line is None:
             continue
         prefix = "" if row == "total" else label.removeprefix("其中：")
-        for col, col_label in _FUNDS_COLUMNS:
+        for col, col_label in FUNDS_COLUMNS:
             value = getattr(line, col)
             if value is not None:
                 inputs[f"funds.{row}.{col}"] = InputValue(name=prefix + col_label, value=value, unit=funds.unit,
@@ -180,8 +179,8 @@ def _funds_inputs(funds: Funds) -> tuple[dict[str, Any], list[Any], list[Any]]:
                 note="自评表口径：执行率 = 全年执行数 ÷ 全年预算数（调整后预算）" if row == "total" else "",
             ))
     checks = []
-    parts = [(row, label.removeprefix("其中：")) for row, label in _FUNDS_ROWS[1:] if getattr(funds, row) is not None]
-    for col, col_label in _FUNDS_COLUMNS:
+    parts = [(row, label.removeprefix("其中：")) for row, label in FUNDS_ROWS[1:] if getattr(funds, row) is not None]
+    for col, col_label in FUNDS_COLUMNS:
         if not parts or f"funds.total.{col}" not in inputs:
             continue
         if any(f"funds.{row}.{col}" not in inputs for row, _ in parts):
@@ -344,7 +343,7 @@ _CRITERIA = {
 }
 
 
-def apply(params: "ProjectParams", framework: Framework, shown: str) -> tuple["ProjectParams", Framework]:
+def apply(params: P, framework: Framework, shown: str) -> tuple[P, Framework]:
     """The params with the funds' inputs, figures, checks and the rows' reported scores added, and the
     framework with the rows attached under their 二级指标; raises InputError naming the params keys."""
     spec: SelfEvaluationSpec | None = params.self_evaluation
@@ -353,7 +352,6 @@ def apply(params: "ProjectParams", framework: Framework, shown: str) -> tuple["P
             raise InputError.single(shown, "self_evaluation", "项目支出绩效自评须写 self_evaluation：项目资金（funds）、"
                                     "年度总体目标（goals）与按二级指标列出的三级指标（indicators），见 README“项目支出绩效自评”")
         return params, framework
-    from .params import Assessment
 
     problems: list[Problem] = []
     funds = spec.funds
@@ -483,80 +481,3 @@ def apply(params: "ProjectParams", framework: Framework, shown: str) -> tuple["P
         "indicators": merged,
     })
     return params, framework.model_copy(update={"indicators": tops})
-
-
-# --- the 自评表 for the appendix ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FundsRow:
-    label: str
-    cells: tuple[str, str, str]  # 年初预算数, 全年预算数, 全年执行数, formatted
-    weight: str  # 分值, or — on the source lines
-    rate: Any  # the 执行率 Figure, or None
-    score: Any  # the 预算执行率 IndicatorScore on the total line, else None
-    indent: bool
-
-
-@dataclass(frozen=True)
-class IndicatorRowView:
-    row: Any  # appendix._Row: leaf with its opening parent cells
-    target: str
-    actual: str
-    deviation: str
-    reported: Any  # a failed reported_score CheckResult about this leaf, or None
-
-
-def form(ev: "Evaluation", rows: list[Any]) -> dict[str, Any]:
-    """What the 自评表 template shows; ``rows`` are the score summary's rows (leaves with their parent cells)."""
-    params = ev.project.params
-    spec: SelfEvaluationSpec | None = getattr(params, "self_evaluation", None)
-    figures = {f.key: f for f in ev.figures}
-    funds_score = next((s for s in ev.indicators if s.path == (FUNDS_LINE,)), None)
-    funds_rows: list[FundsRow] = []
-    unit = spec.funds.unit if spec else "万元"
-    if spec is not None:
-        for row, label in _FUNDS_ROWS:
-            line: FundsLine | None = getattr(spec.funds, row)
-            if line is None:
-                continue
-            # as the unit wrote them: 846.6 stays 846.6 (one number, one transcription)
-            cells = tuple("" if (v := getattr(line, col)) is None else numbers.format_number(v, min(numbers.decimals(v), 8))
-                          for col, _ in _FUNDS_COLUMNS)
-            total = row == "total"
-            funds_rows.append(FundsRow(
-                label=label, cells=cells, weight=ev.score_text(funds_score.weight) if total and funds_score else "—",
-                rate=figures.get(f"funds.{row}.rate"), score=funds_score if total else None, indent=not total))
-    failed = {c.subject: c for c in ev.checks if c.kind == "reported_score" and not c.passed}
-    indicator_rows = []
-    for r in rows:
-        leaf = r.leaf
-        if getattr(leaf, "path", None) == (FUNDS_LINE,):
-            continue
-        rule = ev.project.rules.get(leaf.path)
-        target = actual = note = ""
-        if rule is not None and rule.type == "completion":
-            t, a = rule.target, rule.actual
-            sign = rule.sign or ("≥" if rule.direction == "higher" else "≤")
-            if t.value is not None:
-                target = sign + numbers.format_quantity(t.value, t.unit, None)
-            if a.value is not None:
-                actual = numbers.format_quantity(a.value, a.unit, None)
-            if t.value is not None and a.value is not None:
-                dev = deviation(Quantity("", t.value, t.unit, places=None), Quantity("", a.value, a.unit, places=None),
-                                rule.deviation_threshold)
-                note = f"{dev.short}。{rule.deviation}" if dev.exceeds else rule.deviation
-        elif rule is not None and rule.type == "attainment":
-            target, actual = rule.target, rule.actual
-            tier = find_tier(rule.tiers, rule.attained)
-            note = f"{tier.name if tier else rule.attained}。{rule.deviation}" if rule.deviation else ""
-        ref = getattr(leaf, "ref", None) or leaf.working.ref
-        indicator_rows.append(IndicatorRowView(r, target, actual, note.rstrip("。") if note.endswith("。") else note,
-                                               failed.get(ref)))
-    info = params.project
-    return {
-        "name": info.name, "year": info.year, "department": info.department, "unit": info.unit,
-        "money_unit": unit, "funds": funds_rows, "funds_score": funds_score,
-        "goals": spec.goals if spec else Goals(), "rows": indicator_rows,
-        "threshold": numbers.format_plain(spec.deviation_threshold) if spec else "", "reported_failed": failed,
-    }

@@ -17,7 +17,6 @@ from .checks import IdentityCheck, SumCheck, column_precision
 from .errors import InputError, did_you_mean, shown_text
 from .rules import Measure
 from .rowlabels import row_label
-from . import numbers
 from .numbers import PERCENT
 from .tables import Table, refuse_undeclared_totals
 

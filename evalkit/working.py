@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from typing import Any, TypeVar, overload
 
-from . import limits, numbers
+from . import display, limits, numbers
 
 __all__ = ["Quantity", "Figure", "RefCounter", "ColumnQuantities", "exact", "listed", "full_list_note"]
 
@@ -216,10 +216,8 @@ class Figure:
     def __str__(self) -> str:
         return "\n".join([*self.working_lines(), f"[{self.ref}] " + "; ".join(self.sources())])
 
-    def _repr_html_(self) -> str:
-        from .html import render_figure
-
-        return render_figure(self)
+    def _repr_html_(self) -> str | None:
+        return display.html("figure", self)
 
 
 def _source(q: Quantity) -> str:

@@ -29,7 +29,7 @@ writes for an amount (``0o17``, ``0x5A``) are refused with the place and the fix
 from __future__ import annotations
 
 import re
-from decimal import Decimal, DecimalException
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from evalkit.results import results as results_of
 from evalkit import checks, expressions
 from evalkit.cli import main
 from evalkit.working import Figure
@@ -116,7 +117,7 @@ def test_003_findings_register_drives_deductions(ev003):
 
 
 def test_results_json_checks_and_findings(ev003):
-    data = ev003.to_results()
+    data = results_of(ev003)
     assert data["checks_failed"] == 1
     c = next(c for c in data["checks"] if c["kind"] == "group_sum")
     assert {"id", "kind", "status", "difference", "sources"} <= set(c) and c["status"] == "failed"

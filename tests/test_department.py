@@ -9,6 +9,7 @@ from decimal import Decimal as D
 import pytest
 
 from conftest import EXAMPLES, ROOT
+from evalkit.results import results as results_of
 from evalkit import appendix, department, framework, rates
 from evalkit.cli import main
 from evalkit.evaluation import evaluate
@@ -202,7 +203,7 @@ def test_the_appendix_shows_the_tables_and_the_generated_checks(demo):
     checks = appendix.checks(demo).html
     assert "所述值 36.85 万元，重算值 36.84 万元，差额 -0.01 万元" in checks
     assert "（数据文件 020_three_public.csv）" in checks and "data/020_three_public.csv" not in checks
-    data = demo.to_results()
+    data = results_of(demo)
     assert data["checks_failed"] == 1 and data["project"]["kind"] == "部门整体支出绩效评价"
 
 

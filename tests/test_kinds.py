@@ -3,6 +3,7 @@
 import textwrap
 
 from conftest import MINI_FRAMEWORK, SEED_001
+from evalkit.results import results as results_of
 from evalkit import appendix
 from evalkit.cli import main
 from evalkit.evaluation import evaluate
@@ -35,7 +36,7 @@ def test_a_department_reads_as_a_department(tmp_path):
     html = appendix.overview(ev).html
     assert "一、部门概况" in html and "<th>单位名称</th><td>某区财政局</td>" in html and "项目名称" not in html
     assert "部门整体支出绩效评价 · 计算过程附件" in html and "<th>单位编码</th><td>D01</td>" in html
-    assert ev.to_results()["project"]["kind"] == "部门整体支出绩效评价"
+    assert results_of(ev)["project"]["kind"] == "部门整体支出绩效评价"
 
 
 def test_an_english_alias_is_the_same_kind(tmp_path):

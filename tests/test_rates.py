@@ -92,8 +92,11 @@ def test_figure_is_immutable_and_serializes():
 
 
 def test_figure_html_escapes_user_text():
+    from evalkit.html import render_figure  # the presentation registers how a figure shows in Jupyter
+
     f = rates.rate("coverage_rate", q("<script>x</script>", "1", "个"), q("b", "2", "个"), ref="C-01", key="k")
-    html = f._repr_html_()
+    html = render_figure(f)
+    assert f._repr_html_() == html
     assert "<script>x" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
     assert 'id="C-01"' in html and "= 50.00%" in html
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES, ROOT, SEED_003
-from evalkit import manifest, signoff
+from evalkit import manifest, signing, signoff
 from evalkit.appendix import overview
 from evalkit.batch import discover
 from evalkit.cli import main
@@ -111,7 +111,7 @@ def test_review_status_unsigned_signed_in_params_and_signed_in_a_sidecar(folder)
 def test_a_sign_off_matches_until_a_data_file_changes(folder, tmp_path):
     params = folder / "p.yaml"
     fake_run(params, tmp_path / "outputs")
-    written, record = signoff.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "同意。")
+    written, record = signing.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "同意。")
     assert written == folder / "p.signoff.yaml" and record.reviewer == "张三"
     ev = evaluate(load_project(params))
     review = results(ev)["review"]
@@ -132,7 +132,7 @@ def test_a_change_that_leaves_the_figures_says_so_in_the_appendix_and_in_verify(
 
     params = folder / "p.yaml"
     fake_run(params, tmp_path / "outputs")
-    signoff.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
+    signing.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
     params.write_text(params.read_text(encoding="utf-8") + "# 复核后补的一行注释\n", encoding="utf-8")
     ev = evaluate(load_project(params))
     review = results(ev)["review"]
@@ -153,7 +153,7 @@ def test_verify_does_not_call_a_review_written_in_params_signed(tmp_path):
 def test_the_sidecar_reads_back_as_written(folder, tmp_path):
     params = folder / "p.yaml"
     fake_run(params, tmp_path / "outputs")
-    _, record = signoff.sign(params, tmp_path / "outputs", "张三", "2026-11-30", '意见含"引号"与: 冒号\n第二行')
+    _, record = signing.sign(params, tmp_path / "outputs", "张三", "2026-11-30", '意见含"引号"与: 冒号\n第二行')
     again = signoff.read_sidecar(params, str(params))
     assert (again.reviewer, again.date, again.opinion, again.inputs, again.figures_sha256) == (
         record.reviewer, record.date, record.opinion, record.inputs, record.figures_sha256)
@@ -164,7 +164,7 @@ def test_the_sidecar_reads_back_as_written(folder, tmp_path):
 
 def test_signing_is_refused_without_outputs(folder, tmp_path):
     with pytest.raises(InputError) as exc:
-        signoff.sign(folder / "p.yaml", tmp_path / "outputs", "张三", "2026-11-30", "")
+        signing.sign(folder / "p.yaml", tmp_path / "outputs", "张三", "2026-11-30", "")
     assert "找不到该项目的输出" in problems_text(exc) and "请先运行 evalkit run" in problems_text(exc)
     assert not (folder / "p.signoff.yaml").exists()
 
@@ -173,7 +173,7 @@ def test_signing_is_refused_when_an_input_changed_since_the_run(folder, tmp_path
     fake_run(folder / "p.yaml", tmp_path / "outputs")
     change_data(folder)
     with pytest.raises(InputError) as exc:
-        signoff.sign(folder / "p.yaml", tmp_path / "outputs", "张三", "2026-11-30", "")
+        signing.sign(folder / "p.yaml", tmp_path / "outputs", "张三", "2026-11-30", "")
     assert "输出已过期，不能签署（数据文件 data/003_unit_payments.csv 在上次运行之后已改变）" in problems_text(exc)
     assert not (folder / "p.signoff.yaml").exists()
 
@@ -183,7 +183,7 @@ def test_signing_is_refused_when_results_json_was_edited(folder, tmp_path):
     (out / "results.json").write_text((out / "results.json").read_text(encoding="utf-8").replace("81.00", "91.00"),
                                       encoding="utf-8")
     with pytest.raises(InputError) as exc:
-        signoff.sign(folder / "p.yaml", tmp_path / "outputs", "张三", "2026-11-30", "")
+        signing.sign(folder / "p.yaml", tmp_path / "outputs", "张三", "2026-11-30", "")
     assert "results.json 与 manifest.json 的记录不一致" in problems_text(exc)
 
 
@@ -197,7 +197,7 @@ def test_signing_is_refused_when_results_json_was_edited(folder, tmp_path):
 def test_bad_signoff_arguments_are_refused(folder, tmp_path, reviewer, date, expected):
     fake_run(folder / "p.yaml", tmp_path / "outputs")
     with pytest.raises(InputError) as exc:
-        signoff.sign(folder / "p.yaml", tmp_path / "outputs", reviewer, date, "")
+        signing.sign(folder / "p.yaml", tmp_path / "outputs", reviewer, date, "")
     assert expected in problems_text(exc)
     assert not (folder / "p.signoff.yaml").exists()
 
@@ -209,10 +209,10 @@ def test_a_review_date_in_the_future_or_before_the_preparation_is_refused(folder
     fake_run(params, outputs)
     today = dt.date(2026, 11, 30)
     with pytest.raises(InputError) as exc:
-        signoff.sign(params, outputs, "张三", "2026-12-01", "", today=today)
+        signing.sign(params, outputs, "张三", "2026-12-01", "", today=today)
     assert "--date: 复核日期 2026-12-01 晚于今天（2026-11-30）" in problems_text(exc)
     with pytest.raises(InputError) as exc:  # example 003 was prepared on 2024-03-15
-        signoff.sign(params, outputs, "张三", "2024-03-14", "", today=today)
+        signing.sign(params, outputs, "张三", "2024-03-14", "", today=today)
     assert "--date: 复核日期 2024-03-14 早于参数文件中的编制日期 2024-03-15" in problems_text(exc)
     assert not (folder / "p.signoff.yaml").exists()
     # a prepared date in the future: no review date can be both after it and not after today
@@ -220,12 +220,12 @@ def test_a_review_date_in_the_future_or_before_the_preparation_is_refused(folder
     params.write_text(text.replace('prepared: "2024-03-15"', 'prepared: "2026-12-05"'), encoding="utf-8")
     fake_run(params, outputs)
     with pytest.raises(InputError) as exc:
-        signoff.sign(params, outputs, "张三", None, "", today=today)
+        signing.sign(params, outputs, "张三", None, "", today=today)
     assert "复核日期 2026-11-30 早于参数文件中的编制日期 2026-12-05" in problems_text(exc)
     params.write_text(text, encoding="utf-8")
     fake_run(params, outputs)
-    assert signoff.sign(params, outputs, "张三", "2024-03-15", "", today=today)[1].date == "2024-03-15"  # same day
-    assert signoff.sign(params, outputs, "张三", None, "", today=today)[1].date == "2026-11-30"  # today is allowed
+    assert signing.sign(params, outputs, "张三", "2024-03-15", "", today=today)[1].date == "2024-03-15"  # same day
+    assert signing.sign(params, outputs, "张三", None, "", today=today)[1].date == "2026-11-30"  # today is allowed
 
 
 def test_the_command_refuses_a_future_date_by_the_local_clock(folder, tmp_path, capsys):
@@ -260,9 +260,9 @@ def test_signing_again_names_the_sign_off_it_replaces(folder, tmp_path, capsys):
 def test_an_opinion_keeps_its_lines_but_not_control_characters(folder, tmp_path):
     fake_run(folder / "p.yaml", tmp_path / "outputs")
     with pytest.raises(InputError) as exc:
-        signoff.sign(folder / "p.yaml", tmp_path / "outputs", "张三", "2026-11-30", "同意\x85但")
+        signing.sign(folder / "p.yaml", tmp_path / "outputs", "张三", "2026-11-30", "同意\x85但")
     assert "--opinion: 不能含控制字符" in problems_text(exc)
-    signoff.sign(folder / "p.yaml", tmp_path / "outputs", "张三", "2026-11-30", "第一段\n第二段")
+    signing.sign(folder / "p.yaml", tmp_path / "outputs", "张三", "2026-11-30", "第一段\n第二段")
     assert signoff.read_sidecar(folder / "p.yaml", "p.yaml").opinion == "第一段\n第二段"
 
 
@@ -274,7 +274,7 @@ def test_hostile_paths_are_refused(folder, tmp_path):
     # a symlink in the sidecar's place is neither followed nor replaced
     (folder / "p.signoff.yaml").symlink_to(elsewhere)
     with pytest.raises(InputError) as exc:
-        signoff.sign(folder / "p.yaml", outputs, "张三", "2026-11-30", "")
+        signing.sign(folder / "p.yaml", outputs, "张三", "2026-11-30", "")
     assert "符号链接" in problems_text(exc)
     assert elsewhere.read_text(encoding="utf-8") == "keep"
     with pytest.raises(InputError) as exc:  # and a run refuses to read it
@@ -284,11 +284,11 @@ def test_hostile_paths_are_refused(folder, tmp_path):
     # a symlinked params file: the sidecar would belong to another folder
     (folder / "link.yaml").symlink_to(folder / "p.yaml")
     with pytest.raises(InputError) as exc:
-        signoff.sign(folder / "link.yaml", outputs, "张三", "2026-11-30", "")
+        signing.sign(folder / "link.yaml", outputs, "张三", "2026-11-30", "")
     assert "参数文件是符号链接" in problems_text(exc)
     # a sidecar given as the params file
     (folder / "p.signoff.yaml").write_text("format: 1\n", encoding="utf-8")
-    for call in (lambda: signoff.sign(folder / "p.signoff.yaml", outputs, "张三", "2026-11-30", ""),
+    for call in (lambda: signing.sign(folder / "p.signoff.yaml", outputs, "张三", "2026-11-30", ""),
                  lambda: load_project(folder / "p.signoff.yaml")):
         with pytest.raises(InputError) as exc:
             call()
@@ -305,7 +305,7 @@ def test_hostile_paths_are_refused(folder, tmp_path):
 def test_a_damaged_sidecar_is_an_input_error_naming_it(folder, tmp_path, old, new, expected):
     params = folder / "p.yaml"
     fake_run(params, tmp_path / "outputs")
-    sidecar, _ = signoff.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
+    sidecar, _ = signing.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
     text = sidecar.read_text(encoding="utf-8")
     assert old in text
     sidecar.write_text(text.replace(old, new, 1), encoding="utf-8")
@@ -326,7 +326,7 @@ def test_a_forged_future_date_is_refused_by_every_reader(folder, tmp_path, capsy
     """2099-01-01 with every hash intact: a run, validate and verify's re-run all refuse it, naming file and field."""
     params, outputs = folder / "p.yaml", tmp_path / "outputs"
     fake_run(params, outputs)
-    sidecar, _ = signoff.sign(params, outputs, "张三", "2026-11-30", "")
+    sidecar, _ = signing.sign(params, outputs, "张三", "2026-11-30", "")
     out = fake_run(params, outputs)  # the run after signing records the sidecar, as a real one does
     forge(sidecar, 'date: "2026-11-30"', 'date: "2099-01-01"')
     with pytest.raises(InputError) as exc:
@@ -342,7 +342,7 @@ def test_a_forged_future_date_is_refused_by_every_reader(folder, tmp_path, capsy
     assert err.startswith("无法核验：按现在的输入重新运行失败（输入有误）")
     assert "p.signoff.yaml: date: 复核日期 2099-01-01 晚于今天" in err and "复核签署 p.signoff.yaml：内容已改变" in err
     with pytest.raises(InputError) as exc:  # signing again is refused until the forged file is removed
-        signoff.sign(params, outputs, "李四", "2026-12-01", "")
+        signing.sign(params, outputs, "李四", "2026-12-01", "")
     assert "请删除后重新签署" in problems_text(exc)
 
 
@@ -351,7 +351,7 @@ def test_a_sign_off_dated_tomorrow_is_read_as_another_time_zone_but_not_later(fo
 
     params = folder / "p.yaml"
     fake_run(params, tmp_path / "outputs")
-    sidecar, _ = signoff.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
+    sidecar, _ = signing.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
     today = dt.date(2026, 11, 29)  # the reader's clock is a day behind the signer's
     assert signoff.read_sidecar(params, str(params), today=today).date == "2026-11-30"
     with pytest.raises(InputError) as exc:
@@ -371,7 +371,7 @@ def test_a_sign_off_dated_tomorrow_is_read_as_another_time_zone_but_not_later(fo
 def test_a_sidecar_evalkit_could_not_have_written_is_refused(folder, tmp_path, old, new, expected):
     params = folder / "p.yaml"
     fake_run(params, tmp_path / "outputs")
-    sidecar, _ = signoff.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
+    sidecar, _ = signing.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
     forge(sidecar, old, new)
     with pytest.raises(InputError) as exc:
         load_project(params)
@@ -382,7 +382,7 @@ def test_a_sidecar_evalkit_could_not_have_written_is_refused(folder, tmp_path, o
 def test_an_input_recorded_twice_is_refused(folder, tmp_path):
     params = folder / "p.yaml"
     fake_run(params, tmp_path / "outputs")
-    sidecar, _ = signoff.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
+    sidecar, _ = signing.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
     lines = sidecar.read_text(encoding="utf-8").splitlines(keepends=True)
     data = next(i for i, line in enumerate(lines) if "{role: data," in line)
     sidecar.write_text("".join(lines[:data + 1] + [lines[data]] + lines[data + 1:]), encoding="utf-8")
@@ -396,7 +396,7 @@ def test_a_total_or_grade_edited_after_signing_is_not_read_as_reviewed(folder, t
     """The figures hash still matches, but the sidecar's own 总分/等级 are not those of the figures it signed."""
     params = folder / "p.yaml"
     fake_run(params, tmp_path / "outputs")
-    sidecar, _ = signoff.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
+    sidecar, _ = signing.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
     assert results(evaluate(load_project(params)))["review"]["status"] == "已复核"
     forge(sidecar, 'grade: "良"', 'grade: "优"')
     review = results(evaluate(load_project(params)))["review"]
@@ -416,7 +416,7 @@ def test_a_review_date_in_params_in_the_future_is_refused(folder):
 def test_a_review_in_both_places_is_refused(folder, tmp_path):
     params = folder / "p.yaml"
     fake_run(params, tmp_path / "outputs")
-    signoff.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
+    signing.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
     text = params.read_text(encoding="utf-8")
     params.write_text(text.replace("  preparer: 评价组\n", "  preparer: 评价组\n  reviewer: 王五\n  reviewed: 2026-12-01\n"),
                       encoding="utf-8")
@@ -432,7 +432,7 @@ def test_a_batch_skips_the_sidecar_and_re_runs_a_project_signed_since(folder, tm
     out = fake_run(params, tmp_path / "outputs")
     manifest.write(manifest.build(load_project(params), manifest.inputs_of(load_project(params), WORKBOOK), out), out)
     assert manifest.up_to_date(out, params, WORKBOOK)
-    signoff.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
+    signing.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
     assert discover(folder) == [params]
     assert not manifest.up_to_date(out, params, WORKBOOK)  # the appendix must be made again to show the sign-off
     roles = [e["role"] for e in manifest.inputs_of(load_project(params), WORKBOOK)]
@@ -512,7 +512,6 @@ def test_verify_names_a_sign_off_written_after_the_run():
 
 def test_an_invisible_reviewer_or_a_date_before_the_year_is_refused_when_read(tmp_path):
     """A hand-edited sidecar: a zero-width or direction-mark name reads as nobody; 1900-01-01 predates the year."""
-    from evalkit import signoff as so
     from evalkit.errors import InputError
     from evalkit.workpaper import person_name
 
@@ -520,4 +519,4 @@ def test_an_invisible_reviewer_or_a_date_before_the_year_is_refused_when_read(tm
         with pytest.raises(ValueError, match="不可见或改变文字方向"):
             person_name(name)
     with pytest.raises(InputError, match="早于评价年度 2024 年"):
-        so.check_review_date("1900-01-01", dt.date(2025, 3, 1), None, year=2024)
+        signing.check_review_date("1900-01-01", dt.date(2025, 3, 1), None, year=2024)

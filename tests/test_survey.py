@@ -12,6 +12,7 @@ import pytest
 
 import evalkit
 from conftest import EXAMPLES
+from evalkit.results import results as results_of
 from evalkit.errors import InputError
 from evalkit.survey import analyse
 from evalkit.survey.spec import SurveySpec
@@ -144,7 +145,7 @@ def test_groups_and_chi_square(ev010):
 
 
 def test_results_json_carries_the_survey(ev010):
-    data = ev010.to_results()
+    data = results_of(ev010)
     survey = data["surveys"][0]
     assert survey["raw_n"] == 516 and survey["n"] == 480 and survey["invalid_answers"] == 15
     refs = {f["ref"]: f for f in data["figures"]}
