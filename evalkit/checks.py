@@ -952,19 +952,39 @@ def run_check(spec: Any, ctx: Resolver, tables: dict[str, Table], ref: str, wher
 
     ``columns`` shares parsed table columns between the checks and figures of one evaluation.
     """
-    columns = columns or ColumnCache()
-    if spec.kind == "sum":
-        return _sum(spec, ctx, tables, ref, where, owner, columns)
-    if spec.kind == "same":
-        return _same(spec, ctx, ref)
-    if spec.kind == "group_sum":
-        return _group_sum(spec, tables, ref, where, owner, columns)
-    if spec.kind == "identity":
-        try:
-            return _identity(spec, ctx, tables, ref, where, owner, columns)
-        except expressions.ExpressionError as exc:
-            raise CheckError(str(exc)) from None
+    _, run = CHECKS[spec.kind]
+    return run(spec, ctx, tables, ref, where, owner, columns or ColumnCache())
+
+
+def _run_same(spec: SameCheck, ctx: Resolver, tables: dict[str, Table], ref: str, where: str, owner: str,
+              columns: ColumnCache) -> CheckResult:
+    return _same(spec, ctx, ref)
+
+
+def _run_group_sum(spec: GroupSumCheck, ctx: Resolver, tables: dict[str, Table], ref: str, where: str, owner: str,
+                   columns: ColumnCache) -> CheckResult:
+    return _group_sum(spec, tables, ref, where, owner, columns)
+
+
+def _run_identity(spec: IdentityCheck, ctx: Resolver, tables: dict[str, Table], ref: str, where: str, owner: str,
+                  columns: ColumnCache) -> CheckResult:
+    try:
+        return _identity(spec, ctx, tables, ref, where, owner, columns)
+    except expressions.ExpressionError as exc:
+        raise CheckError(str(exc)) from None
+
+
+def _run_range(spec: RangeCheck, ctx: Resolver, tables: dict[str, Table], ref: str, where: str, owner: str,
+               columns: ColumnCache) -> CheckResult:
     return _range(spec, ctx, ref)
+
+
+# Each kind of check a params file can declare: its model and the function that runs it. A new kind is a model
+# joined to CheckSpec and one entry here.
+CHECKS: dict[str, tuple[type, Any]] = {
+    "sum": (SumCheck, _sum), "same": (SameCheck, _run_same), "group_sum": (GroupSumCheck, _run_group_sum),
+    "identity": (IdentityCheck, _run_identity), "range": (RangeCheck, _run_range),
+}
 
 
 def reported_figure(figure: Any, reported: Decimal, ref: str) -> CheckResult:

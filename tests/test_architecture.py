@@ -124,3 +124,19 @@ def test_core_objects_show_plainly_without_the_presentation_and_richly_with_it()
             "import evalkit.html\nassert 'id=\"C-01\"' in f._repr_html_()\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
+
+
+def test_figure_and_check_kinds_are_one_table_each():
+    """Every model of the FigureSpec / CheckSpec unions has exactly one entry in its table, and nothing else."""
+    import typing
+
+    from evalkit.checks import CHECK_KINDS, CHECKS, CheckSpec
+    from evalkit.evaluation import FIGURE_KINDS
+    from evalkit.specs import FigureSpec
+
+    figure_models = set(typing.get_args(typing.get_args(FigureSpec)[0]))
+    assert set(FIGURE_KINDS) == figure_models
+    check_models = set(typing.get_args(typing.get_args(CheckSpec)[0]))
+    assert {model for model, _ in CHECKS.values()} == check_models and tuple(CHECKS) == CHECK_KINDS
+    for kind, (model, _) in CHECKS.items():
+        assert typing.get_args(model.model_fields["kind"].annotation) == (kind,)
