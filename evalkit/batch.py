@@ -339,6 +339,16 @@ def _dask_unreachable(address: str, reason: str) -> RuntimeError:
         "且本机可以访问该端口；或去掉 --scheduler 在本机运行")
 
 
+def dask_missing() -> str:
+    """Why a round cannot run on Dask here (its optional dependency is not installed), or ""."""
+    import importlib.util
+
+    if importlib.util.find_spec("distributed") is not None:
+        return ""
+    return ("用 Dask 运行批次（--executor dask 或 --scheduler）需要可选依赖 distributed，本环境未安装；"
+            "请安装：pip install 'evalkit[dask]'（make test / make demo 建立的环境已包含），或去掉 --executor dask 在本机运行")
+
+
 def _probe(address: str, timeout: float) -> None:
     """Fail in seconds, with a plain reason, when nothing listens at a tcp:// or tls:// address.
 
@@ -485,6 +495,8 @@ def run_round(
     from .runner import output_failure
 
     started = time.perf_counter()
+    if (executor == "dask" or scheduler) and (missing := dask_missing()):
+        raise RunError(missing)
     projects = discover(round_dir)
     refused = refused_names(projects)
     book = (workbook or default_workbook()).resolve()

@@ -310,3 +310,20 @@ def test_a_project_that_kills_its_workers_is_reported_failed_and_the_rest_finish
     round_out = tmp_path / "outputs" / "r2024"
     assert (round_out / "a_fine" / "results.json").is_file() and not (round_out / "crash").exists()
     assert leftovers(round_out) == []
+
+
+def test_without_distributed_the_dask_options_say_what_to_install(tmp_path, capsys, monkeypatch):
+    """Dask is the [dask] extra: a core install asked for it names the extra before any project runs."""
+    import importlib.util
+
+    from evalkit.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "distributed" else real(name, *a))
+    folder = tmp_path / "params" / "r"
+    folder.mkdir(parents=True)
+    for args in (["--executor", "dask"], ["--scheduler", "tcp://127.0.0.1:1"]):
+        assert main(["batch", str(folder), "--outputs", str(tmp_path / "out"), *args]) == 1
+        err = capsys.readouterr().err
+        assert "批次未运行" in err and "pip install 'evalkit[dask]'" in err
+    assert not (tmp_path / "out").exists()

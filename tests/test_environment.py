@@ -48,5 +48,5 @@ def test_constraints_pin_every_dependency_within_its_bounds():
 def test_make_installs_with_the_constraints():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert re.search(r"^\$\(STAMP\):.*\bconstraints\.txt\b", makefile, re.M)
-    assert "pip install --quiet -c constraints.txt -e '.[test]'" in makefile
+    assert "pip install --quiet -c constraints.txt -e '.[test,dask]'" in makefile
     assert re.search(r"^constraints:", makefile, re.M)
