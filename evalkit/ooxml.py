@@ -13,12 +13,20 @@ import datetime as dt
 import io
 import re
 import zipfile
+from decimal import Decimal
 
-__all__ = ["FIXED_TIME", "CELL_LIMIT", "safe_text", "text_cell", "without_clock"]
+__all__ = ["EXCEL_DIGITS", "FIXED_TIME", "CELL_LIMIT", "beyond_excel", "safe_text", "text_cell", "without_clock"]
 
 FIXED_TIME = dt.datetime(2024, 1, 1)  # no clock time in a file: two runs of the same inputs are the same file
 
 _STAMPS = (rb"dcterms:created", rb"dcterms:modified")
+
+EXCEL_DIGITS = 15  # significant digits an Excel number holds: 1,234,567,890,123,456.78 would read …457 there
+
+
+def beyond_excel(value: Decimal) -> bool:
+    """A number Excel cannot hold exactly: written as text, it stays the one results.json and the appendix show."""
+    return len(value.as_tuple().digits) > EXCEL_DIGITS
 
 
 def without_clock(data: bytes, when: dt.datetime = FIXED_TIME) -> bytes:

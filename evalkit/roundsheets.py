@@ -20,6 +20,7 @@ from typing import Any, Iterable
 from urllib.parse import quote
 
 from . import numbers
+from .ooxml import beyond_excel
 
 
 __all__ = ["FindingLine", "IndicatorLine", "Row", "round_seconds", "add_sheets", "findings", "indicators", "fragment", "xlsx_link",
@@ -313,6 +314,8 @@ def _sheet(book: Any, title: str, headers: list[str], lines: Iterable[list[Any]]
         for part in rest:
             if isinstance(part, list):
                 for value in part:
+                    if isinstance(value, Decimal) and beyond_excel(value):  # exact, as text, where Excel would round
+                        value = numbers.format_number(value, numbers.decimals(value))
                     values.append(value if isinstance(value, Decimal) or value is None else text_cell(value))
                     kinds.append("number" if isinstance(value, Decimal) or value is None else "text")
             else:

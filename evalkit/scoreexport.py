@@ -188,9 +188,6 @@ def _number_format(places: int, grouping: bool = True) -> str:
     return head + ("." + "0" * places if places else "")
 
 
-EXCEL_DIGITS = 15  # significant digits an Excel number holds
-
-
 def _put(ws: Any, row: int, col: int, value: Any, places: int | None = None, *, grouping: bool = True) -> None:
     """A cell: Decimal as a number rounded to ``places`` with that format; anything else as text ("@")."""
     from openpyxl.styles import Alignment
@@ -198,9 +195,7 @@ def _put(ws: Any, row: int, col: int, value: Any, places: int | None = None, *, 
     cell = ws.cell(row=row, column=col)
     if isinstance(value, Decimal):
         shown = numbers.quantize(value, places if places is not None else min(numbers.decimals(value), 8))
-        if len(shown.as_tuple().digits) > EXCEL_DIGITS:
-            # Excel keeps 15 significant digits: 1,234,567,890,123,456.78 would read …457 there. Written as text,
-            # the number stays the one results.json and the appendix show.
+        if ooxml.beyond_excel(shown):
             cell.value = numbers.format_number(shown, numbers.decimals(shown), grouping=grouping)
             cell.number_format = "@"
             cell.alignment = Alignment(horizontal="right")

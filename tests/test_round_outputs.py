@@ -344,3 +344,14 @@ def test_scores_are_formatted_to_the_places_the_appendix_shows(tmp_path, docs):
     assert summary["A2"].number_format == "0" and summary["F2"].number_format == "0" and summary["F2"].value == 2
     assert (scores["C5"].number_format, scores["D5"].value, scores["D5"].number_format) == ("0.0", 3.2, "0.0")
     assert scores["E5"].number_format == "0.00"
+
+
+def test_an_amount_beyond_excel_digits_is_exact_text_in_the_findings_sheet(tmp_path, docs):
+    """1,234,567,890,123,456.78 元 would read …457 as an Excel number: summary.xlsx keeps results.json's digits."""
+    data = copy.deepcopy(docs[1])
+    data["findings"][0]["money"], data["findings"][0]["money_unit"] = "1234567890123456.78", "元"
+    data["findings"][1]["money"] = "12.5"
+    out = make_round(tmp_path, [("p3", data, OK, "")])
+    rows = list(load_workbook(out / "summary.xlsx")["问题清单"].iter_rows(min_row=2))
+    assert rows[0][6].value == "1,234,567,890,123,456.78" and rows[0][6].data_type == "s"
+    assert rows[1][6].value == 12.5 and rows[1][6].data_type == "n"
