@@ -13,14 +13,13 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-import threading
 import time
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import __version__, atomic, manifest, names
+from .nbexport import export_html
+from . import atomic, manifest, names
 from .errors import InputError, Problem, os_error_text
 from .results import headline
 from .summary import failed_check_lines
@@ -29,7 +28,6 @@ __all__ = ["KernelStartFailure", "OutputError", "RunResult", "RunError", "defaul
            "output_dir", "output_failure", "round_output_dir", "run_project"]
 
 WORKBOOK_NAME = "project_evaluation.ipynb"
-REMOVE_TAG = "evalkit-remove"
 
 
 class RunError(RuntimeError):
@@ -94,74 +92,6 @@ def round_output_dir(outputs_root: Path, round_dir: Path) -> Path:
         raise InputError.single(str(outputs_root), "--outputs",
                                 f"输出目录 {round_out} 与参数目录 {round_dir} 重叠；请把输出放在参数目录之外（默认 outputs/）")
     return round_out
-
-
-_EXPORTERS = threading.local()
-
-
-def _exporter(show_code: bool):  # type: ignore[no-untyped-def]
-    """One exporter per setting and thread, reused: building one costs more than converting,
-    and an exporter is not safe to share between threads (it registers filters per call)."""
-    cache = getattr(_EXPORTERS, "cache", None)
-    if cache is None:
-        cache = _EXPORTERS.cache = {}
-    if show_code not in cache:
-        cache[show_code] = _make_exporter(show_code)
-    return cache[show_code]
-
-
-def _make_exporter(show_code: bool):  # type: ignore[no-untyped-def]
-    from nbconvert import HTMLExporter
-    from nbconvert.exporters.templateexporter import TemplateExporter
-    from nbconvert.filters.highlight import Highlight2HTML
-    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
-    from nbconvert.preprocessors import TagRemovePreprocessor
-    from traitlets.config import Config
-
-    class AppendixExporter(HTMLExporter):
-        """HTMLExporter without its BeautifulSoup pass over the finished page.
-
-        That pass adds alt texts and tabindex attributes to JupyterLab's cell
-        markup, which our template does not produce (our images carry alt
-        texts), and it re-parses the whole page: most of the export time.
-        """
-
-        def from_notebook_node(self, nb, resources=None, **kw):  # type: ignore[no-untyped-def]
-            langinfo = nb.metadata.get("language_info", {})
-            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
-            self.register_filter(
-                "highlight_code", self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
-            )
-            resources = self._init_resources(resources)
-            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
-                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
-            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-
-    templates = resources.files("evalkit") / "templates" / "nbconvert"
-    config = Config()
-    config.TagRemovePreprocessor.remove_cell_tags = {REMOVE_TAG}
-    config.TagRemovePreprocessor.enabled = True
-    exporter = AppendixExporter(
-        config=config,
-        template_name="evalkit",
-        extra_template_basedirs=[str(templates)],
-        exclude_input=not show_code,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
-    exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
-    return exporter
-
-
-def export_html(notebook: Any, title: str, show_code: bool = False) -> str:
-    from .html import appendix_css
-
-    resources_ = {
-        "metadata": {"name": title},
-        "evalkit": {"title": title, "css": appendix_css(), "version": __version__, "show_code": show_code},
-    }
-    body, _ = _exporter(show_code).from_notebook_node(notebook, resources=resources_)
-    return body
 
 
 def canonical_workbook(book: Path) -> Any:
