@@ -538,7 +538,7 @@ def findings(ev: Evaluation) -> Section:
         if f.indicator and caused and any(s.name != f.indicator for s, _ in caused):
             notices.append(f"所涉指标写作“{f.indicator}”，但在“{'、'.join(s.name for s, _ in caused)}”扣分")
         # as the register wrote it (8.1 stays 8.1), as results.json and workpaper.xlsx carry it
-        money = (numbers.format_amount(f.money, f.money_unit, min(numbers.decimals(f.money), 8))
+        money = (numbers.format_amount(f.money, f.money_unit, numbers.written_places(f.money))
                  if f.money is not None else "")
         rows.append(_FindingRow(f, money, [(s, ev.score_text(a), _taken_note(ev, ledgers[s.working.ref]))
                                            for s, a in caused], notices))

@@ -13,6 +13,7 @@ cannot be told. Pure: tables are already read.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -25,13 +26,15 @@ from .tables import Table
 __all__ = ["Cell", "check_specs", "read_cell"]
 
 
+@dataclass(frozen=True)
 class Cell:
     """A cell found: its value, unit, where it is in words, and the row for the appendix's link."""
 
-    __slots__ = ("value", "unit", "citation", "row", "label")
-
-    def __init__(self, value: Decimal, unit: str, citation: str, row: tuple[str, int], label: str) -> None:
-        self.value, self.unit, self.citation, self.row, self.label = value, unit, citation, row, label
+    value: Decimal
+    unit: str
+    citation: str
+    row: tuple[str, int]
+    label: str
 
 
 def _row_index(table: Table, row: str | int, shown: str, where: str) -> int:

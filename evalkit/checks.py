@@ -291,18 +291,18 @@ class CheckResult:
 
     def shown_stated(self, value: Decimal | None) -> str:
         """A stated value exactly as it was written (99%, 29.5 分, 846.6, 10 万元/家): never more precise than the report."""
-        return "—" if value is None else numbers.format_quantity(value, self.unit, stated_decimals(value))
+        return "—" if value is None else numbers.format_quantity(value, self.unit, numbers.written_places(value))
 
     @property
     def stated_places(self) -> int | None:
         """The decimals the stated value was written with (workpaper.xlsx writes it so)."""
-        return None if self.expected is None else stated_decimals(self.expected)
+        return None if self.expected is None else numbers.written_places(self.expected)
 
     def _comparison(self, expected: Decimal | None, found: Decimal | None, difference: Decimal | None) -> str:
         if expected is None or found is None:
             return f"所述值 {self.shown_stated(expected)}，重算值 {self.shown(found)}"
         basis = ""
-        if self.compared is not None and (self.compared != self._places or self.compared != stated_decimals(expected)):
+        if self.compared is not None and (self.compared != self._places or self.compared != numbers.written_places(expected)):
             at = numbers.format_quantity(numbers.quantize(found, self.compared), self.unit, self.compared)
             basis = f"（按{numbers.places_text(self.compared)}比较：重算值为 {at}）"
         return (f"所述值 {self.shown_stated(expected)}，重算值 {self.shown(found)}，"
@@ -381,11 +381,6 @@ def column_precision(cells: list[Measure], column: str, title: str = "") -> tupl
     more = f" 等 {len(coarse)} 格" if len(coarse) > 5 else ""
     return finest, (f"“{column}”列小数位数不一：{named}{more}少于{numbers.places_text(finest)}，"
                     f"按最多的{numbers.places_text(finest)}比较（请核对原表是否省略了末尾的 0）")
-
-
-def stated_decimals(value: Decimal) -> int:
-    """Decimals as written, at most eight (a stated value carries the digits the report gave it)."""
-    return min(numbers.decimals(value), 8)
 
 
 def _plain(value: Decimal | None) -> str | None:
@@ -618,7 +613,7 @@ def _sum(spec: SumCheck, ctx: Resolver, tables: dict[str, Table], ref: str, wher
         places=shown, compared=None if spec.tolerance is not None else places, basis=basis,
         formula=f"{over} = {total.name}",
         lines=(f"各项之和 = {shown_items} = {_in_full(found, total.unit, shown)}",
-               f"所述合计 = {numbers.format_quantity(total.value, total.unit, stated_decimals(total.value))}", *lines, *((skipped,) if skipped else ())),
+               f"所述合计 = {numbers.format_quantity(total.value, total.unit, numbers.written_places(total.value))}", *lines, *((skipped,) if skipped else ())),
         sources=(_cite(total),) + cited, note=spec.note, data_files=files,
     )
 

@@ -210,6 +210,12 @@ def decimals(value: Decimal) -> int:
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
+def written_places(value: Decimal) -> int:
+    """The decimals a stated value was written with, at most eight: how it is shown "as written" in every output
+    (846.6 stays 846.6, 10 stays 10), so the appendix, the workbooks and results.json read the same."""
+    return min(decimals(value), _MAX_STATED_PLACES)
+
+
 def significant_decimals(value: Decimal) -> int:
     """Decimal places without trailing zeros (1234.5600 has two): the precision a computed value needs."""
     if not value.is_finite() or value == 0:

@@ -194,7 +194,7 @@ def _put(ws: Any, row: int, col: int, value: Any, places: int | None = None, *, 
 
     cell = ws.cell(row=row, column=col)
     if isinstance(value, Decimal):
-        shown = numbers.quantize(value, places if places is not None else min(numbers.decimals(value), 8))
+        shown = numbers.quantize(value, places if places is not None else numbers.written_places(value))
         if ooxml.beyond_excel(shown):
             cell.value = numbers.format_number(shown, numbers.decimals(shown), grouping=grouping)
             cell.number_format = "@"

@@ -457,7 +457,7 @@ def apply(params: P, framework: Framework, shown: str) -> tuple[P, Framework]:
         raise InputError(problems)
     if funds_path:
         # as the unit wrote them (846.6 stays 846.6), as the 自评表 shows them
-        shown_money = {k: numbers.format_quantity(v := getattr(funds.total, k), funds.unit, min(numbers.decimals(v), 8))
+        shown_money = {k: numbers.format_quantity(v := getattr(funds.total, k), funds.unit, numbers.written_places(v))
                        for k in ("budget", "spent")}
         assessments[FUNDS_LINE] = Assessment(reported=funds.reported, situation=(
             f"全年预算数 {shown_money['budget']}，全年执行数 {shown_money['spent']}"))

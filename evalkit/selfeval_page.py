@@ -51,7 +51,7 @@ def form(ev: Evaluation, rows: list[Any]) -> dict[str, Any]:
             if line is None:
                 continue
             # as the unit wrote them: 846.6 stays 846.6 (one number, one transcription)
-            cells = tuple("" if (v := getattr(line, col)) is None else numbers.format_number(v, min(numbers.decimals(v), 8))
+            cells = tuple("" if (v := getattr(line, col)) is None else numbers.format_number(v, numbers.written_places(v))
                           for col, _ in FUNDS_COLUMNS)
             total = row == "total"
             funds_rows.append(FundsRow(

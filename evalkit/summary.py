@@ -37,7 +37,7 @@ def _comparison(item: dict[str, Any], unit: str, places: int | None) -> str | No
     difference = _value(item.get("difference"))
     if difference is None:
         difference = found - stated
-    return (f"所述值 {numbers.format_quantity(stated, unit, min(numbers.decimals(stated), 8))}，重算值 {numbers.format_quantity(found, unit, places)}，"
+    return (f"所述值 {numbers.format_quantity(stated, unit, numbers.written_places(stated))}，重算值 {numbers.format_quantity(found, unit, places)}，"
             f"差额 {numbers.format_difference(difference, unit, places)}")
 
 
