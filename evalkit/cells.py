@@ -21,7 +21,7 @@ from .checks import SameCheck
 from .errors import InputError, Problem, did_you_mean, shown_text
 from .rowlabels import normal_label, row_label, total_word
 from .rules import Measure
-from .tables import Table
+from .table import Table
 
 __all__ = ["Cell", "check_specs", "read_cell"]
 

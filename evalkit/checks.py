@@ -27,7 +27,7 @@ from . import amounts, display, expressions, limits, numbers
 from .errors import InputError, did_you_mean, shown_text
 from .fields import Int, Level, Model, Num, Text
 from .rules import Measure
-from .tables import Table, refuse_an_unnamed_total, refuse_undeclared_totals
+from .table import Table, refuse_an_unnamed_total, refuse_undeclared_totals
 from .working import ColumnQuantities, Quantity, exact, listed
 
 __all__ = [

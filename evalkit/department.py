@@ -32,7 +32,8 @@ from .fields import Flag, Int, Model, Text
 from .limits import MAX_HEADER_ROW
 from .rules import Measure
 from .rowlabels import breakdown_parents, total_word
-from .tables import Table, read_frame
+from .table import Table
+from .tables import read_frame
 from .working import Quantity
 
 __all__ = [

@@ -36,7 +36,7 @@ from .params import (
 )
 from .scoring import IndicatorScore, NotAssessed, Override, ScoringError, grade_for, score_indicator
 from .survey import SurveyResult
-from .tables import Table, refuse_undeclared_totals
+from .table import Table, refuse_undeclared_totals
 from .working import Figure, Quantity, RefCounter, exact
 
 __all__ = ["NO_GRADE", "Evaluation", "NodeScore", "ScaledScore", "evaluate", "grade_text", "total_text"]

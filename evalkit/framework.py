@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
-from importlib import resources
-from pathlib import Path
 from typing import Annotated, Any, Iterator, Literal
 
 from pydantic import Field, TypeAdapter, ValidationError, WithJsonSchema, field_validator
@@ -30,12 +28,10 @@ __all__ = [
     "Framework",
     "GradeBand",
     "IndicatorNode",
-    "builtin_frameworks",
     "check_tree",
     "depth",
     "leaves",
     "level_names",
-    "load_builtin",
 ]
 
 RULE_ADAPTER: TypeAdapter[Any] = TypeAdapter(Rule)
@@ -213,32 +209,11 @@ def _plain(value: Decimal) -> str:
     return format_plain(value)
 
 
-BUILTIN_SHOWN = "evalkit/frameworks/"  # how messages name a built-in framework file
-
-
-def builtin_frameworks() -> dict[str, Path]:
-    """Frameworks shipped with evalkit, by id (file stem)."""
-    folder = resources.files("evalkit") / "frameworks"
-    return {Path(str(p)).stem: Path(str(p)) for p in folder.iterdir() if str(p).endswith(".yaml")}
-
-
 def parse_framework(data: Any, file: str, prefix: tuple[Any, ...] = ()) -> Framework:
     try:
         return Framework.model_validate(data)
     except ValidationError as exc:
         raise from_validation_error(exc, file, prefix, skip=_RULE_TAGS) from None
-
-
-def load_builtin(name: str) -> tuple[Framework, Path]:
-    from .yamlio import load_yaml
-
-    known = builtin_frameworks()
-    if name not in known:
-        raise InputError.single(_name(name), "framework",
-                                f"没有名为“{_name(name)}”的内置指标体系；可用：{'、'.join(sorted(known))}")
-    path = known[name]
-    shown = f"{BUILTIN_SHOWN}{path.name}"
-    return parse_framework(load_yaml(path, shown_as=shown, what="指标体系文件"), shown), path
 
 
 _RULE_TAGS = frozenset(

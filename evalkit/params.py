@@ -20,6 +20,7 @@ from pydantic import Field, ValidationError
 from . import department
 from .department import DepartmentSpec
 from . import framework as fw
+from . import frameworkfiles
 from .errors import InputError, Problem, did_you_mean, from_validation_error, shown_text
 from .checks import CHECK_KINDS, CheckSpec
 from .fields import YEAR_RANGE, Int, Model, Num, Text, Year
@@ -31,9 +32,9 @@ from . import selfeval
 from .specs import (  # noqa: F401 - the params file's parts, importable from here as before
     Assessment, CellRef, ChangeRateFigure, ConvertFigure, CostSavingFigure, CountFigure, DifferenceFigure,
     FigureSpec, InputValue, OverrideSpec, QuotientFigure, RateFigure, SumFigure, TableSpec)
-from .survey import read_export
 from .survey.spec import SurveySpec
-from .tables import Table, read_table
+from .table import Table
+from .tables import read_export, read_table
 from .signoff import future_date_problem, is_sidecar, read_sidecar
 from .workpaper import Workpaper
 from .yamlio import load_yaml
@@ -172,7 +173,7 @@ def _resolve_framework(
     spec = params.framework
     if spec is None:
         spec = kind_named(params.kind).framework
-        if spec not in fw.builtin_frameworks():
+        if spec not in frameworkfiles.builtin_frameworks():
             raise InputError.single(shown, "framework", f"未写 framework，而“{params.kind}”尚无内置指标体系；"
                                     "请写出内置名称、指标体系文件的相对路径，或直接写出指标体系")
     if isinstance(spec, fw.Framework):
@@ -181,12 +182,12 @@ def _resolve_framework(
         path = _confined(base, spec, shown, "framework")
         file = str(Path(shown).parent / spec)
         return fw.parse_framework(load_yaml(path, shown_as=file, what="指标体系文件"), file), spec, path, file
-    known = fw.builtin_frameworks()
+    known = frameworkfiles.builtin_frameworks()
     if spec not in known:  # named in the params file, so the message names the params file
         raise InputError.single(shown, "framework", f"没有名为“{_name(spec)}”的内置指标体系；可用：{'、'.join(sorted(known))}"
                                 "；自定义的指标体系请写以 .yaml 结尾的相对路径")
-    framework, path = fw.load_builtin(spec)
-    return framework, f"内置：{spec}", path, f"{fw.BUILTIN_SHOWN}{path.name}"
+    framework, path = frameworkfiles.load_builtin(spec)
+    return framework, f"内置：{spec}", path, f"{frameworkfiles.BUILTIN_SHOWN}{path.name}"
 
 
 class _Leaves:
@@ -287,7 +288,7 @@ def _typed_rules(framework: fw.Framework, params: ProjectParams, shown: str, fw_
             continue  # check_tree reports a missing rule
         # A built-in framework's rule is completed by the params file (资金到位率 needs the project's figure):
         # what is missing is the params file's to add, so the message names it and its indicators key.
-        builtin = fw_file.startswith(fw.BUILTIN_SHOWN)
+        builtin = fw_file.startswith(frameworkfiles.BUILTIN_SHOWN)
         if path in keys or builtin:
             file, prefix = shown, ("indicators", keys.get(path, path[-1]), "rule")
         else:

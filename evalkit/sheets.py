@@ -41,11 +41,11 @@ import pandas as pd
 
 from . import limits
 from .errors import InputError, Problem
+from .table import LINE
 
 __all__ = ["LINE", "ENCODINGS", "UninterpretedFormat", "read_csv_bytes", "read_xlsx_bytes", "display_number",
            "old_excel_message"]
 
-LINE = "行号"  # name of the frame index: the row number as the user counts it
 ENCODINGS = ("utf-8-sig", "gb18030")
 SHOWN = 5  # located problems listed per kind; the count is always complete
 

@@ -18,7 +18,7 @@ from .errors import InputError, did_you_mean, shown_text
 from .rules import Measure
 from .rowlabels import row_label
 from .numbers import PERCENT
-from .tables import Table, refuse_undeclared_totals
+from .table import Table, refuse_undeclared_totals
 
 __all__ = ["check_specs", "total_row_index"]
 

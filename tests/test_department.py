@@ -10,7 +10,7 @@ import pytest
 
 from conftest import EXAMPLES, ROOT
 from evalkit.results import results as results_of
-from evalkit import appendix, department, framework, rates
+from evalkit import appendix, department, framework, frameworkfiles, rates
 from evalkit.cli import main
 from evalkit.evaluation import evaluate
 from evalkit.kinds import kind_named
@@ -29,7 +29,7 @@ def q(name, value, unit="万元", source="测试"):
 
 
 def test_the_department_framework_follows_the_2013_53_framework_and_adds_up():
-    fw, _ = framework.load_builtin("department_overall")
+    fw, _ = frameworkfiles.load_builtin("department_overall")
     assert kind_named("部门整体支出绩效评价").framework == "department_overall"
     assert [n.name for n in fw.indicators] == ["投入", "过程", "产出", "效果"]
     assert sum(n.weight for n in fw.indicators) == D(100) == fw.total

@@ -3,13 +3,14 @@ from decimal import Decimal
 import pytest
 
 from evalkit import framework as fw
+from evalkit import frameworkfiles
 from evalkit.errors import InputError
 
 D = Decimal
 
 
 def test_builtin_project_expenditure_framework():
-    frame, path = fw.load_builtin("project_expenditure")
+    frame, path = frameworkfiles.load_builtin("project_expenditure")
     assert path.name == "project_expenditure.yaml"
     fw.check_tree(frame, "x")  # weights add up
     leaves = list(fw.leaves(frame.indicators))
@@ -20,7 +21,7 @@ def test_builtin_project_expenditure_framework():
 
 def test_unknown_builtin_lists_the_known_ones():
     with pytest.raises(InputError, match="project_expenditure"):
-        fw.load_builtin("nope")
+        frameworkfiles.load_builtin("nope")
 
 
 def _frame(children_weights, total=100):
@@ -67,11 +68,11 @@ def test_merge_rule_replaces_on_a_different_type_and_rejects_unknown_labels():
         fw.merge_rule({"type": "checklist", "items": [{"label": "①"}]}, {"items": [{"label": "⑨", "met": True}]})
 
 
-@pytest.mark.parametrize("name", sorted(fw.builtin_frameworks()))
+@pytest.mark.parametrize("name", sorted(frameworkfiles.builtin_frameworks()))
 def test_a_built_in_checklist_met_in_full_scores_its_weight(name):
     """Points copied from a report may be rounded (1.66 + 1.66 + 1.67 = 4.99 of 5): a project that meets
     every 评价要点 of a built-in indicator must get its full weight, not lose 0.01 to the framework."""
-    frame, _ = fw.load_builtin(name)
+    frame, _ = frameworkfiles.load_builtin(name)
     short = []
     for path, node in fw.leaves(frame.indicators):
         rule = node.rule if isinstance(node.rule, dict) else {}

@@ -9,7 +9,7 @@ import pytest
 from pydantic import TypeAdapter
 
 from evalkit import checks
-from evalkit.tables import Table
+from evalkit.table import Table
 from evalkit.working import Figure, Quantity
 
 D = Decimal

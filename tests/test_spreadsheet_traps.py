@@ -20,7 +20,8 @@ from openpyxl import Workbook
 
 from evalkit.errors import InputError
 from evalkit.sheets import LINE, UninterpretedFormat, _shape_csv, _shape_numpy, display_number
-from evalkit.survey import analyse, read_export
+from evalkit.survey import analyse
+from evalkit.tables import read_export
 from evalkit.survey.spec import SurveySpec
 from evalkit.tables import read_frame, read_table
 from evalkit.working import RefCounter

@@ -172,7 +172,7 @@ def run(spec, df):
 def test_gb18030_and_utf8_give_the_same_statistics(tmp_path):
     text = "编号,Q1,Q2,Q3\n" + "".join(
         f"{i},{LABELS[i % 5]},{LABELS[(i * 2) % 5]},{LABELS[(i * 3) % 5] if i % 7 else '不了解'}\n" for i in range(60))
-    from evalkit.survey import read_export
+    from evalkit.tables import read_export
 
     spec = small_spec(id_column="编号")
     results = []

@@ -21,7 +21,7 @@ from evalkit.errors import InputError
 from evalkit.evaluation import evaluate
 from evalkit.params import load_project
 from evalkit.rowlabels import breakdown_parents, is_breakdown, total_word
-from evalkit.tables import Table, refuse_undeclared_totals
+from evalkit.table import Table, refuse_undeclared_totals
 
 D = Decimal
 

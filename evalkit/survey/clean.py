@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Problem
-from ..sheets import LINE
+from ..table import LINE
 from .spec import SurveySpec
 
 __all__ = ["Cleaned", "Step", "clean", "NON_RESPONSE", "MISSING"]
