@@ -84,9 +84,9 @@ def write_project(folder: Path, rows: int) -> Path:
 def child_results(params: str) -> None:
     """Runs in a fresh process: phase timings, peak memory and results.json size, as JSON on stdout."""
     sys.path.insert(0, str(ROOT))
-    from evalkit.evaluation import evaluate
-    from evalkit.params import load_project
-    from evalkit.results import results_json
+    from evalkit.core.evaluation import evaluate
+    from evalkit.loader import load_project
+    from evalkit.outputs.results import results_json
 
     times = {}
     start = time.perf_counter()

@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from evalkit.batch import OK, Outcome, RoundRun
-from evalkit.roundreport import write_round
+from evalkit.runs.batch import OK, Outcome, RoundRun
+from evalkit.outputs.roundreport import write_round
 
 
 def main() -> None:

@@ -32,10 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from batch import _tree_rss  # noqa: E402
 from synth_survey import EXAMPLE, benchmark_frame, write_benchmark_export  # noqa: E402
 
-from evalkit.survey import analyse
-from evalkit.tables import read_export  # noqa: E402
-from evalkit.survey.spec import SurveySpec  # noqa: E402
-from evalkit.working import RefCounter  # noqa: E402
+from evalkit.core.survey import analyse
+from evalkit.inputs.tables import read_export  # noqa: E402
+from evalkit.core.survey.spec import SurveySpec  # noqa: E402
+from evalkit.core.working import RefCounter  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

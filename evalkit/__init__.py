@@ -15,15 +15,15 @@ __version__ = "0.1.0"
 __all__ = ["Evaluation", "InputError", "__version__", "evaluate", "load_project", "run"]
 
 if TYPE_CHECKING:
-    from .errors import InputError
-    from .evaluation import Evaluation, evaluate
-    from .params import load_project
+    from evalkit.core.errors import InputError
+    from evalkit.core.evaluation import Evaluation, evaluate
+    from evalkit.loader import load_project
 
 _LAZY = {
-    "InputError": "evalkit.errors",
-    "Evaluation": "evalkit.evaluation",
-    "evaluate": "evalkit.evaluation",
-    "load_project": "evalkit.params",
+    "InputError": "evalkit.core.errors",
+    "Evaluation": "evalkit.core.evaluation",
+    "evaluate": "evalkit.core.evaluation",
+    "load_project": "evalkit.loader",
 }
 
 
@@ -37,8 +37,8 @@ def __getattr__(name: str) -> Any:
 
 def run(params_file: str) -> "Evaluation":
     """Load and evaluate a params file in one step (what the workbook does)."""
-    from . import appendix  # noqa: F401 - registers how figures, checks and the evaluation show in Jupyter
-    from .evaluation import evaluate
-    from .params import load_project
+    from evalkit.outputs import appendix  # noqa: F401 - registers how figures, checks and the evaluation show in Jupyter
+    from evalkit.core.evaluation import evaluate
+    from evalkit.loader import load_project
 
     return evaluate(load_project(params_file))

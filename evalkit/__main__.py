@@ -8,7 +8,7 @@ module in each worker, which must not start another command.
 
 import sys
 
-from .cli import main
+from evalkit.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -12,8 +12,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import __version__, limits
-from .errors import InputError
+from evalkit import __version__
+from evalkit.core import limits
+from evalkit.core.errors import InputError
 
 __all__ = ["main"]
 
@@ -36,7 +37,7 @@ def _unwritable(target: Path, what: str = "-o 指定的位置", advice: str = "�
     import os
     import tempfile
 
-    from .errors import os_error_text
+    from evalkit.core.errors import os_error_text
 
     if target.is_dir():
         return f"{target}: {what}是一个文件夹，应为文件名"
@@ -57,7 +58,7 @@ def _unwritable(target: Path, what: str = "-o 指定的位置", advice: str = "�
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .runner import RunError, run_project
+    from evalkit.runs.runner import RunError, run_project
 
     status = EXIT_OK
     for params in args.params:
@@ -91,7 +92,7 @@ def _print_failed_checks(count: int, lines: "tuple[str, ...] | list[str]") -> bo
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from .batch import FAILED, run_round
+    from evalkit.runs.batch import FAILED, run_round
 
     round_dir = Path(args.round)
     bar = None
@@ -118,7 +119,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
                 detail += f"，核对未通过 {outcome.checks_failed} 项"
             print(f"[{done}/{total}] {name}: {outcome.status_text} {detail} ({outcome.seconds:.2f} 秒)".rstrip(), flush=True)
 
-    from .runner import RunError
+    from evalkit.runs.runner import RunError
 
     try:
         run = run_round(
@@ -155,7 +156,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from .verify import verify
+    from evalkit.runs.verify import verify
 
     result = verify(Path(args.output), Path(args.workbook) if args.workbook else None)
     stream = sys.stdout if result.status == 0 else sys.stderr
@@ -166,9 +167,9 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 def _cmd_signoff(args: argparse.Namespace) -> int:
     """Sign, then (unless --no-run) run again so that the appendix shows the sign-off."""
-    from .runner import RunError, run_project
-    from .signing import sign
-    from .signoff import is_sidecar, read_sidecar
+    from evalkit.runs.runner import RunError, run_project
+    from evalkit.runs.signing import sign
+    from evalkit.inputs.signoff import is_sidecar, read_sidecar
 
     params = Path(args.params)
     try:  # the sign-off being replaced, named so that signing again never silently drops it
@@ -196,8 +197,8 @@ def _cmd_lab(args: argparse.Namespace) -> int:
     import shutil
     import subprocess
 
-    from .lab import lab_notebook
-    from .runner import default_workbook
+    from evalkit.runs.lab import lab_notebook
+    from evalkit.runs.runner import default_workbook
 
     try:
         notebook, written = lab_notebook(Path(args.params), Path(args.outputs),
@@ -206,7 +207,7 @@ def _cmd_lab(args: argparse.Namespace) -> int:
         _print_problems(exc)
         return EXIT_BAD_INPUT
     except OSError as exc:
-        from .errors import os_error_text
+        from evalkit.core.errors import os_error_text
 
         print(f"无法写出项目笔记本：{exc.filename or args.outputs}：{os_error_text(exc)}；请用 --outputs 指定可以写入的输出目录",
               file=sys.stderr)
@@ -224,9 +225,9 @@ def _cmd_lab(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .evaluation import evaluate
-    from .params import load_project
-    from .summary import failed_check_lines
+    from evalkit.core.evaluation import evaluate
+    from evalkit.loader import load_project
+    from evalkit.outputs.summary import failed_check_lines
 
     status = EXIT_OK
     for params in args.params:
@@ -244,8 +245,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
-    from .names import displayable
-    from .skeleton import create, describe, display_width, shell_word
+    from evalkit.inputs.names import displayable
+    from evalkit.runs.skeleton import create, describe, display_width, shell_word
 
     try:
         created = create(args.kind, args.path)
@@ -270,7 +271,7 @@ def _cmd_preview(args: argparse.Namespace) -> int:
     import errno
     import time
 
-    from .preview import start
+    from evalkit.runs.preview import start
 
     params = Path(args.params)
     if not params.is_file():
@@ -324,8 +325,8 @@ def _port(text: str) -> int:
 
 
 def _cmd_import_framework(args: argparse.Namespace) -> int:
-    from .errors import os_error_text
-    from .importer import output_paths, run_import
+    from evalkit.core.errors import os_error_text
+    from evalkit.inputs.importer import output_paths, run_import
 
     if args.output and (problem := _unwritable(output_paths(Path(args.file), args.output)[0])):
         print(problem, file=sys.stderr)
@@ -341,11 +342,11 @@ def _cmd_import_framework(args: argparse.Namespace) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    from .params import json_schema_text
+    from evalkit.loader import json_schema_text
 
     import os
 
-    from .errors import os_error_text
+    from evalkit.core.errors import os_error_text
 
     if args.output in (None, "-"):
         sys.stdout.write(json_schema_text())
@@ -369,7 +370,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 def _cmd_print_pdf(args: argparse.Namespace) -> int:
     """Each appendix printed to an A4 PDF beside it (or to -o), with the page's own print layout."""
-    from .printing import PrintError, find_chromium, missing_message, print_pdf, target_problem
+    from evalkit.outputs.printing import PrintError, find_chromium, missing_message, print_pdf, target_problem
 
     if args.output and len(args.appendix) > 1:
         print("-o 只能用于一个附件；多个附件的 PDF 各自写在附件旁边", file=sys.stderr)
@@ -575,7 +576,7 @@ def main(argv: list[str] | None = None) -> int:
         print("已中断。", file=sys.stderr)
         return 130
     except OSError as exc:  # a file that could not be read or written where no command expected it: the environment
-        from .errors import os_error_text
+        from evalkit.core.errors import os_error_text
 
         if args.debug:
             raise

@@ -16,7 +16,7 @@ import re
 import pytest
 
 import evalkit
-from evalkit import appendix
+from evalkit.outputs import appendix
 from tests.conftest import EXAMPLES
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
@@ -67,7 +67,7 @@ def _around(text: str, m: re.Match[str]) -> str:
 
 def test_folded_yaml_joins_chinese_lines_without_a_space():
     """``situation: >-`` wraps a long Chinese sentence; folding must not leave “》 （” in the appendix."""
-    from evalkit.yamlio import parse_yaml
+    from evalkit.inputs.yamlio import parse_yaml
 
     text = "a: >-\n  依据《实施方案》\n  （福府办函〔2019〕1号）\n  and Latin words\n  wrap with a space。\nb: '甲 乙'\n"
     assert parse_yaml(text, "t.yaml") == {

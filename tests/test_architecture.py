@@ -96,8 +96,8 @@ def circles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_the_graph_is_read_from_every_import():
     graph = import_graph()
     assert len(graph) > 50
-    assert "evalkit.numbers" in graph["evalkit.fields"]  # a top-level import
-    assert "evalkit.html" not in graph["evalkit.working"]  # the core asks ``display`` instead
+    assert "evalkit.core.numbers" in graph["evalkit.core.fields"]  # a top-level import
+    assert "evalkit.outputs.html" not in graph["evalkit.core.working"]  # the core asks ``display`` instead
 
 
 def test_the_circle_finder_finds_a_circle():
@@ -110,18 +110,18 @@ def test_no_import_circles():
 
 def test_the_lowest_modules_import_nothing_of_evalkit_above_them():
     graph = import_graph()
-    assert graph["evalkit.errors"] == set()
-    assert graph["evalkit.display"] == set()
-    assert graph["evalkit.rowlabels"] == set()
+    assert graph["evalkit.core.errors"] == set()
+    assert graph["evalkit.core.display"] == set()
+    assert graph["evalkit.core.rowlabels"] == set()
 
 
 def test_core_objects_show_plainly_without_the_presentation_and_richly_with_it():
     code = ("import sys; from decimal import Decimal\n"
-            "from evalkit import rates\nfrom evalkit.working import Quantity\n"
+            "from evalkit.core import rates\nfrom evalkit.core.working import Quantity\n"
             "f = rates.rate('coverage_rate', Quantity('a', Decimal(1), '个'), Quantity('b', Decimal(2), '个'), "
             "ref='C-01', key='k')\n"
-            "assert f._repr_html_() is None and 'evalkit.html' not in sys.modules\n"
-            "import evalkit.html\nassert 'id=\"C-01\"' in f._repr_html_()\n")
+            "assert f._repr_html_() is None and 'evalkit.outputs.html' not in sys.modules\n"
+            "import evalkit.outputs.html\nassert 'id=\"C-01\"' in f._repr_html_()\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
 
@@ -130,9 +130,9 @@ def test_figure_and_check_kinds_are_one_table_each():
     """Every model of the FigureSpec / CheckSpec unions has exactly one entry in its table, and nothing else."""
     import typing
 
-    from evalkit.checks import CHECK_KINDS, CHECKS, CheckSpec
-    from evalkit.evaluation import FIGURE_KINDS
-    from evalkit.specs import FigureSpec
+    from evalkit.core.checks import CHECK_KINDS, CHECKS, CheckSpec
+    from evalkit.core.evaluation import FIGURE_KINDS
+    from evalkit.core.specs import FigureSpec
 
     figure_models = set(typing.get_args(typing.get_args(FigureSpec)[0]))
     assert set(FIGURE_KINDS) == figure_models

@@ -10,9 +10,9 @@ import nbformat
 import pytest
 
 from conftest import EXAMPLES, ROOT
-from evalkit.batch import run_round
+from evalkit.runs.batch import run_round
 from evalkit.cli import main
-from evalkit.runner import run_project
+from evalkit.runs.runner import run_project
 
 WORKBOOK = ROOT / "workbooks" / "project_evaluation.ipynb"
 

@@ -20,12 +20,13 @@ import pytest
 import yaml
 
 from conftest import MINI_FRAMEWORK
-from evalkit import appendix, limits, numbers
-from evalkit.errors import InputError, shown_value
-from evalkit.evaluation import evaluate
-from evalkit.html import macros
-from evalkit.params import load_project
-from evalkit.yamlio import ExactLoader, parse_yaml
+from evalkit.outputs import appendix
+from evalkit.core import limits, numbers
+from evalkit.core.errors import InputError, shown_value
+from evalkit.core.evaluation import evaluate
+from evalkit.outputs.html import macros
+from evalkit.loader import load_project
+from evalkit.inputs.yamlio import ExactLoader, parse_yaml
 
 FRAMEWORK = 'project: {id: "B", name: 炸弹测试}\n' + MINI_FRAMEWORK
 REST = """\

@@ -7,8 +7,8 @@ import pytest
 
 from conftest import MINI_FRAMEWORK
 from evalkit.cli import main
-from evalkit.evaluation import evaluate
-from evalkit.params import load_project
+from evalkit.core.evaluation import evaluate
+from evalkit.loader import load_project
 
 D = Decimal
 FUNDS = "项目,行次,合计,一般公共预算拨款\n预算安排,(1),300.00,300.00\n资金到位,(3),192.46,192.46\n实际支出,(4),190.00,190.00\n"

@@ -4,10 +4,10 @@ from decimal import Decimal
 
 import pytest
 
-from evalkit.results import results as results_of
-from evalkit import checks, expressions
+from evalkit.outputs.results import results as results_of
+from evalkit.core import checks, expressions
 from evalkit.cli import main
-from evalkit.working import Figure
+from evalkit.core.working import Figure
 
 D = Decimal
 
@@ -127,7 +127,7 @@ def test_results_json_checks_and_findings(ev003):
 
 
 def test_appendix_sections(ev003):
-    from evalkit import appendix
+    from evalkit.outputs import appendix
 
     html = appendix.checks(ev003).html
     assert "三、核对结果" in html and html.index("未通过") < html.index("已通过的 43 项")
@@ -139,7 +139,7 @@ def test_appendix_sections(ev003):
 # --- reported values, unit level -----------------------------------------------------------------
 
 def figure(unrounded, places=2, unit="%"):
-    from evalkit import numbers
+    from evalkit.core import numbers
 
     return Figure(ref="C-01", key="k", name="某比率", kind="ratio", formula="", inputs=(), substitution="",
                   unrounded=D(unrounded), value=numbers.quantize(D(unrounded), places), unit=unit, places=places)
@@ -211,8 +211,8 @@ def test_a_column_sum_names_the_blank_cells_it_skipped(ev003):
 def test_a_name_split_by_operators_gets_the_quoting_hint():
     import pydantic
 
-    from evalkit.checks import IdentityCheck
-    from evalkit.expressions import quoting_hint
+    from evalkit.core.checks import IdentityCheck
+    from evalkit.core.expressions import quoting_hint
 
     assert quoting_hint("资金（万元） = a + b") and quoting_hint("支出/预算 = c") and quoting_hint("收入 合计 = a")
     assert not quoting_hint("收入合计 = 财政拨款 + 其他收入") and not quoting_hint("`资金（万元）` = a")

@@ -3,8 +3,8 @@
 import re
 
 from conftest import EXAMPLES
-from evalkit import appendix
-from evalkit.html import css_string
+from evalkit.outputs import appendix
+from evalkit.outputs.html import css_string
 
 
 def _page(ev) -> str:

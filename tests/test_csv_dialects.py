@@ -4,9 +4,9 @@ import codecs
 
 import pytest
 
-from evalkit.errors import InputError
-from evalkit.sheets import read_csv_bytes
-from evalkit.tables import read_table
+from evalkit.core.errors import InputError
+from evalkit.inputs.sheets import read_csv_bytes
+from evalkit.inputs.tables import read_table
 
 ROWS = [("单位", "金额"), ("甲", "1,234.50"), ("乙", "20.00")]
 

@@ -24,7 +24,7 @@ import nbformat
 import pytest
 
 from conftest import EXAMPLES, ROOT
-from evalkit.batch import run_round
+from evalkit.runs.batch import run_round
 from evalkit.cli import main
 
 WORKBOOK = ROOT / "workbooks" / "project_evaluation.ipynb"
@@ -253,12 +253,12 @@ def test_unreachable_scheduler_is_reported_in_chinese_at_once(tmp_path, capsys):
 
 
 def test_a_scheduler_without_workers_is_reported_not_waited_for(tmp_path, capsys, monkeypatch):
-    import evalkit.batch
+    import evalkit.runs.batch
 
     lonely = Cluster(tmp_path)
     try:
         lonely.start(workers=0)
-        monkeypatch.setattr(evalkit.batch, "DASK_WORKER_WAIT", 3.0)
+        monkeypatch.setattr(evalkit.runs.batch, "DASK_WORKER_WAIT", 3.0)
         folder = tmp_path / "params" / "r2024"
         folder.mkdir(parents=True)
         shutil.copy(EXAMPLES / "001_futian_ai_centre.yaml", folder / "a.yaml")

@@ -9,13 +9,16 @@ from decimal import Decimal as D
 import pytest
 
 from conftest import EXAMPLES, ROOT
-from evalkit.results import results as results_of
-from evalkit import appendix, department, framework, frameworkfiles, rates
+from evalkit.outputs.results import results as results_of
+from evalkit.outputs import appendix
+from evalkit.kinds import department
+from evalkit.core import framework, rates
+from evalkit.inputs import frameworkfiles
 from evalkit.cli import main
-from evalkit.evaluation import evaluate
+from evalkit.core.evaluation import evaluate
 from evalkit.kinds import kind_named
-from evalkit.params import load_project
-from evalkit.working import Quantity
+from evalkit.loader import load_project
+from evalkit.core.working import Quantity
 
 DEMO = EXAMPLES / "020_department_overall_demo.yaml"
 
@@ -270,7 +273,7 @@ def test_reconcile_false_leaves_out_the_cross_table_checks(tmp_path):
 
 
 def test_the_data_files_are_in_the_manifest_inputs(tmp_path):
-    from evalkit import manifest
+    from evalkit.outputs import manifest
 
     project = load_project(DEMO, read_data=False)
     names = [p.name for p in project.data_files]
@@ -280,7 +283,7 @@ def test_the_data_files_are_in_the_manifest_inputs(tmp_path):
 
 
 def test_schema_documents_the_department_section():
-    from evalkit.params import json_schema
+    from evalkit.loader import json_schema
 
     schema = json_schema()
     spec = schema["$defs"]["DepartmentSpec"]["properties"]
@@ -290,7 +293,7 @@ def test_schema_documents_the_department_section():
 
 def test_one_real_run_of_the_example(tmp_path):
     """One kernel-backed run: the appendix and results.json of the department example."""
-    from evalkit.runner import run_project
+    from evalkit.runs.runner import run_project
 
     result = run_project(DEMO, outputs_root=tmp_path, workbook=ROOT / "workbooks" / "project_evaluation.ipynb")
     html = result.appendix.read_text(encoding="utf-8")

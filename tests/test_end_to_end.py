@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from conftest import PRINT_SCRIPT, ROOT, SEED_001, SEED_003
-from evalkit.runner import RunError, run_project
+from evalkit.runs.runner import RunError, run_project
 
 WORKBOOK = ROOT / "workbooks" / "project_evaluation.ipynb"
 SURVEY_DEMO = ROOT / "params" / "examples" / "010_hotline_survey_demo.yaml"
@@ -133,7 +133,7 @@ def test_scores_docx_and_workpaper_xlsx_are_written_with_the_appendix(runs):
     import docx
     import openpyxl
 
-    from evalkit.manifest import file_sha256
+    from evalkit.outputs.manifest import file_sha256
 
     out = runs[0]["003_wangcheng_smart_city"].out_dir
     document = docx.Document(str(out / "scores.docx"))

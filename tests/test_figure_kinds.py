@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from conftest import MINI_FRAMEWORK
-from evalkit import rates
+from evalkit.core import rates
 from evalkit.cli import main
-from evalkit.evaluation import evaluate
-from evalkit.params import load_project
-from evalkit.working import Quantity
+from evalkit.core.evaluation import evaluate
+from evalkit.loader import load_project
+from evalkit.core.working import Quantity
 
 D = Decimal
 HEAD = 'project: {id: "U", name: 单位测试}\n' + MINI_FRAMEWORK + "findings:\n  - {id: F-1, problem: 某问题, indicator: 合规性}\n"

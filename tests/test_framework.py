@@ -2,9 +2,9 @@ from decimal import Decimal
 
 import pytest
 
-from evalkit import framework as fw
-from evalkit import frameworkfiles
-from evalkit.errors import InputError
+from evalkit.core import framework as fw
+from evalkit.inputs import frameworkfiles
+from evalkit.core.errors import InputError
 
 D = Decimal
 

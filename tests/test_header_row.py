@@ -3,9 +3,9 @@
 import pytest
 from openpyxl import Workbook
 
-from evalkit.errors import InputError
-from evalkit.sheets import read_csv_bytes
-from evalkit.tables import read_table
+from evalkit.core.errors import InputError
+from evalkit.inputs.sheets import read_csv_bytes
+from evalkit.inputs.tables import read_table
 
 
 def workbook(path, rows):

@@ -10,12 +10,12 @@ import openpyxl
 import pytest
 
 from conftest import ROOT
-from evalkit import framework as fw
+from evalkit.core import framework as fw
 from evalkit.cli import main
-from evalkit.evaluation import evaluate
-from evalkit.importer import AS_REPORTED, PLACEHOLDER
-from evalkit.params import load_project
-from evalkit.yamlio import load_yaml
+from evalkit.core.evaluation import evaluate
+from evalkit.inputs.importer import AS_REPORTED, PLACEHOLDER
+from evalkit.loader import load_project
+from evalkit.inputs.yamlio import load_yaml
 
 HEADER = ["一级指标", "二级指标", "三级指标", "分值", "评分标准", "得分", "扣分原因"]
 # A report's annex: parents written once (merged in the XLSX, blank in the CSV), a shallow 满意度 branch, a 合计 row.

@@ -3,12 +3,12 @@
 import textwrap
 
 from conftest import MINI_FRAMEWORK, SEED_001
-from evalkit.results import results as results_of
-from evalkit import appendix
+from evalkit.outputs.results import results as results_of
+from evalkit.outputs import appendix
 from evalkit.cli import main
-from evalkit.evaluation import evaluate
+from evalkit.core.evaluation import evaluate
 from evalkit.kinds import DEFAULT_KIND, kind_named
-from evalkit.params import load_project
+from evalkit.loader import load_project
 
 BODY = """\
 inputs:

@@ -65,7 +65,7 @@ def test_an_input_error_in_a_cell_reads_as_on_the_command_line(capsys):
     from IPython.core.interactiveshell import InteractiveShell
 
     shell = InteractiveShell.instance()
-    shell.run_cell("from evalkit.errors import InputError, Problem\n"
+    shell.run_cell("from evalkit.core.errors import InputError, Problem\n"
                    "raise InputError([Problem('p.yaml', 'inputs.budget.value', '应为数字')])")
     captured = capsys.readouterr()
     text = captured.out + captured.err

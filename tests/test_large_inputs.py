@@ -18,13 +18,15 @@ from pathlib import Path
 import pytest
 
 from conftest import MINI_FRAMEWORK
-from evalkit import appendix, checks, expressions, limits, manifest_schema, numbers
+from evalkit.outputs import appendix
+from evalkit.core import checks, expressions, limits, numbers
+from evalkit.inputs import manifest_schema
 from evalkit.cli import main
-from evalkit.errors import InputError
-from evalkit.evaluation import evaluate
-from evalkit.params import load_project
-from evalkit.results import results_json
-from evalkit.working import ColumnQuantities, Figure, exact, listed
+from evalkit.core.errors import InputError
+from evalkit.core.evaluation import evaluate
+from evalkit.loader import load_project
+from evalkit.outputs.results import results_json
+from evalkit.core.working import ColumnQuantities, Figure, exact, listed
 
 D = Decimal
 ROOT = Path(__file__).resolve().parent.parent

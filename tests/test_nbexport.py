@@ -9,8 +9,9 @@ before any appendix does.
 import nbformat
 from bs4 import BeautifulSoup
 
-from evalkit import __version__, nbexport
-from evalkit.html import appendix_css
+from evalkit import __version__
+from evalkit.outputs import nbexport
+from evalkit.outputs.html import appendix_css
 
 
 def _executed() -> nbformat.NotebookNode:

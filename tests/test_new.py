@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from evalkit import skeleton
+from evalkit.runs import skeleton
 from evalkit.cli import main
-from evalkit.department import DEPARTMENT_TABLES
-from evalkit.evaluation import evaluate
+from evalkit.kinds.department import DEPARTMENT_TABLES
+from evalkit.core.evaluation import evaluate
 from evalkit.kinds import KINDS, kind_named
-from evalkit.numbers import parse_decimal
-from evalkit.params import load_project
-from evalkit.tables import read_frame
+from evalkit.core.numbers import parse_decimal
+from evalkit.loader import load_project
+from evalkit.inputs.tables import read_frame
 
 KIND_SPELLINGS = [k.key for k in KINDS] + [k.name for k in KINDS]
 

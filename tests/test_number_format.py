@@ -1,5 +1,5 @@
 """One number format everywhere (issue 11): every value evalkit prints in a working, a check or a table
-goes through ``evalkit.numbers`` — amounts with 千分位 and at least two decimals, no long number ungrouped.
+goes through ``evalkit.core.numbers`` — amounts with 千分位 and at least two decimals, no long number ungrouped.
 
 The bundled examples' appendices are rendered in process (no kernel) and scanned; user prose
 (概况, 评价情况) is left out, since a report may write “约 300 万元” and that is the report's text.
@@ -11,7 +11,8 @@ import re
 import pytest
 
 from conftest import EXAMPLES
-from evalkit import appendix, numbers
+from evalkit.outputs import appendix
+from evalkit.core import numbers
 
 # The parts evalkit writes: workings, checks, numeric table cells, result boxes.
 GENERATED = re.compile(
@@ -67,7 +68,7 @@ def test_stated_values_keep_their_decimals_and_money_shows_cents():
 def test_a_rounding_note_names_the_digits_it_kept():
     from decimal import Decimal as D
 
-    from evalkit.working import Figure
+    from evalkit.core.working import Figure
 
     f = Figure(ref="S-01", key="k", name="某指标得分", kind="score", formula="", inputs=(), substitution="",
                unrounded=D("3.1875"), value=D("3.2"), unit="分", places=1, display_places=2)

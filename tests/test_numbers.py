@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from evalkit import numbers
-from evalkit.numbers import NumberError, format_amount, format_number, format_percent, parse_decimal, quantize
+from evalkit.core import numbers
+from evalkit.core.numbers import NumberError, format_amount, format_number, format_percent, parse_decimal, quantize
 
 D = Decimal
 
@@ -107,7 +107,7 @@ def test_no_float_or_round_in_package_sources():
 
 # --- limits: every number is at most MAX_NUMBER_DIGITS digits within 1e±MAX_NUMBER_EXPONENT ----------
 
-from evalkit import limits  # noqa: E402
+from evalkit.core import limits  # noqa: E402
 
 LARGEST = D("1234567890123456789012345678901.234567890")  # 40 digits, adjusted exponent 30
 

@@ -16,10 +16,11 @@ from decimal import Decimal
 import pytest
 
 from conftest import EXAMPLES, MINI_FRAMEWORK
-from evalkit import appendix, numbers, scoreexport, scoresheet
-from evalkit.evaluation import evaluate
-from evalkit.params import load_project
-from evalkit.results import results
+from evalkit.outputs import appendix, scoreexport, scoresheet
+from evalkit.core import numbers
+from evalkit.core.evaluation import evaluate
+from evalkit.loader import load_project
+from evalkit.outputs.results import results
 
 D = Decimal
 
@@ -171,8 +172,8 @@ def test_an_amount_beyond_excel_digits_is_written_exactly_as_text():
 
 
 def test_a_difference_of_two_rates_is_in_percentage_points():
-    from evalkit import amounts
-    from evalkit.working import Quantity
+    from evalkit.core import amounts
+    from evalkit.core.working import Quantity
 
     f = amounts.difference(Quantity("本年执行率", D("99.98"), "%"), Quantity("上年执行率", D("99.00"), "%"),
                            ref="C-01", key="d", name="执行率变化")
@@ -198,7 +199,7 @@ def test_a_same_check_shows_the_real_recomputed_value_and_difference(tmp_path):
 
 
 def test_a_reported_score_above_its_weight_says_so_in_its_headline():
-    from evalkit.checks import reported_score
+    from evalkit.core.checks import reported_score
 
     c = reported_score("某指标", "S-01", D("9.96"), D("9.96"), D("10.0"), "K-01")
     assert c.status == "failed" and c.headline.endswith("；报告得分 10.0 分超过分值 9.96 分")

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from evalkit import batch, printing
+from evalkit.runs import batch
+from evalkit.outputs import printing
 from evalkit.cli import main
 
 from test_round_faults import fake_projects, fake_work  # noqa: F401 - fake_work is a fixture

@@ -236,7 +236,7 @@ def test_framework_file_is_read_with_limits(tmp_path, capsys):
 
 
 def test_did_you_mean_names_the_near_misses():
-    from evalkit.errors import did_you_mean
+    from evalkit.core.errors import did_you_mean
 
     assert did_you_mean("预算执行律", ["预算执行率", "资金到位率", "完成率"]) == "；是否指：“预算执行率”？"
     assert did_you_mean("Budget", ["budget", "paid"]) == "；是否指：“budget”？"
@@ -255,9 +255,9 @@ def test_a_broken_adjustment_of_the_builtin_framework_names_the_params_file(tmp_
 def test_an_unknown_key_is_matched_against_its_own_sections_fields():
     """workpaper.indx suggests index only (not kind or id, keys of other sections); a rule's key suggests keys of
     that rule type, a figure's key keys of that figure kind."""
-    from evalkit.errors import InputError
-    from evalkit.framework import validate_rule
-    from evalkit.params import parse_params
+    from evalkit.core.errors import InputError
+    from evalkit.core.framework import validate_rule
+    from evalkit.loader import parse_params
 
     def message(call) -> str:
         with pytest.raises(InputError) as exc:
@@ -282,7 +282,7 @@ def _model_classes():
     import pkgutil
 
     import evalkit
-    from evalkit.fields import Model
+    from evalkit.core.fields import Model
 
     for info in pkgutil.walk_packages(evalkit.__path__, "evalkit."):
         importlib.import_module(info.name)
@@ -299,7 +299,7 @@ def _loose_scalars(annotation, metadata=()):
     import types
     import typing
 
-    from evalkit.fields import _flag, _integer, _year
+    from evalkit.core.fields import _flag, _integer, _year
 
     guards = {_flag, _integer, _year}
     origin = typing.get_origin(annotation)
@@ -352,8 +352,8 @@ def test_year_outside_a_plausible_range(tmp_path, capsys, year):
 def test_survey_population_is_bounded():
     from pydantic import ValidationError
 
-    from evalkit import limits
-    from evalkit.survey.spec import SurveySpec
+    from evalkit.core import limits
+    from evalkit.core.survey.spec import SurveySpec
 
     spec = {"file": "s.csv", "title": "问卷", "questions": [{"column": "Q1"}]}
     assert SurveySpec.model_validate({**spec, "population": limits.MAX_POPULATION}).population == limits.MAX_POPULATION

@@ -17,8 +17,8 @@ import numpy  # noqa: F401 - imported before os.uname is removed: on Linux numpy
 import pytest
 
 from conftest import EXAMPLES, ROOT
-from evalkit import atomic, batch, warmkernel
-from evalkit.runner import run_project
+from evalkit.runs import atomic, batch, warmkernel
+from evalkit.runs.runner import run_project
 
 WORKBOOK = ROOT / "workbooks" / "project_evaluation.ipynb"
 
@@ -159,7 +159,7 @@ def test_stock_kernel_batch_equals_the_warm_batch_and_stderr_is_clean(tmp_path):
 
 
 def test_a_file_held_open_on_windows_is_named_in_chinese(tmp_path):
-    from evalkit.runner import output_failure
+    from evalkit.runs.runner import output_failure
 
     class SharingViolation(PermissionError):
         winerror = 32

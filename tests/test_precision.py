@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from pydantic import TypeAdapter
 
-from evalkit import checks
-from evalkit.table import Table
-from evalkit.working import Figure, Quantity
+from evalkit.core import checks
+from evalkit.core.table import Table
+from evalkit.core.working import Figure, Quantity
 
 D = Decimal
 SPEC: TypeAdapter = TypeAdapter(checks.CheckSpec)
@@ -107,7 +107,7 @@ def test_same_compares_at_the_coarser_statement_without_tolerance():
 
 
 def figure(unrounded: str, places: int = 2, unit: str = "%") -> Figure:
-    from evalkit import numbers
+    from evalkit.core import numbers
 
     return Figure(ref="C-01", key="k", name="到位率", kind="ratio", formula="", inputs=(), substitution="",
                   unrounded=D(unrounded), value=numbers.quantize(D(unrounded), places), unit=unit, places=places)
@@ -161,8 +161,8 @@ def test_every_complete_params_example_in_the_readme_validates_as_written(tmp_pa
     import re
 
     from conftest import ROOT
-    from evalkit.evaluation import evaluate
-    from evalkit.params import load_project
+    from evalkit.core.evaluation import evaluate
+    from evalkit.loader import load_project
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = [b for b in re.findall(r"```yaml\n(.*?)```", readme, re.S)

@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 
 from evalkit import cli
-from evalkit.errors import InputError
-from evalkit.params import load_project
-from evalkit.preview import QUIET_SECONDS, Preview, start
+from evalkit.core.errors import InputError
+from evalkit.loader import load_project
+from evalkit.runs.preview import QUIET_SECONDS, Preview, start
 
 from conftest import EXAMPLES, ROOT
 
@@ -102,7 +102,7 @@ def test_the_page_has_the_appendix_sections(served):
 
 def test_preview_shows_the_same_sections_as_a_real_appendix(project, tmp_path):
     """The papermill appendix and the preview list the same sections under the same headings (survey included)."""
-    from evalkit.runner import run_project
+    from evalkit.runs.runner import run_project
 
     params = project / "010_hotline_survey_demo.yaml"
     result = run_project(params, outputs_root=tmp_path / "outputs", workbook=ROOT / "workbooks" / "project_evaluation.ipynb")

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES, ROOT
-from evalkit.printing import find_chromium, print_pdf
+from evalkit.outputs.printing import find_chromium, print_pdf
 
 pypdf = pytest.importorskip("pypdf", reason="未安装 pypdf（pip install -e '.[test]'）：打印测试跳过")
 
@@ -152,7 +152,7 @@ def test_print_pdf_command_writes_beside_the_appendix(printed, capsys):
     pdf = folder / "appendix.pdf"
     assert pdf.read_bytes().startswith(b"%PDF") and len(pypdf.PdfReader(pdf).pages) == len(printed[PROJECTS[-1]].pages)
     assert str(pdf) in capsys.readouterr().out
-    from evalkit.manifest import file_sha256
+    from evalkit.outputs.manifest import file_sha256
 
     recorded = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))  # so that verify knows the PDF
     assert recorded["printed"] == {"appendix.pdf": {"sha256": file_sha256(pdf), "appendix": file_sha256(folder / "appendix.html")}}
@@ -230,7 +230,7 @@ def test_a_hostile_appendix_prints_none_of_what_it_plants(tmp_path, server):
 @pytest.mark.parametrize("layer", ["content policy", "network switches"])
 def test_each_layer_holds_on_its_own(tmp_path, server, layer):
     """The checked copy is the first layer; the policy alone stops local files and scripts, the switches alone the network."""
-    from evalkit.printing import CONTENT_POLICY, _run_chromium
+    from evalkit.outputs.printing import CONTENT_POLICY, _run_chromium
 
     url, requests = server
     html, _ = _hostile(tmp_path, url)

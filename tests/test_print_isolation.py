@@ -24,9 +24,9 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import EXAMPLES, ROOT
-from evalkit import printing
+from evalkit.outputs import printing
 from evalkit.cli import main
-from evalkit.printing import CONTENT_POLICY, PrintError, print_pdf, printable_html
+from evalkit.outputs.printing import CONTENT_POLICY, PrintError, print_pdf, printable_html
 
 WORKBOOK = ROOT / "workbooks" / "project_evaluation.ipynb"
 
@@ -106,7 +106,7 @@ def test_a_deeply_nested_page_is_copied_without_recursion():
 @pytest.fixture(scope="module")
 def appendix(tmp_path_factory) -> Path:
     """A real bundled appendix (the survey example: charts as data: images, folded question workings)."""
-    from evalkit.runner import run_project
+    from evalkit.runs.runner import run_project
 
     out = tmp_path_factory.mktemp("appendix")
     return run_project(EXAMPLES / "010_hotline_survey_demo.yaml", outputs_root=out, workbook=WORKBOOK).appendix
@@ -228,7 +228,7 @@ def test_a_print_killed_with_sigkill_takes_its_browser_along_and_the_next_print_
     script, log, temp = browser
     page = _page(tmp_path)
     code = (f"import tempfile; tempfile.tempdir = {str(temp)!r}\n"
-            f"from evalkit.printing import print_pdf\n"
+            f"from evalkit.outputs.printing import print_pdf\n"
             f"print_pdf({str(page)!r}, {str(tmp_path / 'killed.pdf')!r}, {str(script)!r})\n")
     env = {**os.environ, "FAKE_BROWSER_HANG": "1", "PYTHONPATH": str(ROOT)}
     printer = subprocess.Popen([sys.executable, "-c", code], env=env)

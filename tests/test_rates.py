@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from evalkit import amounts, rates
-from evalkit.working import Quantity
+from evalkit.core import amounts, rates
+from evalkit.core.working import Quantity
 
 D = Decimal
 
@@ -92,7 +92,7 @@ def test_figure_is_immutable_and_serializes():
 
 
 def test_figure_html_escapes_user_text():
-    from evalkit.html import render_figure  # the presentation registers how a figure shows in Jupyter
+    from evalkit.outputs.html import render_figure  # the presentation registers how a figure shows in Jupyter
 
     f = rates.rate("coverage_rate", q("<script>x</script>", "1", "个"), q("b", "2", "个"), ref="C-01", key="k")
     html = render_figure(f)

@@ -13,8 +13,8 @@ from dataclasses import replace
 import pytest
 from markupsafe import Markup
 
-from evalkit import appendix, references
-from evalkit.html import link_refs
+from evalkit.outputs import appendix, references
+from evalkit.outputs.html import link_refs
 
 
 @pytest.fixture(scope="module")

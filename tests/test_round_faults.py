@@ -23,12 +23,13 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES, ROOT
-from evalkit import atomic, batch, names
-from evalkit.batch import FAILED, OK, Outcome, refused_names, run_round
+from evalkit.runs import atomic, batch
+from evalkit.inputs import names
+from evalkit.runs.batch import FAILED, OK, Outcome, refused_names, run_round
 from evalkit.cli import main
-from evalkit.errors import InputError
-from evalkit.roundreport import safe_text
-from evalkit.runner import output_dir
+from evalkit.core.errors import InputError
+from evalkit.outputs.roundreport import safe_text
+from evalkit.runs.runner import output_dir
 
 WORKBOOK = ROOT / "workbooks" / "project_evaluation.ipynb"
 SEED = (EXAMPLES / "001_futian_ai_centre.yaml").read_text(encoding="utf-8")
@@ -137,8 +138,8 @@ def test_safe_text_neutralises_formula_starts():
 def test_round_summaries_keep_hostile_text_as_text(tmp_path):
     from openpyxl import load_workbook
 
-    from evalkit.batch import RoundRun
-    from evalkit.roundreport import write_round
+    from evalkit.runs.batch import RoundRun
+    from evalkit.outputs.roundreport import write_round
 
     round_out = tmp_path / "outputs" / "r"
     projects = []
@@ -233,7 +234,7 @@ def test_readiness_accepts_a_late_reply_to_an_earlier_request():
     import asyncio
     from queue import Empty
 
-    from evalkit.warmkernel import _quick_client_class
+    from evalkit.runs.warmkernel import _quick_client_class
 
     class Channel:
         def __init__(self, script):
@@ -273,7 +274,7 @@ def test_kernel_output_to_stdout_cannot_fill_a_pipe(tmp_path):
     """A kernel writing far more than a pipe holds to its stdout must not block (the factory's pipe is unread)."""
     import asyncio
 
-    from evalkit.warmkernel import KernelFactory, factory_kernel_manager_class
+    from evalkit.runs.warmkernel import KernelFactory, factory_kernel_manager_class
 
     async def write_a_lot(address: str) -> list[str]:
         km = factory_kernel_manager_class(address)()
@@ -388,7 +389,7 @@ def test_a_killed_batch_takes_its_workers_kernels_and_temporaries_with_it(tmp_pa
     (13, "没有写入权限"),  # EACCES
 ])
 def test_a_failed_write_keeps_the_last_good_outputs(tmp_path, monkeypatch, capsys, code, words):
-    from evalkit import runner
+    from evalkit.runs import runner
 
     folder = seed_round(tmp_path / "params" / "w", ["p"])
     out = tmp_path / "out"
@@ -453,7 +454,7 @@ def test_outputs_inside_the_params_folder_are_refused(tmp_path, capsys):
 # --- large data: parsed once, by the kernel ------------------------------------------------------
 
 def test_large_data_is_left_to_the_kernel_with_the_same_outputs(tmp_path, monkeypatch):
-    from evalkit import runner
+    from evalkit.runs import runner
 
     folder = seed_round(tmp_path / "params" / "big", ["p"])
     normal = runner.run_project(folder / "p.yaml", outputs_root=tmp_path / "a", workbook=WORKBOOK)
@@ -466,7 +467,7 @@ def test_large_data_is_left_to_the_kernel_with_the_same_outputs(tmp_path, monkey
 
 
 def test_bad_large_data_is_reported_like_bad_small_data(tmp_path, monkeypatch, capsys):
-    from evalkit import runner
+    from evalkit.runs import runner
 
     case = ROOT / "tests" / "bad_inputs" / "49_non_numeric_cell.yaml"
     assert main(["run", str(case), "--outputs", str(tmp_path / "a"), "--workbook", str(WORKBOOK)]) == 2
@@ -490,7 +491,7 @@ def test_non_utf8_file_names_are_refused_alone(tmp_path):
 
 def test_numbers_written_in_yaml_11_bases_are_refused_or_text(tmp_path):
     """0110 and 0x5A are numbers in both YAML versions but different ones: refused; 1:30 and 0b11 are 1.2 text."""
-    from evalkit.yamlio import load_yaml
+    from evalkit.inputs.yamlio import load_yaml
 
     path = tmp_path / "p.yaml"
     for text in ("0110", "0x5A", "0o17"):

@@ -23,10 +23,10 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from evalkit import appendix
-from evalkit.batch import FAILED, OK, Outcome, RoundRun
-from evalkit.results import results
-from evalkit.roundreport import csv_id, finished_text, grade_key, write_round
+from evalkit.outputs import appendix
+from evalkit.runs.batch import FAILED, OK, Outcome, RoundRun
+from evalkit.outputs.results import results
+from evalkit.outputs.roundreport import csv_id, finished_text, grade_key, write_round
 
 FINISHED = datetime(2026, 3, 1, 8, 30, 5, tzinfo=timezone(timedelta(hours=8)))
 GRADES = {"优": "95.00", "良": "85.00", "中": "70.00", "差": "40.00"}

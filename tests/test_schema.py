@@ -10,8 +10,8 @@ from jsonschema import Draft202012Validator
 from conftest import EXAMPLES, SEED_001, ROOT
 from evalkit.cli import main
 from evalkit.kinds import KINDS
-from evalkit.params import json_schema, load_project
-from evalkit.yamlio import load_yaml
+from evalkit.loader import json_schema, load_project
+from evalkit.inputs.yamlio import load_yaml
 
 SCHEMA = json_schema()
 VALIDATOR = Draft202012Validator(SCHEMA)
@@ -34,7 +34,7 @@ def test_every_field_has_a_chinese_title_and_description():
 
 
 def skeleton(tmp_path: Path, kind) -> Path:
-    from evalkit import skeleton as sk
+    from evalkit.runs import skeleton as sk
 
     params = tmp_path / "params" / "r" / f"{kind.key}.yaml"
     for path, content in sk.plan(kind, params, "r", kind.key):

@@ -10,7 +10,7 @@ import pytest
 
 import evalkit
 from conftest import ROOT
-from evalkit import appendix, scoreexport, scoresheet
+from evalkit.outputs import appendix, scoreexport, scoresheet
 
 EXAMPLES = sorted((ROOT / "params" / "examples").glob("*.yaml"))
 D = Decimal

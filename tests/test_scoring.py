@@ -3,11 +3,11 @@ from decimal import Decimal
 import pytest
 from pydantic import TypeAdapter
 
-from evalkit.findings import Finding
-from evalkit.rules import Rule
-from evalkit.scoring import Grade, Override, ScoringError, expand_bands, grade_for, score_indicator
-from evalkit.working import Quantity
-from evalkit.yamlio import ExactLoader
+from evalkit.core.findings import Finding
+from evalkit.core.rules import Rule
+from evalkit.core.scoring import Grade, Override, ScoringError, expand_bands, grade_for, score_indicator
+from evalkit.core.working import Quantity
+from evalkit.inputs.yamlio import ExactLoader
 
 import yaml
 

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import EXAMPLES, PRINT_SCRIPT, ROOT
 from evalkit.cli import main
-from evalkit.runner import run_project
+from evalkit.runs.runner import run_project
 
 WORKBOOK = ROOT / "workbooks" / "project_evaluation.ipynb"
 NASTY = "<script>alert(1)</script>"
@@ -53,7 +53,7 @@ def test_parameters_reach_the_notebook_as_data(hostile):
 
 
 def test_round_index_escapes_names(hostile, tmp_path):
-    from evalkit.batch import run_round
+    from evalkit.runs.batch import run_round
 
     params, _ = hostile
     folder = tmp_path / "params" / "x"

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from evalkit.results import results as results_of
+from evalkit.outputs.results import results as results_of
 
 D = Decimal
 

@@ -9,13 +9,13 @@ from decimal import Decimal as D
 import pytest
 
 from conftest import EXAMPLES
-from evalkit import appendix
-from evalkit.errors import InputError
-from evalkit.evaluation import evaluate
-from evalkit.params import json_schema, load_project
-from evalkit.rules import Attainment, Completion
-from evalkit.scoring import ScoringError, apply_rule, deviation, score_indicator
-from evalkit.working import Quantity
+from evalkit.outputs import appendix
+from evalkit.core.errors import InputError
+from evalkit.core.evaluation import evaluate
+from evalkit.loader import json_schema, load_project
+from evalkit.core.rules import Attainment, Completion
+from evalkit.core.scoring import ScoringError, apply_rule, deviation, score_indicator
+from evalkit.core.working import Quantity
 
 DEMO = EXAMPLES / "030_self_evaluation_demo.yaml"
 

@@ -16,16 +16,18 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES, ROOT, SEED_003
-from evalkit import manifest, signing, signoff
-from evalkit.appendix import overview
-from evalkit.batch import discover
+from evalkit.outputs import manifest
+from evalkit.runs import signing
+from evalkit.inputs import signoff
+from evalkit.outputs.appendix import overview
+from evalkit.runs.batch import discover
 from evalkit.cli import main
-from evalkit.errors import InputError
-from evalkit.evaluation import evaluate
-from evalkit.params import load_project
-from evalkit.results import results, results_json
-from evalkit.roundreport import _review
-from evalkit.runner import output_dir
+from evalkit.core.errors import InputError
+from evalkit.core.evaluation import evaluate
+from evalkit.loader import load_project
+from evalkit.outputs.results import results, results_json
+from evalkit.outputs.roundreport import _review
+from evalkit.runs.runner import output_dir
 
 WORKBOOK = ROOT / "workbooks" / "project_evaluation.ipynb"
 DATA = "data/003_unit_payments.csv"
@@ -128,7 +130,7 @@ def test_a_sign_off_matches_until_a_data_file_changes(folder, tmp_path):
 
 
 def test_a_change_that_leaves_the_figures_says_so_in_the_appendix_and_in_verify(folder, tmp_path):
-    from evalkit.verify import REVIEW_CHANGED, Verification
+    from evalkit.runs.verify import REVIEW_CHANGED, Verification
 
     params = folder / "p.yaml"
     fake_run(params, tmp_path / "outputs")
@@ -143,7 +145,7 @@ def test_a_change_that_leaves_the_figures_says_so_in_the_appendix_and_in_verify(
 
 
 def test_verify_does_not_call_a_review_written_in_params_signed(tmp_path):
-    from evalkit.verify import VERIFIED, Verification
+    from evalkit.runs.verify import VERIFIED, Verification
 
     review = {"status": "已复核", "reviewer": "王五", "date": "2026-11-20", "source": "params", "changes": []}
     lines = Verification(tmp_path, VERIFIED, review=review).review_lines()
@@ -494,8 +496,8 @@ def test_a_signed_project_whose_data_changes_shows_it_in_its_appendix_and_fails_
 
 
 def test_verify_names_a_sign_off_written_after_the_run():
-    from evalkit.manifest_schema import parse
-    from evalkit.verify import _manifest_changes
+    from evalkit.inputs.manifest_schema import parse
+    from evalkit.runs.verify import _manifest_changes
 
     def model(roles):
         data = {"format": 1, "project": {"id": "1", "name": "n", "round": "r"}, "params": "../../params/r/p.yaml",
@@ -512,8 +514,8 @@ def test_verify_names_a_sign_off_written_after_the_run():
 
 def test_an_invisible_reviewer_or_a_date_before_the_year_is_refused_when_read(tmp_path):
     """A hand-edited sidecar: a zero-width or direction-mark name reads as nobody; 1900-01-01 predates the year."""
-    from evalkit.errors import InputError
-    from evalkit.workpaper import person_name
+    from evalkit.core.errors import InputError
+    from evalkit.core.workpaper import person_name
 
     for name in ("\u200b", "张\u202e三"):
         with pytest.raises(ValueError, match="不可见或改变文字方向"):

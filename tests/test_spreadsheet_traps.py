@@ -18,13 +18,13 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from evalkit.errors import InputError
-from evalkit.sheets import LINE, UninterpretedFormat, _shape_csv, _shape_numpy, display_number
-from evalkit.survey import analyse
-from evalkit.tables import read_export
-from evalkit.survey.spec import SurveySpec
-from evalkit.tables import read_frame, read_table
-from evalkit.working import RefCounter
+from evalkit.core.errors import InputError
+from evalkit.inputs.sheets import LINE, UninterpretedFormat, _shape_csv, _shape_numpy, display_number
+from evalkit.core.survey import analyse
+from evalkit.inputs.tables import read_export
+from evalkit.core.survey.spec import SurveySpec
+from evalkit.inputs.tables import read_frame, read_table
+from evalkit.core.working import RefCounter
 
 
 def table(path: Path, **kw):
@@ -419,7 +419,7 @@ def test_read_frame_keeps_text_exactly(tmp_path):
 
 def test_large_csv_field_counts_are_exact_across_chunks(tmp_path, monkeypatch):
     """The byte pass works in chunks; quotes and records that straddle a chunk edge still count right."""
-    import evalkit.sheets as sheets
+    import evalkit.inputs.sheets as sheets
 
     monkeypatch.setattr(sheets, "_CHUNK", 7)
     text = '单位,金额,备注\n甲,"1,000.50","多\n行"\n' + "".join(f'乙{i},{i},"x""y"\n' for i in range(50))

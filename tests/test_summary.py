@@ -2,7 +2,7 @@
 
 from conftest import SEED_001, SEED_003
 from evalkit.cli import main
-from evalkit.summary import failed_check_lines
+from evalkit.outputs.summary import failed_check_lines
 
 
 def test_a_line_per_failed_check_with_stated_recomputed_and_difference():

@@ -12,11 +12,11 @@ import pytest
 
 import evalkit
 from conftest import EXAMPLES
-from evalkit.results import results as results_of
-from evalkit.errors import InputError
-from evalkit.survey import analyse
-from evalkit.survey.spec import SurveySpec
-from evalkit.working import RefCounter
+from evalkit.outputs.results import results as results_of
+from evalkit.core.errors import InputError
+from evalkit.core.survey import analyse
+from evalkit.core.survey.spec import SurveySpec
+from evalkit.core.working import RefCounter
 
 D = Decimal
 EXAMPLE = EXAMPLES / "010_hotline_survey_demo.yaml"
@@ -172,14 +172,14 @@ def run(spec, df):
 def test_gb18030_and_utf8_give_the_same_statistics(tmp_path):
     text = "编号,Q1,Q2,Q3\n" + "".join(
         f"{i},{LABELS[i % 5]},{LABELS[(i * 2) % 5]},{LABELS[(i * 3) % 5] if i % 7 else '不了解'}\n" for i in range(60))
-    from evalkit.tables import read_export
+    from evalkit.inputs.tables import read_export
 
     spec = small_spec(id_column="编号")
     results = []
     for enc in ("gb18030", "utf-8", "utf-8-sig"):
         path = tmp_path / f"{enc}.csv"
         path.write_bytes(text.encode(enc))
-        results.append(evalkit.survey.analyse("s", spec, read_export(path, spec, str(path)), "s", RefCounter("Q")))
+        results.append(evalkit.core.survey.analyse("s", spec, read_export(path, spec, str(path)), "s", RefCounter("Q")))
     assert len({tuple(f.value for f in r.figures()) for r in results}) == 1
     assert results[0].stats.questions[2].non_response == 9
 
@@ -226,7 +226,7 @@ def test_empty_after_cleaning_is_a_clear_error():
 
 
 def test_population_smaller_than_sample():
-    with pytest.raises(evalkit.survey.SurveyError, match="小于有效样本量"):
+    with pytest.raises(evalkit.core.survey.SurveyError, match="小于有效样本量"):
         run(small_spec(population=1), frame([["满意", "满意", "满意"]] * 3))
 
 
@@ -246,7 +246,7 @@ def test_threshold_form_of_the_satisfaction_rule(tmp_path):
 
 
 def test_charts_render_chinese_without_missing_glyphs_and_are_deterministic(ev010):
-    from evalkit.survey.charts import distribution_chart, group_chart
+    from evalkit.outputs.charts import distribution_chart, group_chart
 
     s = ev010.surveys[0].stats
     with warnings.catch_warnings():
@@ -262,7 +262,7 @@ def test_charts_render_chinese_without_missing_glyphs_and_are_deterministic(ev01
 
 
 def test_survey_section_in_the_appendix(ev010):
-    from evalkit import appendix
+    from evalkit.outputs import appendix
 
     html = appendix.surveys(ev010)[0].html
     assert "七、满意度调查：热线来电人满意度问卷" in html

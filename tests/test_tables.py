@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from evalkit.errors import InputError
-from evalkit.tables import read_table
+from evalkit.core.errors import InputError
+from evalkit.inputs.tables import read_table
 
 ROWS = "单位,金额\n数据资源中心,\"24,209,512.46\"\n交通运输局,4700000.00\n"
 

@@ -15,13 +15,13 @@ from decimal import Decimal
 import pytest
 
 from conftest import MINI_FRAMEWORK
-from evalkit.checks import ColumnCache
+from evalkit.core.checks import ColumnCache
 from evalkit.cli import main
-from evalkit.errors import InputError
-from evalkit.evaluation import evaluate
-from evalkit.params import load_project
-from evalkit.rowlabels import breakdown_parents, is_breakdown, total_word
-from evalkit.table import Table, refuse_undeclared_totals
+from evalkit.core.errors import InputError
+from evalkit.core.evaluation import evaluate
+from evalkit.loader import load_project
+from evalkit.core.rowlabels import breakdown_parents, is_breakdown, total_word
+from evalkit.core.table import Table, refuse_undeclared_totals
 
 D = Decimal
 

@@ -7,8 +7,8 @@ import pytest
 
 from conftest import MINI_FRAMEWORK
 from evalkit.cli import main
-from evalkit.evaluation import evaluate
-from evalkit.params import load_project
+from evalkit.core.evaluation import evaluate
+from evalkit.loader import load_project
 
 D = Decimal
 HEAD = 'project: {id: "T", name: 合计行测试}\n' + MINI_FRAMEWORK + """\

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 import evalkit
-from evalkit import appendix
-from evalkit.errors import InputError
-from evalkit.results import headline, results
+from evalkit.outputs import appendix
+from evalkit.core.errors import InputError
+from evalkit.outputs.results import headline, results
 
 HEADER_TAIL = ["分值", "得分", "扣分", "计分方式", "编号"]
 
@@ -229,7 +229,7 @@ def test_six_levels_are_refused_naming_the_path(tmp_path):
 
 
 def test_six_levels_in_a_framework_file_name_that_file(tmp_path):
-    from evalkit.params import load_project
+    from evalkit.loader import load_project
 
     six = branch("一", 100, branch("二", 100, branch("三", 100, branch("四", 100, branch("五", 100, leaf("六", 100, 1))))))
     (tmp_path / "fw.yaml").write_text(json.dumps(frame(six), ensure_ascii=False), encoding="utf-8")
@@ -400,8 +400,8 @@ def test_cli_validate_prints_the_partial_total_and_withheld_grade(tmp_path, caps
 
 
 def test_round_summary_shows_the_assessed_weight_and_withheld_grade(tmp_path):
-    from evalkit.batch import OK, Outcome, RoundRun
-    from evalkit.roundreport import HEADERS, write_round
+    from evalkit.runs.batch import OK, Outcome, RoundRun
+    from evalkit.outputs.roundreport import HEADERS, write_round
 
     ev = partial(tmp_path)
     round_out = tmp_path / "outputs" / "r"
@@ -460,14 +460,14 @@ def test_a_leaf_without_rule_still_needs_one_unless_not_assessed(tmp_path):
 
 
 def test_schema_documents_not_assessed_and_partial_grade():
-    from evalkit.params import json_schema_text
+    from evalkit.loader import json_schema_text
 
     text = json_schema_text()
     assert "not_assessed" in text and "partial_grade" in text and "未评分" in text
 
 
 def test_check_tree_depth_and_unscored_leaves_directly():
-    from evalkit import framework as fw
+    from evalkit.core import framework as fw
 
     five = fw.Framework.model_validate(frame(branch("一", 100, branch("二", 100, branch("三", 100, branch(
         "四", 100, branch("五", 100, leaf("六甲", 50, 1), leaf("六乙", 50, 1))))))))

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import EXAMPLES, ROOT
 from evalkit.cli import main
-from evalkit.runner import run_project
+from evalkit.runs.runner import run_project
 
 WORKBOOK = ROOT / "workbooks" / "project_evaluation.ipynb"
 
@@ -100,9 +100,9 @@ def test_sigkill_mid_run_leaves_the_last_good_outputs(project, tmp_path):
 # run's pristine outputs (byte-identical to a real re-run, as test_two_runs_give_identical_bytes shows), except
 # in the two cases marked "real re-run".
 
-from evalkit import manifest as manifest_module  # noqa: E402
-from evalkit import verify as verify_module  # noqa: E402
-from evalkit.verify import DIFFERS, UNVERIFIABLE, VERIFIED, VERSIONS_ONLY, verify  # noqa: E402
+from evalkit.outputs import manifest as manifest_module  # noqa: E402
+from evalkit.runs import verify as verify_module  # noqa: E402
+from evalkit.runs.verify import DIFFERS, UNVERIFIABLE, VERIFIED, VERSIONS_ONLY, verify  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -125,12 +125,12 @@ def case(pristine, tmp_path):
 @pytest.fixture
 def copied_rerun(pristine, monkeypatch):
     """`verify` re-runs by copying the pristine outputs instead of starting a kernel."""
-    import evalkit.runner
+    import evalkit.runs.runner
 
     def fake_run_project(params, *, out_dir, workbook, **_):
         shutil.copytree(pristine / "outputs" / "r" / "p003", out_dir)
 
-    monkeypatch.setattr(evalkit.runner, "run_project", fake_run_project)
+    monkeypatch.setattr(evalkit.runs.runner, "run_project", fake_run_project)
 
 
 class Whole:
@@ -395,7 +395,7 @@ def test_edited_version_is_reported_with_its_own_status(case, capsys):  # real r
 
 
 def test_emptied_versions_and_versions_with_changed_outputs(case, pristine, monkeypatch):
-    import evalkit.runner
+    import evalkit.runs.runner
 
     _, out = case
     edit_manifest(out, lambda m: m.update(versions={}))
@@ -410,7 +410,7 @@ def test_emptied_versions_and_versions_with_changed_outputs(case, pristine, monk
         edit_manifest(out_dir, lambda m: m["outputs"].update(
             {n: manifest_module.file_sha256(out_dir / n) for n in ("appendix.html", "results.json")}))
 
-    monkeypatch.setattr(evalkit.runner, "run_project", rerun_under_other_versions)
+    monkeypatch.setattr(evalkit.runs.runner, "run_project", rerun_under_other_versions)
     result = verify(out, WORKBOOK)
     text = report(result)
     assert result.status == VERSIONS_ONLY, text
@@ -426,7 +426,7 @@ def test_emptied_versions_and_versions_with_changed_outputs(case, pristine, monk
         digest = manifest_module.file_sha256(out_dir / "results.json")
         edit_manifest(out_dir, lambda m: m["outputs"].update({"results.json": digest}))
 
-    monkeypatch.setattr(evalkit.runner, "run_project", rerun_with_a_moved_figure)
+    monkeypatch.setattr(evalkit.runs.runner, "run_project", rerun_with_a_moved_figure)
     result = verify(out, WORKBOOK)
     assert result.status == DIFFERS and "总分 81.00 -> 99.00" in report(result)
 
@@ -624,15 +624,15 @@ def test_a_file_the_manifest_does_not_list_is_not_verified(case, copied_rerun, c
 
 
 def test_an_unlisted_file_is_named_also_when_the_re_run_fails(case, monkeypatch):
-    import evalkit.runner
-    from evalkit.errors import InputError
+    import evalkit.runs.runner
+    from evalkit.core.errors import InputError
 
     params, out = case
 
     def failing_run(params, **_):
         raise InputError.single(str(params), "x", "坏了")
 
-    monkeypatch.setattr(evalkit.runner, "run_project", failing_run)
+    monkeypatch.setattr(evalkit.runs.runner, "run_project", failing_run)
     (out / "evil.html").write_text("x", encoding="utf-8")
     result = verify(out, WORKBOOK)
     assert result.status == UNVERIFIABLE and "    evil.html" in report(result)

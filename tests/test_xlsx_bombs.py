@@ -17,10 +17,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from evalkit import limits, xlsxlimits
+from evalkit.core import limits
+from evalkit.inputs import xlsxlimits
 from evalkit.cli import main
-from evalkit.errors import InputError
-from evalkit.sheets import read_xlsx_bytes
+from evalkit.core.errors import InputError
+from evalkit.inputs.sheets import read_xlsx_bytes
 
 SHEET = "xl/worksheets/sheet1.xml"
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

@@ -1,0 +1,961 @@
+"""Reading CSV and XLSX files exactly as the evaluator sees them, or refusing with a located message.
+
+Two kinds of silent misread are ruled out here:
+
+* CSV rows whose field count differs from the header's. pandas shifts such a
+  row's fields into the neighbouring columns (or takes the first field as an
+  index), which changes a column sum with no error. Field counts are taken from
+  the raw bytes with vectorised numpy (separators outside quotes, per record)
+  before pandas parses the file once; a file whose quoting is unusual is
+  counted with the ``csv`` module instead.
+* XLSX cells whose stored value is not what Excel shows: a formula with no
+  saved result (as files written by programs have) reads as blank; a rate
+  stored as 0.641533 and shown as 64.15% reads as 0.641533; 0.1 + 0.2 reads
+  as 0.30000000000000004. Cells are read as displayed (number formats applied
+  with ROUND_HALF_UP on the stored decimal text, General as Excel's 15
+  significant digits), and what cannot be read reliably (formulas without a
+  saved result, merged cells, hidden rows, columns and sheets) is refused with
+  the sheet and cell named and what to do.
+
+Each reader returns the header (as written) and a frame of text cells whose
+index is the row number as the user counts it (header line = 1 in a CSV
+file; the Excel row number in a workbook), so messages can point at a line
+even though blank lines are skipped.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import re
+import warnings
+import zipfile
+import zlib
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from typing import Any, Callable, Collection, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from evalkit.core import limits
+from evalkit.core.errors import InputError, Problem
+from evalkit.core.table import LINE
+
+__all__ = ["LINE", "ENCODINGS", "UninterpretedFormat", "read_csv_bytes", "read_xlsx_bytes", "display_number",
+           "old_excel_message"]
+
+ENCODINGS = ("utf-8-sig", "gb18030")
+SHOWN = 5  # located problems listed per kind; the count is always complete
+
+_CHUNK = 1 << 24  # bytes per numpy pass when counting CSV fields
+_QUOTE, _COMMA, _LF, _CR = 0x22, 0x2C, 0x0A, 0x0D
+# Encodings in which the bytes of '"', ',', CR and LF only ever stand for those characters
+# (never inside a multi-byte character), so fields can be counted on the raw bytes.
+_ASCII_SAFE = {"utf-8", "utf-8-sig", "gb18030", "gbk", "gb2312", "big5", "big5hkscs", "ascii", "latin-1",
+               "iso8859-1", "cp1252", "cp936", "cp950", "shift_jis", "cp932", "euc_jp", "euc_kr", "cp949"}
+
+
+# --- CSV ------------------------------------------------------------------------------------------
+
+
+def _detect(raw: bytes, shown: str, encoding: str | None) -> str:
+    """The encoding to read with: the one given, else UTF-8 (checked in chunks, nothing kept), else GB18030."""
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InputError.single(shown, "", f"不认识的编码“{encoding}”；常用的是 utf-8 或 gbk") from None
+        return encoding
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(raw)
+    try:
+        for start in range(0, len(raw), _CHUNK):
+            decoder.decode(view[start:start + _CHUNK])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "gb18030"
+    return "utf-8-sig"
+
+
+_SEPARATORS = (",", ";", "\t")  # what spreadsheet programs write: comma, semicolon (European locales), tab
+_SEP_NAMES = {",": "逗号", ";": "分号", "\t": "制表符"}
+
+
+def _separator(raw: bytes, encoding: str) -> str:
+    """The field separator, read from the header line: the one of , ; TAB it uses most (comma if none).
+
+    Excel saves “Unicode 文本” with tabs and, in some locales, CSV with
+    semicolons; read with commas, such a file is one column per line.
+    """
+    head = raw[:1 << 16].decode(encoding, errors="ignore").lstrip("\ufeff")
+    line = next((ln for ln in head.splitlines() if ln.strip()), "")
+    outside, quoted = [], False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted:
+            outside.append(ch)
+    counts = {sep: outside.count(sep) for sep in _SEPARATORS}
+    best = max(_SEPARATORS, key=lambda s: (counts[s], s == ","))
+    return best if counts[best] else ","
+
+
+def _from_utf16(raw: bytes, shown: str, encoding: str | None) -> tuple[bytes, str | None]:
+    """A UTF-16 file (Excel's “Unicode 文本”) as UTF-8 bytes, so the rest of the reader sees one kind of file."""
+    named = codecs.lookup(encoding).name if encoding and _known(encoding) else ""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or named.startswith("utf-16"):
+        try:
+            return raw.decode(encoding if named.startswith("utf-16") else "utf-16").encode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            if named.startswith("utf-16"):
+                raise InputError.single(shown, "", "无法按 UTF-16 编码读取；请另存为 UTF-8 编码的 CSV") from None
+            # two bytes that look like a UTF-16 BOM but are not: read as any other file (and say why not)
+    return raw, encoding
+
+
+def _known(encoding: str) -> bool:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        return False
+    return True
+
+
+def _undecodable(raw: bytes, shown: str, encoding: str, given: bool) -> InputError:
+    """The error for a file that does not decode, naming the line of the first bad byte."""
+    tried = encoding if given else "、".join(ENCODINGS)
+    where = ""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(raw)
+    for start in range(0, len(raw) + 1, _CHUNK):
+        pending = len(decoder.getstate()[0])  # bytes held back from the previous chunk
+        try:
+            decoder.decode(view[start:start + _CHUNK], final=start + _CHUNK >= len(raw))
+        except UnicodeDecodeError as exc:
+            line = raw.count(b"\n", 0, max(0, start - pending + exc.start)) + 1
+            where = f"第 {line} 行"
+            break
+    return InputError.single(shown, where, f"无法按 {tried} 编码读取；请另存为 UTF-8 或 GBK 编码的 CSV")
+
+
+def _shape_numpy(raw: bytes, sep: int = _COMMA) -> tuple[np.ndarray, np.ndarray] | None:
+    """Fields per record and which records are blank, from the bytes; None when quoting is unusual.
+
+    A separator or line break is structural when an even number of quote
+    characters precede it: in a well-formed CSV file a quoted field opens with
+    a quote at the start of the field and escapes quotes by doubling them, so
+    the parity is exact. A quote opening anywhere else (``ab"c``) is literal
+    to pandas but would flip the parity here, so such files, and files with
+    bare CR line ends, are handed to the ``csv`` module instead.
+    """
+    carriage_returns = raw.count(b"\r")
+    if carriage_returns and carriage_returns != raw.count(b"\r\n"):
+        return None  # bare CR line ends
+    bom = 3 if raw.startswith(codecs.BOM_UTF8) else 0
+    buf = np.frombuffer(raw, dtype=np.uint8)[bom:]
+    has_quotes = raw.find(b'"') >= 0
+    counts: list[np.ndarray] = []
+    ends: list[np.ndarray] = []
+    carry_commas, parity, previous = 0, 0, _LF
+    for lo in range(0, buf.size, _CHUNK):
+        chunk = buf[lo:lo + _CHUNK]
+        if has_quotes:
+            quotes = chunk == _QUOTE
+            inside = ((np.cumsum(quotes, dtype=np.uint8) + parity) & 1).astype(bool)
+            opening = np.flatnonzero(quotes & inside)
+            if opening.size:
+                before = chunk[np.maximum(opening - 1, 0)]
+                if opening[0] == 0:
+                    before[0] = previous
+                # a quoted field opens at the start of a field; a quote right after a closing quote is an escaped one
+                if not np.isin(before, (sep, _LF, _QUOTE)).all():
+                    return None
+            parity = int(inside[-1])
+            outside = ~inside
+            lf = np.flatnonzero((chunk == _LF) & outside)
+            commas = np.flatnonzero((chunk == sep) & outside)
+        else:
+            lf = np.flatnonzero(chunk == _LF)
+            commas = np.flatnonzero(chunk == sep)
+        before_lf = np.searchsorted(commas, lf)
+        if lf.size:
+            per = np.diff(before_lf, prepend=0)
+            per[0] += carry_commas
+            carry_commas = int(commas.size - before_lf[-1])
+            counts.append(per.astype(np.int64) + 1)
+            ends.append(lf.astype(np.int64) + lo)
+        else:
+            carry_commas += int(commas.size)
+        previous = int(chunk[-1])
+    end = np.concatenate(ends) if ends else np.zeros(0, dtype=np.int64)
+    count = np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64)
+    last_start = int(end[-1]) + 1 if end.size else 0
+    if last_start < buf.size:  # a last record without a line break
+        end = np.append(end, buf.size)
+        count = np.append(count, carry_commas + 1)
+    starts = np.concatenate(([0], end[:-1] + 1)) if end.size else end
+    # blank: nothing but spaces, tabs or CR (pandas skips such lines); only one-field records can be
+    lengths = end - starts
+    blank = (count == 1) & (lengths == 0)
+    for i in np.flatnonzero((count == 1) & (lengths > 0) & (lengths <= 64)):
+        if not raw[bom + int(starts[i]):bom + int(end[i])].strip(b" \t\r"):
+            blank[i] = True
+    return count, blank
+
+
+def _shape_csv(raw: bytes, encoding: str, shown: str, given: bool, sep: str = ",") -> tuple[np.ndarray, np.ndarray]:
+    """The same as ``_shape_numpy`` with the csv module (slower; for unusual quoting or encodings)."""
+    counts, blank = [], []
+    try:
+        reader = csv.reader(io.TextIOWrapper(io.BytesIO(raw), encoding=encoding, newline=""), delimiter=sep)
+        for row in reader:
+            counts.append(len(row) or 1)
+            # an empty line gives [], spaces give ["  "]; [""] is a quoted empty field (""), not a blank line
+            blank.append(not row or (len(row) == 1 and row[0] != "" and not row[0].strip(" \t\r\ufeff")))
+    except UnicodeDecodeError:
+        raise _undecodable(raw, shown, encoding, given) from None
+    except csv.Error as exc:
+        raise InputError.single(shown, f"第 {len(counts) + 1} 行", f"CSV 格式有误：{exc}") from None
+    return np.array(counts, dtype=np.int64), np.array(blank, dtype=bool)
+
+
+def _csv_header(shown: str, counts: np.ndarray, blank: np.ndarray, first: int, header_row: int | None) -> int:
+    """The header record: line ``header_row``, else the first non-blank one unless it is plainly a title line."""
+    if header_row is not None:
+        index = header_row - 1
+        if not 0 <= index < counts.size or blank[index]:
+            raise InputError.single(shown, f"第 {header_row} 行",
+                                    f"header_row 指定的表头行是空的或不存在（有内容的行从第 {first + 1} 行开始）")
+        return index
+    later = np.flatnonzero(~blank)
+    later = later[later > first]
+    if counts[first] == 1 and later.size and counts[later[0]] > 1:
+        raise InputError.single(
+            shown, f"第 {first + 1} 行",
+            f"只有一个字段，像是表名而不是表头；表头若在第 {int(later[0]) + 1} 行，"
+            f"请在该表的参数中写 header_row: {int(later[0]) + 1}（表头以上的行不读取）")
+    return first
+
+
+def _ragged(shown: str, counts: np.ndarray, blank: np.ndarray, header: int, sep: str = ",") -> None:
+    width = int(counts[header])
+    bad = np.flatnonzero(~blank & (counts != width))
+    bad = bad[bad > header]
+    if not bad.size:
+        return
+    problems = []
+    for i in bad[:SHOWN]:
+        seen = int(counts[i])
+        what = "多" if seen > width else "少"
+        problems.append(Problem(
+            shown, f"第 {int(i) + 1} 行",
+            f"该行有 {seen} 个字段，表头有 {width} 个字段（{what} {abs(seen - width)} 个），各列会错位；"
+            f"请检查该行是否有未加英文双引号的{_SEP_NAMES[sep]}（含{_SEP_NAMES[sep]}的内容应整体加双引号，如 \"1,234.50\"）"
+            f"或缺少的分隔{_SEP_NAMES[sep]}，改正后再运行",
+        ))
+    if bad.size > SHOWN:
+        problems.append(Problem(shown, "", f"共 {bad.size:,} 行的字段数与表头不符，以上列出前 {SHOWN} 行"))
+    raise InputError(problems)
+
+
+def _header_names(raw: bytes, encoding: str, header: int, sep: str = ",") -> list[str]:
+    """The fields of record ``header`` (the first non-blank one), read with the csv module."""
+    reader = csv.reader(io.TextIOWrapper(io.BytesIO(raw), encoding=encoding, newline=""), delimiter=sep)
+    try:
+        for i, row in enumerate(reader):
+            if i == header:
+                return row
+    except (UnicodeDecodeError, csv.Error):
+        pass
+    return []
+
+
+def read_csv_bytes(
+    raw: bytes, shown: str, encoding: str | None = None, *, categories: Collection[str] = (),
+    header_row: int | None = None,
+) -> tuple[list[str], pd.DataFrame]:
+    """The header and the data rows of a CSV file, every field as text, parsed once.
+
+    Columns named in ``categories`` are read as pandas categories (the
+    answers of a questionnaire export: a few distinct texts repeated a million
+    times, parsed fastest and stored smallest so); the others as text. The
+    frame's index is the line number (header = 1); blank lines are skipped.
+    """
+    given = bool(encoding)
+    raw, encoding = _from_utf16(raw, shown, encoding)
+    encoding = _detect(raw, shown, encoding)
+    sep = _separator(raw, encoding)
+    safe = codecs.lookup(encoding).name in {codecs.lookup(e).name for e in _ASCII_SAFE}
+    shape = _shape_numpy(raw, ord(sep)) if safe else None
+    if shape is None:
+        shape = _shape_csv(raw, encoding, shown, given, sep)
+    counts, blank = shape
+    filled = np.flatnonzero(~blank)
+    if not filled.size:
+        raise InputError.single(shown, "", "数据文件是空的（没有表头）")
+    header = _csv_header(shown, counts, blank, int(filled[0]), header_row)
+    _ragged(shown, counts, blank, header, sep)
+    dtype: Any = str
+    if categories:
+        wanted = set(categories)
+        names = _header_names(raw, encoding, header, sep)
+        dtype = {i: ("category" if i < len(names) and names[i].strip() in wanted else str)
+                 for i in range(int(counts[header]))}
+    try:
+        frame = pd.read_csv(
+            io.BytesIO(raw), encoding=encoding, header=None, skiprows=header, dtype=dtype, sep=sep,
+            keep_default_na=False, na_filter=False, skip_blank_lines=False, index_col=False,
+        )
+    except UnicodeDecodeError:
+        raise _undecodable(raw, shown, encoding, given) from None
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise InputError.single(shown, "", f"无法读取 CSV：{exc}") from None
+    if len(frame) != counts.size - header:  # the byte count and pandas disagree: never guess
+        raise InputError.single(
+            shown, "", f"无法确定各行的字段（按引号与换行数得 {counts.size - header} 行，解析得 {len(frame)} 行）；"
+            "请在 Excel 或 WPS 中打开后另存为 CSV（UTF-8），再运行")
+    names = ["" if pd.isna(v) else str(v) for v in frame.iloc[0]]
+    records = np.flatnonzero(~blank)
+    records = records[records > header]
+    positions = records - header
+    data = frame.iloc[1:] if positions.size == len(frame) - 1 else frame.iloc[positions]
+    # (a category column keeps the header's text as an unused category; nothing counts unused ones)
+    return names, data.set_axis(pd.Index(records + 1, name=LINE), axis=0)
+
+
+# --- XLSX -----------------------------------------------------------------------------------------
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP = (b"PK\x03\x04", b"PK\x05\x06")
+_EXCEL_DIGITS = Context(prec=15, rounding=ROUND_HALF_UP)  # Excel keeps and shows 15 significant digits
+
+
+def old_excel_message() -> str:
+    return "这是旧版 Excel 97-2003 工作簿（.xls），不支持；请在 Excel 或 WPS 中打开，另存为 .xlsx 后再运行"
+
+
+def _container(raw: bytes, shown: str) -> None:
+    """Refuse what is not an unencrypted .xlsx before openpyxl sees it."""
+    if raw.startswith(_OLE):
+        if "EncryptedPackage".encode("utf-16-le") in raw or "EncryptionInfo".encode("utf-16-le") in raw:
+            raise InputError.single(shown, "", "工作簿设有打开密码（已加密），无法读取；请在 Excel 或 WPS 中取消密码后另存为 .xlsx")
+        raise InputError.single(shown, "", old_excel_message())
+    if not raw.startswith(_ZIP):
+        text = raw[:2048]
+        looks_text = bool(text) and b"\x00" not in text and (b"," in text or b"\n" in text)
+        hint = "；它看起来是文本（CSV），如果是，请把扩展名改为 .csv" if looks_text else ""
+        raise InputError.single(shown, "", f"不是有效的 .xlsx 文件（.xlsx 应为 zip 压缩格式）{hint}")
+
+
+def _sections(fmt: str) -> list[str]:
+    """A number format split at semicolons that are not quoted or escaped."""
+    out, part, quoted, escape = [], "", False, False
+    for ch in fmt:
+        if escape:
+            part += ch
+            escape = False
+        elif ch == "\\" or ch == "!":
+            part += ch
+            escape = True
+        elif ch == '"':
+            quoted = not quoted
+            part += ch
+        elif ch == ";" and not quoted:
+            out.append(part)
+            part = ""
+        else:
+            part += ch
+    out.append(part)
+    return out
+
+
+_COLOURS = {"black", "blue", "cyan", "green", "magenta", "red", "white", "yellow",
+            "黑色", "蓝色", "青色", "绿色", "洋红", "红色", "白色", "黄色"}
+
+
+def _pattern(section: str) -> tuple[int, int, int] | None:
+    """(decimals shown at least, decimals shown at most, percent signs) of a plain number pattern.
+
+    None when the section does something this reader does not interpret:
+    scientific notation, fractions, scaling by trailing commas, conditions,
+    Chinese numerals ([DBNum1]), or literal digits that change what is shown.
+    """
+    i, n = 0, len(section)
+    integer = 0
+    dec_min = dec_max = 0
+    percent = 0
+    seen_point = False
+    last_placeholder_comma = False
+    while i < n:
+        ch = section[i]
+        if ch == "[":
+            close = section.find("]", i)
+            if close < 0:
+                return None
+            token = section[i + 1:close]
+            if not (token.lower() in _COLOURS or token.lower().startswith("color") or token.startswith("$")):
+                return None
+            if token.startswith("$") and any(c.isdigit() for c in token.split("-")[0]):
+                return None
+            i = close + 1
+            continue
+        if ch == '"':
+            close = section.find('"', i + 1)
+            if close < 0:
+                return None
+            literal = section[i + 1:close]
+            if any(c.isdigit() or c in ".," for c in literal):
+                return None
+            i = close + 1
+            continue
+        if ch in "\\!":
+            if i + 1 < n and (section[i + 1].isdigit() or section[i + 1] in ".,"):
+                return None
+            i += 2
+            continue
+        if ch in "_*":
+            i += 2
+            continue
+        if ch in "0#?":
+            if seen_point:
+                dec_max += 1
+                if ch == "0":
+                    dec_min = dec_max
+            else:
+                integer += 1
+            last_placeholder_comma = False
+            i += 1
+            continue
+        if ch == ".":
+            if seen_point:
+                return None
+            seen_point = True
+            i += 1
+            continue
+        if ch == ",":
+            if seen_point or not integer:
+                return None  # a comma after the point or before any digit scales by 1000
+            last_placeholder_comma = True
+            i += 1
+            continue
+        if ch == "%":
+            percent += 1
+            i += 1
+            continue
+        if ch in "Ee/@" or ch.isalpha() or ch.isdigit():
+            return None
+        i += 1  # spaces, signs, brackets, currency symbols: shown around the number, not part of it
+    if last_placeholder_comma or not (integer or dec_max):
+        return None
+    return dec_min, dec_max, percent
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value, "f")
+    return "0" if text.lstrip("-").strip("0.") == "" else text
+
+
+class UninterpretedFormat(ValueError):
+    """A number format whose displayed value this reader cannot work out."""
+
+
+def display_number(stored: str, fmt: str) -> str:
+    """A stored number as Excel displays it under ``fmt``, without thousands separators.
+
+    ``stored`` is the decimal text from the file. General shows Excel's 15 significant digits with no
+    float artefacts (0.30000000000000004 -> 0.3) and no exponent; "0.00" shows
+    two decimals; "0.00%" shows the value × 100 with two decimals and a
+    percent sign. Rounding is half up, as Excel's display is. A format that
+    shows something this reader cannot work out raises UninterpretedFormat.
+    """
+    try:
+        exact = Decimal(stored.strip())
+    except InvalidOperation:
+        return stored
+    if not exact.is_finite():
+        return stored
+    value = _EXCEL_DIGITS.plus(exact)
+    general = _plain(value.normalize()) if value else "0"
+    parts = _sections(fmt or "General")
+    if value < 0 and len(parts) >= 2:
+        section = parts[1]
+    elif value == 0 and len(parts) >= 3 and _pattern(parts[2]) is not None:
+        section = parts[2]
+    else:
+        section = parts[0]
+    if "[dbnum" in section.lower() or not section.strip():
+        raise UninterpretedFormat(fmt)  # Chinese numerals (五 for 5), or a section that shows nothing (;;;)
+    if value == 0 and len(parts) >= 3 and not parts[2].strip():
+        raise UninterpretedFormat(fmt)  # zeros shown as nothing
+    if value < 0 and len(parts) >= 2:
+        bare = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.', "", section)
+        if "-" not in bare and "(" not in bare:
+            raise UninterpretedFormat(fmt)  # the negative section drops the sign: -5 is shown as 5.00
+    if section.strip().lower() in ("general", "", "@") or "general" in section.lower():
+        return general
+    shape = _pattern(section)
+    if shape is None:
+        # Excel shows something else than the stored number (1234.5678 for 12345678 under 0!.0000,
+        # thousands, scientific, fractions, Chinese numerals): reading either form could be wrong.
+        raise UninterpretedFormat(fmt)
+    dec_min, dec_max, percent = shape
+    scaled = value * Decimal(100) ** percent
+    try:
+        shown = scaled.quantize(Decimal(1).scaleb(-dec_max), rounding=ROUND_HALF_UP,
+                                context=Context(prec=80, rounding=ROUND_HALF_UP))
+    except InvalidOperation:  # more digits than any format shows: leave it as stored
+        return general
+    text = format(shown, "f")
+    if dec_max > dec_min and "." in text:
+        whole, frac = text.split(".")
+        frac = frac.rstrip("0")
+        frac = frac + "0" * (dec_min - len(frac)) if len(frac) < dec_min else frac
+        text = f"{whole}.{frac}" if frac else whole
+    if text.lstrip("-").strip("0.") == "":
+        text = text.lstrip("-")
+    return text + "%" * percent
+
+
+def _date_parts(fmt: str) -> tuple[bool, bool] | None:
+    """(shows a date, shows a time) for a date/time format; None for elapsed time ([h]) or none."""
+    section = _sections(fmt)[0]
+    section = re.sub(r'"[^"]*"|\\.|_.|\*.', "", section)
+    if re.search(r"\[(h+|m+|s+)\]", section, re.I):
+        return None
+    section = re.sub(r"\[[^\]]*\]", "", section).lower()
+    has_date = bool(re.search(r"[yde]|g{1,3}", section))
+    has_time = bool(re.search(r"[hs]|am/pm|a/p", section))
+    if not has_date and not has_time:
+        if "m" in section:
+            has_date = True  # "mmm" alone is a month
+        else:
+            return None
+    return has_date, has_time
+
+
+def _display_date(stored: str, fmt: str, epoch: dt.datetime) -> str | None:
+    """An Excel date serial as an ISO date (and time when the format shows one); None if not a date."""
+    parts = _date_parts(fmt)
+    if parts is None:
+        return None
+    has_date, has_time = parts
+    try:
+        serial = Decimal(stored.strip())
+    except InvalidOperation:
+        return None
+    if not serial.is_finite() or serial < 0 or serial >= 2958466:
+        return None
+    days = int(serial.to_integral_value(rounding="ROUND_FLOOR"))
+    seconds = int(((serial - days) * 86400).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    if seconds >= 86400:
+        days, seconds = days + 1, seconds - 86400
+    if epoch.year < 1904:  # the 1900 system counts a 29 February 1900 that never was
+        if days == 60:
+            return None
+        base = dt.datetime(1899, 12, 31) if days < 60 else dt.datetime(1899, 12, 30)
+    else:
+        base = epoch
+    if not has_date:
+        moment = dt.datetime(2000, 1, 1) + dt.timedelta(seconds=seconds)
+        return moment.strftime("%H:%M:%S")
+    moment = base + dt.timedelta(days=days, seconds=seconds)
+    if has_time:
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
+    return moment.date().isoformat()
+
+
+def _letters(column: int) -> str:
+    out = ""
+    while column:
+        column, rest = divmod(column - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
+def _cut(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+class _Cell:
+    __slots__ = ("column", "kind", "stored", "style", "formula")
+
+    def __init__(self, column: int, kind: str, stored: str | None, style: int, formula: str | None) -> None:
+        self.column, self.kind, self.stored, self.style, self.formula = column, kind, stored, style, formula
+
+
+def _parser_class() -> type:
+    """openpyxl's streaming sheet parser, keeping each cell's stored text, style and formula together.
+
+    The stock parser gives either the formula or its saved result, and turns
+    number text into binary floats; this one keeps the decimal text as stored.
+    Row attributes (hidden), column attributes and merged ranges are collected
+    by the parser as it goes. openpyxl >= 3.1.
+
+    Its ``parse`` is openpyxl's with every XML element counted as it ends: rows
+    beyond ``limits.MAX_XLSX_ROWS``, cells beyond ``MAX_XLSX_CELLS`` (empty
+    ones included: each costs time) and a row of more than ``MAX_XLSX_COLUMNS``
+    cells or ``MAX_XLSX_ROW_ELEMENTS`` elements are refused where they are met,
+    before the rest of the sheet is read.
+    """
+    from openpyxl.cell.text import Text
+    from openpyxl.utils import coordinate_to_tuple
+    from openpyxl.worksheet import _reader as stock
+    from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, VALUE_TAG, WorkSheetParser
+
+    class Parser(WorkSheetParser):  # type: ignore[misc,valid-type]
+        shown, where = "", ""
+
+        def parse_cell(self, element: Any) -> _Cell:
+            kind = element.get("t", "n")
+            coordinate = element.get("r")
+            style = int(element.get("s", 0) or 0)
+            if coordinate:
+                _, column = coordinate_to_tuple(coordinate)
+                self.col_counter = column
+            else:
+                self.col_counter += 1
+                column = self.col_counter
+            stored = element.findtext(VALUE_TAG)
+            formula = None
+            if element.find(FORMULA_TAG) is not None:
+                found = self.parse_formula(element)
+                formula = found if isinstance(found, str) else str(getattr(found, "text", "") or "=")
+            if kind == "inlineStr":
+                child = element.find(INLINE_STRING)
+                stored = Text.from_tree(child).content if child is not None else None
+                kind = "s"
+            elif kind == "s" and stored not in (None, ""):
+                try:
+                    stored = str(self.shared_strings[int(stored)])
+                except (ValueError, IndexError):  # a damaged file, or one another tool wrote wrongly
+                    raise InputError.single(
+                        self.shown, self.where,
+                        f"单元格 {coordinate or column} 引用的共享文字（第 {str(stored)[:20]} 项）不存在，文件已损坏；"
+                        "请用 Excel 打开后另存为 .xlsx 再读取") from None
+            return _Cell(column, kind, stored, style, formula)
+
+        def _too_large(self, message: str) -> InputError:
+            return InputError.single(self.shown, self.where, f"{message}；这样大的表请删去多余的行列，或另存为 CSV 后读取")
+
+        def parse(self) -> Any:
+            dispatcher = {stock.COL_TAG: self.parse_column_dimensions, stock.PROT_TAG: self.parse_sheet_protection,
+                          stock.EXT_TAG: self.parse_extensions, stock.CF_TAG: self.parse_formatting,
+                          stock.LEGACY_TAG: self.parse_legacy, stock.ROW_BREAK_TAG: self.parse_row_breaks,
+                          stock.COL_BREAK_TAG: self.parse_col_breaks, stock.CUSTOM_VIEWS_TAG: self.parse_custom_views}
+            properties = {stock.PRINT_TAG: ("print_options", stock.PrintOptions),
+                          stock.MARGINS_TAG: ("page_margins", stock.PageMargins),
+                          stock.PAGE_TAG: ("page_setup", stock.PrintPageSetup),
+                          stock.HEADER_TAG: ("HeaderFooter", stock.HeaderFooter),
+                          stock.FILTER_TAG: ("auto_filter", stock.AutoFilter),
+                          stock.VALIDATION_TAG: ("data_validations", stock.DataValidationList),
+                          stock.PROPERTIES_TAG: ("sheet_properties", stock.WorksheetProperties),
+                          stock.VIEWS_TAG: ("views", stock.SheetViewList),
+                          stock.FORMAT_TAG: ("sheet_format", stock.SheetFormatProperties),
+                          stock.SCENARIOS_TAG: ("scenarios", stock.ScenarioList),
+                          stock.TABLE_TAG: ("tables", stock.TablePartList),
+                          stock.HYPERLINK_TAG: ("hyperlinks", stock.HyperlinkList),
+                          stock.MERGE_TAG: ("merged_cells", stock.MergeCells)}
+            max_rows, max_cells, max_columns = limits.MAX_XLSX_ROWS, limits.MAX_XLSX_CELLS, limits.MAX_XLSX_COLUMNS
+            max_elements = limits.MAX_XLSX_ROW_ELEMENTS
+            rows = cells = in_row = elements = 0
+            for _, element in stock.iterparse(self.source):
+                tag = element.tag
+                elements += 1
+                if tag == stock.CELL_TAG:
+                    cells += 1
+                    in_row += 1
+                    if cells > max_cells:
+                        raise self._too_large(f"超过 {max_cells:,} 个单元格（含空单元格；在第 {rows + 1:,} 个行元素中）")
+                    if in_row > max_columns:
+                        raise self._too_large(f"第 {rows + 1:,} 个行元素中超过 {max_columns:,} 个单元格"
+                                              f"（Excel 一行最多 {max_columns:,} 列）")
+                elif elements > max_elements:
+                    raise self._too_large(f"第 {rows + 1:,} 个行元素中超过 {max_elements:,} 个 XML 元素")
+                if tag == stock.ROW_TAG:
+                    rows += 1
+                    if rows > max_rows:
+                        raise self._too_large(f"超过 {max_rows:,} 行（Excel 工作表最多 {max_rows:,} 行）")
+                    row = self.parse_row(element)
+                    element.clear()
+                    in_row = elements = 0
+                    yield row
+                elif tag in dispatcher:
+                    dispatcher[tag](element)
+                    element.clear()
+                    elements = 0
+                elif tag in properties:
+                    name, kind = properties[tag]
+                    setattr(self, name, kind.from_tree(element))
+                    element.clear()
+                    elements = 0
+
+    return Parser
+
+
+def sheet_parser(ws: Any, shown: str) -> Any:
+    """A parser over one worksheet's XML (bounded as the workbook's other parts), naming the sheet in its refusals."""
+    parser = _parser_class()(ws._get_source(), ws._shared_strings, data_only=False)  # noqa: SLF001
+    parser.shown, parser.where = shown, f"工作表“{ws.title}”"
+    return parser
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).lower() in ("1", "true")
+
+
+def _zero(value: Any) -> bool:
+    """A row height or column width of 0: as invisible as a hidden one."""
+    try:
+        return value is not None and Decimal(str(value)) == 0
+    except InvalidOperation:
+        return False
+
+
+def _row_hidden(attrs: dict[str, Any], zero_height: bool) -> bool:
+    """Hidden, zero height, or (on a sheet whose rows default to zero height) not given a height."""
+    if _truthy(attrs.get("hidden")) or _zero(attrs.get("ht")):
+        return True
+    return zero_height and attrs.get("ht") is None
+
+
+def _ranges_overlap(ref: str, top: int, bottom: int, right: int) -> bool:
+    from openpyxl.utils import range_boundaries
+
+    min_col, min_row, max_col, max_row = range_boundaries(ref)
+    return min_row <= bottom and max_row >= top and min_col <= right
+
+
+def _pick_sheet(wb: Any, shown: str, sheet: str | int | None) -> Any:
+    sheets = list(wb.worksheets)
+    names = [ws.title for ws in sheets]
+    visible = [ws.title for ws in sheets if ws.sheet_state == "visible"]
+    listed = "、".join(f"“{n}”" for n in visible) or "无"
+    if not sheets:
+        raise InputError.single(shown, "", "工作簿中没有工作表")
+    if sheet is None:
+        ws = sheets[0]
+        if ws.sheet_state != "visible":
+            raise InputError.single(
+                shown, f"工作表“{ws.title}”",
+                f"未写 sheet 时读取第一个工作表，但“{ws.title}”是隐藏的工作表，内容在 Excel 中看不到；"
+                f"请在 params 中用 sheet: 写明要读取的工作表（可见的工作表：{listed}），"
+                "或在 Excel/WPS 中取消隐藏后保存")
+        return ws
+    if isinstance(sheet, int):
+        if not 0 <= sheet < len(sheets):
+            raise InputError.single(shown, "sheet", f"没有第 {sheet} 个工作表（从 0 起数，共 {len(sheets)} 个：{'、'.join(names)}）")
+        ws = sheets[sheet]
+    else:
+        if sheet not in names:
+            raise InputError.single(shown, "sheet", f"没有名为“{sheet}”的工作表；现有工作表：{'、'.join(names)}")
+        ws = sheets[names.index(sheet)]
+    if ws.sheet_state != "visible":
+        raise InputError.single(
+            shown, f"工作表“{ws.title}”",
+            "这是隐藏的工作表，内容在 Excel 中看不到，难以核对；请在 Excel/WPS 中取消隐藏后保存，"
+            f"或改读可见的工作表（{listed}）")
+    return ws
+
+
+def read_xlsx_bytes(raw: bytes, shown: str, sheet: str | int | None = None,
+                    header_row: int | None = None) -> tuple[list[str], pd.DataFrame]:
+    """The header and the data rows of one worksheet, each cell as Excel displays it.
+
+    The header is the first non-blank row, or row ``header_row`` (title rows
+    above it are skipped); the frame's index is the Excel row number; blank
+    rows are skipped.
+    """
+    return with_worksheet(raw, shown, sheet, lambda wb, ws: _read_sheet(wb, ws, shown, header_row))
+
+
+_Read = TypeVar("_Read")
+
+
+def with_worksheet(raw: bytes, shown: str, sheet: str | int | None, read: Callable[[Any, Any], _Read]) -> _Read:
+    """Open a workbook safely (container checked, unpacked size bounded) and read one worksheet with ``read``.
+
+    Every reader of workbooks (data tables, the 评分表 importer) opens them
+    here, so a damaged file or a zip bomb is refused the same way everywhere.
+    """
+    _container(raw, shown)
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    from evalkit.inputs.xlsxlimits import Budget, open_workbook
+
+    budget = Budget(shown)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wb = open_workbook(raw, budget)
+            try:
+                return read(wb, _pick_sheet(wb, shown, sheet))
+            finally:
+                wb.close()
+    except InputError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, ValueError, TypeError, IndexError,
+            OSError, EOFError, SyntaxError, InvalidFileException, zlib.error, RecursionError, MemoryError) as exc:
+        # SyntaxError covers XML parse errors (xml.etree.ElementTree.ParseError)
+        if budget.refusal is not None:  # a limit crossed inside a part, wrapped by openpyxl as a ValueError
+            raise budget.refusal from None
+        raise InputError.single(shown, "", f"无法读取 .xlsx 文件（文件损坏或不是 Excel 工作簿）：{_cut(str(exc), 80)}") from None
+
+
+def _read_sheet(wb: Any, ws: Any, shown: str, header_row: int | None = None) -> tuple[list[str], pd.DataFrame]:
+    from openpyxl.cell.read_only import ReadOnlyCell
+
+    title = ws.title
+    epoch = wb.epoch
+    formats: dict[int, str] = {}
+
+    def number_format(style: int) -> str:
+        if style not in formats:
+            formats[style] = ReadOnlyCell(ws, 1, 1, None, "n", style).number_format if style else "General"
+        return formats[style]
+
+    rows: list[tuple[int, dict[int, str]]] = []
+    uncached: list[tuple[str, str]] = []
+    odd: list[tuple[str, str]] = []
+    parser = sheet_parser(ws, shown)
+    try:
+        for number, cells in parser.parse():
+            values: dict[int, str] = {}
+            for cell in cells:
+                try:
+                    text = _cell_text(cell, number_format, epoch)
+                except UninterpretedFormat as exc:
+                    odd.append((f"{_letters(cell.column)}{number}", str(exc)))
+                    text = cell.stored
+                if cell.formula is not None and text is None:
+                    uncached.append((f"{_letters(cell.column)}{number}", cell.formula))
+                    text = cell.formula
+                if text is not None and text.strip() != "":
+                    values[cell.column] = text
+            if values:
+                rows.append((number, values))
+    finally:
+        parser.source.close()
+    where = f"工作表“{title}”"
+    if not rows:
+        raise InputError.single(shown, where, "工作表是空的（没有表头）")
+    rows = _from_header(rows, header_row, shown, where)
+    if uncached:
+        raise _cells_error(
+            shown, where, uncached, "{ref}（{detail}）",
+            "公式没有保存计算结果：{cells}（文件可能由程序生成、未在 Excel 中计算过），按空白读取会使合计出错；"
+            "请在 Excel 或 WPS 中打开并保存一次，让公式结果写入文件，或把这些单元格复制后“选择性粘贴为数值”")
+    if odd:
+        raise _cells_error(
+            shown, where, odd, "{ref}（格式 {detail}）",
+            "数字格式使显示值与存储值不同，无法确定应读哪一个：{cells}（如按万元或千元缩放显示、科学计数、分数、"
+            "中文数字）；请把这些单元格的格式改为“常规”或“数值”（需要万元时请在表中直接填写万元数）后保存")
+    header_row, header_cells = rows[0]
+    width = max(header_cells)
+    last_row = rows[-1][0]
+    problems: list[Problem] = []
+    beyond = [(n, c, v) for n, values in rows[1:] for c, v in values.items() if c > width]
+    if beyond:
+        n, c, v = beyond[0]
+        problems.append(Problem(
+            shown, f"{where}单元格 {_letters(c)}{n}",
+            f"有内容“{_cut(v)}”，但 {_letters(c)} 列没有表头（表头在第 {header_row} 行，到 {_letters(width)} 列为止）"
+            + (f"；共 {len(beyond):,} 个这样的单元格" if len(beyond) > 1 else "")
+            + "；请补上列名，或删去表格之外的内容"))
+    merged = [r.coord for r in (parser.merged_cells.mergeCell if parser.merged_cells else [])
+              if _ranges_overlap(r.ref, header_row, last_row, width)]
+    if merged:
+        problems.append(Problem(
+            shown, f"{where}单元格 {'、'.join(merged[:SHOWN])}" + (f" 等 {len(merged)} 处" if len(merged) > SHOWN else ""),
+            "数据区域中有合并单元格，合并后只有左上角单元格有值，其余按空白读取；"
+            "请取消合并，并把值填入每个单元格后保存"))
+    filled_rows = {n for n, _ in rows}
+    zero_height = _truthy(getattr(getattr(parser, "sheet_format", None), "zeroHeight", False))
+    hidden_rows = sorted(r for r in filled_rows if _row_hidden(parser.row_dimensions.get(str(r), {}), zero_height))
+    if hidden_rows:
+        listed = "、".join(str(r) for r in hidden_rows[:SHOWN]) + (f" 等 {len(hidden_rows)} 行" if len(hidden_rows) > SHOWN else "")
+        problems.append(Problem(
+            shown, f"{where}第 {listed} 行",
+            "这些行被隐藏（或被筛选掉），在 Excel 中看不到，却会被读取计算；"
+            "请取消隐藏（并清除筛选）后核对再保存，不需要的行请删除"))
+    used_columns = {c for _, values in rows for c in values}
+    hidden_columns = []
+    for attrs in parser.column_dimensions.values():
+        if _truthy(attrs.get("hidden")) or _zero(attrs.get("width")):
+            low, high = int(attrs.get("min", 0)), int(attrs.get("max", 0))
+            hidden_columns.extend(c for c in range(low, min(high, width) + 1) if c in used_columns)
+    if hidden_columns:
+        listed = "、".join(_letters(c) for c in sorted(set(hidden_columns))[:SHOWN])
+        problems.append(Problem(
+            shown, f"{where}{listed} 列",
+            "这些列被隐藏，在 Excel 中看不到，却会被读取；请取消隐藏后核对再保存，不需要的列请删除"))
+    if problems:
+        raise InputError(problems)
+    names = [header_cells.get(c, "") for c in range(1, width + 1)]
+    data = [[values.get(c, "") for c in range(1, width + 1)] for _, values in rows[1:]]
+    index = pd.Index([n for n, _ in rows[1:]], name=LINE, dtype=np.int64)
+    frame = pd.DataFrame(data, columns=range(width), index=index, dtype=str) if data else \
+        pd.DataFrame(columns=range(width), index=index, dtype=str)
+    frame.attrs["sheet"] = title  # a bad cell is then named as Excel names it: 工作表“三公经费”单元格 C6
+    return names, frame
+
+
+def _from_header(rows: list[tuple[int, dict[int, str]]], header_row: int | None, shown: str,
+                 where: str) -> list[tuple[int, dict[int, str]]]:
+    """The rows from the header on: row ``header_row``, else the first, unless that is plainly a title.
+
+    Tables kept for a report carry a title (and a 单位：万元 line) above the
+    header; read as the header, the title would become the only column name.
+    A first row with one filled cell above a wider row is taken for such a
+    title, and the message says which row to name instead.
+    """
+    if header_row is not None:
+        for i, (number, _) in enumerate(rows):
+            if number == header_row:
+                return rows[i:]
+        raise InputError.single(shown, f"{where}第 {header_row} 行",
+                                f"header_row 指定的表头行是空的或不存在（有内容的行从第 {rows[0][0]} 行开始）")
+    widths = [len(values) for _, values in rows]
+    if widths[0] == 1 and len(rows) > 1 and max(widths) > 1:
+        header = next(n for (n, _), w in zip(rows, widths) if w == max(widths))
+        title = _cut(next(iter(rows[0][1].values())))
+        raise InputError.single(
+            shown, f"{where}第 {rows[0][0]} 行",
+            f"只有一个单元格有内容（“{title}”），像是表名而不是表头；表头若在第 {header} 行，"
+            f"请在该表的参数中写 header_row: {header}（表头以上的行不读取）")
+    return rows
+
+
+def _cells_error(shown: str, where: str, found: list[tuple[str, str]], each: str, message: str) -> InputError:
+    """One located error for a kind of unreadable cell: the first few listed, the rest counted."""
+    cells = "、".join(each.format(ref=ref, detail=_cut(detail)) for ref, detail in found[:SHOWN])
+    if len(found) > SHOWN:
+        cells += f"等 {len(found):,} 个单元格"
+    return InputError.single(shown, f"{where}单元格 {found[0][0]}", message.format(cells=cells))
+
+
+def _cell_text(cell: _Cell, number_format: Any, epoch: dt.datetime) -> str | None:
+    """A cell as displayed; None for a formula cell whose result was never saved."""
+    stored, kind = cell.stored, cell.kind
+    if cell.formula is not None and (stored is None or (stored == "" and kind not in ("str", "s"))):
+        return None
+    if stored is None:
+        return ""
+    if kind in ("s", "str", "e"):
+        return stored
+    if kind == "b":
+        return "TRUE" if stored.strip() in ("1", "true") else "FALSE"
+    if kind == "d":  # an ISO 8601 date written as text in the file
+        text = stored.strip()
+        return text[:10] if text.endswith(("T00:00:00", "T00:00:00Z")) else text.replace("T", " ")
+    if stored.strip() == "":
+        return ""
+    fmt = number_format(cell.style)
+    from openpyxl.styles.numbers import is_date_format
+
+    if is_date_format(fmt):
+        shown = _display_date(stored, fmt, epoch)
+        if shown is not None:
+            return shown
+    return display_number(stored, fmt)
