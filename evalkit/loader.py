@@ -1,9 +1,13 @@
-"""The params file: one YAML per evaluated project, validated by these pydantic models.
+"""The loader: one params file in, one ``Project`` out — where the inputs and the kind plug-ins meet.
 
-These models are the single definition of the format: they validate params
-files, generate the JSON Schema (``evalkit schema``) that editors use for
-autocompletion, and their Chinese descriptions document each field. Later
-features (survey, checks) extend ``ProjectParams`` with their own sections.
+The params models are the single definition of the format: they validate
+params files, generate the JSON Schema (``evalkit schema``) that editors use
+for autocompletion, and their Chinese descriptions document each field. The
+file's model (``params_model``) joins the generic parts (``ParamsBase``) with
+each registered kind's own section, so a kind added as a plug-in brings its
+section with it. ``load_project`` then runs the pipeline: validate, resolve
+and adjust the framework (the kind's ``adjust``), check references, locate and
+read the data (the kind's tables too), read the reviewer's sign-off.
 """
 
 from __future__ import annotations
@@ -11,24 +15,23 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, create_model
 
-from evalkit.kinds import department
-from evalkit.kinds.department import DepartmentSpec
+from evalkit import kinds
 from evalkit.core import framework as fw
 from evalkit.inputs import frameworkfiles
 from evalkit.core.errors import InputError, Problem, did_you_mean, from_validation_error, shown_text
 from evalkit.core.checks import CHECK_KINDS, CheckSpec
 from evalkit.core.fields import YEAR_RANGE, Int, Model, Num, Text, Year
 from evalkit.core.findings import Finding
-from evalkit.kinds import DEFAULT_KIND, Kind, kind_named, kind_names
+from evalkit.core.kind import Kind
+from evalkit.core.project import Project
+from evalkit.kinds import kind_named
 from evalkit.core.rates import CHANGE_KINDS, RATE_KINDS
-from evalkit.kinds.self_evaluation import SelfEvaluationSpec
-from evalkit.kinds import self_evaluation as selfeval
 from evalkit.core.specs import (  # noqa: F401 - the params file's parts, importable from here as before
     Assessment,
     CellRef,
@@ -58,8 +61,10 @@ __all__ = [
     "InputValue",
     "Project",
     "ProjectInfo",
+    "ParamsBase",
     "ProjectParams",
     "TableSpec",
+    "params_model",
     "json_schema",
     "load_project",
 ]
@@ -95,17 +100,9 @@ class ScoringSettings(Model):
     )
 
 
-KindName = Literal[kind_names()]  # type: ignore[valid-type]
+class ParamsBase(Model):
+    """One evaluated project: the parts every kind has (``params_model`` adds ``kind`` and the kinds' sections)."""
 
-
-class ProjectParams(Model):
-    """One evaluated project."""
-
-    kind: KindName = Field(  # type: ignore[valid-type]
-        DEFAULT_KIND.name,
-        description="评价类型：项目支出绩效评价（默认）、部门整体支出绩效评价、项目支出绩效自评；"
-                    "决定默认的指标体系、附件的用语（如部门概况、单位名称）和评分部分的版式",
-    )
     project: ProjectInfo
     workpaper: Workpaper | None = Field(
         None, description="底稿信息：底稿索引号、编制人、编制日期（列示于附件页首）；复核人通常用 evalkit signoff 签署，不写在此处")
@@ -122,47 +119,40 @@ class ProjectParams(Model):
     )
     figures: list[FigureSpec] = Field(default_factory=list, description="计算数值，按列示顺序编号 C-01…")
     findings: list[Finding] = Field(default_factory=list, description="问题清单")
-    department: DepartmentSpec | None = Field(
-        None,
-        description="部门整体支出绩效评价的标准表（收入决算表、支出决算表、“三公经费”支出表、结转结余表）："
-                    "按标准列读取，自动生成各表的合计与等式核对，其合计数可被引用（如 department.three_public.actual）",
-    )
     checks: list[CheckSpec] = Field(default_factory=list, description="核对事项：合计、一致性、分组汇总、等式、范围")
     indicators: dict[str, Assessment] = Field(
         default_factory=dict,
         description="各末级指标的评价情况与规则参数，键为指标名称或路径（一级/二级/三级）；未评分的指标写 not_assessed 与原因",
     )
-    self_evaluation: SelfEvaluationSpec | None = Field(
-        None, description="项目支出绩效自评表（kind: 项目支出绩效自评）：项目资金、年度总体目标、按二级指标列出的三级指标")
 
 
-@dataclass(frozen=True)
-class Project:
-    """A params file read, validated and resolved: the framework adjusted and tables loaded."""
+def _build(registered: tuple[Kind, ...]) -> type[Model]:
+    """The params file's model for these kinds: ``kind`` first, the generic parts, then each kind's section."""
+    names = tuple(k.name for k in registered) + tuple(k.key for k in registered)
+    default, others = registered[0], registered[1:]
+    listed = "、".join([f"{default.name}（默认）", *(k.name for k in others)])
+    fields: dict[str, Any] = {"kind": (Literal[names], Field(  # type: ignore[valid-type]
+        default.name, description=f"评价类型：{listed}；决定默认的指标体系、附件的用语（如部门概况、单位名称）和评分部分的版式"))}
+    fields |= {name: (info.annotation, info) for name, info in ParamsBase.model_fields.items()}
+    for k in registered:
+        if k.section is not None:
+            fields[k.section] = (k.section_model | None, Field(None, description=k.section_doc))
+    return create_model("ProjectParams", __base__=Model, __doc__="One evaluated project.", **fields)
 
-    params: ProjectParams
-    path: Path
-    shown: str  # the params path as the user wrote it, for messages
-    round: str
-    framework: fw.Framework
-    rules: dict[tuple[str, ...], Any]
-    framework_source: str
-    framework_path: Path | None
-    tables: dict[str, Table]
-    surveys: dict[str, Any]  # survey id -> the export as read (a DataFrame of text cells)
-    data_files: tuple[Path, ...]
-    not_assessed: dict[tuple[str, ...], str] = field(default_factory=dict)  # leaf path -> reason (未评分)
-    signoff: Any = None  # the reviewer's sign-off (signoff.SignOff) read from the sidecar beside the params file
 
-    @property
-    def kind(self) -> Kind:
-        return kind_named(self.params.kind)
+_models: dict[tuple[Kind, ...], type[Model]] = {}
 
-    @property
-    def category(self) -> str:
-        """评价类别 as the params state it, else the kind's (a department is not 项目支出)."""
-        info = self.params.project
-        return info.category if "category" in info.model_fields_set else self.kind.category
+
+def params_model() -> type[Model]:
+    """The params file's model for the kinds registered now (built once per set of kinds)."""
+    registered = kinds.KINDS
+    if registered not in _models:
+        _models[registered] = _build(registered)
+    return _models[registered]
+
+
+ProjectParams = params_model()  # the model for the built-in kinds
+
 
 
 def _name(text: str) -> str:
@@ -184,8 +174,12 @@ def _resolve_framework(
 ) -> tuple[fw.Framework, str, Path | None, str]:
     """The framework, a label for the appendix, its file (if any) and that file's name for messages."""
     spec = params.framework
+    kind = kind_named(params.kind)
+    if spec is None and kind.framework_file is not None:  # a plug-in kind's own framework file
+        path, file = kind.framework_file, str(kind.framework_file)
+        return fw.parse_framework(load_yaml(path, shown_as=file, what="指标体系文件"), file), f"内置：{kind.framework}", path, file
     if spec is None:
-        spec = kind_named(params.kind).framework
+        spec = kind.framework
         if spec not in frameworkfiles.builtin_frameworks():
             raise InputError.single(shown, "framework", f"未写 framework，而“{params.kind}”尚无内置指标体系；"
                                     "请写出内置名称、指标体系文件的相对路径，或直接写出指标体系")
@@ -320,8 +314,9 @@ def _typed_rules(framework: fw.Framework, params: ProjectParams, shown: str, fw_
 def _check_references(params: ProjectParams, framework: fw.Framework, shown: str) -> None:
     """Ids are unique and every reference points at something defined earlier."""
     problems: list[Problem] = []
-    known: set[str] = set(params.inputs) | department.figure_keys(params.department)
-    tables = set(params.tables) | department.table_keys(params.department)
+    kind = kind_named(params.kind)
+    known: set[str] = set(params.inputs) | kind.cited_figures(params)
+    tables = set(params.tables) | kind.cited_tables(params)
     for key, survey in params.surveys.items():
         known.update(survey.figure_keys(key))
     for i, figure in enumerate(params.figures):
@@ -340,12 +335,12 @@ def _check_references(params: ProjectParams, framework: fw.Framework, shown: str
             "previous": getattr(figure, "previous", None),
         }
         for field_name, ref in refs.items():
-            if ref is not None and ref not in known and not department.may_cite(ref, params.department):
+            if ref is not None and ref not in known and not kind.may_cite(ref, params):
                 problems.append(Problem(shown, f"{where}.{field_name}",
                                         f"引用的数值“{_name(ref)}”未在 inputs 或之前的 figures 中定义"
                                         + did_you_mean(ref, known)))
         for j, term in enumerate(getattr(figure, "terms", None) or []):
-            if term not in known and not department.may_cite(term, params.department):
+            if term not in known and not kind.may_cite(term, params):
                 problems.append(Problem(shown, f"{where}.terms[{j}]",
                                         f"引用的数值“{_name(term)}”未在 inputs 或之前的 figures 中定义"
                                         + did_you_mean(term, known)))
@@ -376,7 +371,7 @@ def parse_params(data: Any, shown: str) -> ProjectParams:
     if not isinstance(data, dict):
         raise InputError.single(shown, "", "params 文件应为映射（顶层为 project:、framework: 等键）")
     try:
-        return ProjectParams.model_validate(data)
+        return params_model().model_validate(data)
     except ValidationError as exc:
         err = from_validation_error(exc, shown, skip=_FIGURE_TAGS | fw._RULE_TAGS)
         # A framework given by name fails the inline branch too; keep only the relevant branch.
@@ -401,10 +396,6 @@ def _valid_tree(framework: fw.Framework, file: str, unscored: frozenset[tuple[st
     return True
 
 
-# The sections that belong to one kind of evaluation, and that kind.
-_KIND_SECTIONS = {"department": "department", "self_evaluation": "self_evaluation"}
-
-
 def _check_kind(params: ProjectParams, shown: str) -> None:
     """A department: or self_evaluation: section under another kind is one error naming ``kind``.
 
@@ -413,9 +404,9 @@ def _check_kind(params: ProjectParams, shown: str) -> None:
     department section in a self-evaluation is silently checked as well.
     """
     kind = kind_named(params.kind)
-    for section, key in _KIND_SECTIONS.items():
-        if getattr(params, section) is not None and kind.key != key:
-            wanted = kind_named(key)
+    for wanted in kinds.KINDS:
+        section = wanted.section
+        if section is not None and wanted is not kind and getattr(params, section) is not None:
             raise InputError.single(
                 shown, "kind",
                 f"参数文件写了 {section}（{wanted.name}的内容），而评价类型是“{kind.name}”"
@@ -440,7 +431,7 @@ def load_project(path: str | Path, read_data: bool = True) -> Project:
     _check_kind(params, shown)
     base = path.parent
     framework, framework_source, framework_path, fw_file = _resolve_framework(params, base, shown)
-    params, framework = selfeval.apply(params, framework, shown)
+    params, framework = kind_named(params.kind).adjust(params, framework, shown)
     unadjusted = framework
     framework = _adjust(framework, params, shown)
     not_assessed = _not_assessed(framework, params)
@@ -476,6 +467,7 @@ def load_project(path: str | Path, read_data: bool = True) -> Project:
         params=params, path=path, shown=shown, round=params.project.round or base.name,
         framework=framework, rules=rules, framework_source=framework_source, framework_path=framework_path,
         tables={}, surveys={}, data_files=tuple(files), not_assessed=not_assessed, signoff=signed,
+        kind=kind_named(params.kind),
     )
     return with_data(project) if read_data else project
 
@@ -484,7 +476,7 @@ def _data_references(params: ProjectParams) -> list[tuple[str, str]]:
     """(field, file as written) of every data file, tables first: the order of data_files and the manifest."""
     return ([(f"tables.{key}.file", spec.file) for key, spec in params.tables.items()]
             + [(f"surveys.{key}.file", spec.file) for key, spec in params.surveys.items()]
-            + [(f"department.{key}.file", spec.file) for key, spec in department.given(params.department)])
+            + kind_named(params.kind).data_files(params))
 
 
 def with_data(project: Project) -> Project:
@@ -514,12 +506,9 @@ def with_data(project: Project) -> Project:
             surveys[key] = read_export(next(files), survey, str(folder / survey.file))
         except InputError as exc:
             problems.extend(exc.problems)
-    for key, spec in department.given(params.department):
-        try:
-            tables[department.table_key(key)] = department.read(next(files), key, spec,
-                                                                 shown=str(folder / spec.file), owner=shown)
-        except InputError as exc:
-            problems.extend(exc.problems)
+    kind_tables, kind_problems = kind_named(params.kind).read_data(params, files, folder, shown)
+    tables.update(kind_tables)
+    problems.extend(kind_problems)
     if problems:
         raise InputError(problems)
     return replace(project, tables=tables, surveys=surveys)
@@ -528,7 +517,7 @@ def with_data(project: Project) -> Project:
 def json_schema() -> dict[str, Any]:
     from evalkit.inputs.schema import params_schema
 
-    schema = params_schema(fw.with_rule_schema(ProjectParams.model_json_schema()))
+    schema = params_schema(fw.with_rule_schema(params_model().model_json_schema()))
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "evalkit 项目参数文件"
     return schema

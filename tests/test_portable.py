@@ -17,7 +17,8 @@ import numpy  # noqa: F401 - imported before os.uname is removed: on Linux numpy
 import pytest
 
 from conftest import EXAMPLES, ROOT
-from evalkit.runs import atomic, batch, warmkernel
+from evalkit.outputs import atomic
+from evalkit.runs import batch, warmkernel
 from evalkit.runs.runner import run_project
 
 WORKBOOK = ROOT / "workbooks" / "project_evaluation.ipynb"

@@ -23,7 +23,8 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES, ROOT
-from evalkit.runs import atomic, batch
+from evalkit.outputs import atomic
+from evalkit.runs import batch
 from evalkit.inputs import names
 from evalkit.runs.batch import FAILED, OK, Outcome, refused_names, run_round
 from evalkit.cli import main

@@ -19,18 +19,17 @@ from collections.abc import Sequence
 from typing import Any, Callable, Iterator
 
 from evalkit.core import amounts, cells, checks, display, limits, numbers, rates, survey, totals
-from evalkit.kinds import department
 from evalkit.core.checks import CheckResult
 from evalkit.core.errors import InputError, Problem, did_you_mean, shown_text
 from evalkit.core.findings import Finding
 from evalkit.core.framework import Framework, IndicatorNode, leaves
-from evalkit.loader import (
+from evalkit.core.project import Project
+from evalkit.core.specs import (
     ChangeRateFigure,
     ConvertFigure,
     CostSavingFigure,
     CountFigure,
     DifferenceFigure,
-    Project,
     QuotientFigure,
     RateFigure,
     SumFigure,
@@ -249,11 +248,11 @@ class _Ledger:
         try:
             return self.quantities[key]
         except KeyError:
-            absent = department.absent(self.project, key)  # a standard table's id whose column the file lacks
+            absent = self.project.kind.absent(self.project, key)  # a standard table's id whose column the file lacks
             if absent:
                 raise ScoringError(absent) from None
             try:
-                row = department.row_quantity(self.project, key)  # department.income.财政拨款收入
+                row = self.project.kind.row_quantity(self.project, key)  # department.income.财政拨款收入
             except ValueError as exc:
                 raise ScoringError(f"引用的数值“{shown_text(key, quote=False)}”：{exc}") from None
             if row is not None:
@@ -493,7 +492,7 @@ def evaluate(project: Project) -> Evaluation:
         inputs.append(quantity)
     if problems:  # a figure computed from an input that could not be read would only repeat the message
         raise InputError(problems)
-    ledger.quantities.update(department.quantities(project))  # the standard tables' totals, cited by id
+    ledger.quantities.update(project.kind.quantities(project))  # the standard tables' totals, cited by id
 
     survey_refs = RefCounter("Q")
     surveys = []
@@ -598,7 +597,7 @@ def _run_checks(ev: Evaluation, ledger: _Ledger) -> tuple[CheckResult, ...]:
                 for i, spec in enumerate(params.checks)]
     # then the checks that tables with a 合计 row or column, and the standard department tables, bring with them
     generated = [(f"{where}（自动生成的核对：{shown_text(spec.name, quote=False)}）", spec)
-                 for where, spec in [*totals.check_specs(project), *department.check_specs(project),
+                 for where, spec in [*totals.check_specs(project), *project.kind.check_specs(project),
                                      *cells.check_specs(project)]]
     for where, spec in declared + generated:
         try:

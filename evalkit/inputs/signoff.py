@@ -165,7 +165,7 @@ def figures_sha256(document: dict[str, Any]) -> str:
 
 def signable_inputs(project: Any) -> list[dict[str, str]]:
     """The inputs a sign-off covers, hashed now: manifest.json's entries for params, framework and data."""
-    from evalkit.outputs.manifest import inputs_of
+    from evalkit.inputs.inputfiles import inputs_of
 
     return [entry for entry in inputs_of(project, None) if entry["role"] in SIGNED_ROLES]
 

@@ -22,13 +22,14 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Iterator, Literal
 
 from pydantic import Field, model_validator
 
 from evalkit.core.checks import IdentityCheck, SameCheck, SumCheck, column_precision
 from evalkit.core.errors import InputError, Problem, did_you_mean, shown_text
 from evalkit.core.fields import Flag, Int, Model, Text
+from evalkit.core.kind import Kind
 from evalkit.core.limits import MAX_HEADER_ROW
 from evalkit.core.rules import Measure
 from evalkit.core.rowlabels import breakdown_parents, total_word
@@ -674,3 +675,44 @@ def check_specs(project: Any) -> list[tuple[str, Any]]:
                         _measure(co, co.total, other, f"{co.table.title}合计（{other}）")])))
     return out
 
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The kind: 部门整体支出绩效评价, with the 部门决算 standard tables as its own params section
+
+
+def _cited_figures(params: Any) -> set[str]:
+    return figure_keys(params.department)
+
+
+def _cited_tables(params: Any) -> set[str]:
+    return table_keys(params.department)
+
+
+def _may_cite(ident: str, params: Any) -> bool:
+    return may_cite(ident, params.department)
+
+
+def _data_files(params: Any) -> list[tuple[str, str]]:
+    return [(f"{PREFIX}.{key}.file", spec.file) for key, spec in given(params.department)]
+
+
+def _read_data(params: Any, files: Iterator[Path], folder: Path, shown: str) -> tuple[dict[str, Table], list[Problem]]:
+    tables: dict[str, Table] = {}
+    problems: list[Problem] = []
+    for key, spec in given(params.department):
+        try:
+            tables[table_key(key)] = read(next(files), key, spec, shown=str(folder / spec.file), owner=shown)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    return tables, problems
+
+
+KIND = Kind(
+    "部门整体支出绩效评价", "department", "department_overall", "单位", "部门概况", "单位名称", "单位编码", "部门整体支出",
+    section=PREFIX, section_model=DepartmentSpec,
+    section_doc="部门整体支出绩效评价的标准表（收入决算表、支出决算表、“三公经费”支出表、结转结余表）："
+                "按标准列读取，自动生成各表的合计与等式核对，其合计数可被引用（如 department.three_public.actual）",
+    cited_figures=_cited_figures, cited_tables=_cited_tables, may_cite=_may_cite, data_files=_data_files,
+    read_data=_read_data, quantities=quantities, absent=absent, row_quantity=row_quantity, check_specs=check_specs,
+)

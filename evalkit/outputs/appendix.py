@@ -269,11 +269,12 @@ SELF_EVALUATION_TITLE = "项目支出绩效自评表"
 
 
 def self_evaluation_table(ev: Evaluation) -> Section:
-    """The 自评表 of 财预〔2020〕10号 in its official column layout, each computed cell linked to its working."""
-    from evalkit.kinds import self_evaluation_page as selfeval_page
+    """The 自评表 of 财预〔2020〕10号 in its official column layout, each computed cell linked to its working.
 
+    The kind fills the form (its ``score_form``); the page only lays it out.
+    """
     heading = _heading(ev, "summary", SELF_EVALUATION_TITLE)
-    view = selfeval_page.form(ev, _summary_rows(ev))
+    view = ev.project.kind.score_form(ev, _summary_rows(ev))
     html = macros().self_evaluation_table(ev, view, level_names(ev), heading, links(ev))
     return Section("summary", SELF_EVALUATION_TITLE, str(html))
 

@@ -191,7 +191,7 @@ def printable_html(raw: bytes) -> str:
 # --- running Chromium ----------------------------------------------------------------------------------------------
 
 def _alive(pid: int) -> bool:
-    from evalkit.runs.atomic import process_alive
+    from evalkit.outputs.atomic import process_alive
 
     return process_alive(pid)
 

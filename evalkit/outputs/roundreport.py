@@ -26,7 +26,7 @@ from evalkit.outputs.html import environment
 from evalkit.outputs.roundsheets import Row, round_seconds
 
 if TYPE_CHECKING:
-    from evalkit.runs.outcomes import RoundRun
+    from evalkit.outputs.outcomes import RoundRun
 
 __all__ = ["Row", "write_round", "HEADERS", "safe_text", "csv_id", "grade_key", "finished_text"]
 
@@ -37,7 +37,7 @@ NOT_RUN = "未运行（已中断）"
 
 
 def _rows(run: "RoundRun", projects: list[Path], outputs_root: Path) -> list[Row]:
-    from evalkit.runs.outcomes import STATUS_TEXT
+    from evalkit.outputs.outcomes import STATUS_TEXT
 
     outcomes = {o.params: o for o in run.outcomes}
     rows = []

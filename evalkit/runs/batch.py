@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from evalkit.runs import atomic
+from evalkit.outputs import atomic
 from evalkit.core import limits
 from evalkit.outputs import manifest
 from evalkit.inputs import names
 from evalkit.core.errors import InputError
-from evalkit.runs.outcomes import FAILED, OK, STATUS_TEXT, UP_TO_DATE, Outcome, RoundRun
+from evalkit.outputs.outcomes import FAILED, OK, STATUS_TEXT, UP_TO_DATE, Outcome, RoundRun
 from evalkit.runs.runner import RunError, default_workbook, output_dir, round_output_dir, run_project
 
 __all__ = ["Outcome", "RoundRun", "STATUS_TEXT", "discover", "run_one", "run_round"]

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.outputs.nbexport import export_html
-from evalkit.runs import atomic
+from evalkit.outputs import atomic
 from evalkit.outputs import manifest
 from evalkit.inputs import names
 from evalkit.core.errors import InputError, Problem, os_error_text

@@ -60,7 +60,7 @@ def can_fork_kernels() -> bool:
     """
     import multiprocessing
 
-    from evalkit.runs.atomic import portable_forced
+    from evalkit.outputs.atomic import portable_forced
 
     if portable_forced():
         return False

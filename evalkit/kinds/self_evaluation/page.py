@@ -12,7 +12,7 @@ from typing import Any
 from evalkit.core import numbers
 from evalkit.core.evaluation import Evaluation
 from evalkit.core.scoring import deviation, find_tier
-from evalkit.kinds.self_evaluation import FUNDS_COLUMNS, FUNDS_LINE, FUNDS_ROWS, FundsLine, Goals, SelfEvaluationSpec
+from evalkit.kinds.self_evaluation.section import FUNDS_COLUMNS, FUNDS_LINE, FUNDS_ROWS, FundsLine, Goals, SelfEvaluationSpec
 from evalkit.core.working import Quantity
 
 __all__ = ["FundsRow", "IndicatorRowView", "form"]

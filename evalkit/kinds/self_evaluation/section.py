@@ -31,7 +31,6 @@ from evalkit.core import numbers
 from evalkit.core.errors import InputError, Problem, did_you_mean, shown_text
 from evalkit.core.fields import Level, Model, Num, Text
 from evalkit.core.framework import Framework, IndicatorNode
-from evalkit.kinds import kind_named
 from evalkit.core.rules import DEFAULT_ATTAINMENT_TIERS, AttainmentTier
 from evalkit.core.scoring import deviation, find_tier, tier_range
 from evalkit.core.specs import Assessment, InputValue, RateFigure
@@ -348,7 +347,7 @@ def apply(params: P, framework: Framework, shown: str) -> tuple[P, Framework]:
     framework with the rows attached under their 二级指标; raises InputError naming the params keys."""
     spec: SelfEvaluationSpec | None = params.self_evaluation
     if spec is None:
-        if kind_named(params.kind).layout == "self_evaluation" and _slots(framework):
+        if _slots(framework):
             raise InputError.single(shown, "self_evaluation", "项目支出绩效自评须写 self_evaluation：项目资金（funds）、"
                                     "年度总体目标（goals）与按二级指标列出的三级指标（indicators），见 README“项目支出绩效自评”")
         return params, framework
