@@ -15,6 +15,7 @@ from pathlib import Path
 from evalkit import __version__
 from evalkit.core import limits
 from evalkit.core.errors import InputError
+from evalkit.core.kind import PluginError
 
 __all__ = ["main"]
 
@@ -575,6 +576,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130
+    except PluginError as exc:  # an installed kind plug-in that cannot be loaded: the environment
+        print(str(exc), file=sys.stderr)
+        return EXIT_FAILED
     except OSError as exc:  # a file that could not be read or written where no command expected it: the environment
         from evalkit.core.errors import os_error_text
 

@@ -30,7 +30,7 @@ from evalkit.core.fields import YEAR_RANGE, Int, Model, Num, Text, Year
 from evalkit.core.findings import Finding
 from evalkit.core.kind import Kind
 from evalkit.core.project import Project
-from evalkit.kinds import kind_named
+from evalkit.kinds import kind_named, kind_names
 from evalkit.core.rates import CHANGE_KINDS, RATE_KINDS
 from evalkit.core.specs import (  # noqa: F401 - the params file's parts, importable from here as before
     Assessment,
@@ -370,10 +370,13 @@ _FIGURE_TAGS = frozenset(
 def parse_params(data: Any, shown: str) -> ProjectParams:
     if not isinstance(data, dict):
         raise InputError.single(shown, "", "params 文件应为映射（顶层为 project:、framework: 等键）")
+    if isinstance(data.get("kind"), str) and data["kind"] not in kind_names():
+        kinds.discover()  # a kind evalkit does not know may be an installed plug-in's
+    model = params_model()
     try:
-        return params_model().model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
-        err = from_validation_error(exc, shown, skip=_FIGURE_TAGS | fw._RULE_TAGS)
+        err = from_validation_error(exc, shown, skip=_FIGURE_TAGS | fw._RULE_TAGS, model=model)
         # A framework given by name fails the inline branch too; keep only the relevant branch.
         if isinstance(data.get("framework"), str):
             err = InputError(p for p in err.problems if not p.where.startswith("framework."))
@@ -516,6 +519,8 @@ def with_data(project: Project) -> Project:
 
 def json_schema() -> dict[str, Any]:
     from evalkit.inputs.schema import params_schema
+
+    kinds.discover()  # an installed plug-in's kind and section belong in the schema editors use
 
     schema = params_schema(fw.with_rule_schema(params_model().model_json_schema()))
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"

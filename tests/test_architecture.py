@@ -108,6 +108,41 @@ def test_no_import_circles():
     assert circles(import_graph()) == []
 
 
+# The layers, lowest first: a module may import its own layer and the layers before it, never one after it.
+LAYERS = ("core", "inputs", "kinds", "loader", "outputs", "runs", "cli")
+
+
+def layer_of(module: str) -> str:
+    parts = module.split(".")
+    return "cli" if parts[1:2] == ["__main__"] else parts[1]
+
+
+def upward(graph: dict[str, set[str]]) -> list[str]:
+    rank = {name: i for i, name in enumerate(LAYERS)}
+    return sorted(f"{m} → {t}" for m, targets in graph.items() if m != "evalkit" for t in targets
+                  if rank[layer_of(t)] > rank[layer_of(m)])
+
+
+def test_every_module_sits_in_a_layer():
+    assert {layer_of(m) for m in import_graph() if m != "evalkit"} == set(LAYERS)
+
+
+def test_imports_point_toward_the_core():
+    assert upward(import_graph()) == []
+
+
+def test_the_layer_check_finds_an_upward_import():
+    assert upward({"evalkit.core.numbers": {"evalkit.outputs.html"}, "evalkit.outputs.html": {"evalkit.core.numbers"}}) \
+        == ["evalkit.core.numbers → evalkit.outputs.html"]
+
+
+def test_the_core_imports_nothing_of_evalkit_outside_itself():
+    graph = import_graph()
+    core = [m for m in graph if m.startswith("evalkit.core.")]
+    assert len(core) > 20
+    assert {t for m in core for t in graph[m] if layer_of(t) != "core"} == set()
+
+
 def test_the_lowest_modules_import_nothing_of_evalkit_above_them():
     graph = import_graph()
     assert graph["evalkit.core.errors"] == set()

@@ -15,7 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-__all__ = ["Kind"]
+__all__ = ["Kind", "PluginError"]
+
+
+class PluginError(Exception):
+    """A kind plug-in that cannot be loaded or is not a Kind: the environment's problem (exit 1), named."""
 
 
 def _unchanged(params: Any, framework: Any, shown: str) -> tuple[Any, Any]:
