@@ -53,19 +53,56 @@ def _font(run: Any, name: str, size: float, bold: bool = False) -> None:
     run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
 
 
-def _write(cell: Any, text: str, *, bold: bool = False, center: bool = False, size: float = 10.5) -> None:
-    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
+class _Table:
+    """A python-docx table written cell by cell, without python-docx's cost per cell.
 
-    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-    lines = text.split("\n")
-    paragraph = cell.paragraphs[0]
-    for i, line in enumerate(lines):
-        if i:
-            paragraph = cell.add_paragraph()
-        if center:
-            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _font(paragraph.add_run(line), BODY_FONT, size, bold)
+    ``Table.cell`` lays out the whole table's grid on every call, and setting a
+    run's font walks the schema for each of its properties: for a 评分表 of 30
+    rows, most of the document's time. Here the grid is laid out once per row
+    and again only after a merge, and a run's properties (``w:rPr``) are set
+    through python-docx once per font, size and weight, then copied: the same
+    elements, so the same bytes.
+    """
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+        self._rows: dict[int, tuple[Any, ...]] = {}
+        self._fonts: dict[tuple[str, float, bool], Any] = {}
+
+    def cell(self, row: int, column: int) -> Any:
+        """``table.cell(row, column)``: the same cell (a span's first), from the row's grid."""
+        if row not in self._rows:
+            self._rows[row] = self.table.rows[row].cells
+        return self._rows[row][column]
+
+    def merge(self, first: Any, last: Any) -> Any:
+        merged = first.merge(last)
+        self._rows.clear()  # spans moved: lay the grid out again
+        return merged
+
+    def font(self, run: Any, name: str, size: float, bold: bool = False) -> None:
+        from copy import deepcopy
+
+        key = (name, size, bold)
+        if key not in self._fonts:
+            _font(run, name, size, bold)
+            self._fonts[key] = run._r.rPr
+            return
+        run._r.insert(0, deepcopy(self._fonts[key]))  # w:rPr is a run's first child
+
+    def write(self, cell: Any, text: str, *, bold: bool = False, center: bool = False, size: float = 10.5) -> None:
+        from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        lines = text.split("\n")
+        paragraph = cell.paragraphs[0]
+        for i, line in enumerate(lines):
+            if i:
+                paragraph = cell.add_paragraph()
+            if center:
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            self.font(paragraph.add_run(line), BODY_FONT, size, bold)
 
 
 def _repeat_header(row: Any) -> None:
@@ -125,27 +162,28 @@ def docx_bytes(sheet: ScoreSheet) -> bytes:
         for cell, width in zip(row.cells, widths, strict=True):
             cell.width = Cm(width)
     _repeat_header(table.rows[0])
-    for cell, text in zip(table.rows[0].cells, headers, strict=True):
-        _write(cell, text, bold=True, center=True)
+    grid = _Table(table)
+    write = grid.write
+    for c, text in enumerate(headers):
+        write(grid.cell(0, c), text, bold=True, center=True)
 
-    _merge_levels(table, sheet)
+    _merge_levels(grid, sheet)
     for i, r in enumerate(sheet.rows, start=1):
-        cells = table.rows[i].cells
         depth = len(r.path)
-        _write(cells[depth - 1], r.path[-1], center=True)
-        _write(cells[n], sheet.text(r.weight), center=True)
-        _write(cells[n + 1], r.criteria)
-        _write(cells[n + 2], r.situation)
-        _write(cells[n + 3], sheet.text(r.score) if r.score is not None else "未评分", center=True)
-        _write(cells[n + 4], r.reason)
+        write(grid.cell(i, depth - 1), r.path[-1], center=True)
+        write(grid.cell(i, n), sheet.text(r.weight), center=True)
+        write(grid.cell(i, n + 1), r.criteria)
+        write(grid.cell(i, n + 2), r.situation)
+        write(grid.cell(i, n + 3), sheet.text(r.score) if r.score is not None else "未评分", center=True)
+        write(grid.cell(i, n + 4), r.reason)
 
     last = len(sheet.rows) + 1
-    total = table.cell(last, 0).merge(table.cell(last, n - 1)) if n > 1 else table.cell(last, 0)
-    _write(total, "合计", bold=True, center=True)
-    _write(table.cell(last, n), sheet.text(sheet.total_weight), bold=True, center=True)
-    _write(table.cell(last, n + 1).merge(table.cell(last, n + 2)), f"评价等级：{sheet.grade}", bold=True, center=True)
-    _write(table.cell(last, n + 3), sheet.score_total_text(), bold=True, center=True)
-    _write(table.cell(last, n + 4), f"扣分合计 {sheet.text(sheet.total_deduction)} 分", bold=True)
+    total = grid.merge(grid.cell(last, 0), grid.cell(last, n - 1)) if n > 1 else grid.cell(last, 0)
+    write(total, "合计", bold=True, center=True)
+    write(grid.cell(last, n), sheet.text(sheet.total_weight), bold=True, center=True)
+    write(grid.merge(grid.cell(last, n + 1), grid.cell(last, n + 2)), f"评价等级：{sheet.grade}", bold=True, center=True)
+    write(grid.cell(last, n + 3), sheet.score_total_text(), bold=True, center=True)
+    write(grid.cell(last, n + 4), f"扣分合计 {sheet.text(sheet.total_deduction)} 分", bold=True)
 
     note = doc.add_paragraph()
     _font(note.add_run("注：" + sheet.summary_line()), BODY_FONT, 10.5)
@@ -154,7 +192,7 @@ def docx_bytes(sheet: ScoreSheet) -> bytes:
     return without_clock(out.getvalue())
 
 
-def _merge_levels(table: Any, sheet: ScoreSheet) -> None:
+def _merge_levels(grid: _Table, sheet: ScoreSheet) -> None:
     """Parent cells span their leaves' rows; a leaf of a shallower branch spans the level columns below it."""
     n = len(sheet.levels)
     rows = sheet.rows
@@ -169,12 +207,13 @@ def _merge_levels(table: Any, sheet: ScoreSheet) -> None:
             end = start
             while end + 1 < len(rows) and rows[end + 1].path[:level + 1] == prefix and len(rows[end + 1].path) > level + 1:
                 end += 1
-            cell = table.cell(start + 1, level).merge(table.cell(end + 1, level)) if end > start else table.cell(start + 1, level)
-            _write(cell, f"{prefix[-1]}\n（{sheet.text(sheet.parent_weight(prefix))} 分）", center=True)
+            cell = (grid.merge(grid.cell(start + 1, level), grid.cell(end + 1, level)) if end > start
+                    else grid.cell(start + 1, level))
+            grid.write(cell, f"{prefix[-1]}\n（{sheet.text(sheet.parent_weight(prefix))} 分）", center=True)
             start = end + 1
     for i, r in enumerate(rows, start=1):
         if len(r.path) < n:
-            table.cell(i, len(r.path) - 1).merge(table.cell(i, n - 1))
+            grid.merge(grid.cell(i, len(r.path) - 1), grid.cell(i, n - 1))
 
 
 # --- Excel --------------------------------------------------------------------------------------------------
