@@ -44,9 +44,14 @@ __all__ = ["KernelFactory", "can_fork_kernels", "factory_kernel_manager_class", 
 SHIM = Path(__file__).with_name("_kernel_shim.py")
 PRELOAD = (
     "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "IPython", "matplotlib_inline.backend_inline",
-    "pandas", "numpy", "scipy.stats", "matplotlib", "matplotlib.pyplot", "pydantic", "yaml", "jinja2",
-    "evalkit", "evalkit.appendix", "evalkit.results", "evalkit.survey.charts",
+    "pandas", "numpy", "matplotlib", "matplotlib.pyplot", "pydantic", "yaml", "jinja2",
+    "evalkit", "evalkit.appendix", "evalkit.results", "evalkit.survey.charts", "evalkit.manifest",
+    # the workbook's last cell writes scores.docx and workpaper.xlsx: python-docx and openpyxl
+    "evalkit.scoreexport", "docx", "docx.enum.section", "docx.enum.table", "docx.enum.text", "docx.oxml",
+    "docx.shared", "openpyxl", "openpyxl.styles", "openpyxl.utils",
 )
+# Imported when installed: the survey group tests' chi-square (an optional dependency).
+PRELOAD_OPTIONAL = ("scipy.stats",)
 
 
 def can_fork_kernels() -> bool:
@@ -75,13 +80,12 @@ def _serve(address: str) -> None:
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     for name in PRELOAD:
         __import__(name)
-    from evalkit.survey import charts
-
-    charts._register_font()  # font discovery once, not per kernel
-    from evalkit import html
-
-    html.macros()  # templates compiled once; they are code, not data
-    html.appendix_css()
+    for name in PRELOAD_OPTIONAL:
+        try:
+            __import__(name)
+        except ImportError:
+            pass
+    _warm_up()
     # Everything imported so far lives as long as the factory: move it out of the garbage
     # collector's sight, so a kernel's first collection does not walk (and copy) it all.
     gc.collect()
@@ -125,6 +129,30 @@ def _serve(address: str) -> None:
         # Our folder (socket and kernels' IPC files) goes with us, even when the batch that
         # made it was killed and cannot remove it.
         shutil.rmtree(os.path.dirname(address), ignore_errors=True)
+
+
+def _warm_up() -> None:
+    """Do once, in the factory, the first-use work every kernel would otherwise repeat.
+
+    Fonts found and opened, templates compiled, lazily imported parts of
+    matplotlib, Pillow, python-docx and openpyxl loaded: a chart, a document and
+    a workbook are made and thrown away. Nothing of a project is involved, and
+    none of it changes what a kernel writes (held by the byte-identity tests).
+    """
+    import io
+
+    from docx import Document
+    from openpyxl import Workbook
+
+    from evalkit import html
+    from evalkit.survey import charts
+
+    charts._register_font()  # font discovery once, not per kernel
+    html.macros()  # templates compiled once; they are code, not data
+    html.appendix_css()
+    charts.distribution_chart(["题"], ["满意", "不满意"], [[3, 1]])  # glyph caches, PNG writer
+    Document().save(io.BytesIO())
+    Workbook().save(io.BytesIO())
 
 
 def _reap(children: dict[int, socket.socket]) -> None:
