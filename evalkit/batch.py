@@ -31,7 +31,7 @@ __all__ = ["Outcome", "RoundRun", "STATUS_TEXT", "discover", "run_one", "run_rou
 
 def discover(round_dir: Path) -> list[Path]:
     """The round's projects: *.yaml directly in the folder (subfolders hold data and frameworks)."""
-    from .signoff import is_sidecar
+    from .names import is_sidecar
 
     if not round_dir.exists():
         raise InputError.single(str(round_dir), "", "评价批次目录不存在")
@@ -491,7 +491,7 @@ def run_round(
     """Run every project of a round; ``report(outcome, done, total)`` is called as each one finishes."""
     import threading
 
-    from .roundreport import write_round
+    from .roundreport import unchanged, write_round
     from .runner import output_failure
 
     started = time.perf_counter()
@@ -511,9 +511,11 @@ def run_round(
     outcomes: dict[str, Outcome] = {str(p): Outcome(str(p), FAILED, 0.0, refused[str(p)])
                                     for p in projects if str(p) in refused}
     todo: list[Path] = []
+    seen: dict[Any, Any] = {}  # inputs the projects share are hashed once
     for params in valid:
         t0 = time.perf_counter()
-        if not force and manifest.up_to_date(output_dir(outputs_root, params), params, book):
+        # discover() lists files directly in round_dir, whose outputs are round_out/<name> (runner.output_dir)
+        if not force and manifest.up_to_date(round_out / names.project_name(params), params, book, seen):
             outcomes[str(params)] = Outcome(str(params), UP_TO_DATE, time.perf_counter() - t0)
         else:
             todo.append(params)
@@ -548,6 +550,8 @@ def run_round(
     ordered = tuple(outcomes[str(p)] for p in projects if str(p) in outcomes)
     run = RoundRun(round_dir.resolve().name, round_out, ordered, time.perf_counter() - started,
                    interrupted or bool(aborted), len(projects), aborted, frozenset(refused))
+    if not todo and unchanged(run, projects):
+        return dataclasses.replace(run, kept=True)
     try:
         write_round(run, projects, outputs_root)
     except OSError as exc:  # the disk filled up or the folder became read-only during the round

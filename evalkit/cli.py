@@ -139,6 +139,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         f"{run.round}: 共 {run.projects} 个项目，运行 {counts['ok']}，未变更 {counts['up_to_date']}，"
         f"失败 {counts['failed']}{f'，未运行 {not_run}' if not_run else ''}；用时 {run.seconds:.1f} 秒"
         + ("" if run.unwritten else f" → {run.outputs / 'index.html'}")
+        + ("（没有项目变更，批次汇总保持上次写出的内容）" if run.kept else "")
     )
     for outcome in run.failed:
         print(f"  失败：{outcome.params}\n    " + outcome.error.replace("\n", "\n    "), file=sys.stderr)

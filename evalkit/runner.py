@@ -21,8 +21,6 @@ from typing import Any
 from .nbexport import export_html
 from . import atomic, manifest, names
 from .errors import InputError, Problem, os_error_text
-from .results import headline
-from .summary import failed_check_lines
 
 __all__ = ["KernelStartFailure", "OutputError", "RunResult", "RunError", "default_workbook", "export_html",
            "output_dir", "output_failure", "round_output_dir", "run_project"]
@@ -337,6 +335,9 @@ def run_project(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    from .results import headline  # here, not at the top: a batch that runs nothing never needs them
+    from .summary import failed_check_lines
+
     summary = _results_summary(final / "results.json")
     checks = summary.get("checks") if isinstance(summary.get("checks"), list) else []
     total, grade = (ev.total_text(), ev.grade_text()) if ev is not None else headline(summary)
