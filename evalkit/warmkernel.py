@@ -291,6 +291,51 @@ class KernelFactory:
         return self.process.poll() is None
 
 
+# --- jupyter_client's private members -------------------------------------------------------------------
+# The one place evalkit leans on jupyter_client's internals: jupyter_client has no public hook for quieter
+# or quicker shutdowns, nor for adapting to the kernel's protocol version from a reply read elsewhere.
+# Each member is named in PRIVATE_MEMBERS and used only in the two mixins and the function below;
+# tests/test_warmkernel.py fails, naming the member, when a jupyter_client no longer has it (with the
+# parameters used here) or no longer calls it where these overrides rely on being called.
+PRIVATE_MEMBERS = {
+    # called by KernelManager._async_shutdown_kernel before it asks the kernel to shut down
+    "jupyter_client.manager.KernelManager": ("_async_interrupt_kernel", "_async_finish_shutdown"),
+    # what KernelClient.wait_for_ready does with the kernel_info reply: the session's protocol adaptation
+    "jupyter_client.client.KernelClient": ("_handle_kernel_info_reply",),
+}
+
+
+class _NoInterruptOnShutdown:
+    """A kernel manager mixin: no interrupt before a shutdown.
+
+    jupyter_client interrupts every kernel before shutting it down; ours are idle
+    by then, and the interrupt only makes the kernel log "KeyboardInterrupt caught".
+    """
+
+    shutting_down: bool
+
+    async def _async_interrupt_kernel(self) -> None:
+        if not self.shutting_down:
+            await super()._async_interrupt_kernel()  # type: ignore[misc]
+
+
+class _QuickShutdown(_NoInterruptOnShutdown):
+    """A kernel manager mixin: a forked kernel exits within milliseconds of its shutdown reply; poll accordingly."""
+
+    SHUTDOWN_POLL = 0.005  # seconds; jupyter_client polls every 0.1 s
+
+    async def _async_finish_shutdown(self, waittime=None, pollinterval=0.1, restart=False):  # type: ignore[no-untyped-def]
+        await super()._async_finish_shutdown(waittime, self.SHUTDOWN_POLL, restart)  # type: ignore[misc]
+
+
+def _adapt_to_kernel_info(client: Any, reply: dict[str, Any]) -> None:
+    """What the stock wait_for_ready does with the kernel_info reply (the session's protocol version)."""
+    client._handle_kernel_info_reply(reply)
+
+
+# ---------------------------------------------------------------------------------------------------------
+
+
 def _quick_client_class() -> Any:
     from queue import Empty
 
@@ -326,7 +371,7 @@ def _quick_client_class() -> Any:
                             # that IOPub is subscribed.
                             if (status["parent_header"].get("msg_id") in sent
                                     or status["msg_type"] == "iopub_welcome"):
-                                self._handle_kernel_info_reply(reply)
+                                _adapt_to_kernel_info(self, reply)
                                 break
                     except Empty:
                         pass  # IOPub was not subscribed yet: ask again
@@ -354,10 +399,8 @@ def quiet_kernel_manager_class() -> Any:
     """
     from jupyter_client.manager import AsyncKernelManager
 
-    class QuietKernelManager(AsyncKernelManager):
-        async def _async_interrupt_kernel(self) -> None:
-            if not self.shutting_down:
-                await super()._async_interrupt_kernel()
+    class QuietKernelManager(_NoInterruptOnShutdown, AsyncKernelManager):
+        pass
 
     return QuietKernelManager
 
@@ -379,7 +422,7 @@ def factory_kernel_manager_class(address: str) -> Any:
 
     socket_dir = os.path.dirname(address)
 
-    class FactoryKernelManager(AsyncKernelManager):
+    class FactoryKernelManager(_QuickShutdown, AsyncKernelManager):
         """Kernels from the factory, talking over Unix sockets.
 
         IPC rather than loopback TCP: no port can be taken by a kernel starting at
@@ -393,16 +436,6 @@ def factory_kernel_manager_class(address: str) -> Any:
         def _ip_default(self) -> str:
             # absolute, because the kernel runs in the project's output folder, not our cwd
             return os.path.join(socket_dir, f"k-{uuid.uuid4().hex[:12]}")
-
-        async def _async_interrupt_kernel(self) -> None:
-            # jupyter_client interrupts every kernel before shutting it down; our kernels are
-            # idle by then, and the interrupt would only log "KeyboardInterrupt caught".
-            if not self.shutting_down:
-                await super()._async_interrupt_kernel()
-
-        async def _async_finish_shutdown(self, waittime=None, pollinterval=0.1, restart=False):  # type: ignore[no-untyped-def]
-            # A forked kernel exits within milliseconds of its shutdown reply; poll accordingly.
-            await super()._async_finish_shutdown(waittime, 0.005, restart)
 
         @property
         def kernel_spec(self) -> KernelSpec:  # type: ignore[override]
