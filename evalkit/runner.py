@@ -20,7 +20,7 @@ from typing import Any
 
 from .nbexport import export_html
 from . import atomic, manifest, names
-from .errors import InputError, Problem, os_error_text
+from .errors import InputError, MissingDependency, Problem, os_error_text
 
 __all__ = ["KernelStartFailure", "OutputError", "RunResult", "RunError", "default_workbook", "export_html",
            "output_dir", "output_failure", "round_output_dir", "run_project"]
@@ -248,6 +248,8 @@ def _execute(book: Path, tmp: Path, params_path: Path, kernel_name: str, kernel_
     except pm.PapermillExecutionError as exc:
         if exc.ename == "InputError":  # bad data found by the kernel: the same message as in process
             raise InputError(_problems_from_text(exc.evalue, relative_params, params_path)) from None
+        if exc.ename == MissingDependency.__name__:  # the kernel's environment lacks an optional library
+            raise RunError(f"{params_path}: {exc.evalue}") from None
         raise RunError(f"{params_path}: {_cell_failure(exc)}") from None
     except DeadKernelError as exc:
         raise KernelStartFailure(f"内核中途退出：{exc}") from None
@@ -292,7 +294,10 @@ def run_project(
         # is left to the kernel alone (its input errors are reported the same way), so that an
         # export of a million answers is parsed once, not twice.
         project = with_data(project)
-        ev = evaluate(project)
+        try:
+            ev = evaluate(project)
+        except MissingDependency as exc:  # an optional library this input needs: the environment, not the input
+            raise RunError(f"{params_path}: {exc}") from None
     book = Path(workbook) if workbook else default_workbook()
     if not book.is_file():
         raise InputError.single(str(book), "", "找不到工作簿文件")
