@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -227,24 +228,31 @@ def _number_format(places: int, grouping: bool = True) -> str:
     return head + ("." + "0" * places if places else "")
 
 
-def _put(ws: Any, row: int, col: int, value: Any, places: int | None = None, *, grouping: bool = True) -> None:
-    """A cell: Decimal as a number rounded to ``places`` with that format; anything else as text ("@")."""
+@lru_cache(maxsize=None)
+def _alignment(**settings: Any) -> Any:
+    """One openpyxl Alignment per setting, shared by every cell that has it: making one per cell (of a thousand
+    or more) was most of the workbook's time. Cells hold an index into the workbook's own list, never the object."""
     from openpyxl.styles import Alignment
 
+    return Alignment(**settings)
+
+
+def _put(ws: Any, row: int, col: int, value: Any, places: int | None = None, *, grouping: bool = True) -> None:
+    """A cell: Decimal as a number rounded to ``places`` with that format; anything else as text ("@")."""
     cell = ws.cell(row=row, column=col)
     if isinstance(value, Decimal):
         shown = numbers.quantize(value, places if places is not None else numbers.written_places(value))
         if ooxml.beyond_excel(shown):
             cell.value = numbers.format_number(shown, numbers.decimals(shown), grouping=grouping)
             cell.number_format = "@"
-            cell.alignment = Alignment(horizontal="right")
+            cell.alignment = _alignment(horizontal="right")
             return
         cell.value = shown
         cell.number_format = _number_format(numbers.decimals(shown), grouping)
     else:
         cell.value = ooxml.text_cell("" if value is None else str(value))
         cell.number_format = "@"
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.alignment = _alignment(wrap_text=True, vertical="top")
 
 
 def _sheet(wb: Any, title: str, headers: list[str], widths: list[int]) -> Any:
