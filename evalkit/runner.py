@@ -212,8 +212,12 @@ def _results_summary(path: Path) -> dict[str, Any]:
 
 
 def _execute(book: Path, tmp: Path, params_path: Path, kernel_name: str, kernel_manager_class: type | None,
-             timeout: float | None) -> None:
-    """Execute the workbook into ``tmp`` with papermill; a kernel that fails to start raises KernelStartFailure."""
+             timeout: float | None) -> Any:
+    """Execute the workbook in ``tmp`` with papermill and return it; a kernel that fails to start raises KernelStartFailure.
+
+    papermill is given no output path: the executed notebook is written once, by the
+    caller, after ``normalise_notebook`` (not written by papermill, read back and written again).
+    """
     import papermill as pm
     from nbclient.exceptions import DeadKernelError
 
@@ -223,9 +227,9 @@ def _execute(book: Path, tmp: Path, params_path: Path, kernel_name: str, kernel_
     # recorded parameters hold no machine-specific or per-run (temporary) paths.
     relative_params = os.path.relpath(params_path.resolve(), tmp.resolve())
     try:
-        pm.execute_notebook(
+        return pm.execute_notebook(
             canonical_workbook(book),
-            str(tmp / "executed.ipynb"),
+            None,
             parameters={"params_file": relative_params, "results_file": "results.json",
                         "scores_file": manifest.SCORES_FILE, "workpaper_file": manifest.WORKPAPER_FILE,
                         "manifest_file": manifest.MANIFEST},
@@ -315,7 +319,7 @@ def run_project(
         manifest.write(manifest.build(project, inputs, tmp), tmp)
         for attempt in range(1, KERNEL_ATTEMPTS + 1):
             try:
-                _execute(book, tmp, params_path, kernel_name, kernel_manager_class, timeout)
+                executed_notebook = _execute(book, tmp, params_path, kernel_name, kernel_manager_class, timeout)
                 break
             except KernelStartFailure as exc:
                 if attempt == KERNEL_ATTEMPTS:
@@ -325,7 +329,7 @@ def run_project(
         import nbformat
 
         executed, results = tmp / "executed.ipynb", tmp / "results.json"
-        notebook = normalise_notebook(nbformat.read(executed, as_version=4))
+        notebook = normalise_notebook(executed_notebook)
         nbformat.write(notebook, executed)
         title = f"{project.params.project.name} · 绩效评价计算过程附件"
         (tmp / "appendix.html").write_text(export_html(notebook, title, show_code), encoding="utf-8")
