@@ -166,6 +166,11 @@ def _worker_main(conn: Any, parent: int, outputs_root: str, workbook: str, facto
                  timeout: float | None) -> None:
     """A worker process: one project at a time, as the batch process hands them out."""
     global _FACTORY_ADDRESS
+    import gc
+
+    # What the worker shares with the batch process (every module imported there) lives as long as the
+    # worker: out of the collector's sight, so that collections neither walk it nor copy its pages.
+    gc.freeze()
     # Ctrl-C is the batch process's to handle; it stops the workers with SIGTERM.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _terminate)
@@ -182,6 +187,27 @@ def _worker_main(conn: Any, parent: int, outputs_root: str, workbook: str, facto
         outcome = run_one(params, outputs_root, workbook, warm=factory_address is not None, timeout=timeout)
         _CURRENT.clear()
         conn.send(outcome)
+
+
+def _preload_for_workers() -> None:
+    """Import once, in the batch process, what every worker needs, so that forked workers start with it in memory.
+
+    Each project is checked in its worker before its kernel starts (``runner.run_project``
+    evaluates it), so the evaluation's libraries are needed there too; scipy.stats
+    (a survey's group tests, the optional [survey] extra) takes over a second to
+    import, and the appendix exporter a third of one to build: once here rather
+    than once per worker.
+    """
+    import nbformat
+    import papermill  # noqa: F401
+
+    from . import evaluation, nbexport, params  # noqa: F401
+
+    try:
+        import scipy.stats  # noqa: F401
+    except ImportError:
+        pass
+    nbexport.export_html(nbformat.v4.new_notebook(), "")  # builds and keeps the exporter a batch uses
 
 
 @dataclass
@@ -232,20 +258,17 @@ class _Local:
         from collections import deque
         from multiprocessing.connection import wait
 
-        # Imported once here so that forked workers start with them in memory.
-        import nbconvert  # noqa: F401
-        import papermill  # noqa: F401
-
-        from . import evaluation, params  # noqa: F401
         from .warmkernel import KernelFactory, can_fork_kernels
 
         self.round_out = output_dir(Path(outputs_root), todo[0]).parent
         if can_fork_kernels():
+            # First, so that its imports (seconds) overlap ours: no kernel can start before it is ready.
             self.factory = KernelFactory(wait=False)
             context = multiprocessing.get_context("fork")
         else:
             # Stock kernels, and workers started afresh: what Windows and macOS can do.
             context = multiprocessing.get_context("spawn")
+        _preload_for_workers()
         queue = deque(str(p) for p in todo)
         deaths: dict[str, int] = {}
         slots = min(self.jobs * PROJECTS_PER_WORKER, len(todo))

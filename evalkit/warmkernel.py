@@ -24,7 +24,6 @@ fails to start (a port taken meanwhile) is tried again by the runner.
 from __future__ import annotations
 
 import gc
-import json
 import os
 import select
 import shutil
@@ -174,7 +173,11 @@ def _reap(children: dict[int, socket.socket]) -> None:
 
 def _fork_kernel(conn: socket.socket, listener: socket.socket, children: dict[int, socket.socket],
                  wake_r: int, wake_w: int) -> None:
-    request = json.loads(conn.makefile("rb").readline())
+    try:
+        request = _read_request(conn.makefile("rb"))
+    except (ValueError, EOFError, OSError):  # a shim killed mid-request: no kernel, and the factory goes on
+        conn.close()
+        return
     pid = os.fork()
     if pid:
         conn.sendall(f"{pid}\n".encode())
@@ -197,8 +200,8 @@ def _fork_kernel(conn: socket.socket, listener: socket.socket, children: dict[in
         os.dup2(devnull, 1)
         os.close(devnull)
         os.chdir(request["cwd"])
-        os.environ.clear()
-        os.environ.update(request["env"])
+        os.environb.clear()
+        os.environb.update(request["env"])
         _watch(request["shim"])
         from ipykernel.kernelapp import IPKernelApp
 
@@ -212,6 +215,17 @@ def _fork_kernel(conn: socket.socket, listener: socket.socket, children: dict[in
         print(f"evalkit kernel failed: {exc!r}", file=sys.stderr)
         os._exit(1)
     os._exit(0)
+
+
+def _read_request(stream: Any) -> dict[str, Any]:
+    """A kernel request as the shim writes it (``_kernel_shim.request``): a length line, then NUL-separated fields."""
+    size = int(stream.readline())
+    payload = stream.read(size)
+    if len(payload) != size:
+        raise EOFError("the shim closed its connection mid-request")
+    connection_file, cwd, shim, *env = payload.split(b"\0")
+    return {"connection_file": os.fsdecode(connection_file), "cwd": cwd, "shim": int(shim),
+            "env": dict(item.split(b"=", 1) for item in env)}
 
 
 def _watch(shim_pid: int) -> None:

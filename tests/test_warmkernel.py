@@ -89,3 +89,21 @@ def test_a_kernel_is_made_ready_and_shut_down_through_the_overridden_members():
     assert ("finish called",) in calls, (
         "KernelManager no longer waits for the kernel through _async_finish_shutdown: " + repr(calls))
     assert ("finish polled every", warmkernel._QuickShutdown.SHUTDOWN_POLL) in calls, repr(calls)
+
+
+def test_the_shims_request_reaches_the_factory_whole(monkeypatch, tmp_path):
+    """Connection file, folder, process id and the environment byte for byte, whatever its encoding (no json)."""
+    import io
+    import os
+
+    from evalkit import _kernel_shim
+
+    monkeypatch.setenv("EVALKIT_PROBE", "值=含等号")
+    monkeypatch.setitem(os.environb, b"EVALKIT_BYTES", b"\xff\xfe not utf-8")
+    monkeypatch.chdir(tmp_path)
+    got = warmkernel._read_request(io.BytesIO(_kernel_shim.request("kernel-1.json") + b"rest"))
+    assert got["connection_file"] == str(tmp_path / "kernel-1.json")
+    assert got["cwd"] == os.fsencode(tmp_path) and got["shim"] == os.getpid()
+    assert got["env"] == dict(os.environb) and got["env"][b"EVALKIT_BYTES"] == b"\xff\xfe not utf-8"
+    with pytest.raises(EOFError):  # a shim that died mid-request
+        warmkernel._read_request(io.BytesIO(_kernel_shim.request("kernel-1.json")[:-3]))
