@@ -48,9 +48,17 @@ PRELOAD = (
     # the workbook's last cell writes scores.docx and workpaper.xlsx: python-docx and openpyxl
     "evalkit.scoreexport", "docx", "docx.enum.section", "docx.enum.table", "docx.enum.text", "docx.oxml",
     "docx.shared", "openpyxl", "openpyxl.styles", "openpyxl.utils",
+    # what IPKernelApp.initialize, a cell's execution and a shutdown import on first use
+    "IPython.core.completerlib", "IPython.core.debugger", "IPython.core.oinspect", "IPython.core.logger",
+    "IPython.extensions.storemagic", "IPython.utils.wildcard", "pdb", "faulthandler", "resource",
+    "tornado.platform.asyncio", "zmq.utils.garbage", "evalkit.selfeval_page",
 )
-# Imported when installed: the survey group tests' chi-square (an optional dependency).
-PRELOAD_OPTIONAL = ("scipy.stats",)
+# Imported when installed: the survey group tests' chi-square (an optional dependency); psutil, which
+# ipykernel imports when asked for its usage.
+PRELOAD_OPTIONAL = ("scipy.stats", "psutil")
+# Text encodings a data file may be read in (sheets): their codecs found once, not per kernel.
+ENCODINGS = ("utf-8-sig", "gb18030", "gbk", "gb2312", "big5", "big5hkscs", "cp1252", "cp932", "cp936", "cp949",
+             "cp950", "shift_jis", "euc_jp", "euc_kr")
 
 
 def can_fork_kernels() -> bool:
@@ -138,6 +146,7 @@ def _warm_up() -> None:
     a workbook are made and thrown away. Nothing of a project is involved, and
     none of it changes what a kernel writes (held by the byte-identity tests).
     """
+    import codecs
     import io
 
     from docx import Document
@@ -152,6 +161,8 @@ def _warm_up() -> None:
     charts.distribution_chart(["题"], ["满意", "不满意"], [[3, 1]])  # glyph caches, PNG writer
     Document().save(io.BytesIO())
     Workbook().save(io.BytesIO())
+    for encoding in ENCODINGS:
+        codecs.lookup(encoding)
 
 
 def _reap(children: dict[int, socket.socket]) -> None:
