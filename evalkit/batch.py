@@ -101,6 +101,7 @@ def run_one(params: str, outputs_root: str, workbook: str, warm: bool = True, ti
         result = run_project(
             params, outputs_root=outputs_root, workbook=workbook, timeout=timeout,
             kernel_manager_class=_kernel_manager_class() if warm else None,
+            check_first=False,  # the kernel reads and evaluates it; bad input is reported the same way
         )
     except InputError as exc:
         return Outcome(params, FAILED, time.perf_counter() - started, "\n".join(str(p) for p in exc.problems))
@@ -192,21 +193,15 @@ def _worker_main(conn: Any, parent: int, outputs_root: str, workbook: str, facto
 def _preload_for_workers() -> None:
     """Import once, in the batch process, what every worker needs, so that forked workers start with it in memory.
 
-    Each project is checked in its worker before its kernel starts (``runner.run_project``
-    evaluates it), so the evaluation's libraries are needed there too; scipy.stats
-    (a survey's group tests, the optional [survey] extra) takes over a second to
-    import, and the appendix exporter a third of one to build: once here rather
-    than once per worker.
+    A worker reads a project's params (not its data: the kernel evaluates it, see
+    ``run_one``), runs papermill and exports the appendix; the appendix exporter
+    takes a third of a second to build: once here rather than once per worker.
     """
     import nbformat
     import papermill  # noqa: F401
 
-    from . import evaluation, nbexport, params  # noqa: F401
+    from . import nbexport, params  # noqa: F401
 
-    try:
-        import scipy.stats  # noqa: F401
-    except ImportError:
-        pass
     nbexport.export_html(nbformat.v4.new_notebook(), "")  # builds and keeps the exporter a batch uses
 
 

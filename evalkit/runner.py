@@ -278,11 +278,17 @@ def run_project(
     kernel_manager_class: type | None = None,
     out_dir: Path | None = None,
     timeout: float | None = None,
+    check_first: bool = True,
 ) -> RunResult:
     """Run one project end to end; raises InputError for bad input, RunError if the workbook fails.
 
     ``kernel_manager_class`` lets a batch hand out kernels from a pre-imported
     factory; the notebook, its parameters and the outputs are the same either way.
+    ``check_first=False`` leaves reading the data and evaluating to the kernel
+    alone, as for large data: the outputs and the messages for bad input are the
+    same (tests/test_round_faults.py), a bad project only finds out after its
+    kernel starts. A batch does so: in a round of valid projects the in-process
+    check is the same work done twice.
     """
     from .evaluation import evaluate
     from .params import load_project, with_data
@@ -293,7 +299,7 @@ def run_project(
     final = out_dir if out_dir is not None else output_dir(Path(outputs_root), params_path)
     large = sum(_size(f) for f in project.data_files) > PRECHECK_MAX_DATA_BYTES
     ev = None
-    if not large:
+    if check_first and not large:
         # Fail fast, before a kernel, on anything the params or data cannot support. Large data
         # is left to the kernel alone (its input errors are reported the same way), so that an
         # export of a million answers is parsed once, not twice.
