@@ -107,6 +107,24 @@ def timed_batch(round_dir: Path, outputs: Path, extra: list[str] | None = None) 
     return seconds, peak, lines[-1] if lines else f"(no output, exit {status})"
 
 
+HEAVY = ("pandas", "numpy", "matplotlib", "docx", "openpyxl", "scipy", "jinja2", "nbformat", "papermill")
+PROBE = """\
+import sys
+from evalkit.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print(" ".join(sorted(m for m in {heavy!r} if m in sys.modules)) or "none")
+""".format(heavy=HEAVY)
+
+
+def heavy_imports(*argv: str) -> str:
+    """Which of HEAVY a fresh `evalkit …` process imported ("none" is the target for --help and a no-op batch)."""
+    done = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, cwd=ROOT)
+    return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else f"(failed: {done.stderr.strip()[-200:]})"
+
+
 def naive(projects: list[Path], outputs: Path) -> float:
     outputs.mkdir(parents=True)
     started = time.perf_counter()
@@ -150,6 +168,8 @@ def main() -> None:
         seconds, peak_big, last = timed_batch(projects[0].parent, base / "outputs")
         b = seconds / len(projects)
         rerun, _, rerun_line = timed_batch(projects[0].parent, base / "outputs")
+        imported = (heavy_imports("--help"),
+                    heavy_imports("batch", str(projects[0].parent), "--outputs", str(base / "outputs")))
         _, peak_small, _ = timed_batch(small[0].parent, base / "outputs-small")
 
     print(f"machine: {os.cpu_count()} cores; round of {args.projects} projects generated from params/examples")
@@ -159,6 +179,7 @@ def main() -> None:
     print(f"(c) floor: start a kernel and run one trivial cell          : {c:.3f} s")
     print(f"ratio a/b                                                   : {a / b:.1f}")
     print(f"unchanged re-run of the {args.projects}-project round (whole command)  : {rerun:.3f} s")
+    print(f"of {', '.join(HEAVY)} imported by: evalkit --help: {imported[0]}; the unchanged re-run: {imported[1]}")
     print(f"peak memory, all batch processes: {args.small} projects {peak_small / 2**20:.0f} MiB; "
           f"{args.projects} projects {peak_big / 2**20:.0f} MiB")
     print(f"last lines: {last}\n            {rerun_line}")
