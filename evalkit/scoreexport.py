@@ -55,55 +55,119 @@ def _font(run: Any, name: str, size: float, bold: bool = False) -> None:
 
 
 class _Table:
-    """A python-docx table written cell by cell, without python-docx's cost per cell.
+    """A python-docx table written and merged cell by cell, at the cost of the cells touched.
 
-    ``Table.cell`` lays out the whole table's grid on every call, and setting a
-    run's font walks the schema for each of its properties: for a 评分表 of 30
-    rows, most of the document's time. Here the grid is laid out once per row
-    and again only after a merge, and a run's properties (``w:rPr``) are set
-    through python-docx once per font, size and weight, then copied: the same
-    elements, so the same bytes.
+    python-docx's ``Table.cell`` lays out the whole grid on every call, its
+    ``merge`` finds a span's extent by XPath queries over the table, and its
+    cell, paragraph and run objects walk the schema for every property set: for
+    a 评分表 of 30 rows, most of the document's time. Here the same oxml
+    operations are applied to the cells directly. A row's grid is read once
+    (again after a merge across it); a merge of empty cells sets the
+    ``w:vMerge``, ``w:gridSpan`` and ``w:tcW`` python-docx's merge sets (any other
+    merge is left to python-docx); a run's ``w:rPr`` is made through python-docx
+    once per font, size and weight, then copied. The same elements, so the same
+    bytes: tests/test_scoresheet.py holds documents made so to python-docx's own.
     """
 
     def __init__(self, table: Any) -> None:
         self.table = table
-        self._rows: dict[int, tuple[Any, ...]] = {}
+        self._trs = list(table._tbl.tr_lst)
+        self._grid: dict[int, list[Any]] = {}  # row → the w:tc under each grid column, as written
         self._fonts: dict[tuple[str, float, bool], Any] = {}
 
-    def cell(self, row: int, column: int) -> Any:
-        """``table.cell(row, column)``: the same cell (a span's first), from the row's grid."""
-        if row not in self._rows:
-            self._rows[row] = self.table.rows[row].cells
-        return self._rows[row][column]
+    def _row(self, row: int) -> list[Any]:
+        if row not in self._grid:
+            tcs: list[Any] = []
+            for tc in self._trs[row].tc_lst:
+                tcs.extend([tc] * tc.grid_span)
+            self._grid[row] = tcs
+        return self._grid[row]
 
-    def merge(self, first: Any, last: Any) -> Any:
-        merged = first.merge(last)
-        self._rows.clear()  # spans moved: lay the grid out again
+    def cell(self, row: int, column: int) -> Any:
+        """The w:tc that ``Table.cell(row, column)`` stands for: a vertical span's first."""
+        tc = self._row(row)[column]
+        while tc.vMerge == "continue":
+            row -= 1
+            tc = self._row(row)[column]
+        return tc
+
+    def merge(self, row: int, column: int, last_row: int, last_column: int) -> Any:
+        """``Table.cell(row, column).merge(Table.cell(last_row, last_column))``, returning the merged w:tc."""
+        if row == last_row:
+            merged = self._merge_across(row, column, last_column)
+        elif column == last_column:
+            merged = self._merge_down(column, row, last_row)
+        else:
+            merged = None
+        if merged is not None:
+            return merged
+        self._grid.clear()  # python-docx's own merge: spans may have moved anywhere in the table
+        return self.table.cell(row, column).merge(self.table.cell(last_row, last_column))._tc
+
+    def _merge_down(self, column: int, first: int, last: int) -> Any:
+        tcs = [self._row(r)[column] for r in range(first, last + 1)]
+        if any(tc.grid_span != 1 or tc.vMerge is not None for tc in tcs) or not all(map(_empty, tcs[1:])):
+            return None
+        tcs[0].vMerge = "restart"
+        for tc in tcs[1:]:
+            tc.vMerge = "continue"
+        return tcs[0]
+
+    def _merge_across(self, row: int, first: int, last: int) -> Any:
+        from docx.shared import Length
+
+        tcs = self._row(row)
+        left, right = tcs.index(tcs[first]), len(tcs) - tcs[::-1].index(tcs[last])
+        parts = list(dict.fromkeys(tcs[left:right]))
+        if any(tc.vMerge is not None for tc in parts) or not all(map(_empty, parts[1:])):
+            return None
+        merged = parts[0]
+        for other in parts[1:]:
+            if merged.width and other.width:
+                merged.width = Length(merged.width + other.width)
+            merged.grid_span += other.grid_span
+            other.getparent().remove(other)
+        merged.vMerge = None
+        del self._grid[row]
         return merged
 
-    def font(self, run: Any, name: str, size: float, bold: bool = False) -> None:
+    def font(self, r: Any, name: str, size: float, bold: bool = False) -> None:
         from copy import deepcopy
+
+        from docx.text.run import Run
 
         key = (name, size, bold)
         if key not in self._fonts:
-            _font(run, name, size, bold)
-            self._fonts[key] = run._r.rPr
+            _font(Run(r, None), name, size, bold)
+            self._fonts[key] = r.rPr
             return
-        run._r.insert(0, deepcopy(self._fonts[key]))  # w:rPr is a run's first child
+        r.insert(0, deepcopy(self._fonts[key]))  # w:rPr is a run's first child
 
-    def write(self, cell: Any, text: str, *, bold: bool = False, center: bool = False, size: float = 10.5) -> None:
+    def write(self, tc: Any, text: str, *, bold: bool = False, center: bool = False, size: float = 10.5) -> None:
+        """What ``_Cell.vertical_alignment``, ``paragraphs``, ``add_paragraph``, ``Paragraph.alignment`` and
+        ``add_run`` do, on the elements."""
         from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
         from docx.enum.text import WD_ALIGN_PARAGRAPH
 
-        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-        lines = text.split("\n")
-        paragraph = cell.paragraphs[0]
-        for i, line in enumerate(lines):
+        tc.get_or_add_tcPr().vAlign_val = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        p = tc.p_lst[0]
+        for i, line in enumerate(text.split("\n")):
             if i:
-                paragraph = cell.add_paragraph()
+                p = tc.add_p()
             if center:
-                paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            self.font(paragraph.add_run(line), BODY_FONT, size, bold)
+                p.get_or_add_pPr().jc_val = WD_ALIGN_PARAGRAPH.CENTER
+            r = p.add_r()
+            if line:
+                r.text = line
+            self.font(r, BODY_FONT, size, bold)
+
+
+def _empty(tc: Any) -> bool:
+    """A cell python-docx's merge would move nothing out of: one paragraph without runs (``CT_Tc._is_empty``)."""
+    from docx.oxml.ns import qn
+
+    blocks = [child for child in tc if child.tag in (qn("w:p"), qn("w:tbl"), qn("w:sdt"))]
+    return len(blocks) == 1 and blocks[0].tag == qn("w:p") and not blocks[0].r_lst
 
 
 def _repeat_header(row: Any) -> None:
@@ -179,10 +243,10 @@ def docx_bytes(sheet: ScoreSheet) -> bytes:
         write(grid.cell(i, n + 4), r.reason)
 
     last = len(sheet.rows) + 1
-    total = grid.merge(grid.cell(last, 0), grid.cell(last, n - 1)) if n > 1 else grid.cell(last, 0)
+    total = grid.merge(last, 0, last, n - 1) if n > 1 else grid.cell(last, 0)
     write(total, "合计", bold=True, center=True)
     write(grid.cell(last, n), sheet.text(sheet.total_weight), bold=True, center=True)
-    write(grid.merge(grid.cell(last, n + 1), grid.cell(last, n + 2)), f"评价等级：{sheet.grade}", bold=True, center=True)
+    write(grid.merge(last, n + 1, last, n + 2), f"评价等级：{sheet.grade}", bold=True, center=True)
     write(grid.cell(last, n + 3), sheet.score_total_text(), bold=True, center=True)
     write(grid.cell(last, n + 4), f"扣分合计 {sheet.text(sheet.total_deduction)} 分", bold=True)
 
@@ -208,13 +272,12 @@ def _merge_levels(grid: _Table, sheet: ScoreSheet) -> None:
             end = start
             while end + 1 < len(rows) and rows[end + 1].path[:level + 1] == prefix and len(rows[end + 1].path) > level + 1:
                 end += 1
-            cell = (grid.merge(grid.cell(start + 1, level), grid.cell(end + 1, level)) if end > start
-                    else grid.cell(start + 1, level))
+            cell = grid.merge(start + 1, level, end + 1, level) if end > start else grid.cell(start + 1, level)
             grid.write(cell, f"{prefix[-1]}\n（{sheet.text(sheet.parent_weight(prefix))} 分）", center=True)
             start = end + 1
     for i, r in enumerate(rows, start=1):
         if len(r.path) < n:
-            grid.merge(grid.cell(i, len(r.path) - 1), grid.cell(i, n - 1))
+            grid.merge(i, len(r.path) - 1, i, n - 1)
 
 
 # --- Excel --------------------------------------------------------------------------------------------------
