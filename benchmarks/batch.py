@@ -27,8 +27,9 @@ loads it, so compare only within one run.
   after, quiet:       (a) 4.21 s, (b) 0.298 s per project: 14.1x; unchanged re-run 0.41 s
   after, loaded:      (a) 4.10 s, (b) 0.445 s per project:  9.2x; unchanged re-run 0.31 s
   --help and the unchanged re-run import none of the libraries listed above.
-  CPU of the whole process tree per project (60 projects, same loaded hour):
-  1.03 s before, 0.70 s after. The 20x target is not reached.
+  Before and after interleaved on one 100-project round (--force, load 5 to 7):
+  0.73 → 0.44 s per project (best of two), CPU of the whole process tree
+  0.98 → 0.60 s per project. The 20x target is not reached.
 Where a project's CPU goes now (one project at a time, measured with the
 kernel factory): its kernel about 310 ms (start-up 40; the workbook's cells 270, of
 which scores.docx and workpaper.xlsx ~65, the survey section's three charts
