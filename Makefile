@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "evalkit 需要 Python >= 3.11，当前为 " + sys.version.split()[0])'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,dask]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,dask,survey]'
 	@touch $(STAMP)
 
 schema: $(STAMP)
@@ -40,7 +40,7 @@ test: $(STAMP)
 constraints:
 	@test -x $(BIN)/python || { echo "先运行 make test 建立 .venv"; exit 1; }
 	{ echo "# evalkit 经测试的依赖版本（pip 约束文件）。由 make constraints 从 .venv 生成，勿手改。"; \
-	  echo "# 安装：pip install -c constraints.txt -e '.[test,dask]'"; \
+	  echo "# 安装：pip install -c constraints.txt -e '.[test,dask,survey]'"; \
 	  $(BIN)/python -m pip freeze --all --exclude-editable | grep -v -i -E '^(evalkit|pip|wheel)(==| @)'; } > constraints.txt.tmp
 	mv constraints.txt.tmp constraints.txt
 

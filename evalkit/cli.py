@@ -14,7 +14,7 @@ from pathlib import Path
 
 from evalkit import __version__
 from evalkit.core import limits
-from evalkit.core.errors import InputError
+from evalkit.core.errors import InputError, MissingDependency
 from evalkit.core.kind import PluginError
 
 __all__ = ["main"]
@@ -141,6 +141,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         f"{run.round}: 共 {run.projects} 个项目，运行 {counts['ok']}，未变更 {counts['up_to_date']}，"
         f"失败 {counts['failed']}{f'，未运行 {not_run}' if not_run else ''}；用时 {run.seconds:.1f} 秒"
         + ("" if run.unwritten else f" → {run.outputs / 'index.html'}")
+        + ("（没有项目变更，批次汇总保持上次写出的内容）" if run.kept else "")
     )
     for outcome in run.failed:
         print(f"  失败：{outcome.params}\n    " + outcome.error.replace("\n", "\n    "), file=sys.stderr)
@@ -195,12 +196,14 @@ def _cmd_signoff(args: argparse.Namespace) -> int:
 
 
 def _cmd_lab(args: argparse.Namespace) -> int:
-    import shutil
     import subprocess
 
-    from evalkit.runs.lab import lab_notebook
+    from evalkit.runs.lab import lab_missing, lab_notebook
     from evalkit.runs.runner import default_workbook
 
+    if args.open and (missing := lab_missing()):
+        print(missing, file=sys.stderr)  # before anything is written: the environment, not the input
+        return EXIT_FAILED
     try:
         notebook, written = lab_notebook(Path(args.params), Path(args.outputs),
                                          Path(args.workbook) if args.workbook else default_workbook(), force=args.force)
@@ -216,13 +219,9 @@ def _cmd_lab(args: argparse.Namespace) -> int:
     print(f"{'已写出' if written else '已存在（保留其中的修改；要重新生成请加 --force）'}：{notebook}")
     print("这是该项目自己的笔记本，共用的工作簿不会被修改；在 JupyterLab 中打开后运行全部单元格即可查看计算过程。")
     if not args.open:
-        print(f"打开：jupyter lab {notebook}（需先安装：.venv/bin/pip install -e '.[lab]'）")
+        print(f"打开：jupyter lab {notebook}（需先安装可选依赖：pip install 'evalkit[lab]'）")
         return EXIT_OK
-    jupyter = shutil.which("jupyter")
-    if jupyter is None:
-        print("找不到 jupyter；请先安装：.venv/bin/pip install -e '.[lab]'", file=sys.stderr)
-        return EXIT_FAILED
-    return subprocess.call([jupyter, "lab", str(notebook)])
+    return subprocess.call([sys.executable, "-m", "jupyterlab", str(notebook)])
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -573,6 +572,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         _print_problems(exc)
         return EXIT_BAD_INPUT
+    except MissingDependency as exc:  # an optional library the input needs is not installed: the environment
+        print(str(exc), file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130

@@ -1,6 +1,7 @@
 """Batch rounds: isolation of failures, incremental re-runs, round summaries, no state between projects, Dask."""
 
 import csv
+import hashlib
 import io
 import json
 import shutil
@@ -171,3 +172,70 @@ def test_interrupt_keeps_finished_projects_and_the_next_run_resumes(tmp_path):
     assert not [p for p in (out / "stop").iterdir() if p.name.startswith(".")]
     document = json.loads((out / "stop" / "round.json").read_text(encoding="utf-8"))
     assert document["counts"]["not_run"] == 0 and not document["interrupted"]
+
+
+# Libraries a command that runs no project must not import: they cost most of a second to load.
+HEAVY = ("pandas", "numpy", "matplotlib", "docx", "openpyxl", "scipy", "jinja2", "nbformat", "papermill", "nbconvert")
+IMPORTS_PROBE = """\
+import sys
+from evalkit.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+print("IMPORTED", sorted(m for m in {heavy!r} if m in sys.modules), "EXIT", code)
+""".format(heavy=HEAVY)
+
+
+def imported_by(*argv: str) -> tuple[str, str]:
+    """The heavy libraries a fresh `evalkit …` process imported, and its output."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", IMPORTS_PROBE, *argv], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120)
+    last = done.stdout.strip().splitlines()[-1]
+    assert last.startswith("IMPORTED"), done.stdout + done.stderr
+    return last, done.stdout
+
+
+def test_help_imports_no_heavy_library():
+    line, _ = imported_by("--help")
+    assert line == "IMPORTED [] EXIT 0"
+
+
+def test_an_unchanged_rerun_keeps_the_round_files_until_an_output_changes(tmp_path):
+    """Nothing to run: the four round files stay byte for byte (no openpyxl, jinja2 or pandas is even imported);
+    a project re-run outside the batch (`evalkit run`) changes its outputs, and the next batch writes them again."""
+    from evalkit.inputs.names import ROUND_FILES
+
+    folder = tmp_path / "params" / "same"
+    folder.mkdir(parents=True)
+    shutil.copytree(EXAMPLES / "data", folder / "data")
+    text = (EXAMPLES / "001_futian_ai_centre.yaml").read_text(encoding="utf-8")
+    (folder / "p1.yaml").write_text(text, encoding="utf-8")
+    (folder / "p2.yaml").write_text(text.replace('id: "001"', 'id: "002"'), encoding="utf-8")
+    out = tmp_path / "out"
+    first = run_round(folder, outputs_root=out, jobs=1, workbook=WORKBOOK)
+    assert [o.status for o in first.outcomes] == ["ok", "ok"] and not first.kept
+    round_out = out / "same"
+    written = {name: (round_out / name).read_bytes() for name in ROUND_FILES}
+    document = json.loads(written["round.json"])
+    assert [p["manifest_sha256"] for p in document["projects"]] == [
+        hashlib.sha256((round_out / p / "manifest.json").read_bytes()).hexdigest() for p in ("p1", "p2")]
+
+    line, stdout = imported_by("batch", str(folder), "--outputs", str(out), "--workbook", str(WORKBOOK))
+    assert line == "IMPORTED [] EXIT 0"
+    assert "运行 0，未变更 2，失败 0" in stdout and "没有项目变更，批次汇总保持上次写出的内容" in stdout
+    assert {name: (round_out / name).read_bytes() for name in ROUND_FILES} == written
+
+    renamed = text.replace("name: 人工智能应用创新服务中心日常运营", "name: 人工智能应用创新服务中心日常运营（修订）")
+    assert renamed != text
+    (folder / "p1.yaml").write_text(renamed, encoding="utf-8")
+    run_project(folder / "p1.yaml", outputs_root=out, workbook=WORKBOOK)  # outside the batch
+    again = run_round(folder, outputs_root=out, jobs=1, workbook=WORKBOOK)
+    assert [o.status for o in again.outcomes] == ["up_to_date", "up_to_date"] and not again.kept
+    document = json.loads((round_out / "round.json").read_text(encoding="utf-8"))
+    assert document["projects"][0]["name"].endswith("（修订）")
+    assert [p["status"] for p in document["projects"]] == ["up_to_date", "up_to_date"]
+    assert run_round(folder, outputs_root=out, jobs=1, workbook=WORKBOOK).kept  # and now it is current again

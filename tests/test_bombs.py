@@ -412,3 +412,18 @@ def test_too_many_nodes_without_aliases_says_so(monkeypatch):
     with pytest.raises(InputError, match="超过 1,000 个节点（数值、文字、列表或映射）") as caught:
         parse_yaml("x: [" + ", ".join(["1"] * 2000) + "]\n", "many.yaml")
     assert "锚点" not in str(caught.value)
+
+
+def test_params_are_parsed_by_libyaml_where_pyyaml_has_it():
+    """ExactLoader composes with libyaml's parser (yaml.cyaml.CParser), not PyYAML's pure-Python one.
+
+    ``yaml.CParser`` is not a top-level name of PyYAML; looking it up there silently gave the
+    pure-Python parser, several times slower on every params and framework file.
+    """
+    if not yaml.__with_libyaml__:
+        pytest.skip("PyYAML built without libyaml")
+    from yaml.cyaml import CParser
+
+    assert ExactLoader.__mro__[1] is CParser
+    assert yaml.parser.Parser not in ExactLoader.__mro__
+    assert parse_yaml("a: 1.50\nb: [x, 2]\n", "f") == {"a": Decimal("1.50"), "b": ["x", 2]}

@@ -14,10 +14,13 @@ from packaging.utils import canonicalize_name
 from conftest import ROOT
 
 
+MAKE_EXTRAS = ("test", "dask", "survey")  # the extras `make test` and `make demo` install (and constraints.txt pins)
+
+
 def requirements() -> list[Requirement]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     found = [Requirement(r) for r in project["dependencies"]]
-    return found + [Requirement(r) for r in project["optional-dependencies"]["test"]]
+    return found + [Requirement(r) for extra in MAKE_EXTRAS for r in project["optional-dependencies"][extra]]
 
 
 def pins() -> dict[str, str]:
@@ -48,5 +51,18 @@ def test_constraints_pin_every_dependency_within_its_bounds():
 def test_make_installs_with_the_constraints():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert re.search(r"^\$\(STAMP\):.*\bconstraints\.txt\b", makefile, re.M)
-    assert "pip install --quiet -c constraints.txt -e '.[test,dask]'" in makefile
+    assert f"pip install --quiet -c constraints.txt -e '.[{','.join(MAKE_EXTRAS)}]'" in makefile
+    header = (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines()[1]
+    assert header == f"# 安装：pip install -c constraints.txt -e '.[{','.join(MAKE_EXTRAS)}]'"  # as make constraints writes it
+    assert f"echo \"{header}\"" in makefile
     assert re.search(r"^constraints:", makefile, re.M)
+
+
+def test_scipy_is_the_survey_extra_not_a_core_dependency():
+    """Only a survey's group chi-square tests use scipy (survey/stats.py): a core install leaves it out."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert not [r for r in project["dependencies"] if Requirement(r).name == "scipy"]
+    assert [Requirement(r).name for r in project["optional-dependencies"]["survey"]] == ["scipy"]
+    users = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "evalkit").rglob("*.py")
+                   if re.search(r"^\s*(from|import) scipy", p.read_text(encoding="utf-8"), re.M))
+    assert users == ["evalkit/core/survey/stats.py"]

@@ -89,3 +89,15 @@ def test_lab_is_documented_in_chinese(capsys):
     with pytest.raises(SystemExit):
         main(["lab", "--help"])
     assert "复制工作簿并写入该项目的参数" in capsys.readouterr().out
+
+
+def test_open_without_jupyterlab_names_the_extra(tmp_path, capsys, monkeypatch):
+    """JupyterLab is the [lab] extra: --open without it says what to install, before writing anything (exit 1)."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "jupyterlab" else real(name, *a))
+    assert main(["lab", str(SEED_001), "--outputs", str(tmp_path / "out"), "--open"]) == 1
+    err = capsys.readouterr().err
+    assert "需要可选依赖 jupyterlab，本环境未安装" in err and "pip install 'evalkit[lab]'" in err
+    assert not (tmp_path / "out").exists()

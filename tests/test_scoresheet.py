@@ -320,3 +320,65 @@ def test_hostile_text_stays_text_and_a_long_name_still_exports(tmp_path):
     document = docx.Document(io.BytesIO(scoreexport.docx_bytes(scoresheet.build(ev))))
     assert document.paragraphs[0].text.startswith(name)  # the title on the page is whole
     assert len(document.core_properties.title) == 255
+
+
+class StockTable:
+    """The 评分表's table through python-docx's public API alone: what ``scoreexport._Table`` must write too."""
+
+    def __init__(self, table):  # type: ignore[no-untyped-def]
+        self.table = table
+
+    def cell(self, row, column):  # type: ignore[no-untyped-def]
+        return self.table.cell(row, column)
+
+    def merge(self, row, column, last_row, last_column):  # type: ignore[no-untyped-def]
+        return self.table.cell(row, column).merge(self.table.cell(last_row, last_column))
+
+    def write(self, cell, text, *, bold=False, center=False, size=10.5):  # type: ignore[no-untyped-def]
+        from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        paragraph = cell.paragraphs[0]
+        for i, line in enumerate(text.split("\n")):
+            if i:
+                paragraph = cell.add_paragraph()
+            if center:
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            scoreexport._font(paragraph.add_run(line), scoreexport.BODY_FONT, size, bold)
+
+
+def _judged(name: str, weight: int, criteria: str = "") -> dict:
+    return {"name": name, "weight": weight, "criteria": criteria,
+            "rule": {"type": "judgement", "score": weight, "justification": "理由\n第二行"}}
+
+
+# Frameworks of one to five levels with leaves at every depth (spans down and across), and texts with
+# line breaks, tabs, leading and trailing spaces and nothing at all.
+SHAPES = [
+    [_judged("唯一", 100, " 前后空格 ")],
+    [{"name": "甲", "weight": 60, "children": [_judged("甲一", 30, "第一行\n第二行"), _judged("甲二", 30)]},
+     _judged("乙（浅）", 40, "制\t表")],
+    [{"name": "一", "weight": 100, "children": [
+        {"name": "二", "weight": 50, "children": [
+            {"name": "三", "weight": 50, "children": [
+                {"name": "四", "weight": 50, "children": [_judged("五甲", 25), _judged("五乙", 25)]},
+                _judged("四（浅）", 0)]}]},
+        _judged("二（浅）", 25), {"name": "二丙", "weight": 25, "children": [_judged("三丙", 25, "\n")]}]}],
+]
+
+
+@pytest.mark.parametrize("shape", range(len(SHAPES) + 3))
+def test_the_fast_table_writes_what_python_docx_writes(shape, tmp_path, monkeypatch):
+    """scores.docx through scoreexport._Table (oxml directly) is byte for byte the document python-docx's
+    Table.cell, _Cell.merge, paragraphs and runs make."""
+    if shape < len(SHAPES):
+        path = tmp_path / "p.yaml"
+        data = {"project": {"id": "T", "name": "表格"}, "framework": {"name": "形状", "indicators": SHAPES[shape]}}
+        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    else:
+        path = [p for p in EXAMPLES if p.stem.startswith(("001", "003", "020"))][shape - len(SHAPES)]
+    sheet = scoresheet.build(evalkit.run(str(path)))
+    fast = scoreexport.docx_bytes(sheet)
+    monkeypatch.setattr(scoreexport, "_Table", StockTable)
+    assert fast == scoreexport.docx_bytes(sheet)

@@ -278,3 +278,40 @@ def test_full_width_digits_are_their_answers_and_other_scripts_are_named():
     assert wide.cleaned.invalid_answers.count == 0
     with pytest.raises(InputError, match="不是量表选项"):
         run(small_spec(), frame([["٥", "4", "1"], ["4", "4", "2"]]))  # an Arabic-Indic five is not guessed
+
+
+def _without_scipy(monkeypatch):
+    """This process as an install without the survey extra: `import scipy` fails as it would there."""
+    import sys
+
+    for name in [m for m in sys.modules if m == "scipy" or m.startswith("scipy.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "scipy", None)
+
+
+def test_group_tests_without_scipy_say_which_extra_to_install(monkeypatch, capsys, tmp_path):
+    """scipy is the [survey] extra: a survey with group columns says so before any work, exit 1 (the environment)."""
+    from evalkit.cli import main
+
+    _without_scipy(monkeypatch)
+    assert main(["validate", str(EXAMPLE)]) == 1
+    err = capsys.readouterr().err
+    assert "问卷 callers 按“身份”、“所在街道”分组的卡方检验需要可选依赖 scipy，本环境未安装" in err
+    assert "pip install 'evalkit[survey]'" in err and "内部错误" not in err and "Traceback" not in err
+    assert main(["run", str(EXAMPLE), "--outputs", str(tmp_path / "out")]) == 1  # found before a kernel starts
+    err = capsys.readouterr().err
+    assert err.startswith("运行失败：") and "pip install 'evalkit[survey]'" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_survey_without_groups_needs_no_scipy(monkeypatch, tmp_path):
+    text = EXAMPLE.read_text(encoding="utf-8")
+    assert "    group_columns: [身份, 所在街道]\n" in text
+    import shutil
+
+    shutil.copytree(EXAMPLES / "data", tmp_path / "data")
+    project = tmp_path / "p.yaml"
+    project.write_text(text.replace("    group_columns: [身份, 所在街道]\n", ""), encoding="utf-8")
+    _without_scipy(monkeypatch)
+    ev = evalkit.run(str(project))
+    assert ev.surveys[0].stats.groups == () and ev.surveys[0].stats.overall is not None

@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 from pydantic import ValidationError
 
-__all__ = ["InputError", "Problem", "did_you_mean", "from_validation_error", "format_path", "message_for", "shown_value",
+__all__ = ["InputError", "MissingDependency", "Problem", "did_you_mean", "from_validation_error", "format_path", "message_for", "shown_value",
            "shown_text", "os_error_text"]
 
 
@@ -52,6 +52,17 @@ class InputError(Exception):
         ``evalkit validate`` prints.
         """
         return self.report()
+
+
+class MissingDependency(RuntimeError):
+    """An optional dependency the input needs is not installed: the environment, not the input (exit status 1).
+
+    The message names what needs it and the extra to install, e.g. pip install 'evalkit[survey]'.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        """In Jupyter, the message alone (as for InputError), not a traceback into evalkit."""
+        return [str(self)]
 
 
 def os_error_text(exc: OSError) -> str:

@@ -45,7 +45,10 @@ __all__ = ["load_yaml", "parse_yaml", "ExactLoader", "check_events"]
 # on a large params file. Only the parser is libyaml's: tags are resolved in Python, by the
 # resolver below, whichever parser is used.
 _SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_CParser = getattr(yaml, "CParser", None)
+try:  # not in PyYAML's top-level names (yaml.CParser does not exist): it lives in yaml.cyaml
+    from yaml.cyaml import CParser as _CParser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _CParser = None  # type: ignore[assignment,misc]
 
 
 class _Error(yaml.constructor.ConstructorError):

@@ -273,12 +273,16 @@ def load(out_dir: Path) -> ManifestModel:
     return model
 
 
-def up_to_date(out_dir: Path, params: Path, workbook: Path) -> bool:
+def up_to_date(out_dir: Path, params: Path, workbook: Path, seen: dict[Any, Any] | None = None) -> bool:
     """True when the recorded inputs, versions and outputs all still match, without parsing the params.
 
     The params file's hash is checked first: unchanged params mean the same
     data files are referenced, so re-hashing the recorded files is enough. A
     malformed manifest, or one pointing outside the project, is never up to date.
+
+    ``seen``: a dict kept across the projects of one round's check, so that an
+    input they share (the workbook, a common data file or framework) is located
+    and hashed once, not once per project. Outputs are always hashed.
     """
     try:
         recorded = load(out_dir)
@@ -292,11 +296,15 @@ def up_to_date(out_dir: Path, params: Path, workbook: Path) -> bool:
 
     if os.path.lexists(sidecar_path(params)) and not any(e.role == "signoff" for e in inputs):
         return False  # signed since the run: the appendix must be made again to show the sign-off
+    memo: dict[Any, Any] = {} if seen is None else seen
     for entry in inputs:
-        try:
-            if not input_matches(entry.role, locate(entry, params.parent, workbook), entry.sha256):
-                return False
-        except (OSError, PathRefused):
+        key = (entry.role, entry.path, params.parent, entry.sha256)
+        if key not in memo:
+            try:
+                memo[key] = input_matches(entry.role, locate(entry, params.parent, workbook), entry.sha256)
+            except (OSError, PathRefused):
+                memo[key] = False
+        if not memo[key]:
             return False
     for name, digest in recorded.outputs.items():
         try:

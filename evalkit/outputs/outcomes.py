@@ -41,6 +41,7 @@ class RoundRun:
     aborted: str = ""  # why the round stopped early, when it was not the operator
     refused: frozenset[str] = frozenset()  # params files whose names cannot have an output folder
     unwritten: str = ""  # why the round files (index.html, summary.csv …) could not be written
+    kept: bool = False  # nothing ran and nothing changed: the round files were left as the last run wrote them
 
     @property
     def failed(self) -> tuple[Outcome, ...]:

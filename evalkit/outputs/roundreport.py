@@ -22,13 +22,12 @@ from evalkit.inputs import names
 from evalkit.core import numbers
 from evalkit.outputs import ooxml, roundsheets
 from evalkit.outputs.ooxml import safe_text
-from evalkit.outputs.html import environment
 from evalkit.outputs.roundsheets import Row, round_seconds
 
 if TYPE_CHECKING:
     from evalkit.outputs.outcomes import RoundRun
 
-__all__ = ["Row", "write_round", "HEADERS", "safe_text", "csv_id", "grade_key", "finished_text"]
+__all__ = ["Row", "unchanged", "write_round", "HEADERS", "safe_text", "csv_id", "grade_key", "finished_text"]
 
 # 已评分值, 评价类型 and 复核 are last so that the columns readers already rely on keep their places.
 HEADERS = ["序号", "项目编号", "项目名称", "总分", "等级", "核对未通过", "本次状态", "用时（秒）", "附件", "错误信息",
@@ -78,8 +77,65 @@ def _rows(run: "RoundRun", projects: list[Path], outputs_root: Path) -> list[Row
             failed_checks=_failed_checks(data),
             indicators=roundsheets.indicators(data),
             findings=roundsheets.findings(data),
+            manifest=_manifest_sha256(out_dir),
         ))
     return rows
+
+
+def _manifest_sha256(out_dir: Path | None) -> str:
+    """The sha256 of a project's manifest.json as it is now, "" when it has none (or it cannot be read)."""
+    from evalkit.outputs.manifest import MANIFEST, file_sha256
+
+    if out_dir is None:
+        return ""
+    try:
+        return file_sha256(out_dir / MANIFEST, follow_symlinks=False)
+    except OSError:
+        return ""
+
+
+def unchanged(run: "RoundRun", projects: list[Path]) -> bool:
+    """Whether the round files already describe every project's current outputs, so a run that ran nothing keeps them.
+
+    True only when this run ran nothing and refused nothing (every project up to
+    date), the four round files exist, round.json was written by this evalkit
+    for an uninterrupted round of exactly these projects in this order, none of
+    which failed then, and each project's manifest.json is the one the row was
+    read beside (a manifest records the sha256 of results.json and the
+    appendix, which the batch has just checked). The files then still say what
+    rewriting them would say about the projects; what they keep of the earlier
+    run is its time, its 本次状态 and 用时. Reads no results.json and needs
+    neither jinja2 nor openpyxl: an unchanged re-run stays quick.
+    """
+    from evalkit.outputs.outcomes import UP_TO_DATE
+
+    if run.refused or run.interrupted or run.aborted or len(run.outcomes) != len(projects):
+        return False
+    if any(o.status != UP_TO_DATE for o in run.outcomes):
+        return False
+    out = run.outputs
+    if not all((out / name).is_file() and not (out / name).is_symlink() for name in names.ROUND_FILES):
+        return False
+    try:
+        document = json.loads((out / "round.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(document, dict) or document.get("evalkit_version") != __version__:
+        return False
+    if document.get("interrupted") is not False or document.get("aborted") != "":
+        return False
+    listed = document.get("projects")
+    if not isinstance(listed, list) or len(listed) != len(projects):
+        return False
+    for entry, params in zip(listed, projects):
+        if not isinstance(entry, dict) or entry.get("params") != names.displayable(params.name):
+            return False
+        if entry.get("status") not in ("ok", UP_TO_DATE) or entry.get("error"):
+            return False
+        recorded = entry.get("manifest_sha256")
+        if not isinstance(recorded, str) or recorded != _manifest_sha256(out / names.project_name(params)):
+            return False
+    return True
 
 
 def _review(data: dict[str, Any]) -> str:
@@ -264,6 +320,8 @@ def write_round(run: "RoundRun", projects: list[Path], outputs_root: Path, finis
         "failed": sum(r.status == "failed" for r in rows),
         "not_run": sum(r.status == "not_run" for r in rows),
     }
+    from evalkit.outputs.html import environment  # jinja2: imported only when the round files are written
+
     title = f"{run.round} 评价批次汇总"
     html = environment().get_template("round_index.html.j2").render(
         title=title, rows=rows, counts=counts, seconds=round_seconds(run.seconds), interrupted=run.interrupted,

@@ -174,6 +174,7 @@ class Row:
     failed_checks: tuple[str, ...] = ()  # K-xx of each failed check: anchors in the appendix
     indicators: tuple[IndicatorLine, ...] = ()  # for the 指标得分 sheet
     findings: tuple[FindingLine, ...] = ()  # for the 问题清单 sheet
+    manifest: str = ""  # sha256 of the manifest.json the row was read beside ("" without one): see roundreport.unchanged
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -184,6 +185,7 @@ class Row:
             "checks_failed": self.checks_failed, "status": self.status,
             "seconds": None if self.seconds is None else round_seconds(self.seconds),
             "appendix": self.appendix, "error": self.error, "kind": self.kind, "review": self.review,
+            "manifest_sha256": self.manifest or None,
         }
 
 

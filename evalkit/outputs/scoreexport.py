@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -54,19 +55,120 @@ def _font(run: Any, name: str, size: float, bold: bool = False) -> None:
     run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
 
 
-def _write(cell: Any, text: str, *, bold: bool = False, center: bool = False, size: float = 10.5) -> None:
-    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
+class _Table:
+    """A python-docx table written and merged cell by cell, at the cost of the cells touched.
 
-    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-    lines = text.split("\n")
-    paragraph = cell.paragraphs[0]
-    for i, line in enumerate(lines):
-        if i:
-            paragraph = cell.add_paragraph()
-        if center:
-            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _font(paragraph.add_run(line), BODY_FONT, size, bold)
+    python-docx's ``Table.cell`` lays out the whole grid on every call, its
+    ``merge`` finds a span's extent by XPath queries over the table, and its
+    cell, paragraph and run objects walk the schema for every property set: for
+    a 评分表 of 30 rows, most of the document's time. Here the same oxml
+    operations are applied to the cells directly. A row's grid is read once
+    (again after a merge across it); a merge of empty cells sets the
+    ``w:vMerge``, ``w:gridSpan`` and ``w:tcW`` python-docx's merge sets (any other
+    merge is left to python-docx); a run's ``w:rPr`` is made through python-docx
+    once per font, size and weight, then copied. The same elements, so the same
+    bytes: tests/test_scoresheet.py holds documents made so to python-docx's own.
+    """
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+        self._trs = list(table._tbl.tr_lst)
+        self._grid: dict[int, list[Any]] = {}  # row → the w:tc under each grid column, as written
+        self._fonts: dict[tuple[str, float, bool], Any] = {}
+
+    def _row(self, row: int) -> list[Any]:
+        if row not in self._grid:
+            tcs: list[Any] = []
+            for tc in self._trs[row].tc_lst:
+                tcs.extend([tc] * tc.grid_span)
+            self._grid[row] = tcs
+        return self._grid[row]
+
+    def cell(self, row: int, column: int) -> Any:
+        """The w:tc that ``Table.cell(row, column)`` stands for: a vertical span's first."""
+        tc = self._row(row)[column]
+        while tc.vMerge == "continue":
+            row -= 1
+            tc = self._row(row)[column]
+        return tc
+
+    def merge(self, row: int, column: int, last_row: int, last_column: int) -> Any:
+        """``Table.cell(row, column).merge(Table.cell(last_row, last_column))``, returning the merged w:tc."""
+        if row == last_row:
+            merged = self._merge_across(row, column, last_column)
+        elif column == last_column:
+            merged = self._merge_down(column, row, last_row)
+        else:
+            merged = None
+        if merged is not None:
+            return merged
+        self._grid.clear()  # python-docx's own merge: spans may have moved anywhere in the table
+        return self.table.cell(row, column).merge(self.table.cell(last_row, last_column))._tc
+
+    def _merge_down(self, column: int, first: int, last: int) -> Any:
+        tcs = [self._row(r)[column] for r in range(first, last + 1)]
+        if any(tc.grid_span != 1 or tc.vMerge is not None for tc in tcs) or not all(map(_empty, tcs[1:])):
+            return None
+        tcs[0].vMerge = "restart"
+        for tc in tcs[1:]:
+            tc.vMerge = "continue"
+        return tcs[0]
+
+    def _merge_across(self, row: int, first: int, last: int) -> Any:
+        from docx.shared import Length
+
+        tcs = self._row(row)
+        left, right = tcs.index(tcs[first]), len(tcs) - tcs[::-1].index(tcs[last])
+        parts = list(dict.fromkeys(tcs[left:right]))
+        if any(tc.vMerge is not None for tc in parts) or not all(map(_empty, parts[1:])):
+            return None
+        merged = parts[0]
+        for other in parts[1:]:
+            if merged.width and other.width:
+                merged.width = Length(merged.width + other.width)
+            merged.grid_span += other.grid_span
+            other.getparent().remove(other)
+        merged.vMerge = None
+        del self._grid[row]
+        return merged
+
+    def font(self, r: Any, name: str, size: float, bold: bool = False) -> None:
+        from copy import deepcopy
+
+        from docx.text.run import Run
+
+        key = (name, size, bold)
+        if key not in self._fonts:
+            _font(Run(r, None), name, size, bold)
+            self._fonts[key] = r.rPr
+            return
+        r.insert(0, deepcopy(self._fonts[key]))  # w:rPr is a run's first child
+
+    def write(self, tc: Any, text: str, *, bold: bool = False, center: bool = False, size: float = 10.5) -> None:
+        """What ``_Cell.vertical_alignment``, ``paragraphs``, ``add_paragraph``, ``Paragraph.alignment`` and
+        ``add_run`` do, on the elements."""
+        from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+        tc.get_or_add_tcPr().vAlign_val = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        p = tc.p_lst[0]
+        for i, line in enumerate(text.split("\n")):
+            if i:
+                p = tc.add_p()
+            if center:
+                p.get_or_add_pPr().jc_val = WD_ALIGN_PARAGRAPH.CENTER
+            r = p.add_r()
+            if line:
+                r.text = line
+            self.font(r, BODY_FONT, size, bold)
+
+
+def _empty(tc: Any) -> bool:
+    """A cell python-docx's merge would move nothing out of: one paragraph without runs (``CT_Tc._is_empty``)."""
+    from docx.oxml.ns import qn
+
+    blocks = [child for child in tc if child.tag in (qn("w:p"), qn("w:tbl"), qn("w:sdt"))]
+    return len(blocks) == 1 and blocks[0].tag == qn("w:p") and not blocks[0].r_lst
 
 
 def _repeat_header(row: Any) -> None:
@@ -126,27 +228,28 @@ def docx_bytes(sheet: ScoreSheet) -> bytes:
         for cell, width in zip(row.cells, widths, strict=True):
             cell.width = Cm(width)
     _repeat_header(table.rows[0])
-    for cell, text in zip(table.rows[0].cells, headers, strict=True):
-        _write(cell, text, bold=True, center=True)
+    grid = _Table(table)
+    write = grid.write
+    for c, text in enumerate(headers):
+        write(grid.cell(0, c), text, bold=True, center=True)
 
-    _merge_levels(table, sheet)
+    _merge_levels(grid, sheet)
     for i, r in enumerate(sheet.rows, start=1):
-        cells = table.rows[i].cells
         depth = len(r.path)
-        _write(cells[depth - 1], r.path[-1], center=True)
-        _write(cells[n], sheet.text(r.weight), center=True)
-        _write(cells[n + 1], r.criteria)
-        _write(cells[n + 2], r.situation)
-        _write(cells[n + 3], sheet.text(r.score) if r.score is not None else "未评分", center=True)
-        _write(cells[n + 4], r.reason)
+        write(grid.cell(i, depth - 1), r.path[-1], center=True)
+        write(grid.cell(i, n), sheet.text(r.weight), center=True)
+        write(grid.cell(i, n + 1), r.criteria)
+        write(grid.cell(i, n + 2), r.situation)
+        write(grid.cell(i, n + 3), sheet.text(r.score) if r.score is not None else "未评分", center=True)
+        write(grid.cell(i, n + 4), r.reason)
 
     last = len(sheet.rows) + 1
-    total = table.cell(last, 0).merge(table.cell(last, n - 1)) if n > 1 else table.cell(last, 0)
-    _write(total, "合计", bold=True, center=True)
-    _write(table.cell(last, n), sheet.text(sheet.total_weight), bold=True, center=True)
-    _write(table.cell(last, n + 1).merge(table.cell(last, n + 2)), f"评价等级：{sheet.grade}", bold=True, center=True)
-    _write(table.cell(last, n + 3), sheet.score_total_text(), bold=True, center=True)
-    _write(table.cell(last, n + 4), f"扣分合计 {sheet.text(sheet.total_deduction)} 分", bold=True)
+    total = grid.merge(last, 0, last, n - 1) if n > 1 else grid.cell(last, 0)
+    write(total, "合计", bold=True, center=True)
+    write(grid.cell(last, n), sheet.text(sheet.total_weight), bold=True, center=True)
+    write(grid.merge(last, n + 1, last, n + 2), f"评价等级：{sheet.grade}", bold=True, center=True)
+    write(grid.cell(last, n + 3), sheet.score_total_text(), bold=True, center=True)
+    write(grid.cell(last, n + 4), f"扣分合计 {sheet.text(sheet.total_deduction)} 分", bold=True)
 
     note = doc.add_paragraph()
     _font(note.add_run("注：" + sheet.summary_line()), BODY_FONT, 10.5)
@@ -155,7 +258,7 @@ def docx_bytes(sheet: ScoreSheet) -> bytes:
     return without_clock(out.getvalue())
 
 
-def _merge_levels(table: Any, sheet: ScoreSheet) -> None:
+def _merge_levels(grid: _Table, sheet: ScoreSheet) -> None:
     """Parent cells span their leaves' rows; a leaf of a shallower branch spans the level columns below it."""
     n = len(sheet.levels)
     rows = sheet.rows
@@ -170,12 +273,12 @@ def _merge_levels(table: Any, sheet: ScoreSheet) -> None:
             end = start
             while end + 1 < len(rows) and rows[end + 1].path[:level + 1] == prefix and len(rows[end + 1].path) > level + 1:
                 end += 1
-            cell = table.cell(start + 1, level).merge(table.cell(end + 1, level)) if end > start else table.cell(start + 1, level)
-            _write(cell, f"{prefix[-1]}\n（{sheet.text(sheet.parent_weight(prefix))} 分）", center=True)
+            cell = grid.merge(start + 1, level, end + 1, level) if end > start else grid.cell(start + 1, level)
+            grid.write(cell, f"{prefix[-1]}\n（{sheet.text(sheet.parent_weight(prefix))} 分）", center=True)
             start = end + 1
     for i, r in enumerate(rows, start=1):
         if len(r.path) < n:
-            table.cell(i, len(r.path) - 1).merge(table.cell(i, n - 1))
+            grid.merge(i, len(r.path) - 1, i, n - 1)
 
 
 # --- Excel --------------------------------------------------------------------------------------------------
@@ -189,24 +292,31 @@ def _number_format(places: int, grouping: bool = True) -> str:
     return head + ("." + "0" * places if places else "")
 
 
-def _put(ws: Any, row: int, col: int, value: Any, places: int | None = None, *, grouping: bool = True) -> None:
-    """A cell: Decimal as a number rounded to ``places`` with that format; anything else as text ("@")."""
+@lru_cache(maxsize=None)
+def _alignment(**settings: Any) -> Any:
+    """One openpyxl Alignment per setting, shared by every cell that has it: making one per cell (of a thousand
+    or more) was most of the workbook's time. Cells hold an index into the workbook's own list, never the object."""
     from openpyxl.styles import Alignment
 
+    return Alignment(**settings)
+
+
+def _put(ws: Any, row: int, col: int, value: Any, places: int | None = None, *, grouping: bool = True) -> None:
+    """A cell: Decimal as a number rounded to ``places`` with that format; anything else as text ("@")."""
     cell = ws.cell(row=row, column=col)
     if isinstance(value, Decimal):
         shown = numbers.quantize(value, places if places is not None else numbers.written_places(value))
         if ooxml.beyond_excel(shown):
             cell.value = numbers.format_number(shown, numbers.decimals(shown), grouping=grouping)
             cell.number_format = "@"
-            cell.alignment = Alignment(horizontal="right")
+            cell.alignment = _alignment(horizontal="right")
             return
         cell.value = shown
         cell.number_format = _number_format(numbers.decimals(shown), grouping)
     else:
         cell.value = ooxml.text_cell("" if value is None else str(value))
         cell.number_format = "@"
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.alignment = _alignment(wrap_text=True, vertical="top")
 
 
 def _sheet(wb: Any, title: str, headers: list[str], widths: list[int]) -> Any:

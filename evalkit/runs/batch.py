@@ -34,7 +34,7 @@ __all__ = ["Outcome", "RoundRun", "STATUS_TEXT", "discover", "run_one", "run_rou
 
 def discover(round_dir: Path) -> list[Path]:
     """The round's projects: *.yaml directly in the folder (subfolders hold data and frameworks)."""
-    from evalkit.inputs.signoff import is_sidecar
+    from evalkit.inputs.names import is_sidecar
 
     if not round_dir.exists():
         raise InputError.single(str(round_dir), "", "评价批次目录不存在")
@@ -104,6 +104,7 @@ def run_one(params: str, outputs_root: str, workbook: str, warm: bool = True, ti
         result = run_project(
             params, outputs_root=outputs_root, workbook=workbook, timeout=timeout,
             kernel_manager_class=_kernel_manager_class() if warm else None,
+            check_first=False,  # the kernel reads and evaluates it; bad input is reported the same way
         )
     except InputError as exc:
         return Outcome(params, FAILED, time.perf_counter() - started, "\n".join(str(p) for p in exc.problems))
@@ -169,6 +170,11 @@ def _worker_main(conn: Any, parent: int, outputs_root: str, workbook: str, facto
                  timeout: float | None) -> None:
     """A worker process: one project at a time, as the batch process hands them out."""
     global _FACTORY_ADDRESS
+    import gc
+
+    # What the worker shares with the batch process (every module imported there) lives as long as the
+    # worker: out of the collector's sight, so that collections neither walk it nor copy its pages.
+    gc.freeze()
     # Ctrl-C is the batch process's to handle; it stops the workers with SIGTERM.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _terminate)
@@ -185,6 +191,22 @@ def _worker_main(conn: Any, parent: int, outputs_root: str, workbook: str, facto
         outcome = run_one(params, outputs_root, workbook, warm=factory_address is not None, timeout=timeout)
         _CURRENT.clear()
         conn.send(outcome)
+
+
+def _preload_for_workers() -> None:
+    """Import once, in the batch process, what every worker needs, so that forked workers start with it in memory.
+
+    A worker reads a project's params (not its data: the kernel evaluates it, see
+    ``run_one``), runs papermill and exports the appendix; the appendix exporter
+    takes a third of a second to build: once here rather than once per worker.
+    """
+    import nbformat
+    import papermill  # noqa: F401
+
+    from evalkit.outputs import nbexport
+    from evalkit import loader as params  # noqa: F401
+
+    nbexport.export_html(nbformat.v4.new_notebook(), "")  # builds and keeps the exporter a batch uses
 
 
 @dataclass
@@ -235,21 +257,17 @@ class _Local:
         from collections import deque
         from multiprocessing.connection import wait
 
-        # Imported once here so that forked workers start with them in memory.
-        import nbconvert  # noqa: F401
-        import papermill  # noqa: F401
-
-        from evalkit.core import evaluation
-        from evalkit import loader as params  # noqa: F401
         from evalkit.runs.warmkernel import KernelFactory, can_fork_kernels
 
         self.round_out = output_dir(Path(outputs_root), todo[0]).parent
         if can_fork_kernels():
+            # First, so that its imports (seconds) overlap ours: no kernel can start before it is ready.
             self.factory = KernelFactory(wait=False)
             context = multiprocessing.get_context("fork")
         else:
             # Stock kernels, and workers started afresh: what Windows and macOS can do.
             context = multiprocessing.get_context("spawn")
+        _preload_for_workers()
         queue = deque(str(p) for p in todo)
         deaths: dict[str, int] = {}
         slots = min(self.jobs * PROJECTS_PER_WORKER, len(todo))
@@ -495,7 +513,7 @@ def run_round(
     """Run every project of a round; ``report(outcome, done, total)`` is called as each one finishes."""
     import threading
 
-    from evalkit.outputs.roundreport import write_round
+    from evalkit.outputs.roundreport import unchanged, write_round
     from evalkit.runs.runner import output_failure
 
     started = time.perf_counter()
@@ -515,9 +533,11 @@ def run_round(
     outcomes: dict[str, Outcome] = {str(p): Outcome(str(p), FAILED, 0.0, refused[str(p)])
                                     for p in projects if str(p) in refused}
     todo: list[Path] = []
+    seen: dict[Any, Any] = {}  # inputs the projects share are hashed once
     for params in valid:
         t0 = time.perf_counter()
-        if not force and manifest.up_to_date(output_dir(outputs_root, params), params, book):
+        # discover() lists files directly in round_dir, whose outputs are round_out/<name> (runner.output_dir)
+        if not force and manifest.up_to_date(round_out / names.project_name(params), params, book, seen):
             outcomes[str(params)] = Outcome(str(params), UP_TO_DATE, time.perf_counter() - t0)
         else:
             todo.append(params)
@@ -552,6 +572,8 @@ def run_round(
     ordered = tuple(outcomes[str(p)] for p in projects if str(p) in outcomes)
     run = RoundRun(round_dir.resolve().name, round_out, ordered, time.perf_counter() - started,
                    interrupted or bool(aborted), len(projects), aborted, frozenset(refused))
+    if not todo and unchanged(run, projects):
+        return dataclasses.replace(run, kept=True)
     try:
         write_round(run, projects, outputs_root)
     except OSError as exc:  # the disk filled up or the folder became read-only during the round

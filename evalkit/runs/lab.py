@@ -18,9 +18,19 @@ from evalkit.inputs import names
 from evalkit.core.errors import InputError
 from evalkit.runs.runner import canonical_workbook, output_dir
 
-__all__ = ["LAB_FOLDER", "lab_notebook"]
+__all__ = ["LAB_FOLDER", "lab_missing", "lab_notebook"]
 
 LAB_FOLDER = ".lab"
+
+
+def lab_missing() -> str:
+    """Why ``evalkit lab --open`` cannot open JupyterLab here (its optional dependency is not installed), or ""."""
+    import importlib.util
+
+    if importlib.util.find_spec("jupyterlab") is not None:
+        return ""
+    return ("用 JupyterLab 打开项目笔记本（evalkit lab --open）需要可选依赖 jupyterlab，本环境未安装；"
+            "请安装：pip install 'evalkit[lab]'，或去掉 --open，只写出笔记本后用其他方式打开")
 
 
 def lab_notebook(params: Path, outputs_root: Path, workbook: Path, *, force: bool = False) -> tuple[Path, bool]:

@@ -66,7 +66,7 @@ from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
 from evalkit import __version__
-from evalkit.core.errors import InputError
+from evalkit.core.errors import InputError, MissingDependency
 
 __all__ = ["POLL_SECONDS", "QUIET_SECONDS", "Preview", "Render", "Server", "start"]
 
@@ -205,6 +205,9 @@ class Preview:
         except InputError as exc:
             problems = [str(p) for p in exc.problems]
             headline = f"输入有误（{len(problems)} 处）"
+        except MissingDependency as exc:  # an optional library this input needs: say which, and how to install it
+            problems = [str(exc)]
+            headline = "缺少可选依赖"
         except Exception as exc:  # noqa: BLE001 - a preview must survive anything a half-saved file can cause
             internal = f"内部错误：{type(exc).__name__}: {exc}"
             problems = [internal]

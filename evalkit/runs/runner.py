@@ -19,12 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.outputs.nbexport import export_html
-from evalkit.outputs import atomic
-from evalkit.outputs import manifest
+from evalkit.outputs import atomic, manifest
 from evalkit.inputs import names
-from evalkit.core.errors import InputError, Problem, os_error_text
-from evalkit.outputs.results import headline
-from evalkit.outputs.summary import failed_check_lines
+from evalkit.core.errors import InputError, MissingDependency, Problem, os_error_text
 
 __all__ = ["KernelStartFailure", "OutputError", "RunResult", "RunError", "default_workbook", "export_html",
            "output_dir", "output_failure", "round_output_dir", "run_project"]
@@ -216,8 +213,12 @@ def _results_summary(path: Path) -> dict[str, Any]:
 
 
 def _execute(book: Path, tmp: Path, params_path: Path, kernel_name: str, kernel_manager_class: type | None,
-             timeout: float | None) -> None:
-    """Execute the workbook into ``tmp`` with papermill; a kernel that fails to start raises KernelStartFailure."""
+             timeout: float | None) -> Any:
+    """Execute the workbook in ``tmp`` with papermill and return it; a kernel that fails to start raises KernelStartFailure.
+
+    papermill is given no output path: the executed notebook is written once, by the
+    caller, after ``normalise_notebook`` (not written by papermill, read back and written again).
+    """
     import papermill as pm
     from nbclient.exceptions import DeadKernelError
 
@@ -227,9 +228,9 @@ def _execute(book: Path, tmp: Path, params_path: Path, kernel_name: str, kernel_
     # recorded parameters hold no machine-specific or per-run (temporary) paths.
     relative_params = os.path.relpath(params_path.resolve(), tmp.resolve())
     try:
-        pm.execute_notebook(
+        return pm.execute_notebook(
             canonical_workbook(book),
-            str(tmp / "executed.ipynb"),
+            None,
             parameters={"params_file": relative_params, "results_file": "results.json",
                         "scores_file": manifest.SCORES_FILE, "workpaper_file": manifest.WORKPAPER_FILE,
                         "manifest_file": manifest.MANIFEST},
@@ -252,6 +253,8 @@ def _execute(book: Path, tmp: Path, params_path: Path, kernel_name: str, kernel_
     except pm.PapermillExecutionError as exc:
         if exc.ename == "InputError":  # bad data found by the kernel: the same message as in process
             raise InputError(_problems_from_text(exc.evalue, relative_params, params_path)) from None
+        if exc.ename == MissingDependency.__name__:  # the kernel's environment lacks an optional library
+            raise RunError(f"{params_path}: {exc.evalue}") from None
         raise RunError(f"{params_path}: {_cell_failure(exc)}") from None
     except DeadKernelError as exc:
         raise KernelStartFailure(f"内核中途退出：{exc}") from None
@@ -276,11 +279,17 @@ def run_project(
     kernel_manager_class: type | None = None,
     out_dir: Path | None = None,
     timeout: float | None = None,
+    check_first: bool = True,
 ) -> RunResult:
     """Run one project end to end; raises InputError for bad input, RunError if the workbook fails.
 
     ``kernel_manager_class`` lets a batch hand out kernels from a pre-imported
     factory; the notebook, its parameters and the outputs are the same either way.
+    ``check_first=False`` leaves reading the data and evaluating to the kernel
+    alone, as for large data: the outputs and the messages for bad input are the
+    same (tests/test_round_faults.py), a bad project only finds out after its
+    kernel starts. A batch does so: in a round of valid projects the in-process
+    check is the same work done twice.
     """
     from evalkit.core.evaluation import evaluate
     from evalkit.loader import load_project, with_data
@@ -291,12 +300,15 @@ def run_project(
     final = out_dir if out_dir is not None else output_dir(Path(outputs_root), params_path)
     large = sum(_size(f) for f in project.data_files) > PRECHECK_MAX_DATA_BYTES
     ev = None
-    if not large:
+    if check_first and not large:
         # Fail fast, before a kernel, on anything the params or data cannot support. Large data
         # is left to the kernel alone (its input errors are reported the same way), so that an
         # export of a million answers is parsed once, not twice.
         project = with_data(project)
-        ev = evaluate(project)
+        try:
+            ev = evaluate(project)
+        except MissingDependency as exc:  # an optional library this input needs: the environment, not the input
+            raise RunError(f"{params_path}: {exc}") from None
     book = Path(workbook) if workbook else default_workbook()
     if not book.is_file():
         raise InputError.single(str(book), "", "找不到工作簿文件")
@@ -314,7 +326,7 @@ def run_project(
         manifest.write(manifest.build(project, inputs, tmp), tmp)
         for attempt in range(1, KERNEL_ATTEMPTS + 1):
             try:
-                _execute(book, tmp, params_path, kernel_name, kernel_manager_class, timeout)
+                executed_notebook = _execute(book, tmp, params_path, kernel_name, kernel_manager_class, timeout)
                 break
             except KernelStartFailure as exc:
                 if attempt == KERNEL_ATTEMPTS:
@@ -324,7 +336,7 @@ def run_project(
         import nbformat
 
         executed, results = tmp / "executed.ipynb", tmp / "results.json"
-        notebook = normalise_notebook(nbformat.read(executed, as_version=4))
+        notebook = normalise_notebook(executed_notebook)
         nbformat.write(notebook, executed)
         title = f"{project.params.project.name} · 绩效评价计算过程附件"
         (tmp / "appendix.html").write_text(export_html(notebook, title, show_code), encoding="utf-8")
@@ -339,6 +351,9 @@ def run_project(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    from evalkit.outputs.results import headline  # here, not at the top: a batch that runs nothing never needs them
+    from evalkit.outputs.summary import failed_check_lines
+
     summary = _results_summary(final / "results.json")
     checks = summary.get("checks") if isinstance(summary.get("checks"), list) else []
     total, grade = (ev.total_text(), ev.grade_text()) if ev is not None else headline(summary)

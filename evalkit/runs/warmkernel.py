@@ -24,7 +24,6 @@ fails to start (a port taken meanwhile) is tried again by the runner.
 from __future__ import annotations
 
 import gc
-import json
 import os
 import select
 import shutil
@@ -44,9 +43,22 @@ __all__ = ["KernelFactory", "can_fork_kernels", "factory_kernel_manager_class", 
 SHIM = Path(__file__).with_name("_kernel_shim.py")
 PRELOAD = (
     "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "IPython", "matplotlib_inline.backend_inline",
-    "pandas", "numpy", "scipy.stats", "matplotlib", "matplotlib.pyplot", "pydantic", "yaml", "jinja2",
-    "evalkit", "evalkit.outputs.appendix", "evalkit.outputs.results", "evalkit.outputs.charts",
+    "pandas", "numpy", "matplotlib", "matplotlib.pyplot", "pydantic", "yaml", "jinja2",
+    "evalkit", "evalkit.outputs.appendix", "evalkit.outputs.results", "evalkit.outputs.charts", "evalkit.outputs.manifest",
+    # the workbook's last cell writes scores.docx and workpaper.xlsx: python-docx and openpyxl
+    "evalkit.outputs.scoreexport", "docx", "docx.enum.section", "docx.enum.table", "docx.enum.text", "docx.oxml",
+    "docx.shared", "openpyxl", "openpyxl.styles", "openpyxl.utils",
+    # what IPKernelApp.initialize, a cell's execution and a shutdown import on first use
+    "IPython.core.completerlib", "IPython.core.debugger", "IPython.core.oinspect", "IPython.core.logger",
+    "IPython.extensions.storemagic", "IPython.utils.wildcard", "pdb", "faulthandler", "resource",
+    "tornado.platform.asyncio", "zmq.utils.garbage", "evalkit.kinds.self_evaluation.page",
 )
+# Imported when installed: the survey group tests' chi-square (an optional dependency); psutil, which
+# ipykernel imports when asked for its usage.
+PRELOAD_OPTIONAL = ("scipy.stats", "psutil")
+# Text encodings a data file may be read in (sheets): their codecs found once, not per kernel.
+ENCODINGS = ("utf-8-sig", "gb18030", "gbk", "gb2312", "big5", "big5hkscs", "cp1252", "cp932", "cp936", "cp949",
+             "cp950", "shift_jis", "euc_jp", "euc_kr")
 
 
 def can_fork_kernels() -> bool:
@@ -75,13 +87,12 @@ def _serve(address: str) -> None:
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     for name in PRELOAD:
         __import__(name)
-    from evalkit.outputs import charts
-
-    charts._register_font()  # font discovery once, not per kernel
-    from evalkit.outputs import html
-
-    html.macros()  # templates compiled once; they are code, not data
-    html.appendix_css()
+    for name in PRELOAD_OPTIONAL:
+        try:
+            __import__(name)
+        except ImportError:
+            pass
+    _warm_up()
     # Everything imported so far lives as long as the factory: move it out of the garbage
     # collector's sight, so a kernel's first collection does not walk (and copy) it all.
     gc.collect()
@@ -127,6 +138,33 @@ def _serve(address: str) -> None:
         shutil.rmtree(os.path.dirname(address), ignore_errors=True)
 
 
+def _warm_up() -> None:
+    """Do once, in the factory, the first-use work every kernel would otherwise repeat.
+
+    Fonts found and opened, templates compiled, lazily imported parts of
+    matplotlib, Pillow, python-docx and openpyxl loaded: a chart, a document and
+    a workbook are made and thrown away. Nothing of a project is involved, and
+    none of it changes what a kernel writes (held by the byte-identity tests).
+    """
+    import codecs
+    import io
+
+    from docx import Document
+    from openpyxl import Workbook
+
+    from evalkit.outputs import html
+    from evalkit.outputs import charts
+
+    charts._register_font()  # font discovery once, not per kernel
+    html.macros()  # templates compiled once; they are code, not data
+    html.appendix_css()
+    charts.distribution_chart(["题"], ["满意", "不满意"], [[3, 1]])  # glyph caches, PNG writer
+    Document().save(io.BytesIO())
+    Workbook().save(io.BytesIO())
+    for encoding in ENCODINGS:
+        codecs.lookup(encoding)
+
+
 def _reap(children: dict[int, socket.socket]) -> None:
     while children:
         try:
@@ -146,7 +184,11 @@ def _reap(children: dict[int, socket.socket]) -> None:
 
 def _fork_kernel(conn: socket.socket, listener: socket.socket, children: dict[int, socket.socket],
                  wake_r: int, wake_w: int) -> None:
-    request = json.loads(conn.makefile("rb").readline())
+    try:
+        request = _read_request(conn.makefile("rb"))
+    except (ValueError, EOFError, OSError):  # a shim killed mid-request: no kernel, and the factory goes on
+        conn.close()
+        return
     pid = os.fork()
     if pid:
         conn.sendall(f"{pid}\n".encode())
@@ -169,8 +211,8 @@ def _fork_kernel(conn: socket.socket, listener: socket.socket, children: dict[in
         os.dup2(devnull, 1)
         os.close(devnull)
         os.chdir(request["cwd"])
-        os.environ.clear()
-        os.environ.update(request["env"])
+        os.environb.clear()
+        os.environb.update(request["env"])
         _watch(request["shim"])
         from ipykernel.kernelapp import IPKernelApp
 
@@ -184,6 +226,17 @@ def _fork_kernel(conn: socket.socket, listener: socket.socket, children: dict[in
         print(f"evalkit kernel failed: {exc!r}", file=sys.stderr)
         os._exit(1)
     os._exit(0)
+
+
+def _read_request(stream: Any) -> dict[str, Any]:
+    """A kernel request as the shim writes it (``_kernel_shim.request``): a length line, then NUL-separated fields."""
+    size = int(stream.readline())
+    payload = stream.read(size)
+    if len(payload) != size:
+        raise EOFError("the shim closed its connection mid-request")
+    connection_file, cwd, shim, *env = payload.split(b"\0")
+    return {"connection_file": os.fsdecode(connection_file), "cwd": cwd, "shim": int(shim),
+            "env": dict(item.split(b"=", 1) for item in env)}
 
 
 def _watch(shim_pid: int) -> None:
@@ -263,6 +316,51 @@ class KernelFactory:
         return self.process.poll() is None
 
 
+# --- jupyter_client's private members -------------------------------------------------------------------
+# The one place evalkit leans on jupyter_client's internals: jupyter_client has no public hook for quieter
+# or quicker shutdowns, nor for adapting to the kernel's protocol version from a reply read elsewhere.
+# Each member is named in PRIVATE_MEMBERS and used only in the two mixins and the function below;
+# tests/test_warmkernel.py fails, naming the member, when a jupyter_client no longer has it (with the
+# parameters used here) or no longer calls it where these overrides rely on being called.
+PRIVATE_MEMBERS = {
+    # called by KernelManager._async_shutdown_kernel before it asks the kernel to shut down
+    "jupyter_client.manager.KernelManager": ("_async_interrupt_kernel", "_async_finish_shutdown"),
+    # what KernelClient.wait_for_ready does with the kernel_info reply: the session's protocol adaptation
+    "jupyter_client.client.KernelClient": ("_handle_kernel_info_reply",),
+}
+
+
+class _NoInterruptOnShutdown:
+    """A kernel manager mixin: no interrupt before a shutdown.
+
+    jupyter_client interrupts every kernel before shutting it down; ours are idle
+    by then, and the interrupt only makes the kernel log "KeyboardInterrupt caught".
+    """
+
+    shutting_down: bool
+
+    async def _async_interrupt_kernel(self) -> None:
+        if not self.shutting_down:
+            await super()._async_interrupt_kernel()  # type: ignore[misc]
+
+
+class _QuickShutdown(_NoInterruptOnShutdown):
+    """A kernel manager mixin: a forked kernel exits within milliseconds of its shutdown reply; poll accordingly."""
+
+    SHUTDOWN_POLL = 0.005  # seconds; jupyter_client polls every 0.1 s
+
+    async def _async_finish_shutdown(self, waittime=None, pollinterval=0.1, restart=False):  # type: ignore[no-untyped-def]
+        await super()._async_finish_shutdown(waittime, self.SHUTDOWN_POLL, restart)  # type: ignore[misc]
+
+
+def _adapt_to_kernel_info(client: Any, reply: dict[str, Any]) -> None:
+    """What the stock wait_for_ready does with the kernel_info reply (the session's protocol version)."""
+    client._handle_kernel_info_reply(reply)
+
+
+# ---------------------------------------------------------------------------------------------------------
+
+
 def _quick_client_class() -> Any:
     from queue import Empty
 
@@ -298,7 +396,7 @@ def _quick_client_class() -> Any:
                             # that IOPub is subscribed.
                             if (status["parent_header"].get("msg_id") in sent
                                     or status["msg_type"] == "iopub_welcome"):
-                                self._handle_kernel_info_reply(reply)
+                                _adapt_to_kernel_info(self, reply)
                                 break
                     except Empty:
                         pass  # IOPub was not subscribed yet: ask again
@@ -326,10 +424,8 @@ def quiet_kernel_manager_class() -> Any:
     """
     from jupyter_client.manager import AsyncKernelManager
 
-    class QuietKernelManager(AsyncKernelManager):
-        async def _async_interrupt_kernel(self) -> None:
-            if not self.shutting_down:
-                await super()._async_interrupt_kernel()
+    class QuietKernelManager(_NoInterruptOnShutdown, AsyncKernelManager):
+        pass
 
     return QuietKernelManager
 
@@ -351,7 +447,7 @@ def factory_kernel_manager_class(address: str) -> Any:
 
     socket_dir = os.path.dirname(address)
 
-    class FactoryKernelManager(AsyncKernelManager):
+    class FactoryKernelManager(_QuickShutdown, AsyncKernelManager):
         """Kernels from the factory, talking over Unix sockets.
 
         IPC rather than loopback TCP: no port can be taken by a kernel starting at
@@ -365,16 +461,6 @@ def factory_kernel_manager_class(address: str) -> Any:
         def _ip_default(self) -> str:
             # absolute, because the kernel runs in the project's output folder, not our cwd
             return os.path.join(socket_dir, f"k-{uuid.uuid4().hex[:12]}")
-
-        async def _async_interrupt_kernel(self) -> None:
-            # jupyter_client interrupts every kernel before shutting it down; our kernels are
-            # idle by then, and the interrupt would only log "KeyboardInterrupt caught".
-            if not self.shutting_down:
-                await super()._async_interrupt_kernel()
-
-        async def _async_finish_shutdown(self, waittime=None, pollinterval=0.1, restart=False):  # type: ignore[no-untyped-def]
-            # A forked kernel exits within milliseconds of its shutdown reply; poll accordingly.
-            await super()._async_finish_shutdown(waittime, 0.005, restart)
 
         @property
         def kernel_spec(self) -> KernelSpec:  # type: ignore[override]

@@ -4,7 +4,9 @@ Counting is vectorised (numpy); everything derived from the counts is exact
 decimal arithmetic on integers, so a satisfaction rate, its Wilson interval,
 the mean, the index and even Cronbach's alpha are computed from whole-number
 sums and carry no float error. Only the chi-square test's p-value comes from
-scipy, and it is shown as a test result, not used in any score.
+scipy, and it is shown as a test result, not used in any score. scipy is an
+optional dependency (the ``survey`` extra): a survey with group columns says
+so before anything is computed when it is not installed (``MissingDependency``).
 """
 
 from __future__ import annotations
@@ -266,12 +268,28 @@ def _overall(spec: SurveySpec, key: str, questions: list[QuestionStats], refs: R
     )
 
 
-def _chi_square(table: np.ndarray, question: str) -> ChiSquare | None:
+SCIPY_EXTRA = "survey"
+
+
+def _scipy_stats(spec: SurveySpec, key: str):  # type: ignore[no-untyped-def]
+    """scipy.stats, which only the group chi-square tests need (and which is slow to import: imported here)."""
+    try:
+        from scipy import stats as sps
+    except ImportError:
+        from evalkit.core.errors import MissingDependency
+
+        columns = "、".join(f"“{c}”" for c in spec.group_columns)
+        raise MissingDependency(
+            f"问卷 {key} 按{columns}分组的卡方检验需要可选依赖 scipy，本环境未安装；"
+            f"请安装：pip install 'evalkit[{SCIPY_EXTRA}]'（make test / make demo 建立的环境已包含），"
+            "或去掉该问卷的 group_columns") from None
+    return sps
+
+
+def _chi_square(sps, table: np.ndarray, question: str) -> ChiSquare | None:  # type: ignore[no-untyped-def]
     table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
     if table.shape[0] < 2 or table.shape[1] < 2:
         return None
-    from scipy import stats as sps  # only surveys with groups need it, and it is slow to import
-
     chi2, p, dof, expected = sps.chi2_contingency(table, correction=False)
     small = Decimal(int((expected < 5).sum())) / Decimal(expected.size) * numbers.HUNDRED
     min_expected = Decimal(str(expected.min()))
@@ -285,7 +303,7 @@ def _chi_square(table: np.ndarray, question: str) -> ChiSquare | None:
     )
 
 
-def _groups(cleaned: Cleaned, spec: SurveySpec, names: list[str]) -> tuple[GroupBreakdown, ...]:
+def _groups(cleaned: Cleaned, spec: SurveySpec, names: list[str], sps) -> tuple[GroupBreakdown, ...]:  # type: ignore[no-untyped-def]
     labels = spec.scale.option_labels()
     k = cleaned.k
     satisfied_codes = [k - labels.index(s) for s in spec.scale.satisfied_labels()]
@@ -323,7 +341,7 @@ def _groups(cleaned: Cleaned, spec: SurveySpec, names: list[str]) -> tuple[Group
             sat_cols = [c - 1 for c in satisfied_codes]
             other_cols = [c for c in range(k) if c not in sat_cols]
             tables = [np.stack([t[:, sat_cols].sum(axis=1), t[:, other_cols].sum(axis=1)], axis=1) for t in tables]
-        tests = tuple(t for j in range(q) if (t := _chi_square(tables[j], names[j])) is not None)
+        tests = tuple(t for j in range(q) if (t := _chi_square(sps, tables[j], names[j])) is not None)
         out.append(GroupBreakdown(column, tuple(rows), tests))
     return tuple(out)
 
@@ -347,6 +365,7 @@ class Statistics:
 
 
 def analyse_codes(cleaned: Cleaned, spec: SurveySpec, key: str, refs: RefCounter) -> Statistics:
+    sps = _scipy_stats(spec, key) if spec.group_columns else None  # before any work: say what is missing first
     k = cleaned.k
     ids = spec.question_ids()
     names = [q.name or q.column for q in spec.questions]
@@ -370,4 +389,4 @@ def analyse_codes(cleaned: Cleaned, spec: SurveySpec, key: str, refs: RefCounter
     if why:
         notices.append(why)
     margin, sample = _margin(cleaned.n, spec, key, refs)
-    return Statistics(tuple(questions), overall, alpha, margin, sample, _groups(cleaned, spec, names), tuple(notices))
+    return Statistics(tuple(questions), overall, alpha, margin, sample, _groups(cleaned, spec, names, sps), tuple(notices))
