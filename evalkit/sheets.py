@@ -15,7 +15,8 @@ Two kinds of silent misread are ruled out here:
   with ROUND_HALF_UP on the stored decimal text, General as Excel's 15
   significant digits), and what cannot be read reliably (formulas without a
   saved result, merged cells, hidden rows, columns and sheets) is refused with
-  the sheet and cell named and what to do.
+  the sheet and cell named and what to do. The workbook's parts are read by
+  ``xlsxparts``, the sheet's rows by ``xlsxrows``.
 
 Each reader returns the header (as written) and a frame of text cells whose
 index is the row number as the user counts it (header line = 1 in a CSV
@@ -39,7 +40,7 @@ from typing import Any, Callable, Collection, TypeVar
 import numpy as np
 import pandas as pd
 
-from . import limits
+from . import xlsxrows
 from .errors import InputError, Problem
 
 __all__ = ["LINE", "ENCODINGS", "UninterpretedFormat", "read_csv_bytes", "read_xlsx_bytes", "display_number",
@@ -578,127 +579,10 @@ def _cut(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-class _Cell:
-    __slots__ = ("column", "kind", "stored", "style", "formula")
-
-    def __init__(self, column: int, kind: str, stored: str | None, style: int, formula: str | None) -> None:
-        self.column, self.kind, self.stored, self.style, self.formula = column, kind, stored, style, formula
-
-
-def _parser_class() -> type:
-    """openpyxl's streaming sheet parser, keeping each cell's stored text, style and formula together.
-
-    The stock parser gives either the formula or its saved result, and turns
-    number text into binary floats; this one keeps the decimal text as stored.
-    Row attributes (hidden), column attributes and merged ranges are collected
-    by the parser as it goes. openpyxl >= 3.1.
-
-    Its ``parse`` is openpyxl's with every XML element counted as it ends: rows
-    beyond ``limits.MAX_XLSX_ROWS``, cells beyond ``MAX_XLSX_CELLS`` (empty
-    ones included: each costs time) and a row of more than ``MAX_XLSX_COLUMNS``
-    cells or ``MAX_XLSX_ROW_ELEMENTS`` elements are refused where they are met,
-    before the rest of the sheet is read.
-    """
-    from openpyxl.cell.text import Text
-    from openpyxl.utils import coordinate_to_tuple
-    from openpyxl.worksheet import _reader as stock
-    from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, VALUE_TAG, WorkSheetParser
-
-    class Parser(WorkSheetParser):  # type: ignore[misc,valid-type]
-        shown, where = "", ""
-
-        def parse_cell(self, element: Any) -> _Cell:
-            kind = element.get("t", "n")
-            coordinate = element.get("r")
-            style = int(element.get("s", 0) or 0)
-            if coordinate:
-                _, column = coordinate_to_tuple(coordinate)
-                self.col_counter = column
-            else:
-                self.col_counter += 1
-                column = self.col_counter
-            stored = element.findtext(VALUE_TAG)
-            formula = None
-            if element.find(FORMULA_TAG) is not None:
-                found = self.parse_formula(element)
-                formula = found if isinstance(found, str) else str(getattr(found, "text", "") or "=")
-            if kind == "inlineStr":
-                child = element.find(INLINE_STRING)
-                stored = Text.from_tree(child).content if child is not None else None
-                kind = "s"
-            elif kind == "s" and stored not in (None, ""):
-                try:
-                    stored = str(self.shared_strings[int(stored)])
-                except (ValueError, IndexError):  # a damaged file, or one another tool wrote wrongly
-                    raise InputError.single(
-                        self.shown, self.where,
-                        f"单元格 {coordinate or column} 引用的共享文字（第 {str(stored)[:20]} 项）不存在，文件已损坏；"
-                        "请用 Excel 打开后另存为 .xlsx 再读取") from None
-            return _Cell(column, kind, stored, style, formula)
-
-        def _too_large(self, message: str) -> InputError:
-            return InputError.single(self.shown, self.where, f"{message}；这样大的表请删去多余的行列，或另存为 CSV 后读取")
-
-        def parse(self) -> Any:
-            dispatcher = {stock.COL_TAG: self.parse_column_dimensions, stock.PROT_TAG: self.parse_sheet_protection,
-                          stock.EXT_TAG: self.parse_extensions, stock.CF_TAG: self.parse_formatting,
-                          stock.LEGACY_TAG: self.parse_legacy, stock.ROW_BREAK_TAG: self.parse_row_breaks,
-                          stock.COL_BREAK_TAG: self.parse_col_breaks, stock.CUSTOM_VIEWS_TAG: self.parse_custom_views}
-            properties = {stock.PRINT_TAG: ("print_options", stock.PrintOptions),
-                          stock.MARGINS_TAG: ("page_margins", stock.PageMargins),
-                          stock.PAGE_TAG: ("page_setup", stock.PrintPageSetup),
-                          stock.HEADER_TAG: ("HeaderFooter", stock.HeaderFooter),
-                          stock.FILTER_TAG: ("auto_filter", stock.AutoFilter),
-                          stock.VALIDATION_TAG: ("data_validations", stock.DataValidationList),
-                          stock.PROPERTIES_TAG: ("sheet_properties", stock.WorksheetProperties),
-                          stock.VIEWS_TAG: ("views", stock.SheetViewList),
-                          stock.FORMAT_TAG: ("sheet_format", stock.SheetFormatProperties),
-                          stock.SCENARIOS_TAG: ("scenarios", stock.ScenarioList),
-                          stock.TABLE_TAG: ("tables", stock.TablePartList),
-                          stock.HYPERLINK_TAG: ("hyperlinks", stock.HyperlinkList),
-                          stock.MERGE_TAG: ("merged_cells", stock.MergeCells)}
-            max_rows, max_cells, max_columns = limits.MAX_XLSX_ROWS, limits.MAX_XLSX_CELLS, limits.MAX_XLSX_COLUMNS
-            max_elements = limits.MAX_XLSX_ROW_ELEMENTS
-            rows = cells = in_row = elements = 0
-            for _, element in stock.iterparse(self.source):
-                tag = element.tag
-                elements += 1
-                if tag == stock.CELL_TAG:
-                    cells += 1
-                    in_row += 1
-                    if cells > max_cells:
-                        raise self._too_large(f"超过 {max_cells:,} 个单元格（含空单元格；在第 {rows + 1:,} 个行元素中）")
-                    if in_row > max_columns:
-                        raise self._too_large(f"第 {rows + 1:,} 个行元素中超过 {max_columns:,} 个单元格"
-                                              f"（Excel 一行最多 {max_columns:,} 列）")
-                elif elements > max_elements:
-                    raise self._too_large(f"第 {rows + 1:,} 个行元素中超过 {max_elements:,} 个 XML 元素")
-                if tag == stock.ROW_TAG:
-                    rows += 1
-                    if rows > max_rows:
-                        raise self._too_large(f"超过 {max_rows:,} 行（Excel 工作表最多 {max_rows:,} 行）")
-                    row = self.parse_row(element)
-                    element.clear()
-                    in_row = elements = 0
-                    yield row
-                elif tag in dispatcher:
-                    dispatcher[tag](element)
-                    element.clear()
-                    elements = 0
-                elif tag in properties:
-                    name, kind = properties[tag]
-                    setattr(self, name, kind.from_tree(element))
-                    element.clear()
-                    elements = 0
-
-    return Parser
-
-
-def sheet_parser(ws: Any, shown: str) -> Any:
-    """A parser over one worksheet's XML (bounded as the workbook's other parts), naming the sheet in its refusals."""
-    parser = _parser_class()(ws._get_source(), ws._shared_strings, data_only=False)  # noqa: SLF001
-    parser.shown, parser.where = shown, f"工作表“{ws.title}”"
-    return parser
+def sheet_parser(ws: Any, shown: str) -> xlsxrows.SheetParser:
+    """The exact parser over one worksheet's XML (bounded as the other parts), naming the sheet in its refusals."""
+    book = ws.parent
+    return xlsxrows.SheetParser(ws.open(), book.strings, book.number_format, shown, f"工作表“{ws.title}”")
 
 
 def _truthy(value: Any) -> bool:
@@ -780,9 +664,8 @@ def with_worksheet(raw: bytes, shown: str, sheet: str | int | None, read: Callab
     here, so a damaged file or a zip bomb is refused the same way everywhere.
     """
     _container(raw, shown)
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    from .xlsxlimits import Budget, open_workbook
+    from .xlsxlimits import Budget
+    from .xlsxparts import open_workbook
 
     budget = Budget(shown)
     try:
@@ -796,48 +679,21 @@ def with_worksheet(raw: bytes, shown: str, sheet: str | int | None, read: Callab
     except InputError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, ValueError, TypeError, IndexError,
-            OSError, EOFError, SyntaxError, InvalidFileException, zlib.error, RecursionError, MemoryError) as exc:
+            OSError, EOFError, SyntaxError, zlib.error, RecursionError, MemoryError) as exc:
         # SyntaxError covers XML parse errors (xml.etree.ElementTree.ParseError)
-        if budget.refusal is not None:  # a limit crossed inside a part, wrapped by openpyxl as a ValueError
+        if budget.refusal is not None:  # a limit crossed inside a part, wrapped by openpyxl's models as a ValueError
             raise budget.refusal from None
         raise InputError.single(shown, "", f"无法读取 .xlsx 文件（文件损坏或不是 Excel 工作簿）：{_cut(str(exc), 80)}") from None
 
 
+_Rows = list[tuple[int, dict[int, str]]]
+_Located = list[tuple[str, str]]  # (cell, formula or format)
+
+
 def _read_sheet(wb: Any, ws: Any, shown: str, header_row: int | None = None) -> tuple[list[str], pd.DataFrame]:
-    from openpyxl.cell.read_only import ReadOnlyCell
-
     title = ws.title
-    epoch = wb.epoch
-    formats: dict[int, str] = {}
-
-    def number_format(style: int) -> str:
-        if style not in formats:
-            formats[style] = ReadOnlyCell(ws, 1, 1, None, "n", style).number_format if style else "General"
-        return formats[style]
-
-    rows: list[tuple[int, dict[int, str]]] = []
-    uncached: list[tuple[str, str]] = []
-    odd: list[tuple[str, str]] = []
-    parser = sheet_parser(ws, shown)
-    try:
-        for number, cells in parser.parse():
-            values: dict[int, str] = {}
-            for cell in cells:
-                try:
-                    text = _cell_text(cell, number_format, epoch)
-                except UninterpretedFormat as exc:
-                    odd.append((f"{_letters(cell.column)}{number}", str(exc)))
-                    text = cell.stored
-                if cell.formula is not None and text is None:
-                    uncached.append((f"{_letters(cell.column)}{number}", cell.formula))
-                    text = cell.formula
-                if text is not None and text.strip() != "":
-                    values[cell.column] = text
-            if values:
-                rows.append((number, values))
-    finally:
-        parser.source.close()
     where = f"工作表“{title}”"
+    rows, uncached, odd, parser = _parse_sheet(wb, ws, shown)
     if not rows:
         raise InputError.single(shown, where, "工作表是空的（没有表头）")
     rows = _from_header(rows, header_row, shown, where)
@@ -901,6 +757,33 @@ def _read_sheet(wb: Any, ws: Any, shown: str, header_row: int | None = None) -> 
     return names, frame
 
 
+def _parse_sheet(wb: Any, ws: Any, shown: str) -> tuple[_Rows, _Located, _Located, xlsxrows.SheetParser]:
+    """The non-blank rows as displayed, formulas without a saved result and formats not interpreted, by the parser."""
+    rows: _Rows = []
+    uncached: _Located = []
+    odd: _Located = []
+    parser = sheet_parser(ws, shown)
+    try:
+        for number, cells in parser.parse():
+            values: dict[int, str] = {}
+            for cell in cells:
+                try:
+                    text = _cell_text(cell, None, wb.epoch)
+                except UninterpretedFormat as exc:
+                    odd.append((f"{_letters(cell.column)}{number}", str(exc)))
+                    text = cell.stored
+                if cell.formula is not None and text is None:
+                    uncached.append((f"{_letters(cell.column)}{number}", cell.formula))
+                    text = cell.formula
+                if text is not None and text.strip() != "":
+                    values[cell.column] = text
+            if values:
+                rows.append((number, values))
+    finally:
+        parser.source.close()
+    return rows, uncached, odd, parser
+
+
 def _from_header(rows: list[tuple[int, dict[int, str]]], header_row: int | None, shown: str,
                  where: str) -> list[tuple[int, dict[int, str]]]:
     """The rows from the header on: row ``header_row``, else the first, unless that is plainly a title.
@@ -935,8 +818,12 @@ def _cells_error(shown: str, where: str, found: list[tuple[str, str]], each: str
     return InputError.single(shown, f"{where}单元格 {found[0][0]}", message.format(cells=cells))
 
 
-def _cell_text(cell: _Cell, number_format: Any, epoch: dt.datetime) -> str | None:
-    """A cell as displayed; None for a formula cell whose result was never saved."""
+def _cell_text(cell: xlsxrows.Cell, number_format: Any, epoch: dt.datetime) -> str | None:
+    """A cell as displayed; None for a formula cell whose result was never saved.
+
+    ``number_format`` is not used: a cell brings its sheet's formats. (The
+    argument is kept for the importer, which still passes one.)
+    """
     stored, kind = cell.stored, cell.kind
     if cell.formula is not None and (stored is None or (stored == "" and kind not in ("str", "s"))):
         return None
@@ -951,7 +838,7 @@ def _cell_text(cell: _Cell, number_format: Any, epoch: dt.datetime) -> str | Non
         return text[:10] if text.endswith(("T00:00:00", "T00:00:00Z")) else text.replace("T", " ")
     if stored.strip() == "":
         return ""
-    fmt = number_format(cell.style)
+    fmt = cell.number_format(cell.style)
     from openpyxl.styles.numbers import is_date_format
 
     if is_date_format(fmt):
