@@ -16,7 +16,8 @@ Two kinds of silent misread are ruled out here:
   significant digits), and what cannot be read reliably (formulas without a
   saved result, merged cells, hidden rows, columns and sheets) is refused with
   the sheet and cell named and what to do. The workbook's parts are read by
-  ``xlsxparts``, the sheet's rows by ``xlsxrows``.
+  ``xlsxparts``, the sheet's rows by ``xlsxrows``; each number format is
+  read once (``_number_display``), not once per cell.
 
 Each reader returns the header (as written) and a frame of text cells whose
 index is the row number as the user counts it (header line = 1 in a CSV
@@ -29,6 +30,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import io
 import re
 import warnings
@@ -471,54 +473,205 @@ def display_number(stored: str, fmt: str) -> str:
     percent sign. Rounding is half up, as Excel's display is. A format that
     shows something this reader cannot work out raises UninterpretedFormat.
     """
-    try:
-        exact = Decimal(stored.strip())
-    except InvalidOperation:
-        return stored
-    if not exact.is_finite():
-        return stored
-    value = _EXCEL_DIGITS.plus(exact)
-    general = _plain(value.normalize()) if value else "0"
-    parts = _sections(fmt or "General")
-    if value < 0 and len(parts) >= 2:
-        section = parts[1]
-    elif value == 0 and len(parts) >= 3 and _pattern(parts[2]) is not None:
-        section = parts[2]
-    else:
-        section = parts[0]
-    if "[dbnum" in section.lower() or not section.strip():
-        raise UninterpretedFormat(fmt)  # Chinese numerals (五 for 5), or a section that shows nothing (;;;)
-    if value == 0 and len(parts) >= 3 and not parts[2].strip():
-        raise UninterpretedFormat(fmt)  # zeros shown as nothing
-    if value < 0 and len(parts) >= 2:
-        bare = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.', "", section)
-        if "-" not in bare and "(" not in bare:
-            raise UninterpretedFormat(fmt)  # the negative section drops the sign: -5 is shown as 5.00
-    if section.strip().lower() in ("general", "", "@") or "general" in section.lower():
-        return general
-    shape = _pattern(section)
-    if shape is None:
-        # Excel shows something else than the stored number (1234.5678 for 12345678 under 0!.0000,
+    return _number_format(fmt).show(stored)
+
+
+_WIDE = Context(prec=80, rounding=ROUND_HALF_UP)  # room for every digit a format can show
+_SIGN_SHOWN = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.')  # what a section shows besides its sign
+_Render = Callable[[Decimal], str]
+
+
+def _general(value: Decimal) -> str:
+    return _plain(value.normalize()) if value else "0"
+
+
+class _Section:
+    """One section of a number format (for positive numbers, negative ones or zero), read once."""
+
+    __slots__ = ("drops_sign", "general", "shape", "unreadable")
+
+    def __init__(self, section: str) -> None:
+        # Chinese numerals (五 for 5), or a section that shows nothing (;;;)
+        self.unreadable = "[dbnum" in section.lower() or not section.strip()
+        bare = _SIGN_SHOWN.sub("", section)
+        self.drops_sign = "-" not in bare and "(" not in bare  # as the negative section: -5 is shown as 5.00
+        self.general = section.strip().lower() in ("general", "", "@") or "general" in section.lower()
+        # None: Excel shows something else than the stored number (1234.5678 for 12345678 under 0!.0000,
         # thousands, scientific, fractions, Chinese numerals): reading either form could be wrong.
+        self.shape = _pattern(section)
+
+
+def _refuse(fmt: str) -> _Render:
+    def render(_: Decimal) -> str:
         raise UninterpretedFormat(fmt)
-    dec_min, dec_max, percent = shape
-    scaled = value * Decimal(100) ** percent
-    try:
-        shown = scaled.quantize(Decimal(1).scaleb(-dec_max), rounding=ROUND_HALF_UP,
-                                context=Context(prec=80, rounding=ROUND_HALF_UP))
-    except InvalidOperation:  # more digits than any format shows: leave it as stored
-        return general
-    text = format(shown, "f")
-    if dec_max > dec_min and "." in text:
-        whole, frac = text.split(".")
-        frac = frac.rstrip("0")
-        frac = frac + "0" * (dec_min - len(frac)) if len(frac) < dec_min else frac
-        text = f"{whole}.{frac}" if frac else whole
-    if text.lstrip("-").strip("0.") == "":
-        text = text.lstrip("-")
-    return text + "%" * percent
+
+    return render
 
 
+def _fixed(dec_min: int, dec_max: int, percent: int) -> _Render:
+    """A value (Excel's 15 digits) with dec_min to dec_max decimals, × 100 per percent sign; half up, as Excel."""
+    quantum = Decimal(1).scaleb(-dec_max)
+    hundreds = Decimal(100) ** percent
+    signs = "%" * percent
+
+    def render(value: Decimal) -> str:
+        try:
+            shown = (value * hundreds if percent else value).quantize(quantum, ROUND_HALF_UP, _WIDE)
+        except InvalidOperation:  # more digits than any format shows: leave it as stored
+            return _general(value)
+        text = format(shown, "f")
+        if dec_max > dec_min and "." in text:
+            whole, frac = text.split(".")
+            frac = frac.rstrip("0")
+            frac = frac + "0" * (dec_min - len(frac)) if len(frac) < dec_min else frac
+            text = f"{whole}.{frac}" if frac else whole
+        return (text if shown else text.lstrip("-")) + signs  # no minus on a value shown as zero
+
+    return render
+
+
+class _NumberFormat:
+    """``display_number`` for one format: read once, then a renderer each for positive, negative and zero values."""
+
+    def __init__(self, fmt: str) -> None:
+        self.fmt = fmt
+        parts = _sections(fmt or "General")
+        self.positive = _Section(parts[0])
+        self.negative = _Section(parts[1]) if len(parts) >= 2 else None
+        zero = _Section(parts[2]) if len(parts) >= 3 and _pattern(parts[2]) is not None else None
+        self.hides_zero = len(parts) >= 3 and not parts[2].strip()  # zeros shown as nothing
+        self.zero = None if self.hides_zero else zero or self.positive  # (a hidden zero has no section)
+        self.for_positive = self._render(self.positive)
+        self.for_negative = self._render(self.negative, negative=True) if self.negative else self.for_positive
+        self.for_zero = self._render(self.zero) if self.zero else _refuse(fmt)
+
+    def _render(self, section: _Section, negative: bool = False) -> _Render:
+        if section.unreadable or (negative and section.drops_sign) or (not section.general and section.shape is None):
+            return _refuse(self.fmt)
+        if section.general:
+            return _general
+        return _fixed(*section.shape)  # type: ignore[misc]
+
+    def show(self, stored: str) -> str:
+        try:
+            exact = Decimal(stored.strip())
+        except InvalidOperation:
+            return stored
+        if not exact.is_finite():
+            return stored
+        value = _EXCEL_DIGITS.plus(exact)
+        if value < 0:
+            return self.for_negative(value)
+        return self.for_zero(value) if value == 0 else self.for_positive(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _number_format(fmt: str) -> _NumberFormat:
+    return _NumberFormat(fmt)
+
+
+_DATES_KEPT = 1 << 16  # dates shown, per format and read, kept for the next cell with the same serial
+_Pad = Callable[[str], "str | None"]
+
+
+def _as_written(section: _Section | None, plan: _NumberFormat, negative: bool = False,
+                zero: bool = False) -> _Pad | None:
+    """How a number as written (xlsxrows.WRITTEN) is shown under ``section``: None if it must be worked out.
+
+    Under General it is shown as written (``str``); under a fixed-decimals
+    format its decimals are padded with zeros (None when it has more than
+    are shown, to be rounded).
+    """
+    if section is None or section.unreadable or (zero and plan.hides_zero) or (negative and section.drops_sign):
+        return None
+    if section.general:
+        return str
+    if section.shape is None or section.shape[2]:
+        return None  # percent: left to Decimal
+    dec_min, dec_max, _ = section.shape
+    pads = ["0" * (dec_min - n) if n < dec_min else "" for n in range(dec_max + 1)]
+    whole = "." + pads[0] if dec_min else ""
+
+    def padded(stored: str) -> str | None:
+        point = stored.find(".")
+        if point < 0:
+            return stored + whole
+        decimals = len(stored) - point - 1
+        return stored + pads[decimals] if decimals <= dec_max else None
+
+    return padded
+
+
+def _number_display(fmt: str, epoch: dt.datetime) -> tuple[_Pad | None, Callable[[str], str]]:
+    """``_cell_text``'s number branch under ``fmt``, made once: (for a number as written, for any stored text).
+
+    The first is None when a number as written (xlsxrows.WRITTEN: 1234.5) is
+    shown as written, as under General; else it gives the text shown, or None
+    when the number must be worked out (rounded) by the second. The second
+    takes any stored text, as ``_cell_text`` does, through ``_display_date``
+    and ``display_number``; a table's dates, which repeat, are worked out
+    once each. A cell of a large table costs about a microsecond so, where
+    building it through openpyxl cost twenty.
+    """
+    from openpyxl.styles.numbers import is_date_format
+
+    plan = _number_format(fmt)
+    is_date = is_date_format(fmt)
+
+    def exact(stored: str) -> str:
+        if stored.strip() == "":
+            return ""
+        if is_date:
+            shown = _display_date(stored, fmt, epoch)
+            if shown is not None:
+                return shown
+        return plan.show(stored)
+
+    if is_date:
+        kept: dict[str, str] = {}
+
+        def date(stored: str) -> str:
+            shown = kept.get(stored)
+            if shown is None:
+                shown = exact(stored)
+                if len(kept) >= _DATES_KEPT:
+                    kept.clear()
+                kept[stored] = shown
+            return shown
+
+        return date, date
+    positive = _as_written(plan.positive, plan)
+    if plan.negative is None and plan.zero is plan.positive:  # one section, for every number
+        return (None if positive is str else positive or _never), exact
+    negative = _as_written(plan.negative or plan.positive, plan, negative=plan.negative is not None)
+    zero = _as_written(plan.zero, plan, zero=True)
+    if positive is str and negative is str and zero is str:
+        return None, exact
+
+    def sections(stored: str) -> str | None:
+        how = zero if stored == "0" else negative if stored[0] == "-" else positive
+        return how(stored) if how is not None else None
+
+    return sections, exact
+
+
+def _never(_: str) -> None:
+    return None
+
+
+class _Displays(dict):  # type: ignore[type-arg]
+    """Cell style (as written in the file) → ``_number_display`` of its format, worked out at its first cell."""
+
+    def __init__(self, number_format: Callable[[int], str], epoch: dt.datetime) -> None:
+        super().__init__()
+        self.number_format, self.epoch = number_format, epoch
+
+    def __missing__(self, style: str) -> tuple[_Pad | None, Callable[[str], str]]:
+        self[style] = found = _number_display(self.number_format(int(style or 0)), self.epoch)
+        return found
+
+
+@functools.lru_cache(maxsize=1024)
 def _date_parts(fmt: str) -> tuple[bool, bool] | None:
     """(shows a date, shows a time) for a date/time format; None for elapsed time ([h]) or none."""
     section = _sections(fmt)[0]

@@ -23,7 +23,7 @@ from . import limits
 from .errors import InputError
 from .xlsxparts import MAIN, Events, merge_cells, sheet_format, text_content
 
-__all__ = ["Cell", "SheetParser", "row_number"]
+__all__ = ["WRITTEN", "Cell", "SheetParser", "row_number"]
 
 _CHUNK = 1 << 16  # bytes per read for the parser
 
@@ -35,6 +35,11 @@ _READ_WHOLE = {f"{_TAG}{n}" for n in (
     "col", "sheetProtection", "extLst", "conditionalFormatting", "legacyDrawing", "rowBreaks", "colBreaks",
     "customSheetViews", "printOptions", "pageMargins", "pageSetup", "headerFooter", "autoFilter", "dataValidations",
     "sheetPr", "sheetViews", "sheetFormatPr", "scenarios", "tableParts", "hyperlinks", "mergeCells")}
+
+# A number as Excel writes one: no exponent, no sign or zero it does not need. In at most 15 characters it
+# has at most 15 significant digits, and Excel shows it as written under General. (Also a shared string's
+# index.)
+WRITTEN = r"-?+(?:[1-9][0-9]*+(?:\.[0-9]*[1-9])?|0\.[0-9]*[1-9])|0"
 
 
 class Cell:
