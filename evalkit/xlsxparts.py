@@ -33,7 +33,7 @@ __all__ = ["MAIN", "Book", "Events", "Sheet", "element", "merge_cells", "open_wo
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _SI, _T = f"{{{MAIN}}}si", f"{{{MAIN}}}t"
-_CHUNK = 1 << 16  # bytes fed to the XML parser at a time
+_CHUNK = 1 << 14  # bytes fed to the XML parser at a time, as ElementTree's iterparse (openpyxl's) read them
 
 
 class _Root(Exception):

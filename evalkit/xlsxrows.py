@@ -25,7 +25,9 @@ from .xlsxparts import MAIN, Events, merge_cells, sheet_format, text_content
 
 __all__ = ["WRITTEN", "Cell", "SheetParser", "row_number"]
 
-_CHUNK = 1 << 16  # bytes per read for the parser
+# Bytes per read for the parser: as ElementTree's iterparse (openpyxl's) read, so that a damaged part is refused
+# where it was; and few, so that few elements are alive at once, which Python's cycle collector would walk.
+_CHUNK = 1 << 14
 
 _TAG = f"{{{MAIN}}}"
 ROW_TAG, CELL_TAG, VALUE_TAG, FORMULA_TAG, INLINE_TAG = (f"{_TAG}{n}" for n in ("row", "c", "v", "f", "is"))
