@@ -22,6 +22,18 @@ the sheet's XML (openpyxl's WorkSheetParser over defusedxml's parser, which
 calls Python for every element), half showing the cells (``display_number``
 splitting and reading the number format again for every cell,
 ``is_date_format`` for every cell); building the frame is 5%.
+
+After it (rows and cells recognised by ``xlsxrows.Scanner``, each number
+format read once by ``sheets._number_display``): 3.4 to 3.7 s, 2.1 to 2.2 µs
+a cell, 450,000 to 490,000 cells/s, the same digest; read in turn with the
+reader before it, 5.7 to 6.4 times faster in wall seconds, 5.8 to 6.4 in CPU
+seconds. Of what remains, about a fifth is the regular expression over the
+cells, a fifth the loop over them, a sixth working out the numbers that must
+be rounded (a rate of 17 digits under 0.00%: Decimal), a seventh building
+the frame and checking the table, a twentieth each inflating the zip and
+reading the shared strings. A sheet the scanner leaves to
+``xlsxrows.SheetParser`` (another form of XML) reads at 7.4 µs a cell, 12.2
+s of CPU, where the reader before took 21.
 """
 
 from __future__ import annotations

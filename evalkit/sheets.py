@@ -846,7 +846,10 @@ _Located = list[tuple[str, str]]  # (cell, formula or format)
 def _read_sheet(wb: Any, ws: Any, shown: str, header_row: int | None = None) -> tuple[list[str], pd.DataFrame]:
     title = ws.title
     where = f"工作表“{title}”"
-    rows, uncached, odd, parser = _parse_sheet(wb, ws, shown)
+    try:
+        rows, uncached, odd, parser = _scan_sheet(wb, ws, shown)
+    except xlsxrows.Unsupported:
+        rows, uncached, odd, parser = _parse_sheet(wb, ws, shown)
     if not rows:
         raise InputError.single(shown, where, "工作表是空的（没有表头）")
     rows = _from_header(rows, header_row, shown, where)
@@ -864,7 +867,7 @@ def _read_sheet(wb: Any, ws: Any, shown: str, header_row: int | None = None) -> 
     width = max(header_cells)
     last_row = rows[-1][0]
     problems: list[Problem] = []
-    beyond = [(n, c, v) for n, values in rows[1:] for c, v in values.items() if c > width]
+    beyond = [(n, c, v) for n, values in rows[1:] if max(values) > width for c, v in values.items() if c > width]
     if beyond:
         n, c, v = beyond[0]
         problems.append(Problem(
@@ -881,6 +884,8 @@ def _read_sheet(wb: Any, ws: Any, shown: str, header_row: int | None = None) -> 
             "请取消合并，并把值填入每个单元格后保存"))
     filled_rows = {n for n, _ in rows}
     zero_height = _truthy(getattr(getattr(parser, "sheet_format", None), "zeroHeight", False))
+    if not zero_height:  # then only a row with attributes of its own can be hidden
+        filled_rows &= {int(r) for r in parser.row_dimensions}
     hidden_rows = sorted(r for r in filled_rows if _row_hidden(parser.row_dimensions.get(str(r), {}), zero_height))
     if hidden_rows:
         listed = "、".join(str(r) for r in hidden_rows[:SHOWN]) + (f" 等 {len(hidden_rows)} 行" if len(hidden_rows) > SHOWN else "")
@@ -888,7 +893,7 @@ def _read_sheet(wb: Any, ws: Any, shown: str, header_row: int | None = None) -> 
             shown, f"{where}第 {listed} 行",
             "这些行被隐藏（或被筛选掉），在 Excel 中看不到，却会被读取计算；"
             "请取消隐藏（并清除筛选）后核对再保存，不需要的行请删除"))
-    used_columns = {c for _, values in rows for c in values}
+    used_columns = set().union(*(values for _, values in rows))
     hidden_columns = []
     for attrs in parser.column_dimensions.values():
         if _truthy(attrs.get("hidden")) or _zero(attrs.get("width")):
@@ -935,6 +940,101 @@ def _parse_sheet(wb: Any, ws: Any, shown: str) -> tuple[_Rows, _Located, _Locate
     finally:
         parser.source.close()
     return rows, uncached, odd, parser
+
+
+class _Columns(dict):  # type: ignore[type-arg]
+    """Column letters → column number, worked out once per letters."""
+
+    def __missing__(self, letters: str) -> int:
+        number = 0
+        for letter in letters:
+            number = number * 26 + ord(letter) - 64
+        self[letters] = number
+        return number
+
+
+_COLUMNS = _Columns()
+
+
+def _scan_sheet(wb: Any, ws: Any, shown: str) -> tuple[_Rows, _Located, _Located, xlsxrows.SheetParser]:
+    """What ``_parse_sheet`` gives, from the scanner; Unsupported when the sheet needs the parser.
+
+    The parser is also needed for a cell this loop does not show itself (a
+    formula without a saved result, whose formula the message quotes; a
+    shared string that is not there; a style the file lacks), so that every
+    message is the parser's.
+    """
+    strings, epoch, number_format = wb.strings, wb.epoch, wb.number_format
+    displays = _Displays(number_format, epoch)
+    columns = _COLUMNS
+    rows: _Rows = []
+    odd: _Located = []
+    parser = sheet_parser(ws, shown)
+    try:
+        for number, cells, plain in xlsxrows.Scanner(parser).rows():
+            values: dict[int, str] = {}
+            column = 0
+            for letters, style, kind, formula, written, stored, inline, other in cells:
+                if other:
+                    raise xlsxrows.Unsupported
+                column = columns[letters] if letters else column + 1
+                if not plain:
+                    stored, inline = xlsxrows.xml_text(stored), xlsxrows.xml_text(inline)
+                    if "&" in formula:
+                        xlsxrows.xml_text(formula)  # an entity that is not XML: the parser refuses the file
+                if not kind or kind == "n":
+                    value = written or stored
+                    if not value:
+                        if formula:
+                            raise xlsxrows.Unsupported
+                        continue
+                    pad, show = displays[style]
+                    try:
+                        if written and len(written) <= 15:  # at most 15 significant digits: no rounding to Excel's
+                            if pad is None:  # shown as written
+                                values[column] = written
+                                continue
+                            text = pad(written) or show(written)
+                        else:
+                            text = show(value)
+                    except UninterpretedFormat as exc:
+                        odd.append((f"{_letters(column)}{number}", str(exc)))
+                        text = value
+                elif kind == "s":
+                    if written or stored:
+                        text = strings[int(written or stored)]
+                    elif formula:
+                        raise xlsxrows.Unsupported
+                    else:
+                        continue
+                elif kind == "inlineStr":
+                    if formula:
+                        raise xlsxrows.Unsupported
+                    text = inline
+                else:  # str, b, e, d and types Excel does not write: as the parser's cells are shown
+                    cell = xlsxrows.Cell(column, kind, written or stored or None, int(style or 0),
+                                         "=" if formula else None, number_format)
+                    try:
+                        shown_text = _cell_text(cell, None, epoch)
+                    except UninterpretedFormat as exc:
+                        odd.append((f"{_letters(column)}{number}", str(exc)))
+                        shown_text = cell.stored
+                    if shown_text is None:
+                        if formula:
+                            raise xlsxrows.Unsupported
+                        continue
+                    text = shown_text
+                if text and not text.isspace():
+                    values[column] = text
+            if values:
+                rows.append((number, values))
+    except (InputError, xlsxrows.Unsupported):
+        raise
+    except Exception as exc:  # a shared string or style the file lacks, an entity that is not XML, …
+        raise xlsxrows.Unsupported from exc
+    finally:
+        parser.source.close()
+    return rows, [], odd, parser
 
 
 def _from_header(rows: list[tuple[int, dict[int, str]]], header_row: int | None, shown: str,
