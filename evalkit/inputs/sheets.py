@@ -15,7 +15,9 @@ Two kinds of silent misread are ruled out here:
   with ROUND_HALF_UP on the stored decimal text, General as Excel's 15
   significant digits), and what cannot be read reliably (formulas without a
   saved result, merged cells, hidden rows, columns and sheets) is refused with
-  the sheet and cell named and what to do.
+  the sheet and cell named and what to do. The workbook's parts are read by
+  ``xlsxparts``, the sheet's rows by ``xlsxrows``; each number format is
+  read once (``_number_display``), not once per cell.
 
 Each reader returns the header (as written) and a frame of text cells whose
 index is the row number as the user counts it (header line = 1 in a CSV
@@ -28,6 +30,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import io
 import re
 import warnings
@@ -39,9 +42,9 @@ from typing import Any, Callable, Collection, TypeVar
 import numpy as np
 import pandas as pd
 
-from evalkit.core import limits
 from evalkit.core.errors import InputError, Problem
 from evalkit.core.table import LINE
+from evalkit.inputs import xlsxrows
 
 __all__ = ["LINE", "ENCODINGS", "UninterpretedFormat", "read_csv_bytes", "read_xlsx_bytes", "display_number",
            "old_excel_message"]
@@ -470,54 +473,205 @@ def display_number(stored: str, fmt: str) -> str:
     percent sign. Rounding is half up, as Excel's display is. A format that
     shows something this reader cannot work out raises UninterpretedFormat.
     """
-    try:
-        exact = Decimal(stored.strip())
-    except InvalidOperation:
-        return stored
-    if not exact.is_finite():
-        return stored
-    value = _EXCEL_DIGITS.plus(exact)
-    general = _plain(value.normalize()) if value else "0"
-    parts = _sections(fmt or "General")
-    if value < 0 and len(parts) >= 2:
-        section = parts[1]
-    elif value == 0 and len(parts) >= 3 and _pattern(parts[2]) is not None:
-        section = parts[2]
-    else:
-        section = parts[0]
-    if "[dbnum" in section.lower() or not section.strip():
-        raise UninterpretedFormat(fmt)  # Chinese numerals (五 for 5), or a section that shows nothing (;;;)
-    if value == 0 and len(parts) >= 3 and not parts[2].strip():
-        raise UninterpretedFormat(fmt)  # zeros shown as nothing
-    if value < 0 and len(parts) >= 2:
-        bare = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.', "", section)
-        if "-" not in bare and "(" not in bare:
-            raise UninterpretedFormat(fmt)  # the negative section drops the sign: -5 is shown as 5.00
-    if section.strip().lower() in ("general", "", "@") or "general" in section.lower():
-        return general
-    shape = _pattern(section)
-    if shape is None:
-        # Excel shows something else than the stored number (1234.5678 for 12345678 under 0!.0000,
+    return _number_format(fmt).show(stored)
+
+
+_WIDE = Context(prec=80, rounding=ROUND_HALF_UP)  # room for every digit a format can show
+_SIGN_SHOWN = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.')  # what a section shows besides its sign
+_Render = Callable[[Decimal], str]
+
+
+def _general(value: Decimal) -> str:
+    return _plain(value.normalize()) if value else "0"
+
+
+class _Section:
+    """One section of a number format (for positive numbers, negative ones or zero), read once."""
+
+    __slots__ = ("drops_sign", "general", "shape", "unreadable")
+
+    def __init__(self, section: str) -> None:
+        # Chinese numerals (五 for 5), or a section that shows nothing (;;;)
+        self.unreadable = "[dbnum" in section.lower() or not section.strip()
+        bare = _SIGN_SHOWN.sub("", section)
+        self.drops_sign = "-" not in bare and "(" not in bare  # as the negative section: -5 is shown as 5.00
+        self.general = section.strip().lower() in ("general", "", "@") or "general" in section.lower()
+        # None: Excel shows something else than the stored number (1234.5678 for 12345678 under 0!.0000,
         # thousands, scientific, fractions, Chinese numerals): reading either form could be wrong.
+        self.shape = _pattern(section)
+
+
+def _refuse(fmt: str) -> _Render:
+    def render(_: Decimal) -> str:
         raise UninterpretedFormat(fmt)
-    dec_min, dec_max, percent = shape
-    scaled = value * Decimal(100) ** percent
-    try:
-        shown = scaled.quantize(Decimal(1).scaleb(-dec_max), rounding=ROUND_HALF_UP,
-                                context=Context(prec=80, rounding=ROUND_HALF_UP))
-    except InvalidOperation:  # more digits than any format shows: leave it as stored
-        return general
-    text = format(shown, "f")
-    if dec_max > dec_min and "." in text:
-        whole, frac = text.split(".")
-        frac = frac.rstrip("0")
-        frac = frac + "0" * (dec_min - len(frac)) if len(frac) < dec_min else frac
-        text = f"{whole}.{frac}" if frac else whole
-    if text.lstrip("-").strip("0.") == "":
-        text = text.lstrip("-")
-    return text + "%" * percent
+
+    return render
 
 
+def _fixed(dec_min: int, dec_max: int, percent: int) -> _Render:
+    """A value (Excel's 15 digits) with dec_min to dec_max decimals, × 100 per percent sign; half up, as Excel."""
+    quantum = Decimal(1).scaleb(-dec_max)
+    hundreds = Decimal(100) ** percent
+    signs = "%" * percent
+
+    def render(value: Decimal) -> str:
+        try:
+            shown = (value * hundreds if percent else value).quantize(quantum, ROUND_HALF_UP, _WIDE)
+        except InvalidOperation:  # more digits than any format shows: leave it as stored
+            return _general(value)
+        text = format(shown, "f")
+        if dec_max > dec_min and "." in text:
+            whole, frac = text.split(".")
+            frac = frac.rstrip("0")
+            frac = frac + "0" * (dec_min - len(frac)) if len(frac) < dec_min else frac
+            text = f"{whole}.{frac}" if frac else whole
+        return (text if shown else text.lstrip("-")) + signs  # no minus on a value shown as zero
+
+    return render
+
+
+class _NumberFormat:
+    """``display_number`` for one format: read once, then a renderer each for positive, negative and zero values."""
+
+    def __init__(self, fmt: str) -> None:
+        self.fmt = fmt
+        parts = _sections(fmt or "General")
+        self.positive = _Section(parts[0])
+        self.negative = _Section(parts[1]) if len(parts) >= 2 else None
+        zero = _Section(parts[2]) if len(parts) >= 3 and _pattern(parts[2]) is not None else None
+        self.hides_zero = len(parts) >= 3 and not parts[2].strip()  # zeros shown as nothing
+        self.zero = None if self.hides_zero else zero or self.positive  # (a hidden zero has no section)
+        self.for_positive = self._render(self.positive)
+        self.for_negative = self._render(self.negative, negative=True) if self.negative else self.for_positive
+        self.for_zero = self._render(self.zero) if self.zero else _refuse(fmt)
+
+    def _render(self, section: _Section, negative: bool = False) -> _Render:
+        if section.unreadable or (negative and section.drops_sign) or (not section.general and section.shape is None):
+            return _refuse(self.fmt)
+        if section.general:
+            return _general
+        return _fixed(*section.shape)  # type: ignore[misc]
+
+    def show(self, stored: str) -> str:
+        try:
+            exact = Decimal(stored.strip())
+        except InvalidOperation:
+            return stored
+        if not exact.is_finite():
+            return stored
+        value = _EXCEL_DIGITS.plus(exact)
+        if value < 0:
+            return self.for_negative(value)
+        return self.for_zero(value) if value == 0 else self.for_positive(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _number_format(fmt: str) -> _NumberFormat:
+    return _NumberFormat(fmt)
+
+
+_DATES_KEPT = 1 << 16  # dates shown, per format and read, kept for the next cell with the same serial
+_Pad = Callable[[str], "str | None"]
+
+
+def _as_written(section: _Section | None, plan: _NumberFormat, negative: bool = False,
+                zero: bool = False) -> _Pad | None:
+    """How a number as written (xlsxrows.WRITTEN) is shown under ``section``: None if it must be worked out.
+
+    Under General it is shown as written (``str``); under a fixed-decimals
+    format its decimals are padded with zeros (None when it has more than
+    are shown, to be rounded).
+    """
+    if section is None or section.unreadable or (zero and plan.hides_zero) or (negative and section.drops_sign):
+        return None
+    if section.general:
+        return str
+    if section.shape is None or section.shape[2]:
+        return None  # percent: left to Decimal
+    dec_min, dec_max, _ = section.shape
+    pads = ["0" * (dec_min - n) if n < dec_min else "" for n in range(dec_max + 1)]
+    whole = "." + pads[0] if dec_min else ""
+
+    def padded(stored: str) -> str | None:
+        point = stored.find(".")
+        if point < 0:
+            return stored + whole
+        decimals = len(stored) - point - 1
+        return stored + pads[decimals] if decimals <= dec_max else None
+
+    return padded
+
+
+def _number_display(fmt: str, epoch: dt.datetime) -> tuple[_Pad | None, Callable[[str], str]]:
+    """``_cell_text``'s number branch under ``fmt``, made once: (for a number as written, for any stored text).
+
+    The first is None when a number as written (xlsxrows.WRITTEN: 1234.5) is
+    shown as written, as under General; else it gives the text shown, or None
+    when the number must be worked out (rounded) by the second. The second
+    takes any stored text, as ``_cell_text`` does, through ``_display_date``
+    and ``display_number``; a table's dates, which repeat, are worked out
+    once each. A cell of a large table costs about a microsecond so, where
+    building it through openpyxl cost twenty.
+    """
+    from openpyxl.styles.numbers import is_date_format
+
+    plan = _number_format(fmt)
+    is_date = is_date_format(fmt)
+
+    def exact(stored: str) -> str:
+        if stored.strip() == "":
+            return ""
+        if is_date:
+            shown = _display_date(stored, fmt, epoch)
+            if shown is not None:
+                return shown
+        return plan.show(stored)
+
+    if is_date:
+        kept: dict[str, str] = {}
+
+        def date(stored: str) -> str:
+            shown = kept.get(stored)
+            if shown is None:
+                shown = exact(stored)
+                if len(kept) >= _DATES_KEPT:
+                    kept.clear()
+                kept[stored] = shown
+            return shown
+
+        return date, date
+    positive = _as_written(plan.positive, plan)
+    if plan.negative is None and plan.zero is plan.positive:  # one section, for every number
+        return (None if positive is str else positive or _never), exact
+    negative = _as_written(plan.negative or plan.positive, plan, negative=plan.negative is not None)
+    zero = _as_written(plan.zero, plan, zero=True)
+    if positive is str and negative is str and zero is str:
+        return None, exact
+
+    def sections(stored: str) -> str | None:
+        how = zero if stored == "0" else negative if stored[0] == "-" else positive
+        return how(stored) if how is not None else None
+
+    return sections, exact
+
+
+def _never(_: str) -> None:
+    return None
+
+
+class _Displays(dict):  # type: ignore[type-arg]
+    """Cell style (as written in the file) → ``_number_display`` of its format, worked out at its first cell."""
+
+    def __init__(self, number_format: Callable[[int], str], epoch: dt.datetime) -> None:
+        super().__init__()
+        self.number_format, self.epoch = number_format, epoch
+
+    def __missing__(self, style: str) -> tuple[_Pad | None, Callable[[str], str]]:
+        self[style] = found = _number_display(self.number_format(int(style or 0)), self.epoch)
+        return found
+
+
+@functools.lru_cache(maxsize=1024)
 def _date_parts(fmt: str) -> tuple[bool, bool] | None:
     """(shows a date, shows a time) for a date/time format; None for elapsed time ([h]) or none."""
     section = _sections(fmt)[0]
@@ -578,127 +732,10 @@ def _cut(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-class _Cell:
-    __slots__ = ("column", "kind", "stored", "style", "formula")
-
-    def __init__(self, column: int, kind: str, stored: str | None, style: int, formula: str | None) -> None:
-        self.column, self.kind, self.stored, self.style, self.formula = column, kind, stored, style, formula
-
-
-def _parser_class() -> type:
-    """openpyxl's streaming sheet parser, keeping each cell's stored text, style and formula together.
-
-    The stock parser gives either the formula or its saved result, and turns
-    number text into binary floats; this one keeps the decimal text as stored.
-    Row attributes (hidden), column attributes and merged ranges are collected
-    by the parser as it goes. openpyxl >= 3.1.
-
-    Its ``parse`` is openpyxl's with every XML element counted as it ends: rows
-    beyond ``limits.MAX_XLSX_ROWS``, cells beyond ``MAX_XLSX_CELLS`` (empty
-    ones included: each costs time) and a row of more than ``MAX_XLSX_COLUMNS``
-    cells or ``MAX_XLSX_ROW_ELEMENTS`` elements are refused where they are met,
-    before the rest of the sheet is read.
-    """
-    from openpyxl.cell.text import Text
-    from openpyxl.utils import coordinate_to_tuple
-    from openpyxl.worksheet import _reader as stock
-    from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, VALUE_TAG, WorkSheetParser
-
-    class Parser(WorkSheetParser):  # type: ignore[misc,valid-type]
-        shown, where = "", ""
-
-        def parse_cell(self, element: Any) -> _Cell:
-            kind = element.get("t", "n")
-            coordinate = element.get("r")
-            style = int(element.get("s", 0) or 0)
-            if coordinate:
-                _, column = coordinate_to_tuple(coordinate)
-                self.col_counter = column
-            else:
-                self.col_counter += 1
-                column = self.col_counter
-            stored = element.findtext(VALUE_TAG)
-            formula = None
-            if element.find(FORMULA_TAG) is not None:
-                found = self.parse_formula(element)
-                formula = found if isinstance(found, str) else str(getattr(found, "text", "") or "=")
-            if kind == "inlineStr":
-                child = element.find(INLINE_STRING)
-                stored = Text.from_tree(child).content if child is not None else None
-                kind = "s"
-            elif kind == "s" and stored not in (None, ""):
-                try:
-                    stored = str(self.shared_strings[int(stored)])
-                except (ValueError, IndexError):  # a damaged file, or one another tool wrote wrongly
-                    raise InputError.single(
-                        self.shown, self.where,
-                        f"单元格 {coordinate or column} 引用的共享文字（第 {str(stored)[:20]} 项）不存在，文件已损坏；"
-                        "请用 Excel 打开后另存为 .xlsx 再读取") from None
-            return _Cell(column, kind, stored, style, formula)
-
-        def _too_large(self, message: str) -> InputError:
-            return InputError.single(self.shown, self.where, f"{message}；这样大的表请删去多余的行列，或另存为 CSV 后读取")
-
-        def parse(self) -> Any:
-            dispatcher = {stock.COL_TAG: self.parse_column_dimensions, stock.PROT_TAG: self.parse_sheet_protection,
-                          stock.EXT_TAG: self.parse_extensions, stock.CF_TAG: self.parse_formatting,
-                          stock.LEGACY_TAG: self.parse_legacy, stock.ROW_BREAK_TAG: self.parse_row_breaks,
-                          stock.COL_BREAK_TAG: self.parse_col_breaks, stock.CUSTOM_VIEWS_TAG: self.parse_custom_views}
-            properties = {stock.PRINT_TAG: ("print_options", stock.PrintOptions),
-                          stock.MARGINS_TAG: ("page_margins", stock.PageMargins),
-                          stock.PAGE_TAG: ("page_setup", stock.PrintPageSetup),
-                          stock.HEADER_TAG: ("HeaderFooter", stock.HeaderFooter),
-                          stock.FILTER_TAG: ("auto_filter", stock.AutoFilter),
-                          stock.VALIDATION_TAG: ("data_validations", stock.DataValidationList),
-                          stock.PROPERTIES_TAG: ("sheet_properties", stock.WorksheetProperties),
-                          stock.VIEWS_TAG: ("views", stock.SheetViewList),
-                          stock.FORMAT_TAG: ("sheet_format", stock.SheetFormatProperties),
-                          stock.SCENARIOS_TAG: ("scenarios", stock.ScenarioList),
-                          stock.TABLE_TAG: ("tables", stock.TablePartList),
-                          stock.HYPERLINK_TAG: ("hyperlinks", stock.HyperlinkList),
-                          stock.MERGE_TAG: ("merged_cells", stock.MergeCells)}
-            max_rows, max_cells, max_columns = limits.MAX_XLSX_ROWS, limits.MAX_XLSX_CELLS, limits.MAX_XLSX_COLUMNS
-            max_elements = limits.MAX_XLSX_ROW_ELEMENTS
-            rows = cells = in_row = elements = 0
-            for _, element in stock.iterparse(self.source):
-                tag = element.tag
-                elements += 1
-                if tag == stock.CELL_TAG:
-                    cells += 1
-                    in_row += 1
-                    if cells > max_cells:
-                        raise self._too_large(f"超过 {max_cells:,} 个单元格（含空单元格；在第 {rows + 1:,} 个行元素中）")
-                    if in_row > max_columns:
-                        raise self._too_large(f"第 {rows + 1:,} 个行元素中超过 {max_columns:,} 个单元格"
-                                              f"（Excel 一行最多 {max_columns:,} 列）")
-                elif elements > max_elements:
-                    raise self._too_large(f"第 {rows + 1:,} 个行元素中超过 {max_elements:,} 个 XML 元素")
-                if tag == stock.ROW_TAG:
-                    rows += 1
-                    if rows > max_rows:
-                        raise self._too_large(f"超过 {max_rows:,} 行（Excel 工作表最多 {max_rows:,} 行）")
-                    row = self.parse_row(element)
-                    element.clear()
-                    in_row = elements = 0
-                    yield row
-                elif tag in dispatcher:
-                    dispatcher[tag](element)
-                    element.clear()
-                    elements = 0
-                elif tag in properties:
-                    name, kind = properties[tag]
-                    setattr(self, name, kind.from_tree(element))
-                    element.clear()
-                    elements = 0
-
-    return Parser
-
-
-def sheet_parser(ws: Any, shown: str) -> Any:
-    """A parser over one worksheet's XML (bounded as the workbook's other parts), naming the sheet in its refusals."""
-    parser = _parser_class()(ws._get_source(), ws._shared_strings, data_only=False)  # noqa: SLF001
-    parser.shown, parser.where = shown, f"工作表“{ws.title}”"
-    return parser
+def sheet_parser(ws: Any, shown: str) -> xlsxrows.SheetParser:
+    """The exact parser over one worksheet's XML (bounded as the other parts), naming the sheet in its refusals."""
+    book = ws.parent
+    return xlsxrows.SheetParser(ws.open(), book.strings, book.number_format, shown, f"工作表“{ws.title}”")
 
 
 def _truthy(value: Any) -> bool:
@@ -780,9 +817,8 @@ def with_worksheet(raw: bytes, shown: str, sheet: str | int | None, read: Callab
     here, so a damaged file or a zip bomb is refused the same way everywhere.
     """
     _container(raw, shown)
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    from evalkit.inputs.xlsxlimits import Budget, open_workbook
+    from evalkit.inputs.xlsxlimits import Budget
+    from evalkit.inputs.xlsxparts import open_workbook
 
     budget = Budget(shown)
     try:
@@ -796,48 +832,24 @@ def with_worksheet(raw: bytes, shown: str, sheet: str | int | None, read: Callab
     except InputError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, ValueError, TypeError, IndexError,
-            OSError, EOFError, SyntaxError, InvalidFileException, zlib.error, RecursionError, MemoryError) as exc:
+            OSError, EOFError, SyntaxError, zlib.error, RecursionError, MemoryError) as exc:
         # SyntaxError covers XML parse errors (xml.etree.ElementTree.ParseError)
-        if budget.refusal is not None:  # a limit crossed inside a part, wrapped by openpyxl as a ValueError
+        if budget.refusal is not None:  # a limit crossed inside a part, wrapped by openpyxl's models as a ValueError
             raise budget.refusal from None
         raise InputError.single(shown, "", f"无法读取 .xlsx 文件（文件损坏或不是 Excel 工作簿）：{_cut(str(exc), 80)}") from None
 
 
+_Rows = list[tuple[int, dict[int, str]]]
+_Located = list[tuple[str, str]]  # (cell, formula or format)
+
+
 def _read_sheet(wb: Any, ws: Any, shown: str, header_row: int | None = None) -> tuple[list[str], pd.DataFrame]:
-    from openpyxl.cell.read_only import ReadOnlyCell
-
     title = ws.title
-    epoch = wb.epoch
-    formats: dict[int, str] = {}
-
-    def number_format(style: int) -> str:
-        if style not in formats:
-            formats[style] = ReadOnlyCell(ws, 1, 1, None, "n", style).number_format if style else "General"
-        return formats[style]
-
-    rows: list[tuple[int, dict[int, str]]] = []
-    uncached: list[tuple[str, str]] = []
-    odd: list[tuple[str, str]] = []
-    parser = sheet_parser(ws, shown)
-    try:
-        for number, cells in parser.parse():
-            values: dict[int, str] = {}
-            for cell in cells:
-                try:
-                    text = _cell_text(cell, number_format, epoch)
-                except UninterpretedFormat as exc:
-                    odd.append((f"{_letters(cell.column)}{number}", str(exc)))
-                    text = cell.stored
-                if cell.formula is not None and text is None:
-                    uncached.append((f"{_letters(cell.column)}{number}", cell.formula))
-                    text = cell.formula
-                if text is not None and text.strip() != "":
-                    values[cell.column] = text
-            if values:
-                rows.append((number, values))
-    finally:
-        parser.source.close()
     where = f"工作表“{title}”"
+    try:
+        rows, uncached, odd, parser = _scan_sheet(wb, ws, shown)
+    except xlsxrows.Unsupported:
+        rows, uncached, odd, parser = _parse_sheet(wb, ws, shown)
     if not rows:
         raise InputError.single(shown, where, "工作表是空的（没有表头）")
     rows = _from_header(rows, header_row, shown, where)
@@ -855,7 +867,7 @@ def _read_sheet(wb: Any, ws: Any, shown: str, header_row: int | None = None) -> 
     width = max(header_cells)
     last_row = rows[-1][0]
     problems: list[Problem] = []
-    beyond = [(n, c, v) for n, values in rows[1:] for c, v in values.items() if c > width]
+    beyond = [(n, c, v) for n, values in rows[1:] if max(values) > width for c, v in values.items() if c > width]
     if beyond:
         n, c, v = beyond[0]
         problems.append(Problem(
@@ -872,6 +884,8 @@ def _read_sheet(wb: Any, ws: Any, shown: str, header_row: int | None = None) -> 
             "请取消合并，并把值填入每个单元格后保存"))
     filled_rows = {n for n, _ in rows}
     zero_height = _truthy(getattr(getattr(parser, "sheet_format", None), "zeroHeight", False))
+    if not zero_height:  # then only a row with attributes of its own can be hidden
+        filled_rows &= {int(r) for r in parser.row_dimensions}
     hidden_rows = sorted(r for r in filled_rows if _row_hidden(parser.row_dimensions.get(str(r), {}), zero_height))
     if hidden_rows:
         listed = "、".join(str(r) for r in hidden_rows[:SHOWN]) + (f" 等 {len(hidden_rows)} 行" if len(hidden_rows) > SHOWN else "")
@@ -879,7 +893,7 @@ def _read_sheet(wb: Any, ws: Any, shown: str, header_row: int | None = None) -> 
             shown, f"{where}第 {listed} 行",
             "这些行被隐藏（或被筛选掉），在 Excel 中看不到，却会被读取计算；"
             "请取消隐藏（并清除筛选）后核对再保存，不需要的行请删除"))
-    used_columns = {c for _, values in rows for c in values}
+    used_columns = set().union(*(values for _, values in rows))
     hidden_columns = []
     for attrs in parser.column_dimensions.values():
         if _truthy(attrs.get("hidden")) or _zero(attrs.get("width")):
@@ -899,6 +913,128 @@ def _read_sheet(wb: Any, ws: Any, shown: str, header_row: int | None = None) -> 
         pd.DataFrame(columns=range(width), index=index, dtype=str)
     frame.attrs["sheet"] = title  # a bad cell is then named as Excel names it: 工作表“三公经费”单元格 C6
     return names, frame
+
+
+def _parse_sheet(wb: Any, ws: Any, shown: str) -> tuple[_Rows, _Located, _Located, xlsxrows.SheetParser]:
+    """The non-blank rows as displayed, formulas without a saved result and formats not interpreted, by the parser."""
+    rows: _Rows = []
+    uncached: _Located = []
+    odd: _Located = []
+    parser = sheet_parser(ws, shown)
+    try:
+        for number, cells in parser.parse():
+            values: dict[int, str] = {}
+            for cell in cells:
+                try:
+                    text = _cell_text(cell, None, wb.epoch)
+                except UninterpretedFormat as exc:
+                    odd.append((f"{_letters(cell.column)}{number}", str(exc)))
+                    text = cell.stored
+                if cell.formula is not None and text is None:
+                    uncached.append((f"{_letters(cell.column)}{number}", cell.formula))
+                    text = cell.formula
+                if text is not None and text.strip() != "":
+                    values[cell.column] = text
+            if values:
+                rows.append((number, values))
+    finally:
+        parser.source.close()
+    return rows, uncached, odd, parser
+
+
+class _Columns(dict):  # type: ignore[type-arg]
+    """Column letters → column number, worked out once per letters."""
+
+    def __missing__(self, letters: str) -> int:
+        number = 0
+        for letter in letters:
+            number = number * 26 + ord(letter) - 64
+        self[letters] = number
+        return number
+
+
+_COLUMNS = _Columns()
+
+
+def _scan_sheet(wb: Any, ws: Any, shown: str) -> tuple[_Rows, _Located, _Located, xlsxrows.SheetParser]:
+    """What ``_parse_sheet`` gives, from the scanner; Unsupported when the sheet needs the parser.
+
+    The parser is also needed for a cell this loop does not show itself (a
+    formula without a saved result, whose formula the message quotes; a
+    shared string that is not there; a style the file lacks), so that every
+    message is the parser's.
+    """
+    strings, epoch, number_format = wb.strings, wb.epoch, wb.number_format
+    displays = _Displays(number_format, epoch)
+    columns = _COLUMNS
+    rows: _Rows = []
+    odd: _Located = []
+    parser = sheet_parser(ws, shown)
+    try:
+        for number, cells, plain in xlsxrows.Scanner(parser).rows():
+            values: dict[int, str] = {}
+            column = 0
+            for letters, style, kind, formula, written, stored, inline, other in cells:
+                if other:
+                    raise xlsxrows.Unsupported
+                column = columns[letters] if letters else column + 1
+                if not plain:
+                    stored, inline = xlsxrows.xml_text(stored), xlsxrows.xml_text(inline)
+                    if "&" in formula:
+                        xlsxrows.xml_text(formula)  # an entity that is not XML: the parser refuses the file
+                if not kind or kind == "n":
+                    value = written or stored
+                    if not value:
+                        if formula:
+                            raise xlsxrows.Unsupported
+                        continue
+                    pad, show = displays[style]
+                    try:
+                        if written and len(written) <= 15:  # at most 15 significant digits: no rounding to Excel's
+                            if pad is None:  # shown as written
+                                values[column] = written
+                                continue
+                            text = pad(written) or show(written)
+                        else:
+                            text = show(value)
+                    except UninterpretedFormat as exc:
+                        odd.append((f"{_letters(column)}{number}", str(exc)))
+                        text = value
+                elif kind == "s":
+                    if written or stored:
+                        text = strings[int(written or stored)]
+                    elif formula:
+                        raise xlsxrows.Unsupported
+                    else:
+                        continue
+                elif kind == "inlineStr":
+                    if formula:
+                        raise xlsxrows.Unsupported
+                    text = inline
+                else:  # str, b, e, d and types Excel does not write: as the parser's cells are shown
+                    cell = xlsxrows.Cell(column, kind, written or stored or None, int(style or 0),
+                                         "=" if formula else None, number_format)
+                    try:
+                        shown_text = _cell_text(cell, None, epoch)
+                    except UninterpretedFormat as exc:
+                        odd.append((f"{_letters(column)}{number}", str(exc)))
+                        shown_text = cell.stored
+                    if shown_text is None:
+                        if formula:
+                            raise xlsxrows.Unsupported
+                        continue
+                    text = shown_text
+                if text and not text.isspace():
+                    values[column] = text
+            if values:
+                rows.append((number, values))
+    except (InputError, xlsxrows.Unsupported):
+        raise
+    except Exception as exc:  # a shared string or style the file lacks, an entity that is not XML, …
+        raise xlsxrows.Unsupported from exc
+    finally:
+        parser.source.close()
+    return rows, [], odd, parser
 
 
 def _from_header(rows: list[tuple[int, dict[int, str]]], header_row: int | None, shown: str,
@@ -935,8 +1071,12 @@ def _cells_error(shown: str, where: str, found: list[tuple[str, str]], each: str
     return InputError.single(shown, f"{where}单元格 {found[0][0]}", message.format(cells=cells))
 
 
-def _cell_text(cell: _Cell, number_format: Any, epoch: dt.datetime) -> str | None:
-    """A cell as displayed; None for a formula cell whose result was never saved."""
+def _cell_text(cell: xlsxrows.Cell, number_format: Any, epoch: dt.datetime) -> str | None:
+    """A cell as displayed; None for a formula cell whose result was never saved.
+
+    ``number_format`` is not used: a cell brings its sheet's formats. (The
+    argument is kept for the importer, which still passes one.)
+    """
     stored, kind = cell.stored, cell.kind
     if cell.formula is not None and (stored is None or (stored == "" and kind not in ("str", "s"))):
         return None
@@ -951,7 +1091,7 @@ def _cell_text(cell: _Cell, number_format: Any, epoch: dt.datetime) -> str | Non
         return text[:10] if text.endswith(("T00:00:00", "T00:00:00Z")) else text.replace("T", " ")
     if stored.strip() == "":
         return ""
-    fmt = number_format(cell.style)
+    fmt = cell.number_format(cell.style)
     from openpyxl.styles.numbers import is_date_format
 
     if is_date_format(fmt):

@@ -2,8 +2,8 @@
 
 An .xlsx is a zip of XML parts, and the limit on the file on disk says
 nothing about what it unpacks to: 3 MB of deflated, repeated rows is 3 GB of
-sheet XML, which openpyxl would parse for many minutes (a zip bomb). Every
-part openpyxl opens goes through ``BoundedZip.open`` here, which
+sheet XML, which would take many minutes to parse (a zip bomb). Every part
+read goes through ``BoundedZip.open`` here, which
 
 * refuses a part whose size in the zip directory is above its limit
   (``limits.MAX_XLSX_SHEET_BYTES`` for a worksheet, ``MAX_XLSX_STRINGS_BYTES``
@@ -14,8 +14,9 @@ part openpyxl opens goes through ``BoundedZip.open`` here, which
   part's size is caught at the limit, not after the whole part is unpacked.
 
 The shared strings are counted as they are parsed (at most
-``MAX_XLSX_CELLS`` strings, ``MAX_XLSX_ROW_ELEMENTS`` XML elements in one),
-and ``sheets`` counts a worksheet's rows and cells the same way. Each refusal
+``MAX_XLSX_CELLS`` strings, ``MAX_XLSX_ROW_ELEMENTS`` XML elements in one;
+see ``xlsxparts.string_table``), and ``xlsxrows`` counts a worksheet's rows
+and cells the same way. Each refusal
 is an InputError naming the file, the part (and sheet) and the limit.
 """
 
@@ -29,7 +30,7 @@ from typing import Any
 from evalkit.core import limits
 from evalkit.core.errors import InputError
 
-__all__ = ["Budget", "BoundedZip", "open_workbook"]
+__all__ = ["BoundedZip", "Budget"]
 
 
 def _size(n: int) -> str:
@@ -40,8 +41,8 @@ class Budget:
     """The bytes a workbook's parts may unpack to, checked when each is opened and while it is read.
 
     A refusal is also kept in ``refusal``: a parser that wraps the exception
-    raised inside its read (openpyxl turns some into ValueError) must not turn a
-    limit into "文件损坏".
+    raised inside its read (as openpyxl's models may) must not turn a limit
+    into "文件损坏".
     """
 
     def __init__(self, shown: str) -> None:
@@ -155,8 +156,8 @@ class _Counted(io.RawIOBase):
 class BoundedZip(zipfile.ZipFile):
     """A zip whose parts are checked against the directory's sizes when opened and counted while read.
 
-    ``ZipFile.read`` opens through ``open``, so openpyxl's whole-part reads
-    (workbook, styles, theme) are bounded as its streamed ones (worksheets).
+    ``ZipFile.read`` opens through ``open``, so whole-part reads (workbook,
+    styles, relationships) are bounded as streamed ones (worksheets, strings).
     """
 
     budget: Budget
@@ -167,67 +168,3 @@ class BoundedZip(zipfile.ZipFile):
         info = name if isinstance(name, zipfile.ZipInfo) else self.getinfo(name)
         self.budget.opened(info)
         return _Counted(super().open(info, mode, pwd), info, self.budget)
-
-
-def _string_table(source: Any, budget: Budget, part: str) -> list[str]:
-    """openpyxl's ``read_string_table``, with the strings and the elements of each one counted as they come."""
-    from openpyxl.cell.text import Text
-    from openpyxl.xml.constants import SHEET_MAIN_NS
-    from openpyxl.xml.functions import iterparse
-
-    tag = f"{{{SHEET_MAIN_NS}}}si"
-    strings: list[str] = []
-    elements = 0
-    for _, node in iterparse(source):
-        elements += 1
-        if elements > limits.MAX_XLSX_ROW_ELEMENTS:
-            raise budget.refuse(budget.label(part), f"第 {len(strings) + 1:,} 个字符串含超过 "
-                                                    f"{limits.MAX_XLSX_ROW_ELEMENTS:,} 个 XML 元素；{_ADVICE}")
-        if node.tag == tag:
-            if len(strings) >= limits.MAX_XLSX_CELLS:
-                raise budget.refuse(budget.label(part), f"超过 {limits.MAX_XLSX_CELLS:,} 个字符串；{_ADVICE}")
-            strings.append(Text.from_tree(node).content.replace("x005F_", ""))
-            node.clear()
-            elements = 0
-    return strings
-
-
-def open_workbook(raw: bytes, budget: Budget) -> Any:
-    """openpyxl's read-only workbook over a bounded zip; its later reads (the worksheets) draw on ``budget`` too."""
-    from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader
-    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-
-
-    class Sheet(ReadOnlyWorksheet):  # type: ignore[misc,valid-type]
-        def _get_size(self) -> None:
-            """Not read when the workbook is opened: openpyxl would parse a sheet without a <dimension> whole."""
-            self._min_row = self._min_column = self._max_row = self._max_column = None
-
-    class Reader(ExcelReader):  # type: ignore[misc,valid-type]
-        def read_strings(self) -> None:
-            found = self.package.find(SHARED_STRINGS)
-            if found is not None:
-                part = found.PartName[1:]
-                with self.archive.open(part) as source:
-                    self.shared_strings = _string_table(source, budget, part)
-
-        def read_worksheets(self) -> None:
-            """openpyxl's read-only branch: each sheet is a name and a part, opened only if it is the one read."""
-            for sheet, rel in self.parser.find_sheets():
-                if rel.target not in self.valid_files:
-                    continue
-                if "chartsheet" in rel.Type:
-                    self.read_chartsheet(sheet, rel)
-                    continue
-                budget.titles[rel.target] = sheet.name
-                ws = Sheet(self.wb, sheet.name, rel.target, self.shared_strings)
-                ws.sheet_state = sheet.state
-                self.wb._sheets.append(ws)  # noqa: SLF001
-
-    archive = BoundedZip(io.BytesIO(raw))
-    archive.budget = budget
-    reader = Reader(io.BytesIO(raw), read_only=True, data_only=False)
-    reader.archive.close()
-    reader.archive, reader.valid_files = archive, archive.namelist()
-    reader.read()
-    return reader.wb

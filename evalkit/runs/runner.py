@@ -335,7 +335,7 @@ def run_project(
                 time.sleep(0.5 * attempt)
         import nbformat
 
-        executed, results = tmp / "executed.ipynb", tmp / "results.json"
+        executed = tmp / "executed.ipynb"
         notebook = normalise_notebook(executed_notebook)
         nbformat.write(notebook, executed)
         title = f"{project.params.project.name} · 绩效评价计算过程附件"
