@@ -51,7 +51,7 @@ PRELOAD = (
     # what IPKernelApp.initialize, a cell's execution and a shutdown import on first use
     "IPython.core.completerlib", "IPython.core.debugger", "IPython.core.oinspect", "IPython.core.logger",
     "IPython.extensions.storemagic", "IPython.utils.wildcard", "pdb", "faulthandler", "resource",
-    "tornado.platform.asyncio", "zmq.utils.garbage", "evalkit.kinds.self_evaluation.page",
+    "tornado.platform.asyncio", "zmq.utils.garbage", "evalkit.kinds.self_evaluation.page", "evalkit.loader",
 )
 # Imported when installed: the survey group tests' chi-square (an optional dependency); psutil, which
 # ipykernel imports when asked for its usage.
