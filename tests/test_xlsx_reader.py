@@ -344,3 +344,31 @@ def test_numbers_are_shown_as_display_number_showed_them(fmt):
             assert outcome(show, stored) == want, (stored, fmt)
             if written.fullmatch(stored) and len(stored) <= 15:
                 assert (stored if pad is None else outcome(pad, stored) or want) == want, (stored, fmt)
+
+
+@pytest.mark.parametrize("wrap", [
+    lambda s: f"<!--{s}-->",
+    lambda s: f"<sheetPr><![CDATA[{s}]]></sheetPr>",
+    lambda s: f"<?x {s}?>",
+    lambda s: f'<foo xmlns="urn:other">{s}</foo>',
+])
+def test_a_sheetdata_hidden_before_the_real_one_is_not_read(monkeypatch, wrap):
+    """The scanner takes the first <sheetData in the text; one in a comment, CDATA, a PI or a foreign element is not
+    the sheet's (found by a hostile probe: an empty sheet read as a full one)."""
+    sheet = next(v for k, v in parts_of(SAME_TABLE).items() if k.startswith("xl/worksheets/")).decode("utf-8")
+    phantom = re.search(r"<sheetData>.*</sheetData>", sheet, re.S).group(0)
+    raw = with_sheet(SAME_TABLE, lambda x: re.sub(r"<sheetData>.*</sheetData>",
+                                                  lambda _: wrap(phantom) + "<sheetData/>", x, flags=re.S))
+    found, handed = both(raw, monkeypatch)
+    assert handed and isinstance(found, str) and "空" in found
+
+
+@pytest.mark.parametrize("formula", [
+    '<f t="shared" ref="A2:A3" si="0">"unclosed</f>',  # a master formula that does not tokenize
+    '<f t="dataTable" dt2D="0" dtr="0" r1="B2"/>',  # a data table without ref
+])
+def test_a_formula_openpyxl_cannot_read_is_read_by_its_cached_value_both_ways(monkeypatch, formula):
+    raw = with_sheet(SAME_TABLE, lambda x: x.replace("<v>0</v>", f"{formula}<v>0</v>", 1))
+    found, _ = both(raw, monkeypatch)
+    assert not isinstance(found, str), found
+    assert found == read(SAME_TABLE)

@@ -218,15 +218,18 @@ class SheetParser:
         kind = formula.get("t")
         coordinate = node.get("r")
         value = "=" + (formula.text or "")
+        # Only whether a cell has a formula matters (its cached value is what Excel shows), never its text: a
+        # shared formula that cannot be translated, or a data table without ref, is read as the scanner reads it.
         if kind == "shared":
             index = formula.get("si")
-            if index in self.shared_formulae:
-                return str(self.shared_formulae[index].translate_formula(coordinate))
-            if value != "=":
-                self.shared_formulae[index] = Translator(value, coordinate)
+            try:
+                if index in self.shared_formulae:
+                    return str(self.shared_formulae[index].translate_formula(coordinate))
+                if value != "=":
+                    self.shared_formulae[index] = Translator(value, coordinate)
+            except Exception:  # noqa: BLE001 - openpyxl's TokenizerError, TranslatorError, TypeError on a missing r
+                return value
         elif kind == "dataTable":
-            if formula.get("ref") is None:
-                raise TypeError("a dataTable formula without ref")
             return "="
         return value
 
@@ -258,6 +261,25 @@ _USUAL_ROW = re.compile(r' r="([1-9][0-9]{0,6})"(?: spans="[0-9:]*")?')
 _USUAL_ROW_X14AC = re.compile(r' r="([1-9][0-9]{0,6})"(?: spans="[0-9:]*")?(?: x14ac:dyDescent="[0-9.]*")?')
 _FIRST_ELEMENT = re.compile(r"<(?![?!])")  # (not a declaration, comment or DOCTYPE)
 _DECLARATION = re.compile(rb'(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*["\']([^"\']*)["\']')
+_XML_DECLARATION = re.compile(r"\A\ufeff?<\?xml[^>]*\?>")
+_OPEN_TAG = re.compile(r"<[A-Za-z_][^>]*(?<!/)>")
+_CLOSE_TAG = re.compile(r"</[^>]*>")
+
+
+def _plain_prefix(prefix: str) -> bool:
+    """Whether the text before the first ``<sheetData`` is plain elements with only the worksheet left open.
+
+    The scanner takes the first ``<sheetData`` in the text. One inside a
+    comment, a CDATA section, a processing instruction or a foreign element is
+    not the sheet's data (an XML parser never sees it), so such a prefix goes
+    to the parser, which reads the sheet as XML reads it.
+    """
+    body = _XML_DECLARATION.sub("", prefix, count=1)
+    if "<!" in body or "<?" in body:
+        return False
+    return len(_OPEN_TAG.findall(body)) - len(_CLOSE_TAG.findall(body)) == 1
+
+
 
 
 def xml_text(raw: str) -> str:
@@ -322,6 +344,8 @@ class Scanner:
                 raise Unsupported
             text += more
         self._root(text[:start])
+        if not _plain_prefix(text[:start]):  # the <sheetData found may sit in a comment, CDATA or another element
+            raise Unsupported
         self._feed(text[:start])
         rest = text[start:]
         if rest.startswith("<sheetData/>"):
