@@ -372,3 +372,15 @@ def test_a_formula_openpyxl_cannot_read_is_read_by_its_cached_value_both_ways(mo
     found, _ = both(raw, monkeypatch)
     assert not isinstance(found, str), found
     assert found == read(SAME_TABLE)
+
+
+@pytest.mark.parametrize("r", ["1E400", "0", "1048577", "-3"])
+def test_a_row_number_no_worksheet_has_is_refused_as_damage(monkeypatch, r):
+    raw = with_sheet(SAME_TABLE, lambda x: x.replace('<row r="3"', f'<row r="{r}"', 1))
+    found, _ = both(raw, monkeypatch)
+    assert isinstance(found, str) and "t.xlsx" in found, found
+
+
+def test_a_date_past_9999_in_the_1904_system_is_shown_as_its_number():
+    assert sheets._display_date("2958465.99999", "yyyy-mm-dd", dt.datetime(1904, 1, 1)) is None
+    assert sheets._display_date("2957003", "yyyy-mm-dd", dt.datetime(1904, 1, 1)) == "9999-12-31"

@@ -714,7 +714,10 @@ def _display_date(stored: str, fmt: str, epoch: dt.datetime) -> str | None:
     if not has_date:
         moment = dt.datetime(2000, 1, 1) + dt.timedelta(seconds=seconds)
         return moment.strftime("%H:%M:%S")
-    moment = base + dt.timedelta(days=days, seconds=seconds)
+    try:
+        moment = base + dt.timedelta(days=days, seconds=seconds)
+    except OverflowError:  # past 9999-12-31 (the 1904 system ends 1,462 days sooner): shown as the number, as Excel shows #####
+        return None
     if has_time:
         return moment.strftime("%Y-%m-%d %H:%M:%S")
     return moment.date().isoformat()

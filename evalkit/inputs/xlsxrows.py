@@ -79,19 +79,24 @@ class Cell:
         self.number_format = number_format
 
 
+EXCEL_ROWS = 1_048_576  # the last row a worksheet can have
+
+
 def row_number(text: str) -> int:
-    """A row's ``r`` as openpyxl reads it: an integer, or a number that is one ("3.0")."""
+    """A row's ``r`` as openpyxl reads it: an integer, or a number that is one ("3.0"), within a worksheet's rows."""
     try:
-        return int(text)
+        number = int(text)
     except ValueError:
-        pass
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if value.is_finite() and value == value.to_integral_value():
-        return int(value)
-    raise ValueError(f"{text} is not a valid row number")
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            value = Decimal("NaN")
+        if not (value.is_finite() and value == value.to_integral_value() and abs(value) <= EXCEL_ROWS):
+            raise ValueError(f"{text[:40]} is not a valid row number") from None
+        number = int(value)
+    if not 1 <= number <= EXCEL_ROWS:
+        raise ValueError(f"{text[:40]} is not a valid row number")
+    return number
 
 
 class SheetParser:
@@ -453,8 +458,10 @@ class Scanner:
     def _row_number(self, text: str) -> int:
         """The row's number; its attributes noted (row_dimensions) when there are more than r and spans."""
         usual = self._usual(text)
+        if usual and (number := int(usual.group(1))) <= EXCEL_ROWS:
+            return number
         if usual:
-            return int(usual.group(1))
+            raise Unsupported  # past a worksheet's last row: the parser refuses it
         pairs = _ATTRIBUTE.findall(text)
         attrs = dict(pairs)
         if len(attrs) != len(pairs):
