@@ -51,6 +51,8 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from openpyxl.utils import get_column_letter
+
 ROOT = Path(__file__).resolve().parent.parent
 COLUMNS = 33
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -62,14 +64,6 @@ STYLES = [0, 1, 2, 4, 10, 9, 14, 164, 165]
 CUSTOM = {164: "yyyy-mm-dd", 165: "yyyy-mm-dd hh:mm"}
 NUMBER_STYLES = [0, 1, 2, 3, 4, 5, 0]  # the styles the 28 number columns cycle through
 CATEGORIES = [f"类别{i:02d}" for i in range(20)]
-
-
-def _letters(column: int) -> str:
-    out = ""
-    while column:
-        column, rest = divmod(column - 1, 26)
-        out = chr(65 + rest) + out
-    return out
 
 
 def _number(row: int, column: int, style: int) -> str:
@@ -90,14 +84,14 @@ def sheet_xml(rows: int, strings: dict[str, int]) -> bytes:
 
     out = io.StringIO()
     out.write(f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS}" xmlns:r="{REL}">'
-              f'<dimension ref="A1:{_letters(COLUMNS)}{rows + 1}"/><sheetViews><sheetView workbookViewId="0"/>'
+              f'<dimension ref="A1:{get_column_letter(COLUMNS)}{rows + 1}"/><sheetViews><sheetView workbookViewId="0"/>'
               '</sheetViews><sheetFormatPr defaultRowHeight="15"/><sheetData>')
     names = ["单位", "类别", "备注", "日期", "时间"] + [f"金额{i}" for i in range(1, COLUMNS - 4)]
     out.write(f'<row r="1" spans="1:{COLUMNS}">')
     for c, name in enumerate(names, 1):
-        out.write(f'<c r="{_letters(c)}1" t="s"><v>{shared(name)}</v></c>')
+        out.write(f'<c r="{get_column_letter(c)}1" t="s"><v>{shared(name)}</v></c>')
     out.write("</row>")
-    letters = [_letters(c) for c in range(1, COLUMNS + 1)]
+    letters = [get_column_letter(c) for c in range(1, COLUMNS + 1)]
     for r in range(2, rows + 2):
         out.write(f'<row r="{r}" spans="1:{COLUMNS}">')
         out.write(f'<c r="A{r}" t="s"><v>{shared(f"单位{r:06d}")}</v></c>')
