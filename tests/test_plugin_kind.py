@@ -78,6 +78,9 @@ def test_the_toy_kind_is_loaded_evaluated_and_shown(policy_kind, tmp_path):
     html = "".join(s.html for s in appendix.sections(ev, charts=False))
     assert "政策概况" in html and "政策名称" in html and "某市稳岗政策" in html
     assert "措施计划数合计" in html  # the section's quantity, cited by the figure, with its working
+    from evalkit.outputs import scoresheet
+
+    assert scoresheet.title(ev) == "某市稳岗政策政策绩效评价评分表"  # the kind's own title on scores.docx and workpaper.xlsx
 
 
 def test_the_toy_kinds_generated_check_fails_on_a_wrong_total(policy_kind, tmp_path):

@@ -71,6 +71,7 @@ class Kind:
     id_label: str
     category: str  # 评价类别 when the params do not state one
     layout: str = "summary"  # the score section: "summary" (评分汇总) or "self_evaluation" (自评表)
+    score_sheet_title: str = "{name}绩效评价评分表"  # scores.docx / workpaper.xlsx: the table's title, {name} the project's
     framework_file: Path | None = None  # a plug-in's own framework YAML, used instead of a built-in one
     # The params section only this kind reads (a pydantic model), its key and its description.
     section: str | None = None

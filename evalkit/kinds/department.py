@@ -710,7 +710,7 @@ def _read_data(params: Any, files: Iterator[Path], folder: Path, shown: str) -> 
 
 KIND = Kind(
     "部门整体支出绩效评价", "department", "department_overall", "单位", "部门概况", "单位名称", "单位编码", "部门整体支出",
-    section=PREFIX, section_model=DepartmentSpec,
+    score_sheet_title="{name}部门整体支出绩效评价评分表", section=PREFIX, section_model=DepartmentSpec,
     section_doc="部门整体支出绩效评价的标准表（收入决算表、支出决算表、“三公经费”支出表、结转结余表）："
                 "按标准列读取，自动生成各表的合计与等式核对，其合计数可被引用（如 department.three_public.actual）",
     cited_figures=_cited_figures, cited_tables=_cited_tables, may_cite=_may_cite, data_files=_data_files,

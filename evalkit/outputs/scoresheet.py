@@ -523,16 +523,9 @@ def situation(ev: Evaluation, leaf: IndicatorScore | NotAssessed, found: dict[st
 # --- the table ----------------------------------------------------------------------------------------------
 
 
-# The title of the table by the layout of the evaluation's kind (kinds.py): a self-evaluation is read on the
-# 自评表 of 财预〔2020〕10号, a department-overall evaluation is of a unit, not a project.
-_TITLES = {"project": "{name}绩效评价评分表", "department": "{name}部门整体支出绩效评价评分表",
-           "self_evaluation": "{name}项目支出绩效自评表"}
-
-
 def title(ev: Evaluation) -> str:
-    """“<项目名称>绩效评价评分表”; “…项目支出绩效自评表” for a self-evaluation; “…部门整体支出绩效评价评分表”."""
-    kind = ev.project.kind
-    return _TITLES.get(kind.key, _TITLES["project"]).format(name=ev.project.params.project.name)
+    """The kind's title for its 评分表: “<项目名称>绩效评价评分表”, “…项目支出绩效自评表”, “…部门整体支出绩效评价评分表”."""
+    return ev.project.kind.score_sheet_title.format(name=ev.project.params.project.name)
 
 
 def build(ev: Evaluation) -> ScoreSheet:

@@ -64,7 +64,7 @@ def _check_specs(project: Any) -> list[tuple[str, Any]]:
 
 KIND = Kind(
     "政策绩效评价", "policy", "policy_toy", "政策", "政策概况", "政策名称", "政策编号", "政策",
-    framework_file=Path(__file__).with_name("policy_framework.yaml"),
+    framework_file=Path(__file__).with_name("policy_framework.yaml"), score_sheet_title="{name}政策绩效评价评分表",
     section="policy", section_model=PolicySpec, section_doc="政策绩效评价（测试用插件）：政策措施及其计划数、完成数",
     cited_figures=_cited_figures, quantities=_quantities, check_specs=_check_specs,
 )

@@ -14,7 +14,8 @@ __all__ = ["KIND"]
 
 KIND = Kind(
     "项目支出绩效自评", "self_evaluation", "self_evaluation", "项目", "项目概况", "项目名称", "项目编号", "项目支出",
-    layout="self_evaluation", section="self_evaluation", section_model=section.SelfEvaluationSpec,
+    layout="self_evaluation", score_sheet_title="{name}项目支出绩效自评表",
+    section="self_evaluation", section_model=section.SelfEvaluationSpec,
     section_doc="项目支出绩效自评表（kind: 项目支出绩效自评）：项目资金、年度总体目标、按二级指标列出的三级指标",
     adjust=section.apply, score_form=page.form,
 )
