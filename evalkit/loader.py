@@ -434,7 +434,8 @@ def load_project(path: str | Path, read_data: bool = True) -> Project:
     _check_kind(params, shown)
     base = path.parent
     framework, framework_source, framework_path, fw_file = _resolve_framework(params, base, shown)
-    params, framework = kind_named(params.kind).adjust(params, framework, shown)
+    kind = kind_named(params.kind)
+    params, framework = kind.adjust(params, framework, shown)
     unadjusted = framework
     framework = _adjust(framework, params, shown)
     not_assessed = _not_assessed(framework, params)
@@ -470,7 +471,7 @@ def load_project(path: str | Path, read_data: bool = True) -> Project:
         params=params, path=path, shown=shown, round=params.project.round or base.name,
         framework=framework, rules=rules, framework_source=framework_source, framework_path=framework_path,
         tables={}, surveys={}, data_files=tuple(files), not_assessed=not_assessed, signoff=signed,
-        kind=kind_named(params.kind),
+        kind=kind,
     )
     return with_data(project) if read_data else project
 
@@ -509,7 +510,7 @@ def with_data(project: Project) -> Project:
             surveys[key] = read_export(next(files), survey, str(folder / survey.file))
         except InputError as exc:
             problems.extend(exc.problems)
-    kind_tables, kind_problems = kind_named(params.kind).read_data(params, files, folder, shown)
+    kind_tables, kind_problems = project.kind.read_data(params, files, folder, shown)
     tables.update(kind_tables)
     problems.extend(kind_problems)
     if problems:

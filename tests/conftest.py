@@ -39,3 +39,18 @@ def ev003():
     import evalkit
 
     return evalkit.run(str(SEED_003))
+
+
+def save_workbook(target, rows, *, title="明细", formats=None):
+    """A workbook of ``rows`` (number formats by cell) saved by openpyxl to a path or a file object."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title
+    for row in rows:
+        ws.append(row)
+    for ref, fmt in (formats or {}).items():
+        ws[ref].number_format = fmt
+    wb.save(target)
+    return wb

@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
+from conftest import save_workbook
 from evalkit.core.errors import InputError
 from evalkit.inputs.sheets import LINE, UninterpretedFormat, _shape_csv, _shape_numpy, display_number
 from evalkit.core.survey import analyse
@@ -38,15 +39,7 @@ def refused(path: Path, **kw) -> str:
 
 
 def workbook(path: Path, rows, *, title="明细", formats=None) -> Workbook:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title
-    for row in rows:
-        ws.append(row)
-    for ref, fmt in (formats or {}).items():
-        ws[ref].number_format = fmt
-    wb.save(path)
-    return wb
+    return save_workbook(path, rows, title=title, formats=formats)
 
 
 def rewrite_member(path: Path, member: str, change) -> None:

@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 import openpyxl
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, save_workbook
 from evalkit.core import limits
 from evalkit.inputs import sheets, xlsxrows
 from evalkit.core.errors import InputError
@@ -111,15 +111,8 @@ def excel_form(raw: bytes) -> bytes:
 
 
 def workbook(rows, formats=None, title="明细") -> bytes:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = title
-    for row in rows:
-        ws.append(row)
-    for ref, fmt in (formats or {}).items():
-        ws[ref].number_format = fmt
     buffer = io.BytesIO()
-    wb.save(buffer)
+    save_workbook(buffer, rows, title=title, formats=formats)
     return buffer.getvalue()
 
 
