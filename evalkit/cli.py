@@ -341,6 +341,25 @@ def _cmd_import_framework(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_import_forms(args: argparse.Namespace) -> int:
+    from evalkit.core.errors import os_error_text
+    from evalkit.runs.importforms import import_forms
+
+    round_dir = Path(args.round)
+    try:
+        result = import_forms(Path(args.source), round_dir)
+    except OSError as exc:
+        print(f"写入失败：{exc.filename or round_dir}：{os_error_text(exc)}", file=sys.stderr)
+        return EXIT_FAILED
+    for problem in result.problems:
+        print(problem, file=sys.stderr)
+    print(f"读取 {result.books} 个工作簿、{result.forms} 份自评表，写出 {len(result.written)} 个参数文件到 {round_dir}"
+          + (f"；{len(result.problems)} 处不能导入（见上）" if result.problems else ""))
+    if result.written:
+        print(f"下一步：evalkit batch {round_dir}")
+    return EXIT_BAD_INPUT if result.problems else EXIT_OK
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     from evalkit.loader import json_schema_text
 
@@ -544,6 +563,17 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("-o", "--output", default=None, metavar="输出",
                      help="输出文件夹（以 / 结尾或已存在的文件夹），或输出文件名的前缀；默认与评分表同一文件夹、同名")
     imp.set_defaults(func=_cmd_import_framework)
+
+    forms = sub.add_parser(
+        "import-forms", help="导入单位填报的项目支出绩效自评表（.xlsx），每份写出一个参数文件，组成一个批次",
+        description="读取一个文件夹（或一个工作簿）中的自评表：按“三级指标 / 年度指标值 / 实际完成值 / 分值”表头找到表格，"
+                    "读出表头信息、项目资金、年度总体目标与各项指标（财预〔2020〕10号 附件1 及常见变体；填表说明工作表、"
+                    "一个工作簿多张表均可），每份写出 <批次目录>/<工作簿名>.yaml（每个数值注明所在单元格），工作簿复制到 "
+                    "<批次目录>/forms/。不能读取的表逐一指出，其余照常写出。之后用 evalkit batch 运行，核对结果列出每处不符。",
+        epilog="例：evalkit import-forms 收到的自评表/ params/2024自评")
+    forms.add_argument("source", metavar="自评表", help="自评表工作簿（.xlsx）或存放它们的文件夹")
+    forms.add_argument("round", metavar="批次目录", help="写出参数文件的批次目录，如 params/2024自评")
+    forms.set_defaults(func=_cmd_import_forms)
 
     pdf = sub.add_parser("print-pdf", help="用无界面 Chromium 把附件打印为 A4 PDF（页眉、页码、目录，折叠部分全部展开）")
     pdf.add_argument("appendix", nargs="+", help="appendix.html，或项目的输出目录")

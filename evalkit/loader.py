@@ -496,7 +496,7 @@ def with_data(project: Project) -> Project:
             tables[key] = read_table(
                 next(files), key=key, shown=str(folder / spec.file), title=spec.title, source=spec.source,
                 units=spec.units, encoding=spec.encoding, sheet=spec.sheet, note=spec.note, written=spec.file,
-                header_row=spec.header_row,
+                header_row=spec.header_row, header_rows=spec.header_rows,
             )
             if spec.total_row is not None:  # found now, so every sum over the table leaves it out
                 from evalkit.core.totals import total_row_index

@@ -406,3 +406,27 @@ def test_subtotal_rows_in_an_expenditure_table_are_neither_items_nor_the_total(t
     sums = [c for c in ev.checks if c.kind == "sum"]
     assert sums and all(c.passed for c in sums), [c.headline for c in sums]
     assert "第 4 行为小计行" in sums[0].note
+
+
+def test_three_public_rows_in_the_wording_units_use(tmp_path):
+    """出国出境费 is 因公出国（境）费; 公务用车运行费 as the only vehicle line is the 购置及运行费 line (nothing bought)."""
+    path = write_project(tmp_path, "department:\n  three_public: {file: data/t.csv}\n", {
+        "t.csv": "项目,预算数,决算数\n出国出境费,5.00,0.00\n公务用车运行费,30.00,24.36\n公务接待支出,14.00,12.48\n"
+                 "合计,49.00,36.85\n"})
+    ev = evaluate(load_project(path))
+    quantities = department.quantities(ev.project)
+    assert quantities["department.three_public.vehicle.actual"].value == D("24.36")
+    assert quantities["department.three_public.abroad.budget"].value == D("5.00")
+    failed = [c for c in ev.checks if not c.passed]
+    assert [c.headline for c in failed] == ["所述值 36.85 万元，重算值 36.84 万元，差额 -0.01 万元"]
+
+
+def test_an_unknown_three_public_row_is_named_with_a_suggestion(tmp_path, capsys):
+    from evalkit.cli import main
+
+    path = write_project(tmp_path, "department:\n  three_public: {file: data/t.csv}\n", {
+        "t.csv": "项目,预算数,决算数\n因公出国费用,5.00,0.00\n公务用车购置及运行费,30.00,24.36\n公务接待费,14.00,12.48\n"
+                 "合计,49.00,36.84\n"})
+    assert main(["validate", path]) == 2
+    err = capsys.readouterr().err
+    assert "“三公经费”支出表中不认识的行“因公出国费用”" in err and "是否指" in err

@@ -34,8 +34,8 @@ def test_outputs_layout(runs):
 def test_results_json_seed_001(runs):
     data = json.loads(runs[0]["001_futian_ai_centre"].results.read_text(encoding="utf-8"))
     assert data["project"] == {"id": "001", "name": "人工智能应用创新服务中心日常运营", "round": "examples",
-                               "year": 2020, "unit": "深圳市福田区政务服务数据管理局", "category": "项目支出",
-                               "kind": "项目支出绩效评价"}
+                               "year": 2020, "unit": "深圳市福田区政务服务数据管理局", "department": "",
+                               "reported_total": "97.2", "category": "项目支出", "kind": "项目支出绩效评价"}
     assert data["total_score"] == "97.20" and data["grade"] == "优"
     fig = {f["name"]: f for f in data["figures"]}["资金到位率"]
     assert fig["ref"] == "C-01" and fig["value"] == "64.15" and fig["unit"] == "%"

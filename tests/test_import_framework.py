@@ -363,3 +363,83 @@ def test_hidden_rows_and_cells_outside_the_header_are_refused(tmp_path, monkeypa
     (tmp_path / "逗号.csv").write_text("\n".join(lines), encoding="utf-8")
     assert run(["逗号.csv"]) == 2
     assert "逗号.csv: 第 2 行: 该行有 8 个字段，表头有 7 个字段" in _errors(capsys)
+
+
+# --- 扣分 column, two-row header, instructions sheet first (issue 22 item 5) --------------------------------------
+
+def _deduction_book(path: Path, *, two_rows: bool, scores: bool, first_sheet: str | None = None) -> Path:
+    """评价结果 over 扣分 / 得分 (two rows, 分值 and the level names merged down), or 扣分 alone, one header row."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    if first_sheet:
+        ws.title = first_sheet
+        ws["A1"] = "填表说明：扣分须写明原因。"
+        ws = wb.create_sheet("评分表")
+    else:
+        ws.title = "评分表"
+    rows = [["项目决策", "立项依据充分性", 10, 2, 8, "依据不充分"], [None, "绩效目标合理性", 10, 0, 10, None],
+            ["项目产出", "实际完成率", 80, 6.5, 73.5, "完成 92%"]]
+    if two_rows:
+        ws.append(["一级指标", "二级指标", "分值", "评价结果", None, "扣分原因"])
+        ws.append([None, None, None, "扣分", "得分", None])
+        for ref in ("A1:A2", "B1:B2", "C1:C2", "D1:E1", "F1:F2"):
+            ws.merge_cells(ref)
+    else:
+        ws.append(["一级指标", "二级指标", "分值", "扣分", *(["得分"] if scores else []), "扣分原因"])
+    for row in rows:
+        ws.append(row if scores else [*row[:4], row[5]])
+    wb.save(path)
+    return path
+
+
+def _imported(tmp_path: Path, book: Path) -> tuple[str, list[str]]:
+    from evalkit.inputs.importer import run_import
+
+    lines = run_import(str(book), output=str(tmp_path / "out") + "/")
+    return (tmp_path / "out" / f"{book.stem}.indicators.yaml").read_text(encoding="utf-8"), lines
+
+
+def test_a_deduction_column_without_scores_gives_the_scores_and_keeps_the_reasons(tmp_path):
+    text, lines = _imported(tmp_path, _deduction_book(tmp_path / "扣分.xlsx", two_rows=False, scores=False))
+    data = load_yaml_text(text)
+    assert data["indicators"]["立项依据充分性"]["reported"] == Decimal("8")
+    assert data["indicators"]["立项依据充分性"]["rule"]["justification"] == "依据不充分"
+    assert data["indicators"]["实际完成率"]["reported"] == Decimal("73.5")
+    assert any("2 项" not in line and "得分按 分值 − 扣分 计算" in line for line in lines)
+    assert any("报告得分 3 项，合计 91.5" in line for line in lines)
+
+
+def test_a_two_row_header_reads_deduction_and_score_and_checks_they_add_to_the_weight(tmp_path):
+    book = _deduction_book(tmp_path / "两行表头.xlsx", two_rows=True, scores=True)
+    ws_book = openpyxl.load_workbook(book)
+    ws_book["评分表"]["E5"] = 74  # 74 + 6.5 ≠ 80: a slip the evaluator is told of, the stated 得分 kept
+    ws_book.save(book)
+    text, lines = _imported(tmp_path, book)
+    data = load_yaml_text(text)
+    assert [data["indicators"][k]["reported"] for k in ("立项依据充分性", "绩效目标合理性", "实际完成率")] == \
+        [Decimal("8"), Decimal("10"), Decimal("74")]
+    assert any("工作表“评分表”单元格 E5（得分）：“实际完成率”的得分 74 与扣分 6.5（工作表“评分表”单元格 D5（扣分））之和不等于分值 80"
+               in line for line in lines), lines
+
+
+def test_the_sheet_with_the_table_is_found_when_the_first_is_instructions(tmp_path):
+    book = _deduction_book(tmp_path / "说明在前.xlsx", two_rows=False, scores=True, first_sheet="填表说明")
+    _, lines = _imported(tmp_path, book)
+    assert lines[0].startswith(f"已导入 {book}（工作表“评分表”，表头第 1 行）")
+
+
+def test_a_deduction_above_the_weight_is_refused_with_its_cell(tmp_path):
+    book = _deduction_book(tmp_path / "超扣.xlsx", two_rows=False, scores=False)
+    wb = openpyxl.load_workbook(book)
+    wb["评分表"]["D2"] = 12
+    wb.save(book)
+    with pytest.raises(Exception, match=r"工作表“评分表”单元格 D2（扣分）.*扣分 12 高于分值 10"):
+        _imported(tmp_path, book)
+
+
+def load_yaml_text(text: str):
+    import yaml
+
+    from evalkit.inputs.yamlio import ExactLoader
+
+    return yaml.load(text, Loader=ExactLoader)

@@ -239,7 +239,7 @@ def test_csv_id_keeps_hostile_ids_inside_a_string_literal():
 
 def test_summary_sheet_has_text_ids_numeric_scores_and_relative_links(mixed):
     book = load_workbook(mixed / "summary.xlsx")
-    assert book.sheetnames == ["评价结果汇总", "指标得分", "问题清单"]
+    assert book.sheetnames == ["评价结果汇总", "指标得分", "问题清单", "核对不符"]
     sheet = book["评价结果汇总"]
     assert sheet["B2"].value == "001" and sheet["B2"].data_type == "s" and sheet["B2"].number_format == "@"
     assert sheet["D2"].value == 70 and sheet["D2"].data_type == "n" and sheet["D2"].number_format == "0.00"

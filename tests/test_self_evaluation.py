@@ -8,6 +8,8 @@ from decimal import Decimal as D
 
 import pytest
 
+import evalkit
+
 from conftest import EXAMPLES
 from evalkit.outputs import appendix
 from evalkit.core.errors import InputError
@@ -109,10 +111,12 @@ def test_a_reverse_indicator_with_nothing_happening_scores_full_marks():
     assert out.raw == D(10) and "实际完成值为 0" in out.substitution
 
 
-def test_a_deviation_beyond_the_threshold_needs_an_explanation_in_a_framework_rule_too():
+def test_a_deviation_beyond_the_threshold_without_explanation_is_flagged_not_refused():
     rule = Completion(type="completion", target={"value": 10, "unit": "个"}, actual={"value": 12, "unit": "个"})
-    with pytest.raises(ScoringError, match="偏差率 20.00%，超过 10%，须写偏差原因分析及改进措施"):
-        apply_rule(rule, D(10), None)
+    out = apply_rule(rule, D(10), None)
+    assert out.raw == D(12) and out.explain_because == "实际完成值 12 个，年度指标值 10 个，偏差率 20.00%，超过 10%"
+    assert out.explained is False and "偏差原因分析及改进措施：（未填写）" in out.lines
+    assert apply_rule(rule.model_copy(update={"deviation": "超额完成"}), D(10), None).explained is True
     # exactly at the threshold is not beyond it
     assert deviation(Quantity("t", D(10)), Quantity("a", D(11)), D(10)).exceeds is False
 
@@ -201,3 +205,28 @@ indicators:
     html = appendix.summary(result).html
     assert "未评分</a></td><td>年度经济效益数据尚未出具" in html
     assert result.grade == "不评定"
+
+
+@pytest.mark.parametrize("row, headline", [
+    ('{name: 完成数, target: "≥10", actual: 6, unit: 个, weight: 50}',
+     "实际完成值 6 个，年度指标值 10 个，偏差率 40.00%，超过 10%，未写偏差原因分析及改进措施"),
+    ('{name: 完成数, target: 满意, actual: 投诉较多, weight: 50, direction: 定性, attained: 未达成, score: 20}',
+     "完成情况为“未达成年度指标且效果较差”，未达成年度指标，未写偏差原因分析及改进措施"),
+])
+def test_a_missing_explanation_is_a_failed_check_and_the_project_is_still_scored(tmp_path, row, headline):
+    """Once a refusal (exit 2): a bureau reading units' forms wants the omission listed, not the form rejected."""
+    params = tmp_path / "p.yaml"
+    params.write_text(f"""kind: 项目支出绩效自评
+project: {{id: "B", name: 偏差说明, year: 2024}}
+self_evaluation:
+  funds: {{total: {{budget: 100, spent: 90}}}}
+  indicators:
+    数量指标: [{row}]
+    社会效益指标: [{{name: 受益人数, target: "≥100", actual: 100, unit: 人, weight: 30}}]
+    服务对象满意度指标: [{{name: 满意度, target: "≥90%", actual: "92%", weight: 10}}]
+""", encoding="utf-8")
+    ev = evalkit.run(params)
+    (failed,) = [c for c in ev.checks if not c.passed]
+    assert failed.kind == "explanation" and failed.kind_name == "偏差说明" and failed.headline == headline
+    assert failed.to_dict()["category"] == "偏差说明"
+    assert ev.total_text() in ("79.00", "69.00")  # 9 + 30 + 10 + the row's 30 (6 ÷ 10 × 50) or 20

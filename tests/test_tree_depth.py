@@ -412,9 +412,9 @@ def test_round_summary_shows_the_assessed_weight_and_withheld_grade(tmp_path):
     run_ = RoundRun("r", round_out, tuple(Outcome(str(p), OK, 1.0) for p in projects), 2.0, projects=len(projects))
     write_round(run_, projects, tmp_path / "outputs")
     rows = list(csv.reader(io.StringIO((round_out / "summary.csv").read_bytes().decode("utf-8-sig"), newline="")))
-    assert rows[0] == HEADERS and HEADERS[3:5] == ["总分", "等级"] and HEADERS[-3:] == ["已评分值", "评价类型", "复核"]
-    assert (rows[1][3], rows[1][4], rows[1][-3], rows[1][-1]) == ("30.00", "不评定", "30.00", "未复核")
-    assert (rows[2][3], rows[2][4], rows[2][-3]) == ("95.00", "优", "100.00")
+    assert rows[0] == HEADERS and HEADERS[3:5] == ["总分", "等级"] and HEADERS[10:13] == ["已评分值", "评价类型", "复核"]
+    assert (rows[1][3], rows[1][4], rows[1][10], rows[1][12]) == ("30.00", "不评定", "30.00", "未复核")
+    assert (rows[2][3], rows[2][4], rows[2][10]) == ("95.00", "优", "100.00")
     index = (round_out / "index.html").read_text(encoding="utf-8")
     assert "30.00 / 30.00<br>" in index and "不评定<br><span class=\"note\">1 项指标未评分</span>" in index
     document = json.loads((round_out / "round.json").read_text(encoding="utf-8"))

@@ -17,7 +17,7 @@ from __future__ import annotations
 from array import array
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Protocol, Union
 
@@ -41,6 +41,8 @@ __all__ = [
     "reported_grade",
     "reported_score",
     "run_check",
+    "stated_explanation",
+    "stated_attainment",
 ]
 
 PASSED, FAILED = "passed", "failed"
@@ -62,6 +64,7 @@ class _CheckBase(Model):
         ),
     )
     note: Text = Field("", description="说明")
+    category: Text = Field("", description="核对类别，如“分项资金之和”：批次汇总按类别统计不符的核对（不写时按核对类型）")
 
     @field_validator("tolerance")
     @classmethod
@@ -162,7 +165,8 @@ CheckSpec = Annotated[
 ]
 CHECK_KINDS = ("sum", "same", "group_sum", "identity", "range")
 KIND_NAMES = {"sum": "合计", "same": "一致性", "group_sum": "分组汇总", "identity": "等式", "range": "范围",
-              "reported_figure": "报告数与重算数", "reported_score": "报告得分与重算得分", "reported_grade": "报告等级"}
+              "reported_figure": "报告数与重算数", "reported_score": "报告得分与重算得分", "reported_grade": "报告等级",
+              "explanation": "偏差说明", "attainment": "完成情况与得分"}
 
 
 @dataclass(frozen=True, slots=True)  # slots: a check over a million rows holds a million of these
@@ -236,6 +240,11 @@ class CheckResult:
     basis: str = ""
     compared: int | None = None  # the decimals the two values were compared at (no tolerance), for the headline
     remark: str = ""  # what else failed the check (a score above its weight), said in the headline too
+    category: str = ""  # what a round counts it as (分项资金之和, 总分 …); "" counts it by its kind
+
+    @property
+    def category_text(self) -> str:
+        return self.category or self.kind_name
 
     @property
     def passed(self) -> bool:
@@ -274,7 +283,7 @@ class CheckResult:
         if self.kind == "range":
             beyond = f"，超出界限 {self.shown_difference(self.difference)}" if self.difference else "，在范围之内"
             return f"数值 {self.shown(self.found)}{beyond}"
-        if self.kind == "reported_grade":
+        if self.kind in ("reported_grade", "explanation", "attainment"):
             return self.lines[0] if self.lines else ""
         failing = [r for r in self.rows if r.status != PASSED]
         if self.kind == "identity" and self.rows and not failing:
@@ -313,6 +322,7 @@ class CheckResult:
         return {
             "id": self.ref,
             "kind": self.kind,
+            "category": self.category_text,
             "name": self.name,
             "status": self.status,
             "stated": _written(self.expected),
@@ -948,7 +958,8 @@ def run_check(spec: Any, ctx: Resolver, tables: dict[str, Table], ref: str, wher
     ``columns`` shares parsed table columns between the checks and figures of one evaluation.
     """
     _, run = CHECKS[spec.kind]
-    return run(spec, ctx, tables, ref, where, owner, columns or ColumnCache())
+    result = run(spec, ctx, tables, ref, where, owner, columns or ColumnCache())
+    return replace(result, category=spec.category) if spec.category else result
 
 
 def _run_same(spec: SameCheck, ctx: Resolver, tables: dict[str, Table], ref: str, where: str, owner: str,
@@ -1053,4 +1064,38 @@ def reported_grade(reported: str, grade: str, total_text: str, ref: str) -> Chec
         ref=ref, kind="reported_grade", name="评价等级", status=PASSED if ok else FAILED, expected=None, found=None,
         difference=None, tolerance=None, unit="", formula="报告等级 = 按重算总分确定的等级",
         lines=(f"报告等级“{reported}”，重算总分 {total_text} 分对应等级“{grade}”",), sources=("总分与等级划分",),
+    )
+
+
+def stated_explanation(name: str, ref: str, because: str, explained: bool, check_ref: str) -> CheckResult:
+    """偏差原因分析及改进措施 present where the deviation (or a tier short of 达成) requires it.
+
+    A blank one is a failed check, never a refusal: the 自评表 has a column for
+    it, and a unit that leaves it empty is what a bureau reviewing the round
+    wants listed, not a form it cannot read.
+    """
+    line = f"{because}，{'已写偏差原因分析及改进措施' if explained else '未写偏差原因分析及改进措施'}"
+    return CheckResult(
+        ref=check_ref, kind="explanation", name=f"{name}偏差原因分析（{ref}）", status=PASSED if explained else FAILED,
+        expected=None, found=None, difference=None, tolerance=None, unit="",
+        formula="偏差率超过门槛或定性指标未达成时，须写偏差原因分析及改进措施", lines=(line,),
+        sources=(f"{name}：{ref}",), subject=ref,
+    )
+
+
+def stated_attainment(name: str, ref: str, actual: str, said: str, scored: str, score_text: str,
+                      check_ref: str) -> CheckResult:
+    """A qualitative row whose 实际完成值 names one tier (达成 / 部分达成 / 未达成) while its score lies in another.
+
+    The unit's score is kept (a qualitative score is the unit's judgement within
+    a tier), so the discrepancy is listed once, here, and not again in the total.
+    """
+    ok = said == scored
+    line = (f"实际完成值“{actual}”为“{said}”，自评得分 {score_text} 分属于“{scored}”档"
+            + ("，相符" if ok else "，不符"))
+    return CheckResult(
+        ref=check_ref, kind="attainment", name=f"{name}完成情况与得分（{ref}）", status=PASSED if ok else FAILED,
+        expected=None, found=None, difference=None, tolerance=None, unit="",
+        formula="定性指标的得分须在实际完成情况所属档次的分值区间内（财预〔2020〕10号 第十七条）", lines=(line,),
+        sources=(f"{name}：{ref}",), subject=ref,
     )

@@ -617,10 +617,17 @@ def _run_checks(ev: Evaluation, ledger: _Ledger) -> tuple[CheckResult, ...]:
         if assessment is not None and assessment.reported is not None:
             out.append(checks.reported_score(s.name, s.working.ref, s.weight, s.score, assessment.reported, refs.take(),
                                              score_places=ev.framework.score_decimals))
+        if s.outcome.explain_because:
+            out.append(checks.stated_explanation(s.name, s.working.ref, s.outcome.explain_because, s.outcome.explained,
+                                                 refs.take()))
+        if s.outcome.said_tier:
+            out.append(checks.stated_attainment(s.name, s.working.ref, s.outcome.said_text, s.outcome.said_tier,
+                                                s.outcome.scored_tier, ev.score_text(s.rule_score), refs.take()))
     info = params.project
     if info.reported_total is not None:
-        out.append(checks.reported_score("项目", "总分", ev.assessed_weight, ev.total, info.reported_total,
-                                         refs.take(), what="总分", score_places=ev.framework.score_decimals))
+        out.append(replace(checks.reported_score("项目", "总分", ev.assessed_weight, ev.total, info.reported_total,
+                                                 refs.take(), what="总分", score_places=ev.framework.score_decimals),
+                           category="总分"))
     if info.reported_grade is not None:
         out.append(_grade_check(ev, info.reported_grade, refs.take()))
     return tuple(out)

@@ -231,6 +231,8 @@ class Completion(Model):
         Decimal(10), description="偏差率（|实际 − 目标| ÷ 目标）超过此百分数时须写偏差原因分析及改进措施，默认 10")
     deviation: Text = Field("", description="偏差原因分析及改进措施")
     sign: Literal["≥", "≤", "="] | None = Field(None, description="自评表中年度指标值前的符号（只用于列示）")
+    target_text: Text = Field("", description="年度指标值的原文（如“≥36000人次”），自评表中照此列示；不写时按数值与单位列示")
+    actual_text: Text = Field("", description="实际完成值的原文，自评表中照此列示")
 
 
 class AttainmentTier(Model):

@@ -83,6 +83,16 @@ class Outcome:
     findings: tuple[tuple[str, Decimal], ...] = ()  # (finding id, points deducted)
     notices: tuple[str, ...] = ()
     parts: tuple["Part", ...] = ()  # a checklist's items or a tiered rule's tiers, each with what it scored
+    # Why 偏差原因分析及改进措施 is required here ("偏差率 20.00%，超过 10%"), or "" where it is not; and whether it
+    # was written. A missing explanation is a failed check (checks.explanation), not a refusal: it is exactly
+    # what a bureau reading a unit's 自评表 wants listed.
+    explain_because: str = ""
+    explained: bool = False
+    # A qualitative row whose 实际完成值 itself names a tier ("部分达成", "已完成"): that tier, and the one its
+    # score was placed in, which checks.stated_attainment compares.
+    said_tier: str = ""
+    said_text: str = ""
+    scored_tier: str = ""
 
 
 @dataclass(frozen=True)
@@ -599,12 +609,33 @@ def _completion(rule: Completion, points: Decimal, ctx: Context) -> Outcome:
     lines = ["完成年度指标值，记该指标全部分值" if met else "未完成年度指标值，按完成值与指标值的比例记分"]
     dev = deviation(target, actual, rule.deviation_threshold)
     lines.append(dev.line)
+    explained = bool(rule.deviation.strip())
     if dev.exceeds:
-        if not rule.deviation.strip():
-            raise ScoringError(f"实际完成值 {actual.shown()}，年度指标值 {target.shown()}，{dev.short}，"
-                               "须写偏差原因分析及改进措施（deviation）")
-        lines.append(f"偏差原因分析及改进措施：{rule.deviation}")
-    return Outcome(raw=raw, formula=formula, substitution=substitution, lines=tuple(lines), inputs=(target, actual))
+        lines.append(f"偏差原因分析及改进措施：{rule.deviation if explained else '（未填写）'}")
+    return Outcome(raw=raw, formula=formula, substitution=substitution, lines=tuple(lines), inputs=(target, actual),
+                   explain_because=f"实际完成值 {actual.shown()}，年度指标值 {target.shown()}，{dev.short}"
+                   if dev.exceeds else "", explained=explained)
+
+
+# What units write as 实际完成值 for a qualitative row, meaning the first, second or third of the three standard tiers.
+_TIER_WORDS = (
+    {"完成", "已完成", "全部完成", "全面完成", "已达成", "达到", "已达到", "达标", "是", "良好", "好"},
+    {"基本完成", "基本达成", "部分完成", "基本达到", "部分达到", "较好", "一般"},
+    {"未完成", "没有完成", "未达到", "未达标", "否", "差", "较差"},
+)
+
+
+def said_tier(tiers: list[AttainmentTier], actual: str) -> AttainmentTier | None:
+    """The tier a 实际完成值 names by itself (部分达成, 已完成), or None for a description (实际完成了 3 次培训).
+
+    Only a whole cell counts: 未达成 contains 达成, and a sentence saying
+    完成 somewhere is not a judgement of the tier.
+    """
+    text = actual.strip().rstrip("。.；;")
+    named = find_tier(tiers, text)
+    if named is not None or len(tiers) != len(_TIER_WORDS):
+        return named
+    return next((t for t, words in zip(tiers, _TIER_WORDS) if text in words), None)
 
 
 def find_tier(tiers: list[AttainmentTier], attained: str) -> AttainmentTier | None:
@@ -646,12 +677,14 @@ def _attainment(rule: Attainment, points: Decimal, ctx: Context) -> Outcome:
         substitution = f"{tier.name}，评定 {_p(rule.score)} 分（本档 {words}）"
     if rule.target or rule.actual:
         lines.append(f"年度指标值：{rule.target or '（未填写）'}；实际完成值：{rule.actual or '（未填写）'}")
+    said = said_tier(rule.tiers, rule.actual)
+    explained = bool(rule.deviation.strip())
     if tier.explain:
-        if not rule.deviation.strip():
-            raise ScoringError(f"完成情况为“{tier.name}”，未达成年度指标，须写偏差原因分析及改进措施（deviation）")
-        lines.append(f"偏差原因分析及改进措施：{rule.deviation}")
+        lines.append(f"偏差原因分析及改进措施：{rule.deviation if explained else '（未填写）'}")
     return Outcome(raw=raw, formula="定性指标按完成情况分档，在本档分值区间内评定（财预〔2020〕10号 第十七条）",
-                   substitution=substitution, lines=tuple(lines))
+                   substitution=substitution, lines=tuple(lines),
+                   explain_because=f"完成情况为“{tier.name}”，未达成年度指标" if tier.explain else "", explained=explained,
+                   said_tier=said.name if said else "", said_text=rule.actual, scored_tier=tier.name)
 
 
 _APPLY = {

@@ -62,6 +62,9 @@ class TableSpec(Model):
     sheet: str | Int | None = Field(None, description="Excel 工作表名或序号")
     header_row: Int | None = Field(
         None, ge=1, le=MAX_HEADER_ROW, description="表头所在的行号（Excel 行号或 CSV 行号）；表头上方有表名、“单位：万元”等行时填写，其上各行不读取")
+    header_rows: Literal[1, 2] = Field(
+        1, description="表头行数：两行表头（如“到位资金”合并在“财政资金”“自筹资金”之上）写 2，列名连接为 到位资金/财政资金；"
+                       "上一行的合并单元格或只写一次的组名适用于其下各列，上下两行相同或下一行空白时只取一个")
     note: Text = ""
     total_row: Text | None = Field(
         None, description="表中合计行第一列的文字，如 合计；写出后每个写了单位的数值列都核对“其余各行之和 = 合计行”，不必逐列写核对")

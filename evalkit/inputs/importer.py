@@ -42,7 +42,7 @@ from evalkit.inputs.names import displayable
 from evalkit.core.numbers import NumberError, decimals, format_plain, parse_decimal
 from evalkit.core.rowlabels import total_word
 
-__all__ = ["Imported", "import_table", "read_grid", "write_outputs", "output_paths"]
+__all__ = ["Imported", "import_table", "read_grid", "read_sheets", "write_outputs", "output_paths"]
 
 # --- the columns of an indicator table -------------------------------------------------------------
 
@@ -56,9 +56,10 @@ _ROLES = {
     "score": {"得分", "评价得分", "实际得分", "评分", "最终得分", "自评得分", "评定得分"},
     "reason": {"扣分原因", "扣分说明", "扣分理由", "扣分依据", "得分说明", "得分理由", "得分依据", "评分说明"},
     "situation": {"评价情况", "评价说明", "完成情况", "实际完成情况", "情况说明", "评价意见"},
+    "deduction": {"扣分", "扣分值", "扣减分值", "扣分数", "扣减分", "扣分分值"},
 }
 _ROLE_NAMES = {"weight": "分值", "criteria": "评分标准", "explanation": "指标解释", "score": "得分",
-               "reason": "扣分原因", "situation": "评价情况"}
+               "reason": "扣分原因", "situation": "评价情况", "deduction": "扣分"}
 _TEXT_ROLES = ("explanation", "criteria", "situation", "reason")
 _TOTAL = {"合计", "总计", "总分", "得分合计", "分值合计"}
 _SUBTOTAL = {"小计"}
@@ -168,6 +169,22 @@ def _read_xlsx(raw: bytes, shown: str, sheet: str | None) -> Grid:
     return sheets.with_worksheet(raw, shown, sheet, lambda wb, ws: _sheet_grid(wb, ws, shown))
 
 
+def read_sheets(raw: bytes, shown: str) -> list[tuple[str, Grid | InputError]]:
+    """Every visible, non-empty worksheet as a grid, or the reason it cannot be read: one bad sheet (a 填表说明
+    with hidden rows) does not stop the others from being looked at."""
+    def read(wb: Any) -> list[tuple[str, Grid | InputError]]:
+        out: list[tuple[str, Grid | InputError]] = []
+        for ws in sheets.visible_sheets(wb):
+            try:
+                out.append((ws.title, _sheet_grid(wb, ws, shown)))
+            except InputError as exc:
+                if not any("工作表是空的" in p.message for p in exc.problems):
+                    out.append((ws.title, exc))
+        return out
+
+    return sheets.with_workbook(raw, shown, read)
+
+
 def _sheet_grid(wb: Any, ws: Any, shown: str) -> Grid:
     from openpyxl.cell.read_only import ReadOnlyCell
     from openpyxl.utils import range_boundaries
@@ -255,6 +272,8 @@ class Node:
     score_text: str = ""  # the 得分 as displayed ("8.50"), so the block shows it as the report does
     score_cell: str = ""
     not_scored: str = ""  # 得分 written as — / 不适用: the reason for not_assessed
+    deduction: Decimal | None = None  # the 扣分 column: checked against 分值 − 得分, or giving 得分 where it is absent
+    deduction_cell: str = ""
     texts: dict[str, list[str]] = field(default_factory=dict)
     leaf_weight_missing: str = ""  # where the 分值 would have been
 
@@ -326,7 +345,18 @@ def _find_header(grid: Grid, header_row: int | None) -> int:
 
 
 def _header_texts(grid: Grid, index: int) -> dict[int, str]:
-    """The header's cells; a cell inside a merged range reads its top-left value (a 分值 merged over two header rows)."""
+    """The header's cells; a cell inside a merged range reads its top-left value (a 分值 merged over two header rows).
+
+    A two-row header (评价结果 merged over 扣分 and 得分) reads the lower row's
+    names under the group: see ``_sub_header``.
+    """
+    texts = _row_texts(grid, index)
+    if _sub_header(grid, index):
+        texts.update({c: t for c, t in grid.rows[index + 1][1].items() if (grid.rows[index + 1][0], c) not in grid.anchor})
+    return texts
+
+
+def _row_texts(grid: Grid, index: int) -> dict[int, str]:
     number, values = grid.rows[index]
     texts = dict(values)
     every = {(r, c): v for r, vs in grid.rows for c, v in vs.items()}
@@ -334,6 +364,29 @@ def _header_texts(grid: Grid, index: int) -> dict[int, str]:
         if r == number and c not in texts and top in every:
             texts[c] = every[top]
     return texts
+
+
+def _sub_header(grid: Grid, index: int) -> bool:
+    """Whether the row below the header names columns under a group label (评价结果 over 扣分 / 得分).
+
+    Only when every cell of its own is a column name the importer knows, at
+    least one names a role the header row does not, and the header row spans
+    those columns with a merged label: an indicator row never looks like that.
+    """
+    if index + 1 >= len(grid.rows):
+        return False
+    number, below = grid.rows[index + 1]
+    own = {c: t for c, t in below.items() if (number, c) not in grid.anchor}
+    if not own or any(_role(t) is None or _role(t)[0] == "level" for t in own.values()):  # type: ignore[index]
+        return False
+    header_number, header = grid.rows[index]
+    above = {r[0] for r in (_role(t) for t in _row_texts(grid, index).values()) if r}
+    starts = {top for (r, _), top in grid.anchor.items() if r == header_number and top[0] == header_number}
+
+    def under_group(c: int) -> bool:  # blank above (a CSV group label written once) or in a merged label
+        here = (header_number, c)
+        return c not in header or here in starts or grid.anchor.get(here, (0, 0))[0] == header_number
+    return all(under_group(c) for c in own) and any(_role(t)[0] not in above for t in own.values())  # type: ignore[index]
 
 
 def _columns(grid: Grid, index: int) -> tuple[list[Column], list[str]]:
@@ -367,10 +420,10 @@ def _columns(grid: Grid, index: int) -> tuple[list[Column], list[str]]:
     # A 分值 (or 得分) column right after a level column other than the last holds that level's own 分值.
     last = levels[-1].number
     for col in columns:
-        if col.role in ("weight", "score"):
+        if col.role in ("weight", "score", "deduction"):
             left = [lv for lv in levels if lv.number < col.number]
             col.level = left[-1].level if left and left[-1].number != last else 0
-    for role in ("weight", "score"):
+    for role in ("weight", "score", "deduction"):
         for level in {col.level for col in columns if col.role == role}:
             same = [col for col in columns if col.role == role and col.level == level]
             if len(same) > 1:
@@ -400,6 +453,7 @@ def import_table(grid: Grid, header_row: int | None = None) -> Imported:
     level_of = {c.level: c for c in levels}
     weight_cols = {c.level: c for c in columns if c.role == "weight"}
     score_cols = {c.level: c for c in columns if c.role == "score"}
+    deduction_col = next((c for c in columns if c.role == "deduction" and c.level == 0), None)
     text_cols = [c for c in columns if c.role in _TEXT_ROLES]
     title = next((next(iter(v.values())).strip() for _, v in grid.rows[:index] if len(v) == 1), "")
     every = {(r, c): v for r, vs in grid.rows for c, v in vs.items()}
@@ -432,8 +486,8 @@ def import_table(grid: Grid, header_row: int | None = None) -> Imported:
         if not text or col is None:
             return None, "", ""
         where = grid.cell(row, col.number, col.header)
-        if what == "得分" and text in _NOT_SCORED:
-            return None, where, text
+        if what in ("得分", "扣分") and text in _NOT_SCORED:
+            return None, where, text if what == "得分" else ""
         try:
             value = _number(text, what)
         except NumberError as exc:
@@ -446,7 +500,8 @@ def import_table(grid: Grid, header_row: int | None = None) -> Imported:
 
     headed = set(_header_texts(grid, index))
     width = grid.widths.get(header_number)
-    for row, values in grid.rows[index + 1:]:
+    first_data = index + (2 if _sub_header(grid, index) else 1)
+    for row, values in grid.rows[first_data:]:
         if width is not None and grid.widths[row] != width:
             seen = grid.widths[row]
             problems.append(Problem(grid.shown, grid.row(row),
@@ -576,6 +631,7 @@ def import_table(grid: Grid, header_row: int | None = None) -> Imported:
         if score is None and text:
             leaf.not_scored = text
         leaf.score, leaf.score_cell, leaf.score_text = score, where, text if score is not None else ""
+        leaf.deduction, leaf.deduction_cell, _ = number_at(row, values, deduction_col, "扣分")
         for col in text_cols:
             text = shared(row, values, col)
             if text:
@@ -591,10 +647,42 @@ def import_table(grid: Grid, header_row: int | None = None) -> Imported:
     result = Imported(
         source=grid.shown, sheet=grid.sheet, header_row=header_number, title=title,
         levels=[c.header for c in levels][:depth], roots=roots, total=Decimal(0), total_score=total_score,
-        has_score_column=0 in score_cols, notes=notes, ignored_columns=ignored,
+        has_score_column=0 in score_cols or deduction_col is not None, notes=notes, ignored_columns=ignored,
     )
+    _deductions(result, grid)
     _settle(result, grid, total_weight, weight_cols.get(0))
     return result
+
+
+def _deductions(result: Imported, grid: Grid) -> None:
+    """The 扣分 column: 得分 = 分值 − 扣分 where 得分 is not given; where both are, 得分 + 扣分 = 分值 is checked.
+
+    A table of 扣分 and 扣分原因 without 得分 would otherwise import as full
+    marks; a table with both whose 得分 + 扣分 ≠ 分值 has an arithmetic slip
+    the evaluator is told of, with the cells (not refused: the stated 得分 is
+    still what the report says, and goes to ``reported``).
+    """
+    problems: list[Problem] = []
+    derived = 0
+    for _, node in result.leaves():
+        if node.deduction is None or node.weight is None:
+            continue
+        if node.deduction > node.weight:
+            problems.append(Problem(grid.shown, node.deduction_cell,
+                                    f"扣分 {format_plain(node.deduction)} 高于分值 {format_plain(node.weight)}（“{node.name}”）"))
+            continue
+        if node.score is None and not node.not_scored:
+            node.score = node.weight - node.deduction
+            node.score_cell, node.score_text = node.deduction_cell, format_plain(node.score)
+            derived += 1
+        elif node.score is not None and node.score + node.deduction != node.weight:
+            result.notes.append(f"{node.score_cell}：“{node.name}”的得分 {format_plain(node.score)} 与扣分 "
+                                f"{format_plain(node.deduction)}（{node.deduction_cell}）之和不等于分值 {format_plain(node.weight)}"
+                                "（按得分导入为 reported；请核对哪一个写错了）")
+    if problems:
+        raise InputError(problems)
+    if derived:
+        result.notes.append(f"{derived} 项末级指标没有得分、只有扣分：得分按 分值 − 扣分 计算")
 
 
 def _settle(result: Imported, grid: Grid, total_weight: tuple[Decimal, str] | None, weight_col: Column | None) -> None:
@@ -790,7 +878,9 @@ def indicators_text(result: Imported, stem: str, framework_name: str) -> str:
             entry["not_assessed"] = f"评分表中得分为“{node.not_scored}”"
             comment += f"：得分为“{node.not_scored}”，按未评分导入"
         elif node.score is None:
-            entry["rule"] = {"type": "judgement", "score": node.weight, "justification": PLACEHOLDER}
+            reason = node.text("reason")
+            entry["rule"] = {"type": "judgement", "score": node.weight,
+                             "justification": PLACEHOLDER + (f"（评分表的扣分原因：{reason}）" if reason else "")}
             comment += "：评分表未给出得分，暂按满分占位；请按评分标准评定，或改为 not_assessed: 原因"
         else:
             entry["rule"] = {"type": "judgement", "score": node.score, "justification": node.text("reason") or AS_REPORTED}
@@ -887,6 +977,32 @@ def summary_lines(result: Imported) -> Iterable[str]:
         yield f"评分表没有得分列：{len(leaves)} 项末级指标暂按满分占位（judgement，理由“{PLACEHOLDER}”），请逐项评定"
 
 
+def _table_grid(source: Path, shown: str, sheet: str | None, header_row: int | None) -> Grid:
+    """The sheet to import: the one named, else the first whose header the importer finds.
+
+    A workbook whose first sheet is 填表说明 (or a cover) then needs no --sheet;
+    when no sheet has the header, the first sheet's reason is given.
+    """
+    if sheet is not None or header_row is not None or source.suffix.lower() not in (".xlsx", ".xlsm"):
+        return read_grid(source, shown, sheet)
+    first: InputError | None = None
+    try:
+        raw = source.read_bytes()
+    except OSError as exc:
+        raise InputError.single(shown, "", f"无法读取文件：{exc.strerror or exc}") from None
+    for _, grid in read_sheets(raw, shown):
+        if isinstance(grid, InputError):
+            first = first or grid
+            continue
+        try:
+            _find_header(grid, None)
+        except InputError as exc:
+            first = first or exc
+            continue
+        return grid
+    raise first or InputError.single(shown, "", "工作簿中没有可读取的工作表")
+
+
 def run_import(file: str, *, sheet: str | None = None, header_row: int | None = None,
                output: str | None = None) -> list[str]:
     """Read, check, write; the lines ``evalkit import-framework`` prints (InputError for bad input or a clash)."""
@@ -896,7 +1012,7 @@ def run_import(file: str, *, sheet: str | None = None, header_row: int | None = 
         raise InputError.single(shown, "--header-row", f"应为不小于 1 的行号，实际为 {header_row}")
     if not source.is_file():
         raise InputError.single(shown, "", "文件不存在" if not source.exists() else "不是文件")
-    result = import_table(read_grid(source, shown, sheet), header_row)
+    result = import_table(_table_grid(source, shown, sheet, header_row), header_row)
     paths = output_paths(source, output)
     check_framework(result, displayable(str(paths[0])))
     write_outputs(result, paths)

@@ -800,14 +800,14 @@ def _pick_sheet(wb: Any, shown: str, sheet: str | int | None) -> Any:
 
 
 def read_xlsx_bytes(raw: bytes, shown: str, sheet: str | int | None = None,
-                    header_row: int | None = None) -> tuple[list[str], pd.DataFrame]:
+                    header_row: int | None = None, header_rows: int = 1) -> tuple[list[str], pd.DataFrame]:
     """The header and the data rows of one worksheet, each cell as Excel displays it.
 
     The header is the first non-blank row, or row ``header_row`` (title rows
     above it are skipped); the frame's index is the Excel row number; blank
     rows are skipped.
     """
-    return with_worksheet(raw, shown, sheet, lambda wb, ws: _read_sheet(wb, ws, shown, header_row))
+    return with_worksheet(raw, shown, sheet, lambda wb, ws: _read_sheet(wb, ws, shown, header_row, header_rows))
 
 
 _Read = TypeVar("_Read")
@@ -819,6 +819,16 @@ def with_worksheet(raw: bytes, shown: str, sheet: str | int | None, read: Callab
     Every reader of workbooks (data tables, the 评分表 importer) opens them
     here, so a damaged file or a zip bomb is refused the same way everywhere.
     """
+    return with_workbook(raw, shown, lambda wb: read(wb, _pick_sheet(wb, shown, sheet)))
+
+
+def visible_sheets(wb: Any) -> list[Any]:
+    """The worksheets a user sees, in tab order (a hidden sheet's content is not what was checked)."""
+    return [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
+
+
+def with_workbook(raw: bytes, shown: str, read: Callable[[Any], _Read]) -> _Read:
+    """``with_worksheet`` for readers that look at several sheets (a workbook of 自评表 forms)."""
     _container(raw, shown)
     from evalkit.inputs.xlsxlimits import Budget
     from evalkit.inputs.xlsxparts import open_workbook
@@ -829,7 +839,7 @@ def with_worksheet(raw: bytes, shown: str, sheet: str | int | None, read: Callab
             warnings.simplefilter("ignore")
             wb = open_workbook(raw, budget)
             try:
-                return read(wb, _pick_sheet(wb, shown, sheet))
+                return read(wb)
             finally:
                 wb.close()
     except InputError:
@@ -846,7 +856,8 @@ _Rows = list[tuple[int, dict[int, str]]]
 _Located = list[tuple[str, str]]  # (cell, formula or format)
 
 
-def _read_sheet(wb: Any, ws: Any, shown: str, header_row: int | None = None) -> tuple[list[str], pd.DataFrame]:
+def _read_sheet(wb: Any, ws: Any, shown: str, header_row: int | None = None,
+                header_rows: int = 1) -> tuple[list[str], pd.DataFrame]:
     title = ws.title
     where = f"工作表“{title}”"
     try:
@@ -879,12 +890,16 @@ def _read_sheet(wb: Any, ws: Any, shown: str, header_row: int | None = None) -> 
             + (f"；共 {len(beyond):,} 个这样的单元格" if len(beyond) > 1 else "")
             + "；请补上列名，或删去表格之外的内容"))
     merged = [r.coord for r in (parser.merged_cells.mergeCell if parser.merged_cells else [])
-              if _ranges_overlap(r.ref, header_row, last_row, width)]
+              # a two-row header's group labels are merged cells: only the data below must have none
+              if _ranges_overlap(r.ref, header_row + (header_rows if header_rows > 1 else 0), last_row, width)]
     if merged:
         problems.append(Problem(
             shown, f"{where}单元格 {'、'.join(merged[:SHOWN])}" + (f" 等 {len(merged)} 处" if len(merged) > SHOWN else ""),
             "数据区域中有合并单元格，合并后只有左上角单元格有值，其余按空白读取；"
-            "请取消合并，并把值填入每个单元格后保存"))
+            "请取消合并，并把值填入每个单元格后保存"
+            + ("；若表头为两行（如“到位资金”合并在“财政资金”“自筹资金”之上），请在该表的参数中写 header_rows: 2"
+               if header_rows == 1 and any(_ranges_overlap(r.ref, header_row, header_row, width)
+                                           for r in parser.merged_cells.mergeCell) else "")))
     filled_rows = {n for n, _ in rows}
     zero_height = _truthy(getattr(getattr(parser, "sheet_format", None), "zeroHeight", False))
     if not zero_height:  # then only a row with attributes of its own can be hidden

@@ -28,7 +28,7 @@ __all__ = ["read_export", "read_frame", "read_table"]
 
 def read_frame(
     path: Path, *, shown: str, encoding: str | None = None, sheet: str | int | None = None,
-    categories: Collection[str] = (), header_row: int | None = None,
+    categories: Collection[str] = (), header_row: int | None = None, header_rows: int = 1,
 ) -> pd.DataFrame:
     """Read a CSV or XLSX file as text cells with stripped, unique headers; errors name the file.
 
@@ -46,10 +46,12 @@ def read_frame(
         raise InputError.single(shown, "", f"不支持的数据文件类型“{suffix}”，应为 .csv 或 .xlsx")
     raw = limits.read_input_bytes(path, shown, limits.MAX_DATA_BYTES, "数据文件")
     if suffix in (".xlsx", ".xlsm"):
-        names, frame = read_xlsx_bytes(raw, shown, sheet, header_row)
+        names, frame = read_xlsx_bytes(raw, shown, sheet, header_row, header_rows)
     else:
         names, frame = read_csv_bytes(raw, shown, encoding, categories=categories, header_row=header_row)
     del raw
+    if header_rows == 2:
+        names, frame = _two_row_header(names, frame, shown)
     names = [n.strip() for n in names]
     # an unnamed column is called as pandas calls it, so params written for earlier versions still match
     names = [n or f"Unnamed: {i}" for i, n in enumerate(names)]
@@ -62,6 +64,28 @@ def read_frame(
     return frame
 
 
+def _two_row_header(top: list[str], frame: pd.DataFrame, shown: str) -> tuple[list[str], pd.DataFrame]:
+    """到位资金 over 财政资金 / 自筹资金 as the columns 到位资金/财政资金 and 到位资金/自筹资金.
+
+    A group label is written once (a merged cell shows only in its first
+    column, a CSV leaves the rest blank): a blank above a named column
+    continues the group to its left. A name over a blank (项目, merged down)
+    stays as it is.
+    """
+    if frame.empty:
+        raise InputError.single(shown, "header_rows", "header_rows 为 2，但表头下面没有第二行表头")
+    sub = ["" if pd.isna(v) else str(v).strip() for v in frame.iloc[0]]
+    names, group = [], ""
+    for above, below in zip((t.strip() for t in top), sub, strict=True):
+        if above:
+            group = above
+        elif not below:
+            group = ""
+        head = above or group
+        names.append(f"{head}/{below}" if head and below and head != below else head or below)
+    return names, frame.iloc[1:]
+
+
 # A rate column's unit as people write it: all of them mean %, which is never added up row by row.
 _PERCENT_UNITS = {"％": PERCENT, "百分比": PERCENT, "百分数": PERCENT, "percent": PERCENT, "pct": PERCENT, "百分点": PERCENT}
 
@@ -69,9 +93,9 @@ _PERCENT_UNITS = {"％": PERCENT, "百分比": PERCENT, "百分数": PERCENT, "p
 def read_table(
     path: Path, *, key: str, shown: str, title: str, source: str, units: dict[str, str],
     encoding: str | None = None, sheet: str | int | None = None, note: str = "", written: str = "",
-    header_row: int | None = None,
+    header_row: int | None = None, header_rows: int = 1,
 ) -> Table:
-    frame = read_frame(path, shown=shown, encoding=encoding, sheet=sheet, header_row=header_row)
+    frame = read_frame(path, shown=shown, encoding=encoding, sheet=sheet, header_row=header_row, header_rows=header_rows)
     unknown = [c for c in units if c not in frame.columns]
     if unknown:
         raise InputError.single(shown, "units", f"units 中的列不存在：{'、'.join(unknown)}")

@@ -147,12 +147,13 @@ class Layout:
 
 
 _THREE_PUBLIC_ROWS = (
-    Row("abroad", "因公出国（境）费", ("因公出国（境）经费", "因公出国（境）费用", "出国（境）费")),
+    Row("abroad", "因公出国（境）费", ("因公出国（境）经费", "因公出国（境）费用", "出国（境）费", "出国出境费",
+                                    "因公出国出境费", "因公出国境费", "因公出国费", "出国费", "因公出国（境）支出")),
     Row("vehicle", "公务用车购置及运行费", ("公务用车购置及运行维护费", "公务车购置及运行费", "公务用车购置及运行维护经费")),
     Row("vehicle_purchase", "公务用车购置费", ("公务车购置费",), required=False),
     Row("vehicle_operation", "公务用车运行维护费", ("公务用车运行费", "公务车运行维护费", "公务用车运行维护经费"),
         required=False),
-    Row("reception", "公务接待费", ("公务招待费", "公务接待费用")),
+    Row("reception", "公务接待费", ("公务招待费", "公务接待费用", "公务接待支出", "国内公务接待费")),
 )
 
 DEPARTMENT_TABLES: dict[str, Layout] = {
@@ -434,6 +435,10 @@ def parse(table: Table, layout: Layout) -> StandardTable:
     elif len(totals) > 1:
         problems.append(Problem(shown, f"“{layout.label}”列",
                                 f"{layout.title}有 {len(totals)} 个合计行（第 {'、'.join(str(table.line(i)) for i in totals)} 行），应只有一个"))
+    if layout.key == "three_public" and "vehicle" not in fixed and "vehicle_purchase" not in fixed \
+            and "vehicle_operation" in fixed:
+        # 公务用车运行费 as the table's only vehicle line: a unit that bought no vehicle writes its 购置及运行费 so
+        fixed["vehicle"] = fixed.pop("vehicle_operation")
     for r in layout.rows:
         # a row already named as not recognised is most likely this one misspelt: one message, not two
         if r.required and r.key not in fixed and not any(

@@ -128,6 +128,8 @@ def _figures(ev: "Evaluation") -> dict[str, Any]:
             "round": ev.project.round,
             "year": p.year,
             "unit": p.unit,
+            "department": p.department,
+            "reported_total": None if p.reported_total is None else format(p.reported_total, "f"),
             "category": ev.project.category,
             "kind": ev.project.kind.name,
         },

@@ -31,7 +31,7 @@ __all__ = ["Row", "unchanged", "write_round", "HEADERS", "safe_text", "csv_id", 
 
 # 已评分值, 评价类型 and 复核 are last so that the columns readers already rely on keep their places.
 HEADERS = ["序号", "项目编号", "项目名称", "总分", "等级", "核对未通过", "本次状态", "用时（秒）", "附件", "错误信息",
-           "已评分值", "评价类型", "复核"]
+           "已评分值", "评价类型", "复核", "实施单位", "所述总分", "不符（按类型）"]
 NOT_RUN = "未运行（已中断）"
 
 
@@ -78,6 +78,9 @@ def _rows(run: "RoundRun", projects: list[Path], outputs_root: Path) -> list[Row
             indicators=roundsheets.indicators(data),
             findings=roundsheets.findings(data),
             manifest=_manifest_sha256(out_dir),
+            unit=str(project.get("unit") or ""),
+            stated_total=_decimal_or_none(project.get("reported_total")),
+            discrepancies=roundsheets.discrepancies(data),
         ))
     return rows
 
@@ -233,7 +236,8 @@ def _csv(rows: list[Row]) -> bytes:
                          safe_text(r.grade), "" if r.checks_failed is None else r.checks_failed, r.status_text,
                          "" if r.seconds is None else round_seconds(r.seconds), safe_text(r.appendix),
                          safe_text(r.error), "" if r.assessed is None else str(r.assessed), safe_text(r.kind),
-                         r.review])
+                         r.review, safe_text(r.unit), "" if r.stated_total is None else str(r.stated_total),
+                         safe_text(r.kinds_text)])
     # UTF-8 with BOM: Excel on Chinese Windows opens it without garbling
     return buf.getvalue().encode("utf-8-sig")
 
@@ -263,7 +267,7 @@ def _xlsx(rows: list[Row], title: str, finished: datetime) -> bytes:
             r.index, _text_cell(r.id), _text_cell(r.name), r.total, _text_cell(r.grade), r.checks_failed,
             r.status_text, None if r.seconds is None else Decimal(round_seconds(r.seconds)),
             _text_cell(roundsheets.xlsx_link(r.folder) if r.folder else ""), _text_cell(r.error), r.assessed,
-            _text_cell(r.kind), r.review,
+            _text_cell(r.kind), r.review, _text_cell(r.unit), r.stated_total, _text_cell(r.kinds_text),
         ])
     link_font = Font(color="0563C1", underline="single")
     for r, row in zip(rows, sheet.iter_rows(min_row=2)):
@@ -275,7 +279,8 @@ def _xlsx(rows: list[Row], title: str, finished: datetime) -> bytes:
         row[7].number_format = "0.00"
         row[9].alignment = Alignment(wrap_text=True, vertical="top")
         row[10].number_format = roundsheets.places_format([r.assessed])
-    for column, width in zip("ABCDEFGHIJKLM", (6, 12, 40, 8, 6, 10, 14, 10, 36, 60, 10, 22, 14)):
+        row[14].number_format = roundsheets.places_format([r.stated_total])
+    for column, width in zip("ABCDEFGHIJKLMNOP", (6, 12, 40, 8, 6, 10, 14, 10, 36, 60, 10, 22, 14, 24, 10, 40)):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
@@ -327,6 +332,7 @@ def write_round(run: "RoundRun", projects: list[Path], outputs_root: Path, finis
         title=title, rows=rows, counts=counts, seconds=round_seconds(run.seconds), interrupted=run.interrupted,
         aborted=run.aborted, finished=finished_text(finished), finished_iso=finished.isoformat(timespec="seconds"),
         version=__version__, status_order=STATUS_ORDER, review_order=REVIEW_ORDER, fragment=roundsheets.fragment,
+        kinds=roundsheets.kind_counts(rows),
     )
     _atomic_write(out / "index.html", html.encode("utf-8"))
     _atomic_write(out / "summary.csv", _csv(rows))

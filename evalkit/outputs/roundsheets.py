@@ -23,7 +23,7 @@ from evalkit.core import numbers
 from evalkit.outputs.ooxml import beyond_excel
 
 
-__all__ = ["FindingLine", "IndicatorLine", "Row", "round_seconds", "add_sheets", "findings", "indicators", "fragment", "xlsx_link",
+__all__ = ["CheckLine", "FindingLine", "IndicatorLine", "Row", "discrepancies", "round_seconds", "add_sheets", "findings", "indicators", "fragment", "xlsx_link",
            "LEVEL_HEADERS", "places_format"]
 
 LEVEL_HEADERS = ("一级指标", "二级指标", "三级指标", "四级指标", "五级指标")
@@ -54,6 +54,20 @@ class FindingLine:
     deduction: Decimal | None  # the sum of what its rules deducted across indicators; None when it cost nothing
     deducted_from: str  # "S-04 绩效指标明确性"; several joined with "；"
     taken: Decimal | None = None  # what was actually deducted after 扣完为止 and adjustments; None: not recorded
+
+
+@dataclass(frozen=True)
+class CheckLine:
+    """One failed check of one project: what a bureau lists across a round of 自评表."""
+
+    ref: str  # K-xx: the check's anchor in the appendix
+    kind: str  # its kind in words (报告得分与重算得分, 偏差说明 …), to sort and count by
+    name: str
+    headline: str
+    stated: str | None  # as results.json writes them: the stated value as written, the others at the shown places
+    recomputed: str | None
+    difference: str | None
+    unit: str
 
 
 # How results.json writes a decimal ("97.20", "-0.5"); anything else goes through numbers.parse_decimal.
@@ -116,6 +130,31 @@ def findings(data: dict[str, Any]) -> tuple[FindingLine, ...]:
     return tuple(lines)
 
 
+def discrepancies(data: dict[str, Any]) -> tuple[CheckLine, ...]:
+    from evalkit.core.checks import KIND_NAMES
+
+    def plain(value: Any) -> str | None:
+        return value if isinstance(value, str) and value else None
+
+    return tuple(CheckLine(ref=_text(c.get("id")),
+                           kind=_text(c.get("category")) or KIND_NAMES.get(_text(c.get("kind")), _text(c.get("kind"))),
+                           name=_text(c.get("name")), headline=_text(c.get("headline")), stated=plain(c.get("stated")),
+                           recomputed=plain(c.get("recomputed")), difference=plain(c.get("difference")),
+                           unit=_text(c.get("unit")))
+                 for c in _dicts(data.get("checks")) if c.get("status") == "failed")
+
+
+def kind_counts(rows: list["Row"]) -> list[tuple[str, int, int]]:
+    """(kind, failed checks, projects with one) over the round, most frequent first: the top of the round page."""
+    checks: dict[str, int] = {}
+    projects: dict[str, set[int]] = {}
+    for r in rows:
+        for line in r.discrepancies:
+            checks[line.kind] = checks.get(line.kind, 0) + 1
+            projects.setdefault(line.kind, set()).add(r.index)
+    return sorted(((k, n, len(projects[k])) for k, n in checks.items()), key=lambda x: (-x[1], x[0]))
+
+
 def fragment(anchor: str) -> str:
     """``#K-06``: an anchor in the appendix, percent-encoded so that no id can leave the fragment."""
     return "#" + quote(anchor, safe="-_.~") if anchor else ""
@@ -175,6 +214,17 @@ class Row:
     indicators: tuple[IndicatorLine, ...] = ()  # for the 指标得分 sheet
     findings: tuple[FindingLine, ...] = ()  # for the 问题清单 sheet
     manifest: str = ""  # sha256 of the manifest.json the row was read beside ("" without one): see roundreport.unchanged
+    unit: str = ""  # 实施单位 (project.unit)
+    stated_total: Decimal | None = None  # the 总分 the form or report states (project.reported_total)
+    discrepancies: tuple[CheckLine, ...] = ()  # the failed checks, for the 核对不符 sheet and the counts by kind
+
+    @property
+    def kinds_text(self) -> str:
+        """The failed checks by kind: 报告得分与重算得分 2；偏差说明 1."""
+        counts: dict[str, int] = {}
+        for line in self.discrepancies:
+            counts[line.kind] = counts.get(line.kind, 0) + 1
+        return "；".join(f"{k} {n}" for k, n in counts.items())
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -190,13 +240,15 @@ class Row:
 
 
 def add_sheets(book: Any, rows: list[Row], text_cell: Any) -> None:
-    """Add 指标得分 (projects × leaf indicators) and 问题清单 (one row per finding) to ``book``."""
+    """Add 指标得分 (projects × leaf indicators), 问题清单 (one row per finding) and 核对不符 (one row per failed
+    check) to ``book``."""
     _indicator_sheet(book, rows, text_cell)
     _sheet(book, "问题清单", ["项目编号", "项目名称", "问题编号", "存在问题", "所涉指标", "情节", "涉及资金", "资金单位",
                           "按规则扣分", "实际扣分", "扣分指标"],
            ([r, line.id, [line.problem, line.indicator, line.severity], [line.money], line.money_unit,
              [line.deduction, line.taken], line.deducted_from] for r in rows for line in r.findings),
            widths=[12, 30, 9, 50, 20, 6, 14, 8, 10, 10, 30], text_cell=text_cell, links=True)
+    _discrepancy_sheet(book, rows, text_cell)
 
 
 def indicator_columns(rows: list[Row]) -> list[tuple[tuple[str, ...], Decimal | None]]:
@@ -347,3 +399,45 @@ def _sheet(book: Any, title: str, headers: list[str], lines: Iterable[list[Any]]
         sheet.column_dimensions[get_column_letter(i)].width = width
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{last}"
+
+
+DISCREPANCY_HEADERS = ["项目编号", "项目名称", "实施单位", "核对编号", "类型", "核对事项", "所述值", "重算值", "差额", "单位", "说明"]
+
+
+def _discrepancy_sheet(book: Any, rows: list[Row], text_cell: Any) -> None:
+    """核对不符: every failed check of the round, a row each, filterable and sortable by 类型 and 实施单位.
+
+    Values are numeric cells each with its own number of decimals (a stated
+    93.5% stays 93.5, a recomputed 9.36 分 stays 9.36): one column mixes
+    percentages, 分 and 万元, so no column-wide format would be right.
+    """
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    sheet = book.create_sheet("核对不符")
+    sheet.append(DISCREPANCY_HEADERS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    link_font = Font(color="0563C1", underline="single")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    last = 1
+    for r in rows:
+        for line in r.discrepancies:
+            values = [_decimal(v) for v in (line.stated, line.recomputed, line.difference)]
+            sheet.append([text_cell(r.id), text_cell(r.name), text_cell(r.unit), text_cell(line.ref), text_cell(line.kind),
+                          text_cell(line.name), *[v if v is None or not beyond_excel(v) else text_cell(str(v))
+                                                  for v in values],
+                          text_cell(line.unit), text_cell(line.headline)])
+            last += 1
+            sheet.cell(last, 1).number_format = "@"
+            for i, value in enumerate(values, start=7):
+                if isinstance(value, Decimal) and not beyond_excel(value):
+                    sheet.cell(last, i).number_format = places_format([value])
+            sheet.cell(last, 11).alignment = wrap
+            if r.folder:
+                link = sheet.cell(last, 4)
+                link.hyperlink, link.font = xlsx_link(r.folder, line.ref), link_font
+    for i, width in enumerate([12, 30, 24, 9, 16, 40, 12, 12, 12, 8, 60], start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(DISCREPANCY_HEADERS))}{last}"

@@ -35,6 +35,10 @@ class IndicatorRowView:
     actual: str
     deviation: str
     reported: Any  # a failed reported_score CheckResult about this leaf, or None
+    flags: tuple[tuple[str, Any], ...] = ()  # (what is wrong, the failed check): 偏差说明未填写, 完成情况与得分不符
+
+
+_FLAGS = {"explanation": "未填写偏差原因分析及改进措施", "attainment": "完成情况与得分不符"}
 
 
 def form(ev: Evaluation, rows: list[Any]) -> dict[str, Any]:
@@ -58,6 +62,10 @@ def form(ev: Evaluation, rows: list[Any]) -> dict[str, Any]:
                 label=label, cells=cells, weight=ev.score_text(funds_score.weight) if total and funds_score else "—",
                 rate=figures.get(f"funds.{row}.rate"), score=funds_score if total else None, indent=not total))
     failed = {c.subject: c for c in ev.checks if c.kind == "reported_score" and not c.passed}
+    flagged: dict[str, list[tuple[str, Any]]] = {}
+    for c in ev.checks:
+        if c.kind in _FLAGS and not c.passed:
+            flagged.setdefault(c.subject, []).append((_FLAGS[c.kind], c))
     indicator_rows = []
     for r in rows:
         leaf = r.leaf
@@ -68,10 +76,11 @@ def form(ev: Evaluation, rows: list[Any]) -> dict[str, Any]:
         if rule is not None and rule.type == "completion":
             t, a = rule.target, rule.actual
             sign = rule.sign or ("≥" if rule.direction == "higher" else "≤")
+            # as the form writes them (≥36000, 27万/个); a number written as a number, with its unit
             if t.value is not None:
-                target = sign + numbers.format_quantity(t.value, t.unit, None)
+                target = rule.target_text or sign + numbers.format_quantity(t.value, t.unit, None)
             if a.value is not None:
-                actual = numbers.format_quantity(a.value, a.unit, None)
+                actual = rule.actual_text or numbers.format_quantity(a.value, a.unit, None)
             if t.value is not None and a.value is not None:
                 dev = deviation(Quantity("", t.value, t.unit, places=None), Quantity("", a.value, a.unit, places=None),
                                 rule.deviation_threshold)
@@ -82,7 +91,7 @@ def form(ev: Evaluation, rows: list[Any]) -> dict[str, Any]:
             note = f"{tier.name if tier else rule.attained}。{rule.deviation}" if rule.deviation else ""
         ref = getattr(leaf, "ref", None) or leaf.working.ref
         indicator_rows.append(IndicatorRowView(r, target, actual, note.rstrip("。") if note.endswith("。") else note,
-                                               failed.get(ref)))
+                                               failed.get(ref), tuple(flagged.get(ref, ()))))
     info = params.project
     return {
         "name": info.name, "year": info.year, "department": info.department, "unit": info.unit,

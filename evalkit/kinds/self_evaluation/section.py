@@ -32,7 +32,7 @@ from evalkit.core.errors import InputError, Problem, did_you_mean, shown_text
 from evalkit.core.fields import Level, Model, Num, Text
 from evalkit.core.framework import Framework, IndicatorNode
 from evalkit.core.rules import DEFAULT_ATTAINMENT_TIERS, AttainmentTier
-from evalkit.core.scoring import deviation, find_tier, tier_range
+from evalkit.core.scoring import find_tier, tier_range
 from evalkit.core.specs import Assessment, InputValue, RateFigure
 from evalkit.core.working import Quantity
 
@@ -87,6 +87,8 @@ class IndicatorRow(Model):
     reported: Num | None = Field(None, description="自评表列示的该指标得分（与重算得分核对）")
     source: Text = Field("", description="实际完成值的来源，如验收报告、台账")
     note: Text = Field("", description="说明（列示为评价情况）")
+    not_assessed: Text | None = Field(
+        None, description="未评分：写明原因（如“自评表未填实际完成值”）；该指标不计分，年度指标值与实际完成值可不写")
 
 
 class FundsLine(Model):
@@ -140,6 +142,10 @@ class SelfEvaluationSpec(Model):
     deviation_threshold: Level = Field(
         DEFAULT_DEVIATION_THRESHOLD,
         description="偏差率超过此百分数时须写偏差原因分析及改进措施（默认 10，即 10%）")
+    stated_weights: dict[str, Num] = Field(
+        default_factory=dict,
+        description="自评表在一级指标（及预算执行率）名称后标注的分值，如 产出指标（50分）写 产出指标: 50。写出时，各一级指标"
+                    "的分值取其三级指标分值之和，与标注不符的列为未通过的核对，而不是拒绝读取（导入的自评表即如此）")
     qualitative: list[AttainmentTier] | None = Field(
         None, description="定性指标的档次（默认财预〔2020〕10号 第十七条：达成 80%（含）～100%，部分达成 60%（含）～80%，"
                           "未达成 0～60%）")
@@ -185,7 +191,7 @@ def _funds_inputs(funds: Funds) -> tuple[dict[str, Any], list[Any], list[Any]]:
         if any(f"funds.{row}.{col}" not in inputs for row, _ in parts):
             continue
         checks.append(SumCheck(
-            kind="sum", name=f"项目资金{col_label}：{' + '.join(label for _, label in parts)} = 年度资金总额",
+            kind="sum", category="分项资金之和", name=f"项目资金{col_label}：{' + '.join(label for _, label in parts)} = 年度资金总额",
             items=[{"figure": f"funds.{row}.{col}"} for row, _ in parts], total={"figure": f"funds.total.{col}"},
         ))
     return inputs, figures, checks
@@ -270,8 +276,6 @@ def _row_rule(row: IndicatorRow, spec: SelfEvaluationSpec, shown: str, where: st
             bad("score", f"完成情况为“{tier.name}”，须写 score（评定的得分，{words}）")
         elif row.score is not None and not (low <= row.score <= high if tier.max_inclusive else low <= row.score < high):
             bad("score", f"完成情况为“{tier.name}”，评定得分 {numbers.format_plain(row.score)} 应在 {words}之内")
-        if tier.explain and not row.deviation:
-            bad("deviation", f"完成情况为“{tier.name}”，未达成年度指标，须写偏差原因分析及改进措施")
         if len(problems) > before:
             return None
         rule: dict[str, Any] = {"type": "attainment", "attained": row.attained, "target": _text(row.target),
@@ -305,18 +309,95 @@ def _row_rule(row: IndicatorRow, spec: SelfEvaluationSpec, shown: str, where: st
     if len(problems) > before:
         return None
     direction = direction or implied or "higher"
-    t = Quantity("年度指标值", target, t_unit, places=None)
-    a = Quantity("实际完成值", actual, a_unit, source=row.source, places=None)
-    dev = deviation(t, a, spec.deviation_threshold)
-    if dev.exceeds and not row.deviation:
-        bad("deviation", f"实际完成值 {a.shown()}，年度指标值 {t.shown()}，{dev.short}，须写偏差原因分析及改进措施")
-        return None
     return {
         "type": "completion", "direction": direction, "deviation_threshold": spec.deviation_threshold,
         "deviation": row.deviation, "sign": sign or ("≥" if direction == "higher" else "≤"),
+        "target_text": _verbatim(row.target, t_unit), "actual_text": _verbatim(row.actual, a_unit),
         "target": {"value": target, "unit": t_unit, "name": "年度指标值", "source": TARGET_SOURCE},
         "actual": {"value": actual, "unit": a_unit, "name": "实际完成值", "source": row.source},
     }
+
+
+def _written(row: IndicatorRow) -> str:
+    """评价情况 of a row not scored: what the form says, blanks said as blank."""
+    def cell(value: Decimal | str | None) -> str:
+        return "（未填写）" if value is None or value == "" else _text(value)
+    return f"年度指标值：{cell(row.target)}；实际完成值：{cell(row.actual)}"
+
+
+FORM_SOURCE = "自评表所列"
+
+
+def _stated_scores(spec: SelfEvaluationSpec, reported_total: Decimal | None, funds_line: bool) -> dict[str, Any]:
+    """Every score the form states, as inputs, when it states all of them and the 总分: the unit's own addition
+    is then checked (自评表所列各项得分之和 = 所列总分), apart from whether each score is right."""
+    rows = [row for rows in spec.indicators.values() for row in rows if row.not_assessed is None]
+    if reported_total is None or any(row.reported is None for row in rows) or \
+            (funds_line and spec.funds.reported is None):
+        return {}
+    out: dict[str, Any] = {}
+    if funds_line:
+        assert spec.funds.reported is not None
+        out["form.score.funds"] = InputValue(name=f"{FUNDS_LINE}自评得分", value=spec.funds.reported, unit="分",
+                                             source=FORM_SOURCE)
+    for i, row in enumerate(rows, start=1):
+        assert row.reported is not None
+        out[f"form.score.{i}"] = InputValue(name=f"{row.name}自评得分", value=row.reported, unit="分", source=FORM_SOURCE)
+    out["form.score.total"] = InputValue(name="自评总分", value=reported_total, unit="分", source=FORM_SOURCE)
+    return out
+
+
+def _weight_inputs(spec: SelfEvaluationSpec, rows_at: dict[tuple[str, ...], list[IndicatorNode]],
+                   funds_path_weight: Decimal | None) -> dict[str, Any]:
+    """The form's 分值 as inputs: each row's, the labels after the 一级 names, and the 总分 row's."""
+    out: dict[str, Any] = {}
+    for g, (slot, leaves) in enumerate(rows_at.items(), start=1):
+        for i, leaf in enumerate(leaves, start=1):
+            out[f"form.weight.{g}.{i}"] = InputValue(name=f"{leaf.name}分值", value=leaf.weight, unit="分",
+                                                     source=FORM_SOURCE)
+    if funds_path_weight is not None:
+        out["form.weight.funds"] = InputValue(name=f"{FUNDS_LINE}分值", value=funds_path_weight, unit="分",
+                                              source=FORM_SOURCE)
+    for k, (name, value) in enumerate(spec.stated_weights.items(), start=1):
+        out[f"form.label.{k}"] = InputValue(name=f"{name}标注分值", value=value, unit="分", source=FORM_SOURCE)
+    return out
+
+
+def _weight_checks(spec: SelfEvaluationSpec, rows_at: dict[tuple[str, ...], list[IndicatorNode]],
+                   weights: dict[str, Decimal]) -> list[Any]:
+    """Each labelled 一级指标 (产出指标（50分）) against the 分值 of its rows; 总分's label against all of them."""
+    from evalkit.core.checks import SumCheck
+
+    groups = list(rows_at.items())
+    out = []
+    for k, (name, _) in enumerate(spec.stated_weights.items(), start=1):
+        if name == TOTAL_LABEL:
+            items = [{"figure": f"form.weight.{g}.{i}"} for g, (_, leaves) in enumerate(groups, start=1)
+                     for i in range(1, len(leaves) + 1)]
+            if FUNDS_LINE in weights:
+                items.insert(0, {"figure": "form.weight.funds"})
+            label = "各项指标分值之和 = 总分标注的分值"
+        else:
+            items = [{"figure": f"form.weight.{g}.{i}"} for g, (slot, leaves) in enumerate(groups, start=1)
+                     if slot[0] == name for i in range(1, len(leaves) + 1)]
+            label = f"{name}下各三级指标分值之和 = 标注的分值"
+        if items:
+            out.append(SumCheck(kind="sum", category="标注分值", name=label, items=items,
+                                total={"figure": f"form.label.{k}"}))
+    return out
+
+
+TOTAL_LABEL = "总分"
+
+
+def _verbatim(value: Decimal | str | None, unit: str) -> str:
+    """The cell as written when it carries its own unit (“≥27万/个”): the 自评表 then shows it so, not re-formatted.
+
+    A bare number (“≥36000” with unit: 人次) is shown with its unit instead, so every cell reads with one.
+    """
+    if isinstance(value, str) and unit and unit != numbers.PERCENT and value.strip().endswith(unit):
+        return value.strip()
+    return ""
 
 
 def _text(value: Decimal | str) -> str:
@@ -389,6 +470,11 @@ def apply(params: P, framework: Framework, shown: str) -> tuple[P, Framework]:
                 problems.append(Problem(shown, where + ".name", f"同一二级指标下三级指标“{_name(row.name)}”重复"))
                 continue
             seen.add(row.name)
+            if row.not_assessed is not None:
+                leaves.append(IndicatorNode(name=row.name, weight=row.weight, criteria=_CRITERIA["higher"]))
+                assessments["/".join(slot + (row.name,))] = Assessment(
+                    not_assessed=row.not_assessed, situation=row.note or _written(row))
+                continue
             rule = _row_rule(row, spec, shown, where, problems)
             if rule is None:
                 continue
@@ -407,7 +493,23 @@ def apply(params: P, framework: Framework, shown: str) -> tuple[P, Framework]:
     if problems:
         raise InputError(problems)
 
+    for key in spec.stated_weights:
+        if key not in top_names and key != TOTAL_LABEL:
+            problems.append(Problem(shown, f"self_evaluation.stated_weights.{_name(key)}",
+                                    f"不是一级指标；可写：{'、'.join(top_names)}" + did_you_mean(key, top_names)))
+    if problems:
+        raise InputError(problems)
     weights = {n.name: spec.weights.get(n.name, n.weight) for n in framework.indicators}
+    if spec.stated_weights:
+        # The form's own weights are what its rows add to; the labels are checked against them, not imposed.
+        for node in framework.indicators:
+            path = (node.name,)
+            if node.children and node.name not in spec.weights:
+                weights[node.name] = sum((leaf.weight for slot, leaves in rows_at.items() if slot[:1] == path
+                                          for leaf in leaves), Decimal(0))
+        framework = framework.model_copy(update={"total": sum(weights.values(), Decimal(0))})
+        params = params.model_copy(update={"checks": list(params.checks) + _weight_checks(spec, rows_at, weights)})
+        inputs.update(_weight_inputs(spec, rows_at, funds_path_weight=weights.get(FUNDS_LINE)))
     total = sum(weights.values(), Decimal(0))
     if total != framework.total:
         listed = " + ".join(f"{k} {numbers.format_plain(v)}" for k, v in weights.items())
@@ -460,6 +562,13 @@ def apply(params: P, framework: Framework, shown: str) -> tuple[P, Framework]:
                        for k in ("budget", "spent")}
         assessments[FUNDS_LINE] = Assessment(reported=funds.reported, situation=(
             f"全年预算数 {shown_money['budget']}，全年执行数 {shown_money['spent']}"))
+    inputs.update(_stated_scores(spec, params.project.reported_total, funds_path is not None))
+    if "form.score.total" in inputs:
+        from evalkit.core.checks import SumCheck
+
+        checks.append(SumCheck(kind="sum", category="得分加总", name="自评表所列各项得分之和 = 所列总分",
+                               items=[{"figure": k} for k in inputs if k.startswith("form.score.")
+                                      and k != "form.score.total"], total={"figure": "form.score.total"}))
     # A row the params also name under indicators (to mark it 未评分, or override its score) keeps that entry,
     # filled in with the row's stated score and situation, so the leaf is not named twice.
     merged = dict(params.indicators)
