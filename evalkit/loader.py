@@ -16,6 +16,7 @@ import datetime as dt
 import json
 from collections import Counter
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,6 +24,7 @@ from pydantic import Field, ValidationError, create_model
 
 from evalkit import kinds
 from evalkit.core import framework as fw
+from evalkit.core import numbers
 from evalkit.inputs import frameworkfiles
 from evalkit.core.errors import InputError, Problem, did_you_mean, from_validation_error, shown_text
 from evalkit.core.checks import CHECK_KINDS, CheckSpec
@@ -124,6 +126,11 @@ class ParamsBase(Model):
         default_factory=dict,
         description="各末级指标的评价情况与规则参数，键为指标名称或路径（一级/二级/三级）；未评分的指标写 not_assessed 与原因",
     )
+    weights: dict[str, Num] = Field(
+        default_factory=dict,
+        description="按报告调整指标体系中任一级指标的分值，键为指标名称或路径，如 {预算执行: 30, 预算执行/预算完成率: 15}；"
+                    "调整后每个上级的分值仍须等于其下级之和、一级指标之和等于总分，不符时指出是哪一级",
+    )
 
 
 def _build(registered: tuple[Kind, ...]) -> type[Model]:
@@ -220,8 +227,49 @@ class _Leaves:
         return len(self.by_key.get(key, [])) > 1
 
 
+def _reweighed(framework: fw.Framework, weights: dict[str, Decimal], shown: str) -> fw.Framework:
+    """The framework with the report's own weights at any level (53号 has 预算执行 20, a report 30)."""
+    if not weights:
+        return framework
+    by_key: dict[str, list[tuple[str, ...]]] = {}
+
+    def walk(nodes: list[fw.IndicatorNode], prefix: tuple[str, ...]) -> None:
+        for node in nodes:
+            path = prefix + (node.name,)
+            by_key.setdefault("/".join(path), []).append(path)
+            if len(path) > 1:
+                by_key.setdefault(node.name, []).append(path)
+            walk(node.children, path)
+    walk(framework.indicators, ())
+    wanted: dict[tuple[str, ...], Decimal] = {}
+    problems = []
+    for key, weight in weights.items():
+        found = by_key.get(key, [])
+        if len(found) != 1:
+            problems.append(Problem(shown, f"weights.{_name(key)}", "名称重复，请写完整路径（一级/二级/三级）" if found else
+                                    "指标体系中没有此指标" + did_you_mean(key, by_key)))
+        elif weight < 0:
+            problems.append(Problem(shown, f"weights.{_name(key)}", f"分值不能为负数，实际为 {numbers.format_plain(weight)}"))
+        else:
+            wanted[found[0]] = weight
+    if problems:
+        raise InputError(problems)
+
+    def rebuild(nodes: list[fw.IndicatorNode], prefix: tuple[str, ...]) -> list[fw.IndicatorNode]:
+        out = []
+        for node in nodes:
+            path = prefix + (node.name,)
+            update: dict[str, Any] = {"children": rebuild(node.children, path)} if node.children else {}
+            if path in wanted:
+                update["weight"] = wanted[path]
+            out.append(node.model_copy(update=update) if update else node)
+        return out
+    return framework.model_copy(update={"indicators": rebuild(framework.indicators, ())})
+
+
 def _adjust(framework: fw.Framework, params: ProjectParams, shown: str) -> fw.Framework:
     """Apply the project's per-indicator and scoring adjustments to a copy of the framework."""
+    framework = _reweighed(framework, params.weights, shown)
     problems: list[Problem] = []
     targets: dict[tuple[str, ...], tuple[str, Assessment]] = {}
     index = _Leaves(framework)
@@ -446,7 +494,8 @@ def load_project(path: str | Path, read_data: bool = True) -> Project:
         if framework is unadjusted or not _valid_tree(unadjusted, fw_file, unscored):
             raise
         # The framework was fine until this params file adjusted it: the problem is the user's.
-        raise InputError(Problem(shown, f"indicators（调整后的指标体系 {p.where}）", p.message)
+        adjusted = "weights 与 indicators" if params.weights else "indicators"
+        raise InputError(Problem(shown, f"{adjusted}（调整后的指标体系 {p.where}）", p.message)
                          for p in exc.problems) from None
     rules = _typed_rules(framework, params, shown, fw_file, unscored)
     _check_references(params, framework, shown)

@@ -12,7 +12,10 @@ one of ``LAYOUTS``:
 - ``reordered``: 计量单位 as its own column, 分值 before the values, 偏差原因
   before 得分, a two-row 绩效指标 header;
 - ``instructions``: a 填表说明 sheet first, then the standard form;
-- ``two_per_book``: (used by the writer of whole books) several forms, a sheet each.
+- ``two_per_book``: (used by the writer of whole books) several forms, a sheet each;
+- ``county``: label and value in one cell (项目名称：…), 主管部门及代码 with the code in front of the name,
+  goals one under the other, a 指标性质 column (≥ / ≤ / 定性) with bare numbers as values, a 备注 column, and
+  自评等级 on its own row under 总分.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-LAYOUTS = ("standard", "provincial", "reordered", "instructions", "two_per_book")
+LAYOUTS = ("standard", "provincial", "reordered", "instructions", "two_per_book", "county")
 
 
 @dataclass
@@ -173,6 +176,46 @@ def write_form(ws: Any, spec: FormSpec, layout: str) -> None:
             cell.alignment = Alignment(wrap_text=True, vertical="center")
 
 
+def write_county(ws: Any, spec: FormSpec) -> None:
+    """The ``county`` layout (see the module docstring)."""
+    put = ws.cell
+    put(1, 1, f"{spec.year}年度项目支出绩效自评表")
+    put(2, 1, f"项目名称：{spec.name}")
+    put(3, 1, f"主管部门及代码：[317]{spec.department}")
+    put(3, 5, f"实施单位：{spec.unit}")
+    put(4, 1, "项目资金（万元）")
+    for c, text in enumerate(("年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"), start=4):
+        put(4, c, text)
+    r = 5
+    for key, label in _FUNDS_LABELS:
+        if key in spec.funds:
+            put(r, 2, label)
+            for c, text in enumerate(spec.funds[key], start=4):
+                put(r, c, _num(text))
+            if key == "total":
+                put(r, 7, _num(spec.funds_weight)); put(r, 8, spec.rate); put(r, 9, _num(spec.funds_score))
+            r += 1
+    put(r, 1, "年度总体目标"); put(r, 2, "预期目标"); put(r, 4, spec.goals[0])
+    put(r + 1, 2, "实际完成情况"); put(r + 1, 4, spec.goals[1])
+    r += 2
+    columns = ["一级指标", "二级指标", "三级指标", "指标性质", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施", "备注"]
+    for c, text in enumerate(columns, start=1):
+        put(r, c, text)
+    r += 1
+    for row in spec.rows:
+        sign = next((x for x in ("≥", "≤") if row.target.startswith(x)), "")
+        numeric = bool(sign) or row.target.replace(".", "", 1).isdigit()
+        cells = [row.level1, row.level2, row.name, sign or ("定量" if numeric else "定性"),
+                 row.target[len(sign):] if sign else row.target, row.actual, _num(row.weight), _num(row.score) if row.score else None,
+                 row.deviation or None, "台账"]
+        for c, value in enumerate(cells, start=1):
+            put(r, c, value)
+        r += 1
+    put(r, 1, "总分"); put(r, 7, _num(spec.total_weight)); put(r, 8, _num(spec.total_score))
+    if spec.grade:
+        put(r + 1, 1, "自评等级"); put(r + 1, 7, spec.grade)
+
+
 def write_book(path: Any, specs: list[FormSpec], layout: str) -> None:
     from openpyxl import Workbook
 
@@ -187,7 +230,10 @@ def write_book(path: Any, specs: list[FormSpec], layout: str) -> None:
     for i, spec in enumerate(specs):
         if i:
             ws = wb.create_sheet(f"自评表{i + 1}")
-        write_form(ws, spec, "standard" if layout in ("instructions", "two_per_book") else layout)
+        if layout == "county":
+            write_county(ws, spec)
+        else:
+            write_form(ws, spec, "standard" if layout in ("instructions", "two_per_book") else layout)
     wb.save(path)
 
 

@@ -430,3 +430,52 @@ def test_an_unknown_three_public_row_is_named_with_a_suggestion(tmp_path, capsys
     assert main(["validate", path]) == 2
     err = capsys.readouterr().err
     assert "“三公经费”支出表中不认识的行“因公出国费用”" in err and "是否指" in err
+
+
+def _weights_project(tmp_path, weights: str) -> str:
+    path = tmp_path / "w.yaml"
+    path.write_text(textwrap.dedent("""\
+        project: {id: "W", name: 权重, year: 2024}
+        framework:
+          name: 两级
+          indicators:
+            - {name: 过程, weight: 60, children: [
+                {name: 预算执行, weight: 30, rule: {type: judgement, score: 30, justification: 好}},
+                {name: 预算管理, weight: 30, rule: {type: judgement, score: 27, justification: 一般}}]}
+            - {name: 效果, weight: 40, rule: {type: judgement, score: 27, justification: 较好}}
+        """) + weights, encoding="utf-8")
+    return str(path)
+
+
+def test_a_report_s_own_weights_at_any_level(tmp_path):
+    """53号 gives 预算执行 20; a report may give it 30: weights: names any level, and the sums are still checked."""
+    path = _weights_project(tmp_path, "weights: {过程: 70, 预算执行: 40, 效果: 30}\n")
+    ev = evaluate(load_project(path))
+    assert [(s.name, s.weight, s.score) for s in ev.indicators] == [
+        ("预算执行", D(40), D("30.00")), ("预算管理", D(30), D("27.00")), ("效果", D(30), D("27.00"))]
+
+
+def test_weights_that_no_longer_add_up_are_named(tmp_path, capsys):
+    from evalkit.cli import main
+
+    assert main(["validate", _weights_project(tmp_path, "weights: {预算执行: 40}\n")]) == 2
+    err = capsys.readouterr().err
+    assert "weights 与 indicators（调整后的指标体系 过程）" in err and "下级指标分值合计 70" in err and "应等于 60" in err
+    assert main(["validate", _weights_project(tmp_path, "weights: {预算执行率: 40}\n")]) == 2
+    assert "weights.预算执行率: 指标体系中没有此指标" in capsys.readouterr().err
+
+
+def test_a_partial_carryover_table(tmp_path):
+    """Only 年初 and 年末 listed: read, totals cited, no row identity; a blank cell in a full table is not reported."""
+    path = write_project(tmp_path, "department:\n  carryover: {file: data/c.csv}\n", {
+        "c.csv": "项目,年初结转结余,年末结转结余\n财政拨款,120.00,80.00\n其他资金,10.00,5.00\n合计,130.00,85.00\n"})
+    ev = evaluate(load_project(path))
+    assert [c.name for c in ev.checks] == ["结转结余表：各项之和 = 合计行（年初结转结余）", "结转结余表：各项之和 = 合计行（年末结转结余）"]
+    assert all(c.passed for c in ev.checks)
+    assert department.quantities(ev.project)["department.carryover.closing"].value == D("85.00")
+    path = write_project(tmp_path, "department:\n  carryover: {file: data/c.csv}\n", {
+        "c.csv": "项目,年初结转结余,本年收入,本年支出,年末结转结余\n财政拨款,120.00,500.00,540.00,80.00\n"
+                 "其他资金,10.00,,,10.00\n合计,130.00,500.00,540.00,90.00\n"})
+    ev = evaluate(load_project(path))
+    (identity,) = [c for c in ev.checks if c.kind == "identity"]
+    assert identity.passed and identity.lines[0] == "共核对 2 行，不符 0 行；第 3 行有未列示（空白）的数，未核对"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import subprocess
 import sys
+from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
@@ -113,7 +114,7 @@ def test_a_truncated_rate_is_said_to_be_truncated(tmp_path):
     ev, _ = _evaluate(tmp_path, funds={"total": ("480", "520", "486.70"), "fiscal": ("450", "470", "441.70"),
                                        "carryover": ("30", "30", "30"), "other": ("0", "20", "15")}, rate="93.59%")
     (check,) = [c for c in ev.checks if not c.passed]
-    assert check.headline == "所述值 93.59%，重算值 93.60%，差额 +0.01 个百分点"
+    assert check.headline == "所述值 93.59%，重算值 93.60%，差额 +0.01 个百分点；疑为截尾（直接舍去）而未四舍五入"
     assert "报告值与截尾（直接舍去）的结果一致，疑为未四舍五入" in check.lines
 
 
@@ -235,3 +236,24 @@ def test_a_value_with_its_unit_in_the_cell_is_scored_and_shown_as_written(tmp_pa
     assert 'target: "≤27万/个"' in text and 'unit: "万/个"' in text
     html = appendix.summary(ev).html
     assert "<td>≤27万/个</td><td>26.5万/个</td>" in html
+
+
+def test_labels_in_cells_goals_one_under_the_other_a_nature_column_and_a_grade_row(tmp_path):
+    """The county layout: what a finance bureau's helper found refused or lost in forms it typed itself."""
+    ev, params = _evaluate(tmp_path, "county", grade="良")
+    data = yaml.safe_load(params.read_text(encoding="utf-8"))
+    project = data["project"]
+    assert (project["name"], project["department"], project["reported_grade"]) == ("社区居家养老服务补助", "某区民政局", "良")
+    assert data["self_evaluation"]["goals"]["actual"] == "全年提供上门服务 38,250 人次"
+    rows = [r for rows in data["self_evaluation"]["indicators"].values() for r in rows]
+    assert [r.get("direction") for r in rows][:3] == ["正向", "正向", "正向"] and rows[0]["target"] == "36000"
+    assert rows[0]["note"] == "台账"
+    assert _failed(ev) == [("reported_grade", "报告等级“良”，重算总分 98.36 分对应等级“优”")]
+
+
+def test_a_reverse_row_signed_only_in_the_nature_column_is_scored_as_reverse(tmp_path):
+    rows = _rows()
+    rows[0] = Row("产出指标", "成本指标", "单位面积改造成本", "≤280", "300", "15", "14")  # 280 ÷ 300 × 15 = 14.00
+    ev, _ = _evaluate(tmp_path, "county", rows=rows, total_score="97.36")
+    assert _failed(ev) == []  # 14 stated, 14.00 recomputed; 偏差率 7.14% needs no explanation
+    assert [s.score for s in ev.indicators if s.name == "单位面积改造成本"] == [D("14.00")]

@@ -443,3 +443,23 @@ def load_yaml_text(text: str):
     from evalkit.inputs.yamlio import ExactLoader
 
     return yaml.load(text, Loader=ExactLoader)
+
+
+def test_a_one_level_table_named_by_its_only_indicator_column(tmp_path):
+    """A department's 评分表 often lists 评价指标 without levels: that column is the one level."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "评分表"
+    ws.append(["序号", "评价指标", "分值", "得分", "扣分原因"])
+    for row in [(1, "预算编制", 20, 18, "编制不细"), (2, "预算执行", 30, 27, "执行率90%"), (3, "资产管理", 20, 20, None),
+                (4, "履职效益", 30, 25, "部分目标未完成")]:
+        ws.append(row)
+    ws.append([None, "合计", 100, 90, None])
+    wb.save(tmp_path / "一级.xlsx")
+    text, lines = _imported(tmp_path, tmp_path / "一级.xlsx")
+    assert lines[1] == "  评价指标 4 项（末级指标 4 项），分值合计 100"
+    data = load_yaml_text(text)
+    assert data["indicators"]["预算执行"]["reported"] == Decimal("27")
+    assert data["indicators"]["预算编制"]["rule"]["justification"] == "编制不细"
+    framework = load_yaml_text((tmp_path / "out" / "一级.framework.yaml").read_text(encoding="utf-8"))
+    assert framework["levels"] == ["评价指标"] and [n["weight"] for n in framework["indicators"]] == [20, 30, 20, 30]

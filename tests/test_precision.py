@@ -116,7 +116,7 @@ def figure(unrounded: str, places: int = 2, unit: str = "%") -> Figure:
 def test_a_reported_rate_shows_the_recomputed_value_that_makes_the_difference_visible():
     c = checks.reported_figure(figure("99.9812"), D("99"), "K-01")
     assert c.status == "failed" and c.found == D("99.98") and c.difference == D("0.98")
-    assert c.headline == "所述值 99%，重算值 99.98%，差额 +0.98 个百分点（按整数比较：重算值为 100%）"  # as the report wrote it
+    assert c.headline == "所述值 99%，重算值 99.98%，差额 +0.98 个百分点（按整数比较：重算值为 100%）；疑为截尾（直接舍去）而未四舍五入"  # as the report wrote it; 99.98 cut to 99
     assert "四舍五入为 100%" in c.lines[0]
 
 

@@ -130,6 +130,9 @@ class IdentityCheck(_CheckBase):
     kind: Literal["identity"]
     equation: Text = Field(description="等式；名称为数值 id（或 table 的列名），含空格的名称用反引号括起")
     table: str | None = Field(None, description="逐行核对的数据表 id")
+    blank: Literal["zero", "skip"] = Field(
+        "zero", description="逐行核对时等式中的空白单元格：zero 按 0 计（默认）；skip 视为未列示，该行不核对并在核对中列出"
+                            "（只列示了部分数字的表）")
 
     @field_validator("equation")
     @classmethod
@@ -878,9 +881,13 @@ def _identity_rows(spec: IdentityCheck, equation: expressions.Equation, table: T
     worst: tuple[Decimal, Decimal, int] | None = None  # the row that differs most …
     worst_failed: tuple[Decimal, Decimal, int] | None = None  # … and the failing one that does (the headline's)
     shown = 0
+    skipped: list[int] = []
     with exact():
         for i, row in enumerate(table.rows):
             if all(row[c] == "" for c in columns.values()):
+                continue
+            if spec.blank == "skip" and any(values[n][i] is None for n in columns):
+                skipped.append(i)  # a cell not reported: the row cannot be checked, and says so
                 continue
 
             def value(n: str) -> Decimal:
@@ -912,7 +919,13 @@ def _identity_rows(spec: IdentityCheck, equation: expressions.Equation, table: T
     # The check's own 所述值 / 重算值 / 差额 are the row that differs most, with its sign (−0.01 stays −0.01),
     # so results.json and workpaper.xlsx carry what the headline says, for a passing check too.
     expected = found = difference = None
-    lines = [f"共核对 {len(rows)} 行，不符 {failed} 行（空白或“-”按 0 计）"]
+    if spec.blank == "skip":
+        lines = [f"共核对 {len(rows)} 行，不符 {failed} 行"
+                 + (f"；第 {'、'.join(str(table.line(i)) for i in skipped[:10])} 行"
+                    f"{' 等 ' + str(len(skipped)) + ' 行' if len(skipped) > 10 else ''}有未列示（空白）的数，未核对"
+                    if skipped else "")]
+    else:
+        lines = [f"共核对 {len(rows)} 行，不符 {failed} 行（空白或“-”按 0 计）"]
     worst = worst_failed or worst
     if worst is not None:
         expected, found = worst[0], worst[1]
@@ -1012,7 +1025,8 @@ def reported_figure(figure: Any, reported: Decimal, ref: str) -> CheckResult:
              f"{'（未舍入 ' + numbers.format_unrounded(figure.unrounded) + '）' if figure.unrounded != found else ''}"
              f"，按报告的精度（{numbers.places_text(places)}）四舍五入为 {numbers.format_quantity(at_stated, unit, places)}"
              f"，{'与报告值相同' if status == PASSED else '与报告值 ' + numbers.format_quantity(reported, unit, places) + ' 不同'}"]
-    if status == FAILED and numbers.truncate(figure.unrounded, places) == reported:
+    truncated = status == FAILED and numbers.truncate(figure.unrounded, places) == reported
+    if truncated:
         lines.append("报告值与截尾（直接舍去）的结果一致，疑为未四舍五入")
     return CheckResult(
         ref=ref, kind="reported_figure", name=f"{figure.name}（{figure.ref}）", status=status,
@@ -1020,6 +1034,7 @@ def reported_figure(figure: Any, reported: Decimal, ref: str) -> CheckResult:
         basis=f"按报告值的精度（{numbers.places_text(places)}）比较，不设容差", compared=places,
         formula="报告值 = 重算值（按报告值的小数位数四舍五入）", lines=tuple(lines),
         sources=(f"{figure.name}：{figure.ref}",), subject=figure.ref,
+        remark="疑为截尾（直接舍去）而未四舍五入" if truncated else "",
     )
 
 

@@ -54,6 +54,8 @@ class FormRow:
     weight: At | None
     score: At | None
     deviation: At | None
+    nature: At | None = None  # 指标性质: ≥ / ≤ / 正向 / 反向 / 定性
+    note: At | None = None  # 备注
 
 
 @dataclass(frozen=True)
@@ -117,12 +119,30 @@ _INDICATOR_COLUMNS = {
     "score": ("得分", "自评得分", "评分"),
     "deviation": ("偏差原因分析及改进措施", "偏差原因分析及改进措施（未完成原因分析）", "偏差原因分析", "偏差原因",
                   "未完成原因分析", "原因分析及改进措施", "偏差原因及改进措施"),
+    "nature": ("指标性质", "指标方向", "指标类型", "指标属性", "计算方向", "指标值类型"),
+    "note": ("备注", "说明", "数据来源", "佐证材料", "备注说明"),
 }
 _TOTAL_ROW = ("总分", "合计", "总计", "自评总分", "合计得分")
 _GRADE = ("自评等级", "评价等级", "等级", "自评结果")
 _LABEL_WEIGHT = re.compile(r"^(.*?)（(\d+(?:\.\d+)?)分?）$")
 _YEAR = re.compile(r"(20\d\d)\s*年")
 _UNIT = re.compile(r"（(?:单位：)?(元|万元|亿元)）|单位：(元|万元|亿元)")
+
+
+_LABEL_NOISE = re.compile(r"(及代码|（代码）|（编码）|（盖章）|（公章）|（签章）)$")
+_CODE_PREFIX = re.compile(r"^[\[【（]\s*\d+\s*[\]】）]\s*")
+
+
+def header_key(text: str) -> str | None:
+    """The header field a label names: 主管部门及代码 and 实施单位（盖章） are 主管部门 and 实施单位."""
+    label = _LABEL_NOISE.sub("", _squeeze(text).rstrip("："))
+    return HEADER_FIELDS.get(label)
+
+
+def _field_value(at: At) -> At:
+    """A field's value without the code units put in front of a name ([317]某区卫生健康委员会)."""
+    text = _CODE_PREFIX.sub("", at.text)
+    return At(text, at.sheet, at.cell) if text and text != at.text else at
 
 
 def column_of(labels: dict[str, tuple[str, ...]], text: str) -> str | None:
@@ -243,14 +263,21 @@ def _read_form(sheet: _Sheet, header: int, columns: dict[str, int]) -> Form:
         for i, (c, text) in enumerate(row):
             if year is None and (m := _YEAR.search(text)) and ("年度" in text or "自评表" in text):
                 year = At(m.group(1), sheet.sheet, f"{column_letters(c)}{r}")
-            key = HEADER_FIELDS.get(_squeeze(text).rstrip("："))
-            if key is None or key in fields:
+            key = header_key(text)
+            if key is None:
+                # 项目名称：城市道路桥梁日常养护 — label and value in one cell
+                label, colon, rest = text.replace(":", "：").partition("：")
+                key = header_key(label) if colon and rest.strip() else None
+                if key is not None and key not in fields:
+                    fields[key] = _field_value(At(rest.strip(), sheet.sheet, f"{column_letters(c)}{r}"))
+                continue
+            if key in fields:
                 continue
             value = next((sheet.at(r, cc) for cc, t in row[i + 1:]
-                          if HEADER_FIELDS.get(_squeeze(t).rstrip("：")) is None and sheet.at(r, cc) is not None
+                          if header_key(t) is None and sheet.at(r, cc) is not None
                           and sheet.grid.anchor.get((r, cc)) != (r, c)), None)
             if value is not None:
-                fields[key] = value
+                fields[key] = _field_value(value)
     if "年度" in fields and year is None:
         m = _YEAR.search(fields["年度"].text + "年") or re.search(r"(20\d\d)", fields["年度"].text)
         year = At(m.group(1), sheet.sheet, fields["年度"].cell) if m else None
@@ -317,7 +344,30 @@ def _goals(sheet: _Sheet, before: int) -> dict[str, At]:
             if value is not None:
                 out[key] = value
         return out
-    return {}
+    return _goals_by_label(sheet, before)
+
+
+def _goals_by_label(sheet: _Sheet, before: int) -> dict[str, At]:
+    """Goals laid out one under the other: 预期目标 | text on one row, 实际完成情况 | text on the next (or in one cell)."""
+    out: dict[str, At] = {}
+    for r in sheet.numbers:
+        if r >= before:
+            break
+        row = sheet.row(r)
+        for i, (c, text) in enumerate(row):
+            key = _squeeze(text).replace(":", "：")
+            for name, role in (("预期目标", "expected"), ("实际完成情况", "actual")):
+                if role in out or not key.startswith(name):
+                    continue
+                rest = key[len(name):].lstrip("：")
+                if rest:
+                    out[role] = At(text.replace(":", "：").partition("：")[2].strip(), sheet.sheet,
+                                   f"{column_letters(c)}{r}")
+                else:
+                    value = next((sheet.at(r, cc) for cc, _ in row[i + 1:] if sheet.at(r, cc) is not None), None)
+                    if value is not None:
+                        out[role] = value
+    return out
 
 
 def _indicators(sheet: _Sheet, header: int, columns: dict[str, int]
@@ -327,20 +377,22 @@ def _indicators(sheet: _Sheet, header: int, columns: dict[str, int]
     total_weight = total_score = grade = None
     parents: dict[str, At | None] = {"level1": None, "level2": None}
     name_column = columns["name"]
+    ended = False  # after the 总分 row: a 自评等级 row, signatures, 填表人 — never indicators
     for r in sheet.numbers:
         if r <= header:
             continue
         cells = sheet.row(r)
+        if ended:
+            for c, t in cells:
+                grade = grade or _grade_in(sheet, r, c, t)
+            continue
         texts = [_squeeze(t) for c, t in cells if c <= name_column]
         if any(t in _TOTAL_ROW for t in texts):
+            ended = True
             total_weight = sheet.own(r, columns["weight"]) if "weight" in columns else None
             total_score = sheet.own(r, columns["score"]) if "score" in columns else None
             for c, t in cells:  # a grade written in the total row (自评等级：优)
                 grade = grade or _grade_in(sheet, r, c, t)
-            continue
-        for c, t in cells:
-            grade = grade or _grade_in(sheet, r, c, t)
-        if grade is not None and r > header and not sheet.at(r, name_column):
             continue
         for level in ("level1", "level2"):
             if level in columns:
@@ -357,7 +409,7 @@ def _indicators(sheet: _Sheet, header: int, columns: dict[str, int]
         rows.append(FormRow(
             level1=level1, level2=parents["level2"], name=name,
             **{k: (sheet.own(r, columns[k]) if k in columns else None)
-               for k in ("target", "actual", "unit", "weight", "score", "deviation")},
+               for k in ("target", "actual", "unit", "weight", "score", "deviation", "nature", "note")},
         ))
     if not rows:
         raise InputError.single(sheet.file, f"工作表“{sheet.sheet}”第 {header} 行以下", "绩效指标表头下没有指标行")

@@ -77,12 +77,21 @@ def _squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def _role(text: str) -> tuple[str, int] | None:
-    """What a header cell names: ("level", n) or (role, 0); None for a column the importer does not read."""
+# The one name column of a one-level table (a department's 评分表 often lists its indicators without levels).
+_ONE_LEVEL = {"评价指标", "指标", "指标名称", "考核指标", "绩效指标", "评价内容", "考核内容", "评价项目", "考核项目", "指标内容"}
+
+
+def _role(text: str, one_level: bool = False) -> tuple[str, int] | None:
+    """What a header cell names: ("level", n) or (role, 0); None for a column the importer does not read.
+
+    ``one_level``: the header has no 一级/二级 columns, so 评价指标 (or 指标名称 …) is the only level.
+    """
     key = _UNIT_SUFFIX.sub("", _squeeze(text))
     found = _LEVEL.match(key)
     if found:
         return "level", _LEVEL_NUMBERS[found.group(1)]
+    if one_level and key in _ONE_LEVEL:
+        return "level", 1
     for role, names in _ROLES.items():
         if key in names:
             return role, 0
@@ -335,7 +344,8 @@ def _find_header(grid: Grid, header_row: int | None) -> int:
         raise InputError.single(grid.shown, grid.row(header_row),
                                 f"--header-row 指定的表头行是空的或不存在（有内容的行从第 {first} 行开始）")
     for i, (number, _) in enumerate(grid.rows[:HEADER_SCAN]):
-        roles = {r[0] for r in (_role(t) for t in _header_texts(grid, i).values()) if r}
+        texts = _header_texts(grid, i).values()
+        roles = {r[0] for r in (_role(t, _one_level(texts)) for t in texts) if r}
         if "level" in roles and "weight" in roles:
             return i
     raise InputError.single(
@@ -354,6 +364,13 @@ def _header_texts(grid: Grid, index: int) -> dict[int, str]:
     if _sub_header(grid, index):
         texts.update({c: t for c, t in grid.rows[index + 1][1].items() if (grid.rows[index + 1][0], c) not in grid.anchor})
     return texts
+
+
+def _one_level(texts: Any) -> bool:
+    """A header without 一级/二级 columns whose indicators are named by one column (评价指标, 指标名称 …)."""
+    texts = list(texts)
+    return not any(_LEVEL.match(_UNIT_SUFFIX.sub("", _squeeze(t))) for t in texts) and \
+        sum(_UNIT_SUFFIX.sub("", _squeeze(t)) in _ONE_LEVEL for t in texts) == 1
 
 
 def _row_texts(grid: Grid, index: int) -> dict[int, str]:
@@ -393,8 +410,9 @@ def _columns(grid: Grid, index: int) -> tuple[list[Column], list[str]]:
     """The columns the importer reads, and the headers of the others (listed, not read)."""
     number = grid.rows[index][0]
     columns, ignored = [], []
+    one_level = _one_level(_header_texts(grid, index).values())
     for c, text in sorted(_header_texts(grid, index).items()):
-        role = _role(text)
+        role = _role(text, one_level)
         if role is None:
             ignored.append(_squeeze(text))
         else:

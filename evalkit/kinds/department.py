@@ -178,7 +178,8 @@ DEPARTMENT_TABLES: dict[str, Layout] = {
                 "上年决算数": ("previous_actual", "“三公经费”合计（上年决算数）")},
     ),
     "carryover": Layout(
-        "carryover", "结转结余表", "项目", ("年初结转结余", "本年收入", "本年支出", "年末结转结余"),
+        # Reports often list only the opening and closing balances: 本年收入 and 本年支出 may be left out.
+        "carryover", "结转结余表", "项目", ("年初结转结余", "年末结转结余"), ("本年收入", "本年支出"),
         totals={"年初结转结余": ("opening", "年初结转结余合计"), "本年收入": ("income", "本年收入合计"),
                 "本年支出": ("expenditure", "本年支出合计"), "年末结转结余": ("closing", "年末结转结余合计")},
     ),
@@ -659,10 +660,12 @@ def check_specs(project: Any) -> list[tuple[str, Any]]:
                 out.append((where, IdentityCheck(kind="identity", name=f"{title}逐行：基本支出 = 人员经费 + 公用经费",
                                                  equation="基本支出 = 人员经费 + 公用经费", table=st.table.key,
                                                  note=_GENERATED)))
-        if key == "carryover":
+        if key == "carryover" and st.present("本年收入") and st.present("本年支出"):
+            # a blank cell in a 结转结余 row is a figure not reported, not a zero: that row is listed, not checked
             out.append((where, IdentityCheck(
                 kind="identity", name=f"{title}逐行：年末结转结余 = 年初结转结余 + 本年收入 − 本年支出",
-                equation="年末结转结余 = 年初结转结余 + 本年收入 - 本年支出", table=st.table.key, note=_GENERATED)))
+                equation="年末结转结余 = 年初结转结余 + 本年收入 - 本年支出", table=st.table.key, note=_GENERATED,
+                blank="skip")))
     spec = getattr(project.params, "department", None)
     if spec is not None and spec.reconcile and "carryover" in standard:
         co = standard["carryover"]

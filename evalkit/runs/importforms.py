@@ -104,8 +104,7 @@ def import_forms(source: Path, round_dir: Path) -> Imported:
             continue
         copy_name = _project_name(book.stem, "", False) + book.suffix.lower()
         copy = forms_dir / copy_name
-        if copy.resolve() != book.resolve():
-            shutil.copyfile(book, copy)
+        copied = False
         for form in forms:
             result.forms += 1
             name = _project_name(book.stem, form.sheet, len(forms) > 1)
@@ -124,6 +123,9 @@ def import_forms(source: Path, round_dir: Path) -> Imported:
             except InputError as exc:
                 result.problems.extend(exc.problems)
                 continue
+            if not copied and copy.resolve() != book.resolve():
+                shutil.copyfile(book, copy)  # the form the params cite, once one of its forms is written
+            copied = True
             _write(target, text)
             taken.add(key)
             result.written.append(target)

@@ -94,6 +94,7 @@ def _row(row: FormRow, problems: list[Problem], file: str) -> list[tuple[str, An
         return out
     out.append(("weight", weight, row.weight))
     unit = row.unit.text if row.unit else ""
+    nature = _nature(row.nature)
     target, actual = (row.target.text if row.target else ""), (row.actual.text if row.actual else "")
     t, a = _split(target), _split(actual)
     blank = [w for w, v in (("年度指标值", target), ("实际完成值", actual)) if not v]
@@ -104,13 +105,15 @@ def _row(row: FormRow, problems: list[Problem], file: str) -> list[tuple[str, An
             out.append(("note", f"自评表所列得分 {format(score, 'f')} 分", row.score))
         out.append(("not_assessed", f"自评表未填{'、'.join(blank)}", None))
         return _tail(out, row)
-    if t is not None and a is not None and (not a[2] or not t[2] or a[2] == t[2] or a[2] == unit):
+    if nature != "定性" and t is not None and a is not None and (not a[2] or not t[2] or a[2] == t[2] or a[2] == unit):
         unit = unit or t[2] or a[2]
         if unit == "%" or unit == "％":
             unit = ""
         out += [("target", target, row.target), ("actual", actual, row.actual)]
         if unit:
             out.append(("unit", unit, row.unit))
+        if nature and not t[0]:  # the sign is in the 指标性质 column, not before the value
+            out.append(("direction", nature, row.nature))
         if score is not None:
             out.append(("reported", score, row.score))
         return _tail(out, row)
@@ -134,7 +137,22 @@ def _row(row: FormRow, problems: list[Problem], file: str) -> list[tuple[str, An
 def _tail(out: list[tuple[str, Any, At | None]], row: FormRow) -> list[tuple[str, Any, At | None]]:
     if row.deviation is not None:
         out.append(("deviation", row.deviation.text, row.deviation))
+    if row.note is not None:
+        out.append(("note", row.note.text, row.note))
     return out
+
+
+_NATURES = {"≥": "正向", "＞": "正向", ">": "正向", ">=": "正向", "正向": "正向", "正向指标": "正向", "越大越好": "正向",
+            "≤": "反向", "＜": "反向", "<": "反向", "<=": "反向", "反向": "反向", "反向指标": "反向", "越小越好": "反向",
+            "定性": "定性", "定性指标": "定性"}
+
+
+def _nature(at: At | None) -> str:
+    """指标性质 as a direction: ≥ / 正向, ≤ / 反向, 定性; "" for = or what is not one of these (定量 alone says nothing)."""
+    if at is None:
+        return ""
+    text = re.sub(r"[\s\u3000]+", "", at.text)
+    return _NATURES.get(text) or _NATURES.get(text.removeprefix("定量").strip("（）()")) or ""
 
 
 def _comment(at: At | None) -> str:

@@ -86,7 +86,7 @@ class IndicatorRow(Model):
     deviation: Text = Field("", description="偏差原因分析及改进措施（偏差超过门槛或定性指标未达成时必填）")
     reported: Num | None = Field(None, description="自评表列示的该指标得分（与重算得分核对）")
     source: Text = Field("", description="实际完成值的来源，如验收报告、台账")
-    note: Text = Field("", description="说明（列示为评价情况）")
+    note: Text = Field("", description="说明或备注（附在评价情况之后）")
     not_assessed: Text | None = Field(
         None, description="未评分：写明原因（如“自评表未填实际完成值”）；该指标不计分，年度指标值与实际完成值可不写")
 
@@ -390,6 +390,10 @@ def _weight_checks(spec: SelfEvaluationSpec, rows_at: dict[tuple[str, ...], list
 TOTAL_LABEL = "总分"
 
 
+def _with_note(situation: str, note: str) -> str:
+    return f"{situation}；{note}" if note else situation
+
+
 def _verbatim(value: Decimal | str | None, unit: str) -> str:
     """The cell as written when it carries its own unit (“≥27万/个”): the 自评表 then shows it so, not re-formatted.
 
@@ -473,14 +477,14 @@ def apply(params: P, framework: Framework, shown: str) -> tuple[P, Framework]:
             if row.not_assessed is not None:
                 leaves.append(IndicatorNode(name=row.name, weight=row.weight, criteria=_CRITERIA["higher"]))
                 assessments["/".join(slot + (row.name,))] = Assessment(
-                    not_assessed=row.not_assessed, situation=row.note or _written(row))
+                    not_assessed=row.not_assessed, situation=_with_note(_written(row), row.note))
                 continue
             rule = _row_rule(row, spec, shown, where, problems)
             if rule is None:
                 continue
             kind = rule["direction"] if rule["type"] == "completion" else "attainment"
             leaves.append(IndicatorNode(name=row.name, weight=row.weight, criteria=_CRITERIA[kind], rule=rule))
-            situation = row.note or _situation(row, rule)
+            situation = _with_note(_situation(row, rule), row.note)
             assessments["/".join(slot + (row.name,))] = Assessment(reported=row.reported, situation=situation)
         rows_at[slot] = leaves
 
