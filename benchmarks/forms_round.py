@@ -4,7 +4,10 @@
 
 Writes N forms (tests/formmaker.py: standard 附件1, provincial header with
 “（50分）” labels and “8分”, reordered columns with a two-row header, a
-填表说明 sheet first, two forms per workbook), each with none, one or two
+填表说明 sheet first, two forms per workbook, and the county layout — labels
+and values in one cell, a 指标性质 column, goals one under the other, 自评等级
+under 总分; a third of the standard ones with 预算执行率 as a row of the
+indicator table), each with none, one or two
 planted discrepancies of the kinds a bureau checks, and a key file
 (key.json) naming, per form, the check categories that must fail. Then runs
 ``evalkit import-forms`` and ``evalkit batch`` as an operator would and
@@ -101,6 +104,7 @@ def write_forms(folder: Path, n: int) -> dict[str, list[str]]:
                 changes.update(copy.deepcopy(PLANTS[name][0]))
                 expected |= PLANTS[name][1]
             spec = sample(**changes)
+            spec.budget_in_table = layout in ("standard", "instructions") and (i + j) % 3 == 1  # 预算执行率 as a row
             spec.name = f"第{i + j + 1:04d}号项目"
             spec.unit = f"第{(i + j) % 37 + 1:02d}单位"
             specs.append(spec)

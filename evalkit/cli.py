@@ -351,13 +351,14 @@ def _cmd_import_forms(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"写入失败：{exc.filename or round_dir}：{os_error_text(exc)}", file=sys.stderr)
         return EXIT_FAILED
-    for problem in result.problems:
+    for problem in result.problems + result.failures:
         print(problem, file=sys.stderr)
+    trouble = len(result.problems) + len(result.failures)
     print(f"读取 {result.books} 个工作簿、{result.forms} 份自评表，写出 {len(result.written)} 个参数文件到 {round_dir}"
-          + (f"；{len(result.problems)} 处不能导入（见上）" if result.problems else ""))
+          + (f"；{trouble} 处不能导入（见上）" if trouble else ""))
     if result.written:
         print(f"下一步：evalkit batch {round_dir}")
-    return EXIT_BAD_INPUT if result.problems else EXIT_OK
+    return EXIT_FAILED if result.failures else EXIT_BAD_INPUT if result.problems else EXIT_OK
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:

@@ -227,10 +227,10 @@ class _Leaves:
         return len(self.by_key.get(key, [])) > 1
 
 
-def _reweighed(framework: fw.Framework, weights: dict[str, Decimal], shown: str) -> fw.Framework:
-    """The framework with the report's own weights at any level (53号 has 预算执行 20, a report 30)."""
+def _weights_by_path(framework: fw.Framework, weights: dict[str, Decimal], shown: str) -> dict[tuple[str, ...], Decimal]:
+    """The report's own weights at any level (53号 has 预算执行 20, a report 30), by the node's path."""
     if not weights:
-        return framework
+        return {}
     by_key: dict[str, list[tuple[str, ...]]] = {}
 
     def walk(nodes: list[fw.IndicatorNode], prefix: tuple[str, ...]) -> None:
@@ -254,22 +254,12 @@ def _reweighed(framework: fw.Framework, weights: dict[str, Decimal], shown: str)
             wanted[found[0]] = weight
     if problems:
         raise InputError(problems)
-
-    def rebuild(nodes: list[fw.IndicatorNode], prefix: tuple[str, ...]) -> list[fw.IndicatorNode]:
-        out = []
-        for node in nodes:
-            path = prefix + (node.name,)
-            update: dict[str, Any] = {"children": rebuild(node.children, path)} if node.children else {}
-            if path in wanted:
-                update["weight"] = wanted[path]
-            out.append(node.model_copy(update=update) if update else node)
-        return out
-    return framework.model_copy(update={"indicators": rebuild(framework.indicators, ())})
+    return wanted
 
 
 def _adjust(framework: fw.Framework, params: ProjectParams, shown: str) -> fw.Framework:
     """Apply the project's per-indicator and scoring adjustments to a copy of the framework."""
-    framework = _reweighed(framework, params.weights, shown)
+    wanted = _weights_by_path(framework, params.weights, shown)
     problems: list[Problem] = []
     targets: dict[tuple[str, ...], tuple[str, Assessment]] = {}
     index = _Leaves(framework)
@@ -290,12 +280,13 @@ def _adjust(framework: fw.Framework, params: ProjectParams, shown: str) -> fw.Fr
         out = []
         for node in nodes:
             path = prefix + (node.name,)
+            reweighed: dict[str, Any] = {"weight": wanted[path]} if path in wanted else {}
             if node.children:
-                out.append(node.model_copy(update={"children": rebuild(node.children, path)}))
+                out.append(node.model_copy(update={"children": rebuild(node.children, path), **reweighed}))
             elif path in targets:
                 key, a = targets[path]
                 try:
-                    update: dict[str, Any] = {"rule": fw.merge_rule(node.rule, a.rule)}
+                    update: dict[str, Any] = {"rule": fw.merge_rule(node.rule, a.rule), **reweighed}
                 except fw.MergeError as exc:
                     problems.append(Problem(shown, f"indicators.{_name(key)}.rule", str(exc)))
                     out.append(node)
@@ -308,7 +299,7 @@ def _adjust(framework: fw.Framework, params: ProjectParams, shown: str) -> fw.Fr
                         update[name] = getattr(a, name)
                 out.append(node.model_copy(update=update))
             else:
-                out.append(node)
+                out.append(node.model_copy(update=reweighed) if reweighed else node)
         return out
 
     rebuilt = rebuild(framework.indicators, ())

@@ -56,6 +56,7 @@ class FormSpec:
     total_score: str
     grade: str = ""
     labels: dict[str, str] = field(default_factory=dict)  # 一级 → label weight
+    budget_in_table: bool = False  # 预算执行率 as the first row of the 绩效指标 table, not in the funds block
 
 
 _FUNDS_LABELS = (("total", "年度资金总额"), ("fiscal", "其中：当年财政拨款"), ("carryover", "上年结转资金"), ("other", "其他资金"))
@@ -114,7 +115,9 @@ def write_form(ws: Any, spec: FormSpec, layout: str) -> None:
         put(r, 2, label)
         for c, text in enumerate(spec.funds[key], start=4):
             put(r, c, _num(text) if text else None)
-        if key == "total":
+        if key == "total" and spec.budget_in_table:
+            put(r, 8, spec.rate)
+        elif key == "total":
             put(r, 7, val(spec.funds_weight, fen=True)); put(r, 8, spec.rate); put(r, 9, val(spec.funds_score, fen=True))
         else:
             put(r, 7, "—"); put(r, 9, "—")
@@ -139,6 +142,12 @@ def write_form(ws: Any, spec: FormSpec, layout: str) -> None:
         put(r, 1, "绩效指标")
     r += 1
     col = {name: first_column + i for i, name in enumerate(columns)}
+    if spec.budget_in_table:  # 预算执行率 in the 一级 column, merged across 二级 and 三级
+        put(r, col["一级指标"], "预算执行率")
+        ws.merge_cells(start_row=r, start_column=col["一级指标"], end_row=r, end_column=col["三级指标"])
+        put(r, col["分值"], val(spec.funds_weight, fen=True))
+        put(r, col["得分"], val(spec.funds_score, fen=True))
+        r += 1
     start = r
     runs: dict[str, list[int]] = {}
     for row in spec.rows:

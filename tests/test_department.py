@@ -479,3 +479,25 @@ def test_a_partial_carryover_table(tmp_path):
     ev = evaluate(load_project(path))
     (identity,) = [c for c in ev.checks if c.kind == "identity"]
     assert identity.passed and identity.lines[0] == "共核对 2 行，不符 0 行；第 3 行有未列示（空白）的数，未核对"
+
+
+def test_an_expenditure_table_with_a_two_row_header(tmp_path):
+    """基本支出 over 人员经费 / 公用经费, as 部门决算 财决 tables print it: the lower names are the standard columns."""
+    openpyxl = pytest.importorskip("openpyxl")
+    (tmp_path / "data").mkdir()
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["科目名称", "合计", "基本支出", None, None, "项目支出"])
+    ws.append([None, None, "小计", "人员经费", "公用经费", None])
+    for ref in ("A1:A2", "B1:B2", "C1:E1", "F1:F2"):
+        ws.merge_cells(ref)
+    ws.append(["一般公共服务支出", 120, 100, 80, 20, 20])
+    ws.append(["合计", 120, 100, 80, 20, 20])
+    book.save(tmp_path / "data" / "e.xlsx")
+    path = write_project(tmp_path, "department:\n  expenditure: {file: data/e.xlsx, header_rows: 2,"
+                                   " columns: {基本支出: 基本支出/小计}}\n", {})
+    ev = evaluate(load_project(path))
+    table = ev.tables["department.expenditure"]
+    assert table.columns == ("科目名称", "合计", "基本支出", "人员经费", "公用经费", "项目支出")
+    assert ev.checks and all(c.passed for c in ev.checks)
+    assert any(c.name.endswith("基本支出 = 人员经费 + 公用经费") for c in ev.checks)

@@ -166,7 +166,8 @@ def test_a_hostile_workbook_name_stays_inside_the_round(tmp_path):
     round_dir = tmp_path / "round"
     result = import_forms(forms, round_dir)
     assert result.problems == []
-    assert sorted(p.name for p in result.written) == ["a_b__c_d.yaml", "form-con.yaml"]
+    written = sorted(p.name for p in result.written)
+    assert written[0] == "a_b__c_d.yaml" and written[1].startswith("form-")  # con is a Windows device name
     assert all(p.parent == round_dir for p in result.written)
 
 
@@ -257,3 +258,93 @@ def test_a_reverse_row_signed_only_in_the_nature_column_is_scored_as_reverse(tmp
     ev, _ = _evaluate(tmp_path, "county", rows=rows, total_score="97.36")
     assert _failed(ev) == []  # 14 stated, 14.00 recomputed; 偏差率 7.14% needs no explanation
     assert [s.score for s in ev.indicators if s.name == "单位面积改造成本"] == [D("14.00")]
+
+
+# --- what a hostile probe found (each once a defect) -------------------------------------------------------------
+
+def _book(folder: Path, file: str, **changes) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    write_book(folder / file, [sample(**changes)], "standard")
+    return folder / file
+
+
+def test_a_negative_stated_score_is_a_failed_check_not_an_internal_error(tmp_path):
+    ev, _ = _evaluate(tmp_path, rows=_rows(r1=dict(score="-5")), total_score="78.36")
+    assert any(kind == "reported_score" and headline.endswith("报告得分为负数") for kind, headline in _failed(ev))
+
+
+def test_copies_never_replace_another_workbook_nor_write_through_a_link(tmp_path):
+    round_dir = tmp_path / "round"
+    first = _book(round_dir / "forms", "a?.xlsx", name="问号项目")  # cleaned, it would be a_.xlsx …
+    second = _book(round_dir / "forms", "a_.xlsx", name="下划线项目")  # … which is another form of this import
+    before = second.read_bytes()
+    result = import_forms(round_dir / "forms", round_dir)
+    assert second.read_bytes() == before and first.is_file()
+    assert any("与另一工作簿同名（a_.xlsx）" in str(p) for p in result.problems)
+    outside = _book(tmp_path / "outside", "victim.xlsx", name="外面")
+    kept = outside.read_bytes()
+    (tmp_path / "r2" / "forms").mkdir(parents=True)
+    (tmp_path / "r2" / "forms" / "b.xlsx").symlink_to(outside)
+    _book(tmp_path / "in", "b.xlsx", name="里面")
+    result = import_forms(tmp_path / "in", tmp_path / "r2")
+    assert result.problems == [] and outside.read_bytes() == kept
+    assert not (tmp_path / "r2" / "forms" / "b.xlsx").is_symlink()  # the link was replaced, its target untouched
+
+
+def test_a_sheet_name_cannot_add_a_key_to_the_params_file(tmp_path):
+    from openpyxl import load_workbook
+
+    book = _book(tmp_path / "in", "inj.xlsx")
+    wb = load_workbook(book)
+    wb.active.title = "x\nworkpaper {index PWN-1}"[:31]  # a newline in a sheet name must not end the comment
+    wb.save(book)
+    result = import_forms(tmp_path / "in", tmp_path / "round")
+    (written,) = result.written
+    data = yaml.safe_load(written.read_text(encoding="utf-8"))
+    assert "workpaper" not in data and written.read_text(encoding="utf-8").count("\n# ") == 1
+
+
+def test_names_that_would_be_too_long_a_sign_off_or_share_an_output_folder(tmp_path):
+    long = "中" * 80
+    _book(tmp_path / "in", f"{long}.xlsx")
+    _book(tmp_path / "in", "ok.signoff.xlsx")
+    result = import_forms(tmp_path / "in", tmp_path / "round")
+    names_written = sorted(p.name for p in result.written)
+    assert names_written[0] == "ok_signoff.yaml"
+    assert len(names_written[1].removesuffix(".yaml").encode("utf-8")) <= 160 and names_written[1].startswith("中" * 30)
+    (tmp_path / "r2").mkdir()
+    (tmp_path / "r2" / "a.yml").write_text("kind: 项目支出绩效自评\n", encoding="utf-8")
+    _book(tmp_path / "in2", "a.xlsx")
+    result = import_forms(tmp_path / "in2", tmp_path / "r2")
+    assert result.written == [] and "a.yml（与 a.yaml 用同一个输出目录）" in str(result.problems[0])
+
+
+def test_control_characters_in_a_cell_still_give_a_file_that_loads(tmp_path):
+    from evalkit.loader import load_project
+
+    weird = "说明\x7f含\x85控制\u2028字符"
+    ev, params = _evaluate(tmp_path, goals=(weird, "完成"))
+    assert load_project(params).params.self_evaluation.goals.expected == weird
+    result = import_forms(_book(tmp_path / "in", "w.xlsx", goals=(weird, "完成")), tmp_path / "round")
+    (written,) = result.written
+    assert load_project(written).params.self_evaluation.goals.expected == weird
+    assert written.stat().st_mode & 0o044 == 0o044  # readable by others as any file the user writes
+
+
+def test_a_copy_that_cannot_be_written_is_an_environment_failure_and_the_rest_goes_on(tmp_path):
+    _book(tmp_path / "in", "a.xlsx")
+    _book(tmp_path / "in", "b.xlsx")
+    (tmp_path / "round" / "forms" / "a.xlsx").mkdir(parents=True)
+    result = import_forms(tmp_path / "in", tmp_path / "round")
+    assert [p.name for p in result.written] == ["b.yaml"] and result.problems == []
+    assert str(result.failures[0]).startswith(str(tmp_path / "round" / "forms" / "a.xlsx"))
+
+
+def test_a_budget_execution_row_in_the_indicator_table_is_the_funds_score(tmp_path):
+    """预算执行率（10 分） as the first row of the 绩效指标 table (merged across), the funds block without 分值 / 得分."""
+    ev, params = _evaluate(tmp_path, budget_in_table=True, funds_score="9.30", total_score="98.30")
+    text = params.read_text(encoding="utf-8")
+    assert "reported: 9.3  # H13" in text and "预算执行率: 10  # G13" in text  # 9.30 typed is the number 9.3 in Excel
+    assert _failed(ev) == [
+        ("reported_score", "所述值 9.3 分，重算值 9.36 分，差额 +0.06 分（按一位小数比较：重算值为 9.4 分）"),
+        ("reported_score", "所述值 98.3 分，重算值 98.36 分，差额 +0.06 分（按一位小数比较：重算值为 98.4 分）")]

@@ -230,3 +230,30 @@ self_evaluation:
     assert failed.kind == "explanation" and failed.kind_name == "偏差说明" and failed.headline == headline
     assert failed.to_dict()["category"] == "偏差说明"
     assert ev.total_text() in ("79.00", "69.00")  # 9 + 30 + 10 + the row's 30 (6 ÷ 10 × 50) or 20
+
+
+def test_an_actual_value_cited_from_a_recomputed_figure(tmp_path):
+    """实际完成值 {figure: id}: the rate is recomputed once and the 自评表 row scores and shows that value."""
+    from evalkit.outputs import appendix
+
+    params = tmp_path / "p.yaml"
+    params.write_text("""kind: 项目支出绩效自评
+project: {id: "F", name: 引用, year: 2024}
+inputs:
+  served: {name: 已服务人数, value: 920, unit: 人}
+  planned: {name: 计划服务人数, value: 1000, unit: 人}
+figures:
+  - {id: coverage, kind: ratio, name: 服务覆盖率, numerator: served, denominator: planned}
+self_evaluation:
+  funds: {total: {budget: 100, spent: 90}}
+  indicators:
+    数量指标: [{name: 服务覆盖率, target: "≥95%", actual: {figure: coverage}, weight: 50, reported: 48.42}]
+    社会效益指标: [{name: 受益人数, target: "≥100", actual: 100, unit: 人, weight: 30}]
+    服务对象满意度指标: [{name: 满意度, target: "≥90%", actual: "92%", weight: 10}]
+""", encoding="utf-8")
+    ev = evalkit.run(params)
+    row = next(s for s in ev.indicators if s.name == "服务覆盖率")
+    assert row.score == D("48.42")  # 92.00% ÷ 95% × 50 = 48.4210…
+    assert all(c.passed for c in ev.checks)
+    html = appendix.summary(ev).html
+    assert "<td>≥95%</td><td>92.00%（C-02）</td>" in html  # C-01 is the 执行率

@@ -160,6 +160,7 @@ class _Sheet:
         self.grid, self.file, self.sheet = grid, file, grid.sheet or ""
         self.cells = {(r, c): v for r, values in grid.rows for c, v in values.items()}
         self.numbers = [r for r, _ in grid.rows]
+        self._rows = {r: sorted(values.items()) for r, values in grid.rows}  # each row once: reading stays linear
 
     def at(self, r: int, c: int) -> At | None:
         """The value shown at (r, c): a merged range shows its top-left cell's; None for a blank cell."""
@@ -176,7 +177,7 @@ class _Sheet:
         return self.at(r, c)
 
     def row(self, r: int) -> list[tuple[int, str]]:
-        return sorted((c, v) for (rr, c), v in self.cells.items() if rr == r)
+        return self._rows.get(r, [])
 
     def where(self, r: int) -> str:
         return f"工作表“{self.sheet}”第 {r} 行"
@@ -400,7 +401,11 @@ def _indicators(sheet: _Sheet, header: int, columns: dict[str, int]
                 if value is not None:
                     parents[level] = value
         name = sheet.at(r, name_column)
-        if name is None or (r, name_column) in sheet.grid.anchor and not any(
+        own_level1 = sheet.own(r, columns["level1"]) if "level1" in columns else None
+        if own_level1 is not None and _squeeze(own_level1.text).startswith("预算执行率"):
+            name = own_level1  # 预算执行率 as a row of the table, written in the 一级 column (merged across or alone)
+            parents["level2"] = None
+        elif name is None or (r, name_column) in sheet.grid.anchor and not any(
                 sheet.own(r, columns[k]) for k in ("target", "actual", "weight") if k in columns):
             continue
         level1 = parents["level1"]

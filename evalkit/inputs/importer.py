@@ -68,6 +68,7 @@ _NOT_SCORED = {"—", "——", "-", "--", "/", "／", "不适用", "未评分",
 _UNIT_SUFFIX = re.compile(r"\s*[（(]\s*分\s*[)）]\s*$")
 _NAME_WEIGHT = re.compile(r"^(.*?\S)\s*[（(]\s*([0-9]+(?:\.[0-9]+)?)\s*分\s*[)）]$")
 HEADER_SCAN = 30  # rows searched for the header when --header-row is not given
+MAX_MERGED_CELLS = 2_000_000  # cells covered by merged ranges, summed: far above any real table
 
 PLACEHOLDER = "（请按评分标准评定）"
 AS_REPORTED = "按报告评分"
@@ -249,10 +250,17 @@ def _sheet_grid(wb: Any, ws: Any, shown: str) -> Grid:
         raise InputError.single(shown, f"{where} {'、'.join(sheets._letters(c) for c in hidden_columns[:5])} 列",  # noqa: SLF001
                                 "这些列被隐藏，在 Excel 中看不到，却会被导入；请取消隐藏后核对再保存，不需要的列请删除")
     anchor: dict[tuple[int, int], tuple[int, int]] = {}
-    for merged in (parser.merged_cells.mergeCell if parser.merged_cells else []):
-        min_col, min_row, max_col, max_row = range_boundaries(merged.ref)
-        for r in range(min_row, min(max_row, bottom) + 1):
-            for c in range(min_col, min(max_col, right) + 1):
+    refs = {m.ref for m in (parser.merged_cells.mergeCell if parser.merged_cells else [])}  # a range listed twice once
+    budget = MAX_MERGED_CELLS
+    for ref in sorted(refs):
+        min_col, min_row, max_col, max_row = range_boundaries(ref)
+        height, width = min(max_row, bottom) - min_row + 1, min(max_col, right) - min_col + 1
+        budget -= max(height, 0) * max(width, 0)
+        if budget < 0:  # ranges overlapping over and over: damage (or a bomb), not a table
+            raise InputError.single(shown, where, f"合并单元格过多（合计超过 {MAX_MERGED_CELLS:,} 个单元格），不像是一张表；"
+                                    "请取消不需要的合并后另存")
+        for r in range(min_row, min_row + height):
+            for c in range(min_col, min_col + width):
                 if (r, c) != (min_row, min_col):
                     anchor[(r, c)] = (min_row, min_col)
     return Grid(shown, ws.title, rows, anchor)

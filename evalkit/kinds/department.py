@@ -73,6 +73,8 @@ class DepartmentTable(Model):
     encoding: str | None = Field(None, description="编码（不填则自动识别 UTF-8 / GBK）")
     sheet: str | Int | None = Field(None, description="Excel 工作表名或序号")
     header_row: Int | None = Field(None, ge=1, le=MAX_HEADER_ROW, description="表头所在的行号；表头上方有表名、“单位：万元”等行时填写")
+    header_rows: Literal[1, 2] = Field(
+        1, description="表头行数：两行表头（如“基本支出”合并在“人员经费”“公用经费”之上）写 2；下一行是标准列名的按标准列名读取")
     note: Text = Field("", description="说明")
 
 
@@ -284,8 +286,11 @@ def read(path: Path, key: str, spec: DepartmentTable, *, shown: str, owner: str)
     file (a wrong ``columns`` mapping is the params file's mistake).
     """
     layout = DEPARTMENT_TABLES[key]
-    frame = read_frame(path, shown=shown, encoding=spec.encoding, sheet=spec.sheet, header_row=spec.header_row)
-    names = [str(c) for c in frame.columns]
+    frame = read_frame(path, shown=shown, encoding=spec.encoding, sheet=spec.sheet, header_row=spec.header_row,
+                       header_rows=spec.header_rows)
+    # 基本支出/人员经费 under a two-row header is the standard 人员经费
+    names = [c.rpartition("/")[2] if "/" in c and c.rpartition("/")[2] in layout.columns else c
+             for c in (str(c) for c in frame.columns)]
     renamed = _mapped(names, spec, layout, owner, key)
     _check_columns(renamed, layout, shown, key)
     units = tuple((c, spec.unit) for c in renamed if c in layout.required or c in layout.optional)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +23,7 @@ from evalkit.core.errors import InputError, Problem, did_you_mean
 from evalkit.core.rules import DEFAULT_ATTAINMENT_TIERS
 from evalkit.core.scoring import said_tier
 from evalkit.inputs.forms import At, Form, FormRow, level_name, number
+from evalkit.kinds.self_evaluation.section import FUNDS_LINE
 
 __all__ = ["SLOTS", "form_params"]
 
@@ -36,12 +38,26 @@ _SIGNS = {">=": "≥", "＞=": "≥", ">": "≥", "＞": "≥", "<=": "≤", "�
 
 
 def _q(value: Any) -> str:
-    """A YAML scalar: strings always quoted (JSON quoting is valid YAML), numbers as written."""
+    """A YAML scalar: strings always quoted (JSON quoting is valid YAML), numbers as written.
+
+    Characters YAML will not take raw (DEL, C1 controls) or reads as line breaks (NEL, U+2028/9) are
+    escaped, so a cell with one of them still gives a file that loads, with the character kept.
+    """
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, int):
         return str(value)
-    return json.dumps(str(value), ensure_ascii=False)
+    text = json.dumps(str(value), ensure_ascii=False)
+    return "".join(f"\\u{ord(c):04x}" if _UNSAFE(c) else c for c in text)
+
+
+def _UNSAFE(c: str) -> bool:  # noqa: N802 - a predicate used like a character class
+    return c in "\x7f\x85\u2028\u2029\ufeff" or "\x80" <= c <= "\x9f" or unicodedata.category(c) in ("Cs", "Co")
+
+
+def _comment_text(text: str) -> str:
+    """Text for a YAML comment: one line, whatever a sheet or file name holds (a newline would start a key)."""
+    return "".join(" " if unicodedata.category(c)[0] in "CZ" and c != " " else c for c in text)
 
 
 def _slot(row: FormRow) -> str | None:
@@ -91,6 +107,10 @@ def _row(row: FormRow, problems: list[Problem], file: str) -> list[tuple[str, An
     weight, score = num(row.weight), num(row.score)
     if weight is None:
         problems.append(Problem(file, row.weight.where if row.weight else row.name.where, f"{row.name.text}：没有分值"))
+        return out
+    if weight < 0:
+        assert row.weight is not None
+        problems.append(Problem(file, row.weight.where, f"{row.name.text}：分值不能为负数，实际为 {row.weight.text}"))
         return out
     out.append(("weight", weight, row.weight))
     unit = row.unit.text if row.unit else ""
@@ -180,7 +200,7 @@ def form_params(form: Form, project_id: str, form_path: str) -> str:
     if form.year is None:
         problems.append(Problem(file, f"工作表“{form.sheet}”", "找不到年度（表名下的“（2024年度）”或“年度”一栏）"))
     lines = [
-        f"# 由 evalkit import-forms 从自评表生成：{form_path} 工作表“{form.sheet}”。",
+        f"# 由 evalkit import-forms 从自评表生成：{_comment_text(form_path)} 工作表“{_comment_text(form.sheet)}”。",
         "# 每个数值后的注释是它在该工作表中的单元格；改动请对照原表。重新导入会覆盖本文件。",
         f"kind: {KIND}",
         "",
@@ -213,20 +233,29 @@ def form_params(form: Form, project_id: str, form_path: str) -> str:
         body = ", ".join(f"{k}: {_q(v)}" for k, v, _ in values)
         lines.append(f"    {line}: {{{body}}}  # {' '.join(at.cell for _, _, at in values)}")
     rate = form.funds.get(("total", "rate"))
-    if rate is not None and number(rate) is not None:
-        text = rate.text.strip()
-        lines.append(f"    reported_rate: {_q(text if text.endswith(('%', '％')) else text + '%')}{_comment(rate)}")
-    funds_score = num(form.funds.get(("total", "score")))
+    rate_value = num(rate)
+    if rate is not None and rate_value is not None:  # 93.60% as written (its places kept), whatever else is around it
+        lines.append(f"    reported_rate: {_q(format(rate_value, 'f') + '%')}{_comment(rate)}")
+    # Some provinces list 预算执行率 as a row of the indicator table instead of (or as well as) in the funds block.
+    budget_row = next((r for r in form.rows if FUNDS_LINE in (level_name(r.level1), level_name(r.level2), r.name.text.strip())),
+                      None)
+    rows_of_form = [r for r in form.rows if r is not budget_row]
+    score_at = form.funds.get(("total", "score")) or (budget_row.score if budget_row else None)
+    weight_at = form.funds.get(("total", "weight")) or (budget_row.weight if budget_row else None)
+    funds_score = num(score_at)
     if funds_score is not None:
-        lines.append(f"    reported: {_q(funds_score)}{_comment(form.funds.get(('total', 'score')))}")
+        lines.append(f"    reported: {_q(funds_score)}{_comment(score_at)}")
     if form.goals:
         lines.append("  goals:")
         for key in ("expected", "actual"):
             if key in form.goals:
                 lines.append(f"    {key}: {_q(form.goals[key].text)}{_comment(form.goals[key])}")
-    funds_weight = num(form.funds.get(("total", "weight")))
-    if funds_weight is not None:
-        lines += ["  weights:", f"    预算执行率: {_q(funds_weight)}{_comment(form.funds.get(('total', 'weight')))}"]
+    funds_weight = num(weight_at)
+    if funds_weight is not None and funds_weight < 0:
+        assert weight_at is not None
+        problems.append(Problem(file, weight_at.where, f"预算执行率的分值不能为负数，实际为 {funds_weight}"))
+    elif funds_weight is not None:
+        lines += ["  weights:", f"    预算执行率: {_q(funds_weight)}{_comment(weight_at)}"]
     stated = [(k, num(at), at) for k, at in form.labels.items()]
     total_weight = num(form.total_weight)
     lines.append("  stated_weights:  # 自评表标注的分值，与各行分值之和核对")
@@ -236,7 +265,7 @@ def form_params(form: Form, project_id: str, form_path: str) -> str:
     lines.append(f"    总分: {_q(total_weight if total_weight is not None else Decimal(100))}{_comment(form.total_weight)}")
     lines.append("  indicators:")
     grouped: dict[str, list[FormRow]] = {}
-    for row in form.rows:
+    for row in rows_of_form:
         slot = _slot(row)
         if slot is None:
             where = (row.level2 or row.level1 or row.name).where

@@ -45,7 +45,7 @@ def form(ev: Evaluation, rows: list[Any]) -> dict[str, Any]:
     """What the 自评表 template shows; ``rows`` are the score summary's rows (leaves with their parent cells)."""
     params = ev.project.params
     spec: SelfEvaluationSpec | None = getattr(params, "self_evaluation", None)
-    figures = {f.key: f for f in ev.figures}
+    figures = {f.key: f for f in (*ev.figures, *ev.survey_figures)}
     funds_score = next((s for s in ev.indicators if s.path == (FUNDS_LINE,)), None)
     funds_rows: list[FundsRow] = []
     unit = spec.funds.unit if spec else "万元"
@@ -79,10 +79,15 @@ def form(ev: Evaluation, rows: list[Any]) -> dict[str, Any]:
             # as the form writes them (≥36000, 27万/个); a number written as a number, with its unit
             if t.value is not None:
                 target = rule.target_text or sign + numbers.format_quantity(t.value, t.unit, None)
-            if a.value is not None:
-                actual = rule.actual_text or numbers.format_quantity(a.value, a.unit, None)
-            if t.value is not None and a.value is not None:
-                dev = deviation(Quantity("", t.value, t.unit, places=None), Quantity("", a.value, a.unit, places=None),
+            a_value, a_unit = a.value, a.unit
+            if a.figure is not None and a.figure in figures:  # 实际完成值 cited from a recomputed figure
+                cited = figures[a.figure]
+                a_value, a_unit = cited.value, cited.unit
+                actual = f"{numbers.format_quantity(cited.value, cited.unit, cited.places)}（{cited.ref}）"
+            elif a_value is not None:
+                actual = rule.actual_text or numbers.format_quantity(a_value, a_unit, None)
+            if t.value is not None and a_value is not None:
+                dev = deviation(Quantity("", t.value, t.unit, places=None), Quantity("", a_value, a_unit, places=None),
                                 rule.deviation_threshold)
                 note = f"{dev.short}。{rule.deviation}" if dev.exceeds else rule.deviation
         elif rule is not None and rule.type == "attainment":

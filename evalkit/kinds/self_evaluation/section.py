@@ -47,9 +47,17 @@ DEFAULT_DEVIATION_THRESHOLD = Decimal(10)
 TARGET_SOURCE = "预算批复时确定的绩效指标（自评表年度指标值）"
 
 
+class FigureCite(Model):
+    """实际完成值 taken from a recomputed figure of the project ({figure: 满意度}), not typed again."""
+
+    figure: str = Field(min_length=1, description="项目中某个基础数值或计算数值的 id（inputs / figures / 问卷统计量）")
+
+
 def _cell(value: Any) -> Any:
-    """年度指标值 / 实际完成值 as written: a number, or text (≥95%, 3,000 人, 有效提升)."""
-    if value is None or isinstance(value, (Decimal, str)):
+    """年度指标值 / 实际完成值 as written: a number, or text (≥95%, 3,000 人, 有效提升), or {figure: id}."""
+    if isinstance(value, dict):
+        return FigureCite.model_validate(value)
+    if value is None or isinstance(value, (Decimal, str, FigureCite)):
         return value.strip() if isinstance(value, str) else value
     if isinstance(value, bool):
         raise ValueError("应为数字或文字")
@@ -59,10 +67,13 @@ def _cell(value: Any) -> Any:
 
 
 Cell = Annotated[
-    Decimal | str | None,
+    Decimal | str | FigureCite | None,
     BeforeValidator(_cell),
-    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string"}],
-                    "description": "数字（定量指标，可写 ≥95%、≤5 天、3,000 人），或文字（定性指标）"}),
+    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string"},
+                              {"type": "object", "properties": {"figure": {"type": "string"}}, "required": ["figure"],
+                               "additionalProperties": False}],
+                    "description": "数字（定量指标，可写 ≥95%、≤5 天、3,000 人），或文字（定性指标）；实际完成值也可写 "
+                                   "{figure: id} 引用项目中重算的数值（如问卷满意度），不再抄写一遍"}),
 ]
 
 Direction = Literal["正向", "反向", "定性", "higher", "lower", "qualitative"]
@@ -288,19 +299,25 @@ def _row_rule(row: IndicatorRow, spec: SelfEvaluationSpec, shown: str, where: st
     if row.attained is not None or row.score is not None:
         bad("attained" if row.attained is not None else "score",
             "定量指标按完成比例计分，不写 attained / score；定性指标请写 direction: 定性")
+    if isinstance(row.target, FigureCite):
+        bad("target", "年度指标值是预算批复时确定的数，请照自评表写出；只有实际完成值可以写 {figure: id} 引用重算的数值")
+        return None
+    cited = row.actual if isinstance(row.actual, FigureCite) else None
     cells = {}
-    for key in ("target", "actual"):
+    for key in ("target", "actual") if cited is None else ("target",):
         try:
             cells[key] = _quantity_cell(getattr(row, key), row.unit)
         except ValueError as exc:
             bad(key, str(exc))
     if len(problems) > before:
         return None
+    if cited is not None:  # the figure's own value and unit, at scoring: its unit must be the target's
+        cells["actual"] = (None, None, cells["target"][2])
     (sign, target, t_unit), (_, actual, a_unit) = cells["target"], cells["actual"]
     if t_unit != a_unit:
         bad("actual", f"实际完成值的单位“{a_unit or '无'}”与年度指标值的单位“{t_unit or '无'}”不一致")
     for key, value in (("target", target), ("actual", actual)):
-        if value < 0:
+        if value is not None and value < 0:
             bad(key, f"不能为负数，实际为 {numbers.format_plain(value)}")
     implied = _SIGN_DIRECTION.get(sign or "")
     if direction is not None and implied is not None and implied != direction:
@@ -312,9 +329,10 @@ def _row_rule(row: IndicatorRow, spec: SelfEvaluationSpec, shown: str, where: st
     return {
         "type": "completion", "direction": direction, "deviation_threshold": spec.deviation_threshold,
         "deviation": row.deviation, "sign": sign or ("≥" if direction == "higher" else "≤"),
-        "target_text": _verbatim(row.target, t_unit), "actual_text": _verbatim(row.actual, a_unit),
+        "target_text": _verbatim(row.target, t_unit), "actual_text": _verbatim(row.actual, a_unit) if cited is None else "",
         "target": {"value": target, "unit": t_unit, "name": "年度指标值", "source": TARGET_SOURCE},
-        "actual": {"value": actual, "unit": a_unit, "name": "实际完成值", "source": row.source},
+        "actual": {"value": actual, "unit": a_unit, "name": "实际完成值", "source": row.source} if cited is None else
+                  {"figure": cited.figure, "name": "实际完成值", **({"source": row.source} if row.source else {})},
     }
 
 
@@ -339,11 +357,14 @@ def _stated_scores(spec: SelfEvaluationSpec, reported_total: Decimal | None, fun
     if funds_line:
         assert spec.funds.reported is not None
         out["form.score.funds"] = InputValue(name=f"{FUNDS_LINE}自评得分", value=spec.funds.reported, unit="分",
-                                             source=FORM_SOURCE)
+                                             source=FORM_SOURCE, allow_negative=True)
     for i, row in enumerate(rows, start=1):
         assert row.reported is not None
-        out[f"form.score.{i}"] = InputValue(name=f"{row.name}自评得分", value=row.reported, unit="分", source=FORM_SOURCE)
-    out["form.score.total"] = InputValue(name="自评总分", value=reported_total, unit="分", source=FORM_SOURCE)
+        # a negative stated score is what the form says: its reported check fails on it, the sum still adds it
+        out[f"form.score.{i}"] = InputValue(name=f"{row.name}自评得分", value=row.reported, unit="分", source=FORM_SOURCE,
+                                            allow_negative=True)
+    out["form.score.total"] = InputValue(name="自评总分", value=reported_total, unit="分", source=FORM_SOURCE,
+                                         allow_negative=True)
     return out
 
 
@@ -415,6 +436,8 @@ def _situation(row: IndicatorRow, rule: dict[str, Any]) -> str:
         return f"年度指标值：{_text(row.target)}；实际完成值：{_text(row.actual)}"  # type: ignore[arg-type]
     t, a = rule["target"], rule["actual"]
     target = Quantity("年度指标值", t["value"], t["unit"], places=None).shown()
+    if "figure" in a:
+        return f"年度指标值：{rule['sign']}{target}；实际完成值：取重算的数值“{a['figure']}”"
     actual = Quantity("实际完成值", a["value"], a["unit"], places=None).shown()
     return f"年度指标值：{rule['sign']}{target}；实际完成值：{actual}"
 
@@ -490,14 +513,20 @@ def apply(params: P, framework: Framework, shown: str) -> tuple[P, Framework]:
 
     funds_path = (FUNDS_LINE,) if any(n.name == FUNDS_LINE and not n.children for n in framework.indicators) else None
     top_names = [n.name for n in framework.indicators]
-    for key in spec.weights:
+    for key, value in spec.weights.items():
+        if value < 0:
+            problems.append(Problem(shown, f"self_evaluation.weights.{_name(key)}",
+                                    f"分值不能为负数，实际为 {numbers.format_plain(value)}"))
         if key not in top_names:
             problems.append(Problem(shown, f"self_evaluation.weights.{_name(key)}",
                                     f"不是一级指标；可调整：{'、'.join(top_names)}" + did_you_mean(key, top_names)))
     if problems:
         raise InputError(problems)
 
-    for key in spec.stated_weights:
+    for key, value in spec.stated_weights.items():
+        if value < 0:
+            problems.append(Problem(shown, f"self_evaluation.stated_weights.{_name(key)}",
+                                    f"分值不能为负数，实际为 {numbers.format_plain(value)}"))
         if key not in top_names and key != TOTAL_LABEL:
             problems.append(Problem(shown, f"self_evaluation.stated_weights.{_name(key)}",
                                     f"不是一级指标；可写：{'、'.join(top_names)}" + did_you_mean(key, top_names)))
