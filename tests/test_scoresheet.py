@@ -382,3 +382,31 @@ def test_the_fast_table_writes_what_python_docx_writes(shape, tmp_path, monkeypa
     fast = scoreexport.docx_bytes(sheet)
     monkeypatch.setattr(scoreexport, "_Table", StockTable)
     assert fast == scoreexport.docx_bytes(sheet)
+
+
+def test_a_self_evaluation_s_word_file_is_the_form_with_the_discrepancies_beneath():
+    """scores.docx of 030 is the 自评表 of 附件1 (issue 23 item 1): header rows, 项目资金, 年度总体目标, the rows with
+    年度指标值 / 实际完成值 / 分值 / 得分 / 偏差, 总分 and 等级; the unit's 8.00 beside the recomputed 7.50; the list beneath."""
+    import io
+
+    import docx
+    from docx.oxml.ns import qn
+
+    ev = evalkit.run(str(ROOT / "params" / "examples" / "030_self_evaluation_demo.yaml"))
+    document = docx.Document(io.BytesIO(scoreexport.word_file(ev, scoresheet.build(ev))))
+    head, rows = document.tables
+    texts = [[c.text for c in row.cells] for row in head.rows]
+    assert texts[0][:2] == ["项目名称", "社区居家养老服务补助"] and texts[1][4] == "实施单位"
+    assert texts[3][1:] == ["年度资金总额", "年度资金总额", "480.00", "520.00", "486.72", "10.00", "93.60%", "9.36"]
+    assert texts[-2][1] == "预期目标" and texts[-1][5].startswith("全年提供上门服务 38,250 人次")
+    body = [[c.text for c in row.cells] for row in rows.rows]
+    assert body[0] == ["绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"]
+    station = next(r for r in body if r[3] == "新建社区养老服务站")
+    assert station[4:8] == ["≥8 个", "6 个", "10.00", "7.50\n自评 8.00 分（K-06）"] and station[8].startswith("偏差率 25.00%")
+    assert body[-1][6:] == ["100.00", "93.02", "评价等级：优"]
+    paragraphs = [p.text for p in document.paragraphs]
+    assert "自评与重算不符之处（2 项）：" in paragraphs
+    assert any(p.startswith("K-06 新建社区养老服务站得分（S-03）：所述值 8.00 分，重算值 7.50 分") for p in paragraphs)
+    assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in rows.rows)  # no row split across pages
+    assert rows.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None  # the header repeats on every page
+    assert document.core_properties.title == "社区居家养老服务补助项目支出绩效自评表"

@@ -268,13 +268,18 @@ def summary(ev: Evaluation) -> Section:
 SELF_EVALUATION_TITLE = "项目支出绩效自评表"
 
 
+def score_form_view(ev: Evaluation) -> dict[str, Any]:
+    """What the kind's form shows (its ``score_form`` over the summary's rows): the appendix and scores.docx alike."""
+    return ev.project.kind.score_form(ev, _summary_rows(ev))
+
+
 def self_evaluation_table(ev: Evaluation) -> Section:
     """The 自评表 of 财预〔2020〕10号 in its official column layout, each computed cell linked to its working.
 
     The kind fills the form (its ``score_form``); the page only lays it out.
     """
     heading = _heading(ev, "summary", SELF_EVALUATION_TITLE)
-    view = ev.project.kind.score_form(ev, _summary_rows(ev))
+    view = score_form_view(ev)
     html = macros().self_evaluation_table(ev, view, level_names(ev), heading, links(ev))
     return Section("summary", SELF_EVALUATION_TITLE, str(html))
 

@@ -22,21 +22,20 @@ from evalkit.core import numbers
 from evalkit.outputs import ooxml, scoresheet
 from evalkit.core.evaluation import Evaluation
 from evalkit.outputs.ooxml import FIXED_TIME, without_clock
+from evalkit.outputs.docxtable import AUTHOR, BODY_FONT, TITLE_FONT, CellGrid as _Table, font as _font, \
+    repeat_header as _repeat_header
 from evalkit.outputs.scoresheet import ScoreSheet
 
-__all__ = ["SHEETS", "docx_bytes", "write_exports", "xlsx_bytes"]
+__all__ = ["SHEETS", "docx_bytes", "word_file", "write_exports", "xlsx_bytes"]
 
 SHEETS = ("评分表", "计算指标", "核对结果", "问题清单")
-TITLE_FONT = "宋体"
-BODY_FONT = "仿宋"
-AUTHOR = "evalkit"
 
 
 def write_exports(ev: Evaluation, scores_file: str = "", workpaper_file: str = "") -> None:
     """The workbook's thin cell: write scores.docx and workpaper.xlsx where given (an empty path writes nothing)."""
     sheet = scoresheet.build(ev)
     if scores_file:
-        Path(scores_file).write_bytes(docx_bytes(sheet))
+        Path(scores_file).write_bytes(word_file(ev, sheet))
     if workpaper_file:
         Path(workpaper_file).write_bytes(xlsx_bytes(ev, sheet))
 
@@ -44,141 +43,13 @@ def write_exports(ev: Evaluation, scores_file: str = "", workpaper_file: str = "
 # --- Word ---------------------------------------------------------------------------------------------------
 
 
-def _font(run: Any, name: str, size: float, bold: bool = False) -> None:
-    """Set a run's font for Chinese text too: Word reads East Asian characters from w:eastAsia, not w:ascii."""
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
+def word_file(ev: Evaluation, sheet: ScoreSheet) -> bytes:
+    """scores.docx in the form the kind's report uses: the 自评表 for a self-evaluation, the 评分表 otherwise."""
+    if ev.project.kind.layout == "self_evaluation":
+        from evalkit.outputs import formdocx
 
-    run.font.name = name
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
-
-
-class _Table:
-    """A python-docx table written and merged cell by cell, at the cost of the cells touched.
-
-    python-docx's ``Table.cell`` lays out the whole grid on every call, its
-    ``merge`` finds a span's extent by XPath queries over the table, and its
-    cell, paragraph and run objects walk the schema for every property set: for
-    a 评分表 of 30 rows, most of the document's time. Here the same oxml
-    operations are applied to the cells directly. A row's grid is read once
-    (again after a merge across it); a merge of empty cells sets the
-    ``w:vMerge``, ``w:gridSpan`` and ``w:tcW`` python-docx's merge sets (any other
-    merge is left to python-docx); a run's ``w:rPr`` is made through python-docx
-    once per font, size and weight, then copied. The same elements, so the same
-    bytes: tests/test_scoresheet.py holds documents made so to python-docx's own.
-    """
-
-    def __init__(self, table: Any) -> None:
-        self.table = table
-        self._trs = list(table._tbl.tr_lst)
-        self._grid: dict[int, list[Any]] = {}  # row → the w:tc under each grid column, as written
-        self._fonts: dict[tuple[str, float, bool], Any] = {}
-
-    def _row(self, row: int) -> list[Any]:
-        if row not in self._grid:
-            tcs: list[Any] = []
-            for tc in self._trs[row].tc_lst:
-                tcs.extend([tc] * tc.grid_span)
-            self._grid[row] = tcs
-        return self._grid[row]
-
-    def cell(self, row: int, column: int) -> Any:
-        """The w:tc that ``Table.cell(row, column)`` stands for: a vertical span's first."""
-        tc = self._row(row)[column]
-        while tc.vMerge == "continue":
-            row -= 1
-            tc = self._row(row)[column]
-        return tc
-
-    def merge(self, row: int, column: int, last_row: int, last_column: int) -> Any:
-        """``Table.cell(row, column).merge(Table.cell(last_row, last_column))``, returning the merged w:tc."""
-        if row == last_row:
-            merged = self._merge_across(row, column, last_column)
-        elif column == last_column:
-            merged = self._merge_down(column, row, last_row)
-        else:
-            merged = None
-        if merged is not None:
-            return merged
-        self._grid.clear()  # python-docx's own merge: spans may have moved anywhere in the table
-        return self.table.cell(row, column).merge(self.table.cell(last_row, last_column))._tc
-
-    def _merge_down(self, column: int, first: int, last: int) -> Any:
-        tcs = [self._row(r)[column] for r in range(first, last + 1)]
-        if any(tc.grid_span != 1 or tc.vMerge is not None for tc in tcs) or not all(map(_empty, tcs[1:])):
-            return None
-        tcs[0].vMerge = "restart"
-        for tc in tcs[1:]:
-            tc.vMerge = "continue"
-        return tcs[0]
-
-    def _merge_across(self, row: int, first: int, last: int) -> Any:
-        from docx.shared import Length
-
-        tcs = self._row(row)
-        left, right = tcs.index(tcs[first]), len(tcs) - tcs[::-1].index(tcs[last])
-        parts = list(dict.fromkeys(tcs[left:right]))
-        if any(tc.vMerge is not None for tc in parts) or not all(map(_empty, parts[1:])):
-            return None
-        merged = parts[0]
-        for other in parts[1:]:
-            if merged.width and other.width:
-                merged.width = Length(merged.width + other.width)
-            merged.grid_span += other.grid_span
-            other.getparent().remove(other)
-        merged.vMerge = None
-        del self._grid[row]
-        return merged
-
-    def font(self, r: Any, name: str, size: float, bold: bool = False) -> None:
-        from copy import deepcopy
-
-        from docx.text.run import Run
-
-        key = (name, size, bold)
-        if key not in self._fonts:
-            _font(Run(r, None), name, size, bold)
-            self._fonts[key] = r.rPr
-            return
-        r.insert(0, deepcopy(self._fonts[key]))  # w:rPr is a run's first child
-
-    def write(self, tc: Any, text: str, *, bold: bool = False, center: bool = False, size: float = 10.5) -> None:
-        """What ``_Cell.vertical_alignment``, ``paragraphs``, ``add_paragraph``, ``Paragraph.alignment`` and
-        ``add_run`` do, on the elements."""
-        from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
-        from docx.enum.text import WD_ALIGN_PARAGRAPH
-
-        tc.get_or_add_tcPr().vAlign_val = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-        p = tc.p_lst[0]
-        for i, line in enumerate(text.split("\n")):
-            if i:
-                p = tc.add_p()
-            if center:
-                p.get_or_add_pPr().jc_val = WD_ALIGN_PARAGRAPH.CENTER
-            r = p.add_r()
-            if line:
-                r.text = line
-            self.font(r, BODY_FONT, size, bold)
-
-
-def _empty(tc: Any) -> bool:
-    """A cell python-docx's merge would move nothing out of: one paragraph without runs (``CT_Tc._is_empty``)."""
-    from docx.oxml.ns import qn
-
-    blocks = [child for child in tc if child.tag in (qn("w:p"), qn("w:tbl"), qn("w:sdt"))]
-    return len(blocks) == 1 and blocks[0].tag == qn("w:p") and not blocks[0].r_lst
-
-
-def _repeat_header(row: Any) -> None:
-    """Mark the row as a header row, which Word repeats at the top of every page the table runs onto."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    header = OxmlElement("w:tblHeader")
-    header.set(qn("w:val"), "true")
-    row._tr.get_or_add_trPr().append(header)
+        return formdocx.docx_bytes(ev)
+    return docx_bytes(sheet)
 
 
 def _widths(levels: int) -> list[float]:
