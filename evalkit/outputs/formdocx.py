@@ -17,8 +17,8 @@ from typing import Any
 
 from evalkit.core.evaluation import Evaluation
 from evalkit.outputs import appendix
-from evalkit.outputs.ooxml import FIXED_TIME, without_clock
-from evalkit.outputs.docxtable import AUTHOR, BODY_FONT, TITLE_FONT, CellGrid
+from evalkit.outputs.ooxml import without_clock
+from evalkit.outputs.docxtable import BODY_FONT, CellGrid, landscape_document
 from evalkit.outputs.docxtable import font as _font
 from evalkit.outputs.docxtable import repeat_header as _repeat_header
 
@@ -54,28 +54,11 @@ def _table(doc: Any, rows: int) -> tuple[Any, CellGrid]:
 
 
 def docx_bytes(ev: Evaluation) -> bytes:
-    from docx import Document
-    from docx.enum.section import WD_ORIENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm
 
     f = appendix.score_form_view(ev)
     title_text = appendix.SELF_EVALUATION_TITLE
-    doc = Document()
-    props = doc.core_properties
-    props.author = props.last_modified_by = AUTHOR
-    props.title = f"{f['name']}{title_text}"[:255]
-    props.created = props.modified = FIXED_TIME
-    props.revision = 1
-    props.comments = ""
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = Cm(29.7), Cm(21.0)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(2))
-    title = doc.paragraphs[0] if doc.paragraphs else doc.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(title.add_run(title_text), TITLE_FONT, 16, bold=True)
+    doc = landscape_document(f"{f['name']}{title_text}", title_text)
     year = doc.add_paragraph()
     year.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _font(year.add_run(f"（{f['year']}年度）" if f["year"] else "（　　年度）"), BODY_FONT, 12)
