@@ -184,7 +184,7 @@ def test_exports_read_back_and_are_byte_identical(capped, ev003):
     assert document.paragraphs[0].text == "扣分核对绩效评价评分表"
     table = document.tables[0]
     assert [c.text for c in table.rows[0].cells] == ["一级指标", "二级指标", "分值", "评分标准", "评价情况", "得分", "扣分原因"]
-    assert table.rows[1].cells[0].text == "管理\n（10.00 分）" and table.rows[4].cells[0].text == "管理\n（10.00 分）"
+    assert table.rows[1].cells[0].text == "管理\n（10分）" and table.rows[4].cells[0].text == "管理\n（10分）"  # as reports write it
     assert table.rows[4].cells[5].text == "未评分"
     assert [c.text for c in table.rows[-1].cells][:1] == ["合计"] and table.rows[-1].cells[5].text == "2.00 / 8.00"
 
@@ -410,3 +410,25 @@ def test_a_self_evaluation_s_word_file_is_the_form_with_the_discrepancies_beneat
     assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in rows.rows)  # no row split across pages
     assert rows.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None  # the header repeats on every page
     assert document.core_properties.title == "社区居家养老服务补助项目支出绩效自评表"
+
+
+def test_the_word_score_sheet_reads_as_a_report_prints_it():
+    """No tool words in 评分标准 (issue 23 item 1): 020's 28 rows said “（默认：…）”; parents as reports write them (20分);
+    分值 and 得分 wide enough for “100.00”; no row split across pages."""
+    import io
+
+    import docx
+    from docx.oxml.ns import qn
+    from docx.shared import Cm
+
+    ev = evalkit.run(str(ROOT / "params" / "examples" / "020_department_overall_demo.yaml"))
+    sheet = scoresheet.build(ev)
+    assert not any("默认" in r.criteria or "可标为未评分" in r.criteria for r in sheet.rows)
+    control = rows_by_name(sheet)["在职人员控制率"].criteria
+    assert control.endswith("（≤100% 计满分，每超过 1 个百分点扣 0.4 分，扣完为止）")
+    document = docx.Document(io.BytesIO(scoreexport.docx_bytes(sheet)))
+    table = document.tables[0]
+    assert table.rows[1].cells[0].text == "投入\n（20分）"
+    widths = [c.width for c in table.rows[0].cells]
+    assert min(widths) >= Cm(1.89)  # 1.9 cm, as Word rounds it to twips
+    assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in table.rows)

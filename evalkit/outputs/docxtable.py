@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["AUTHOR", "BODY_FONT", "TITLE_FONT", "CellGrid", "font", "landscape_document", "repeat_header"]
+__all__ = ["AUTHOR", "BODY_FONT", "TITLE_FONT", "CellGrid", "cant_split", "font", "landscape_document", "repeat_header"]
 
 TITLE_FONT = "宋体"
 BODY_FONT = "仿宋"
@@ -183,3 +183,11 @@ def landscape_document(title: str, heading: str) -> Any:
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     font(paragraph.add_run(heading), TITLE_FONT, 16, bold=True)
     return doc
+
+
+def cant_split(table: Any) -> None:
+    """Every row stays on one page (w:cantSplit): a score is never separated from its indicator."""
+    from docx.oxml import OxmlElement
+
+    for row in table.rows:
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))

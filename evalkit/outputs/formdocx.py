@@ -18,7 +18,7 @@ from typing import Any
 from evalkit.core.evaluation import Evaluation
 from evalkit.outputs import appendix
 from evalkit.outputs.ooxml import without_clock
-from evalkit.outputs.docxtable import BODY_FONT, CellGrid, landscape_document
+from evalkit.outputs.docxtable import BODY_FONT, CellGrid, cant_split, landscape_document
 from evalkit.outputs.docxtable import font as _font
 from evalkit.outputs.docxtable import repeat_header as _repeat_header
 
@@ -26,14 +26,6 @@ __all__ = ["docx_bytes"]
 
 # A4 landscape, 2 cm margins: 25.7 cm. 9 columns: the block label, 一级 / 二级 / 三级, 年度指标值, 实际完成值, 分值, 得分, 偏差.
 _WIDTHS = (2.0, 2.2, 2.4, 3.5, 3.0, 3.0, 1.8, 2.4, 5.4)  # 执行率 and 得分 share the 2.4 cm: “100.00%” on one line
-
-
-def _cant_split(table: Any) -> None:
-    """Every row stays on one page (w:cantSplit): a score is never separated from its indicator."""
-    from docx.oxml import OxmlElement
-
-    for row in table.rows:
-        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
 
 
 def _table(doc: Any, rows: int) -> tuple[Any, CellGrid]:
@@ -49,7 +41,7 @@ def _table(doc: Any, rows: int) -> tuple[Any, CellGrid]:
     for row in table.rows:
         for cell, width in zip(row.cells, _WIDTHS, strict=True):
             cell.width = Cm(width)
-    _cant_split(table)
+    cant_split(table)
     return table, CellGrid(table)
 
 

@@ -22,8 +22,8 @@ from evalkit.core import numbers
 from evalkit.outputs import ooxml, scoresheet
 from evalkit.core.evaluation import Evaluation
 from evalkit.outputs.ooxml import FIXED_TIME, without_clock
-from evalkit.outputs.docxtable import AUTHOR, BODY_FONT, CellGrid as _Table, font as _font, landscape_document, \
-    repeat_header as _repeat_header
+from evalkit.outputs.docxtable import AUTHOR, BODY_FONT, CellGrid as _Table, cant_split, font as _font, \
+    landscape_document, repeat_header as _repeat_header
 from evalkit.outputs.scoresheet import ScoreSheet
 
 __all__ = ["SHEETS", "docx_bytes", "word_file", "write_exports", "xlsx_bytes"]
@@ -55,7 +55,7 @@ def word_file(ev: Evaluation, sheet: ScoreSheet) -> bytes:
 def _widths(levels: int) -> list[float]:
     """Column widths in cm for A4 landscape (25.7 cm between 2 cm margins): text columns get what levels leave."""
     level = 2.2 if levels <= 3 else 1.8
-    narrow = 1.4
+    narrow = 1.9  # “100.00” on one line in Word, LibreOffice and WPS alike (1.4 cm broke it as “100.” / “00”)
     rest = 25.7 - level * levels - 2 * narrow
     return [level] * levels + [narrow, rest * 0.3, rest * 0.37, narrow, rest * 0.33]
 
@@ -80,6 +80,7 @@ def docx_bytes(sheet: ScoreSheet) -> bytes:
         for cell, width in zip(row.cells, widths, strict=True):
             cell.width = Cm(width)
     _repeat_header(table.rows[0])
+    cant_split(table)
     grid = _Table(table)
     write = grid.write
     for c, text in enumerate(headers):
@@ -126,7 +127,7 @@ def _merge_levels(grid: _Table, sheet: ScoreSheet) -> None:
             while end + 1 < len(rows) and rows[end + 1].path[:level + 1] == prefix and len(rows[end + 1].path) > level + 1:
                 end += 1
             cell = grid.merge(start + 1, level, end + 1, level) if end > start else grid.cell(start + 1, level)
-            grid.write(cell, f"{prefix[-1]}\n（{sheet.text(sheet.parent_weight(prefix))} 分）", center=True)
+            grid.write(cell, f"{prefix[-1]}\n（{numbers.format_plain(sheet.parent_weight(prefix))}分）", center=True)
             start = end + 1
     for i, r in enumerate(rows, start=1):
         if len(r.path) < n:

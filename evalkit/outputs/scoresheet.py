@@ -16,6 +16,8 @@ written by ``scoreexport``.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -481,10 +483,22 @@ def reason(ev: Evaluation, leaf: IndicatorScore | NotAssessed, found: dict[str, 
     return "，".join(w for w in words if w)
 
 
+# What a framework file says to the evaluator, not to the report's reader: left out of the 评分表's 评分标准.
+_TOOL_TEXT = (re.compile(r"（评价要点由项目确定）"), re.compile(r"[；，]?[^；。，]*可标为未评分或调整分值[。；]?"))
+_DEFAULT = re.compile(r"（默认：?")
+
+
+def report_words(text: str) -> str:
+    """评分标准 as a report prints it: “（默认：≤100% 计满分…）” is the rule, so it reads “（≤100% 计满分…）”."""
+    for pattern in _TOOL_TEXT:
+        text = pattern.sub("", text)
+    return _DEFAULT.sub("（", text).strip()
+
+
 def criteria(ev: Evaluation, leaf: IndicatorScore | NotAssessed) -> str:
     """评分标准: the framework's words when it gives them, else the rule stated from its type and parameters."""
     if leaf.criteria.strip():
-        return " ".join(leaf.criteria.split())
+        return report_words(" ".join(leaf.criteria.split()))
     if isinstance(leaf, NotAssessed):
         return ""
     rule = ev.project.rules.get(leaf.path)
