@@ -432,3 +432,40 @@ def test_the_word_score_sheet_reads_as_a_report_prints_it():
     widths = [c.width for c in table.rows[0].cells]
     assert min(widths) >= Cm(1.89)  # 1.9 cm, as Word rounds it to twips
     assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in table.rows)
+
+
+def test_the_word_files_carry_who_prepared_them_and_when_and_room_to_sign():
+    """Document properties from the project (issue 23 item 1): author and date from 底稿信息, never the clock;
+    an 编制人 / 复核人 line under the table, with blanks to sign by hand where the params name nobody."""
+    import datetime as dt
+    import io
+
+    import docx
+
+    ev = evalkit.run(str(ROOT / "params" / "examples" / "003_wangcheng_smart_city.yaml"))
+    wp = ev.project.params.workpaper
+    document = docx.Document(io.BytesIO(scoreexport.word_file(ev, scoresheet.build(ev))))
+    props = document.core_properties
+    assert props.author == wp.preparer
+    assert props.created == dt.datetime.strptime(str(wp.prepared), "%Y-%m-%d").replace(tzinfo=dt.timezone.utc)
+    assert document.paragraphs[-1].text.startswith(f"编制人：{wp.preparer}　　日期：{wp.prepared}　　　　复核人：")
+    ev = evalkit.run(str(ROOT / "params" / "examples" / "020_department_overall_demo.yaml"))
+    document = docx.Document(io.BytesIO(scoreexport.word_file(ev, scoresheet.build(ev))))
+    assert document.core_properties.author == "某某会计师事务所（示例）"  # no preparer named: the 评价机构
+    assert document.paragraphs[-1].text == "编制人：　　　　　　日期：　　　　　　　　复核人：　　　　　　日期：　　　　"
+
+
+def test_a_preparation_date_a_zip_cannot_hold_leaves_the_fixed_date(tmp_path):
+    import io
+
+    import docx
+
+    import shutil
+
+    shutil.copytree(ROOT / "params" / "examples" / "data", tmp_path / "data")
+    params = tmp_path / "p.yaml"
+    params.write_text((ROOT / "params" / "examples" / "001_futian_ai_centre.yaml").read_text(encoding="utf-8")
+                      + '\nworkpaper: {preparer: 张三, prepared: "1970-01-01"}\n', encoding="utf-8")
+    ev = evalkit.run(str(params))
+    document = docx.Document(io.BytesIO(scoreexport.word_file(ev, scoresheet.build(ev))))
+    assert document.core_properties.created.year == 2024 and document.core_properties.author == "张三"

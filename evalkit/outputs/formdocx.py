@@ -18,7 +18,7 @@ from typing import Any
 from evalkit.core.evaluation import Evaluation
 from evalkit.outputs import appendix
 from evalkit.outputs.ooxml import without_clock
-from evalkit.outputs.docxtable import BODY_FONT, CellGrid, cant_split, landscape_document
+from evalkit.outputs.docxtable import BODY_FONT, CellGrid, authorship, cant_split, landscape_document, signatures
 from evalkit.outputs.docxtable import font as _font
 from evalkit.outputs.docxtable import repeat_header as _repeat_header
 
@@ -50,7 +50,8 @@ def docx_bytes(ev: Evaluation) -> bytes:
 
     f = appendix.score_form_view(ev)
     title_text = appendix.SELF_EVALUATION_TITLE
-    doc = landscape_document(f"{f['name']}{title_text}", title_text)
+    author, created = authorship(ev)
+    doc = landscape_document(f"{f['name']}{title_text}", title_text, author, created)
     year = doc.add_paragraph()
     year.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _font(year.add_run(f"（{f['year']}年度）" if f["year"] else "（　　年度）"), BODY_FONT, 12)
@@ -130,10 +131,10 @@ def docx_bytes(ev: Evaluation) -> bytes:
     _font(note.add_run("注：得分为按《项目支出绩效评价管理办法》（财预〔2020〕10号）重算的结果；计算过程见计算过程附件。"),
           BODY_FONT, 9)
     sign = doc.add_paragraph()
-    _font(sign.add_run(_signatures(ev)), BODY_FONT, 10.5)
+    _font(sign.add_run(signatures(ev)), BODY_FONT, 10.5)
     out = io.BytesIO()
     doc.save(out)
-    return without_clock(out.getvalue())
+    return without_clock(out.getvalue(), created)
 
 
 def _score(ev: Evaluation, scored: Any, failed: dict[str, Any]) -> str:
@@ -141,13 +142,3 @@ def _score(ev: Evaluation, scored: Any, failed: dict[str, Any]) -> str:
     check = failed.get(scored.working.ref)
     shown = ev.score_text(scored.score)
     return f"{shown}\n自评 {check.shown_stated(check.expected)}（{check.ref}）" if check is not None else shown
-
-
-def _signatures(ev: Evaluation) -> str:
-    """编制 / 复核 as the 底稿信息 and the sign-off state them, blanks to sign where they do not."""
-    wp = ev.project.params.workpaper
-    preparer = (wp.preparer if wp and wp.preparer else "") or "　" * 4
-    prepared = (wp.prepared if wp and wp.prepared else "") or "　" * 4
-    reviewer = (wp.reviewer if wp and wp.reviewer else "") or "　" * 4
-    reviewed = (wp.reviewed if wp and wp.reviewed else "") or "　" * 4
-    return f"编制人：{preparer}　　日期：{prepared}　　　　复核人：{reviewer}　　日期：{reviewed}"

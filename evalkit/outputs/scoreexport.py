@@ -22,8 +22,8 @@ from evalkit.core import numbers
 from evalkit.outputs import ooxml, scoresheet
 from evalkit.core.evaluation import Evaluation
 from evalkit.outputs.ooxml import FIXED_TIME, without_clock
-from evalkit.outputs.docxtable import AUTHOR, BODY_FONT, CellGrid as _Table, cant_split, font as _font, \
-    landscape_document, repeat_header as _repeat_header
+from evalkit.outputs.docxtable import AUTHOR, BODY_FONT, CellGrid as _Table, authorship, cant_split, font as _font, \
+    landscape_document, repeat_header as _repeat_header, signatures
 from evalkit.outputs.scoresheet import ScoreSheet
 
 __all__ = ["SHEETS", "docx_bytes", "word_file", "write_exports", "xlsx_bytes"]
@@ -49,7 +49,7 @@ def word_file(ev: Evaluation, sheet: ScoreSheet) -> bytes:
         from evalkit.outputs import formdocx
 
         return formdocx.docx_bytes(ev)
-    return docx_bytes(sheet)
+    return docx_bytes(sheet, signatures(ev), *authorship(ev))
 
 
 def _widths(levels: int) -> list[float]:
@@ -60,12 +60,12 @@ def _widths(levels: int) -> list[float]:
     return [level] * levels + [narrow, rest * 0.3, rest * 0.37, narrow, rest * 0.33]
 
 
-def docx_bytes(sheet: ScoreSheet) -> bytes:
+def docx_bytes(sheet: ScoreSheet, signed: str = "", author: str = AUTHOR, created: Any = None) -> bytes:
     """The 评分表 as a Word document: its title (scoresheet.title) over one bordered table and the reconciliation."""
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.shared import Cm
 
-    doc = landscape_document(sheet.title, sheet.title)
+    doc = landscape_document(sheet.title, sheet.title, author, created)
 
     n = len(sheet.levels)
     headers = [*sheet.levels, "分值", "评分标准", "评价情况", "得分", "扣分原因"]
@@ -106,9 +106,11 @@ def docx_bytes(sheet: ScoreSheet) -> bytes:
 
     note = doc.add_paragraph()
     _font(note.add_run("注：" + sheet.summary_line()), BODY_FONT, 10.5)
+    if signed:
+        _font(doc.add_paragraph().add_run(signed), BODY_FONT, 10.5)
     out = io.BytesIO()
     doc.save(out)
-    return without_clock(out.getvalue())
+    return without_clock(out.getvalue(), created or FIXED_TIME)
 
 
 def _merge_levels(grid: _Table, sheet: ScoreSheet) -> None:
