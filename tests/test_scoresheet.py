@@ -469,3 +469,20 @@ def test_a_preparation_date_a_zip_cannot_hold_leaves_the_fixed_date(tmp_path):
     ev = evalkit.run(str(params))
     document = docx.Document(io.BytesIO(scoreexport.word_file(ev, scoresheet.build(ev))))
     assert document.core_properties.created.year == 2024 and document.core_properties.author == "张三"
+
+
+def test_workpaper_sheets_print_landscape_fitted_with_titles_header_and_page_numbers(tmp_path):
+    """workpaper.xlsx as a printable 底稿 (issue 23 item 2, part): 003 printed in 16 portrait strips before."""
+    import io
+
+    import openpyxl
+
+    ev = evalkit.run(str(ROOT / "params" / "examples" / "003_wangcheng_smart_city.yaml"))
+    book = openpyxl.load_workbook(io.BytesIO(scoreexport.xlsx_bytes(ev)))
+    for ws in book.worksheets:
+        assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9  # A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+        assert ws.page_setup.fitToHeight == 0 and ws.print_title_rows == "$1:$1"
+        assert ws.oddHeader.left.text == "WC-2024-003" and ws.oddHeader.right.text == ws.title
+        assert ws.oddHeader.center.text == ev.project.params.project.name
+        assert ws.oddFooter.center.text == "第 &P 页 共 &N 页"

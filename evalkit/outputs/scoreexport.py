@@ -174,11 +174,28 @@ def _put(ws: Any, row: int, col: int, value: Any, places: int | None = None, *, 
         cell.alignment = _alignment(wrap_text=True, vertical="top")
 
 
-def _sheet(wb: Any, title: str, headers: list[str], widths: list[int]) -> Any:
+def _print_setup(ws: Any, heading: str, index: str) -> None:
+    """A 底稿 sheet as it prints: A4 landscape, fitted to the page width, the header row on every page, the
+    底稿 index and project in the page header, 第 N 页 共 M 页 in the footer (16 portrait strips for 003 before)."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.print_options.gridLines = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.oddHeader.left.text = index.replace("&", "&&")
+    ws.oddHeader.center.text = heading.replace("&", "&&")
+    ws.oddHeader.right.text = ws.title.replace("&", "&&")
+    ws.oddFooter.center.text = "第 &P 页 共 &N 页"
+
+
+def _sheet(wb: Any, title: str, headers: list[str], widths: list[int], heading: str = "", index: str = "") -> Any:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     ws = wb.create_sheet(title)
+    _print_setup(ws, heading, index)
     for c, (text, width) in enumerate(zip(headers, widths, strict=True), start=1):
         cell = ws.cell(row=1, column=c, value=text)
         cell.font = Font(bold=True)
@@ -195,6 +212,9 @@ def xlsx_bytes(ev: Evaluation, sheet: ScoreSheet | None = None) -> bytes:
     from openpyxl.styles import Font
 
     sheet = sheet or scoresheet.build(ev)
+    wp = ev.project.params.workpaper
+    # Excel keeps 255 characters for a header's three parts together: a long project name is cut there only.
+    page = {"heading": ev.project.params.project.name[:80], "index": (wp.index if wp else "")[:40]}
     wb = Workbook()
     wb.remove(wb.active)
     wb.properties.creator = wb.properties.lastModifiedBy = AUTHOR
@@ -204,7 +224,7 @@ def xlsx_bytes(ev: Evaluation, sheet: ScoreSheet | None = None) -> bytes:
 
     n = len(sheet.levels)
     ws = _sheet(wb, SHEETS[0], ["编号", *sheet.levels, "分值", "评分标准", "评价情况", "得分", "扣分", "扣分原因", "计分方式"],
-                [8, *([_MEDIUM] * n), _NARROW, _WIDE, _WIDE, _NARROW, _NARROW, _WIDE, 14])
+                [8, *([_MEDIUM] * n), _NARROW, _WIDE, _WIDE, _NARROW, _NARROW, _WIDE, 14], **page)
     for i, r in enumerate(sheet.rows, start=2):
         cells: list[Any] = [r.ref, *r.levels, r.weight, r.criteria, r.situation, r.score if r.score is not None else "未评分",
                             r.deduction, r.reason, r.rule_name]
@@ -221,13 +241,13 @@ def xlsx_bytes(ev: Evaluation, sheet: ScoreSheet | None = None) -> bytes:
         ws.cell(row=last, column=c).font = Font(bold=True)
 
     ws = _sheet(wb, SHEETS[1], ["编号", "名称", "公式", "代入", "数值", "单位", "取舍"],
-                [8, 28, _WIDE, _WIDE, 16, 10, 24])
+                [8, 28, _WIDE, _WIDE, 16, 10, 24], **page)
     for i, f in enumerate(ev.figures + ev.survey_figures, start=2):
         for c, value in enumerate([f.ref, f.name, f.formula, f.substitution, f.value, f.unit, f.rounding], start=1):
             _put(ws, i, c, value, f.places if c == 5 else None)
 
     ws = _sheet(wb, SHEETS[2], ["编号", "核对事项", "类型", "结果", "说明", "所述值", "重算值", "差额", "单位"],
-                [8, 36, 14, 10, _WIDE, 16, 16, 16, 10])
+                [8, 36, 14, 10, _WIDE, 16, 16, 16, 10], **page)
     for i, check in enumerate(ev.checks, start=2):
         values = [check.ref, check.name, check.kind_name, check.status_text, check.headline,
                   check.expected, check.found, check.difference, check.unit]
@@ -236,7 +256,7 @@ def xlsx_bytes(ev: Evaluation, sheet: ScoreSheet | None = None) -> bytes:
 
     ws = _sheet(wb, SHEETS[3], ["编号", "存在问题", "情节", "所涉指标", "所涉单位", "子项目", "涉及资金", "资金单位",
                                 "原因分析", "处理建议", "证据", "扣分指标", "按规则扣分", "实际扣分", "实际扣分说明"],
-                [8, _WIDE, 8, 18, 18, 18, 14, 8, 30, 30, 24, 24, 12, 12, 36])
+                [8, _WIDE, 8, 18, 18, 18, 14, 8, 30, 30, 24, 24, 12, 12, 36], **page)
     ledgers = {x.ref: x for x in sheet.reconciliation.ledgers}
     by_finding, taken_by = ev.deductions_by_finding(), scoresheet.taken_by_finding(ev)
     row = 2
