@@ -211,7 +211,10 @@ def _header_row(sheet: _Sheet, labels: dict[str, tuple[str, ...]], needed: tuple
 
 
 def number(at: At | None) -> Decimal | None:
-    """A number as units write one in a form: 8, 8.00, “8分”, “1,234.5”, “84.66%” (as 84.66); None for blank or —."""
+    """A number as units write one in a form: 8, 8.00, “8分”, “1,234.5”, “84.66%” (as 84.66); None for blank or —.
+
+    ValueError says what the cell holds instead; the caller knows the file and names the cell.
+    """
     if at is None:
         return None
     text = _squeeze(at.text).rstrip("分").rstrip("%").rstrip("％")
@@ -220,7 +223,7 @@ def number(at: At | None) -> Decimal | None:
     try:
         return parse_decimal(text)
     except NumberError:
-        raise InputError.single("", at.where, f"应为数字，实际为“{at.text}”") from None
+        raise ValueError(f"应为数字，实际为“{at.text}”") from None
 
 
 def read_forms(raw: bytes, shown: str) -> tuple[list[Form], list[Problem]]:

@@ -352,7 +352,7 @@ def _find_header(grid: Grid, header_row: int | None) -> int:
         raise InputError.single(grid.shown, grid.row(header_row),
                                 f"--header-row 指定的表头行是空的或不存在（有内容的行从第 {first} 行开始）")
     for i, (number, _) in enumerate(grid.rows[:HEADER_SCAN]):
-        texts = _header_texts(grid, i).values()
+        texts = _row_texts(grid, i).values()  # the row's own names: a sub-header row adds none of these two roles
         roles = {r[0] for r in (_role(t, _one_level(texts)) for t in texts) if r}
         if "level" in roles and "weight" in roles:
             return i

@@ -48,10 +48,10 @@ def _q(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     text = json.dumps(str(value), ensure_ascii=False)
-    return "".join(f"\\u{ord(c):04x}" if _UNSAFE(c) else c for c in text)
+    return "".join(f"\\u{ord(c):04x}" if _unsafe(c) else c for c in text)
 
 
-def _UNSAFE(c: str) -> bool:  # noqa: N802 - a predicate used like a character class
+def _unsafe(c: str) -> bool:
     return c in "\x7f\x85\u2028\u2029\ufeff" or "\x80" <= c <= "\x9f" or unicodedata.category(c) in ("Cs", "Co")
 
 
@@ -98,11 +98,7 @@ def _row(row: FormRow, problems: list[Problem], file: str) -> list[tuple[str, An
     out: list[tuple[str, Any, At | None]] = [("name", row.name.text, row.name)]
 
     def num(at: At | None) -> Decimal | None:
-        try:
-            return number(at)
-        except InputError as exc:
-            problems.extend(Problem(file, p.where, f"{row.name.text}：{p.message}") for p in exc.problems)
-            return None
+        return _number(at, problems, file, f"{row.name.text}：")
 
     weight, score = num(row.weight), num(row.score)
     if weight is None:
@@ -175,6 +171,16 @@ def _nature(at: At | None) -> str:
     return _NATURES.get(text) or _NATURES.get(text.removeprefix("定量").strip("（）()")) or ""
 
 
+def _number(at: At | None, problems: list[Problem], file: str, about: str = "") -> Decimal | None:
+    """A form's number, or None with the cell's problem collected: one form's every bad cell is said at once."""
+    try:
+        return number(at)
+    except ValueError as exc:
+        assert at is not None
+        problems.append(Problem(file, at.where, f"{about}{exc}"))
+        return None
+
+
 def _comment(at: At | None) -> str:
     return f"  # {at.cell}" if at is not None else ""
 
@@ -185,11 +191,7 @@ def form_params(form: Form, project_id: str, form_path: str) -> str:
     file = form.file
 
     def num(at: At | None) -> Decimal | None:
-        try:
-            return number(at)
-        except InputError as exc:
-            problems.extend(Problem(file, p.where, p.message) for p in exc.problems)
-            return None
+        return _number(at, problems, file)
 
     name = form.field("项目名称", "专项名称", "支出方向名称")
     sub = form.field("支出方向名称")
