@@ -396,7 +396,11 @@ def _cmd_print_pdf(args: argparse.Namespace) -> int:
         print("-o 只能用于一个附件；多个附件的 PDF 各自写在附件旁边", file=sys.stderr)
         return EXIT_BAD_INPUT
     status, pages = EXIT_OK, []
-    for given in args.appendix:  # arguments first: a wrong one is bad input (2) whether or not Chromium is there
+    given_pages = [page for given in args.appendix for page in _round_appendices(Path(given))]
+    if args.output and len(given_pages) > 1:
+        print(f"-o 只能用于一个附件；{args.appendix[0]} 是一个批次，其中各项目的 PDF 各自写在附件旁边", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for given in given_pages:  # arguments first: a wrong one is bad input (2) whether or not Chromium is there
         html = Path(given) / "appendix.html" if Path(given).is_dir() else Path(given)
         if Path(given).is_file() and html.suffix.lower() not in (".html", ".htm"):
             print(f"{given}: 不是附件：应为项目的输出目录或其中的 appendix.html（.html 文件），未打印", file=sys.stderr)
@@ -419,20 +423,46 @@ def _cmd_print_pdf(args: argparse.Namespace) -> int:
     if chromium is None:
         print(missing_message() + "；也可在浏览器中打开附件，打印 → A4 → 另存为 PDF", file=sys.stderr)
         return max(status, EXIT_FAILED)
-    for html in pages:
-        target = Path(args.output) if args.output else html.with_suffix(".pdf")
-        try:
-            written = print_pdf(html, target, chromium)
-        except InputError as exc:  # an appendix too large to print, or not a regular file
-            _print_problems(exc)
-            status = EXIT_BAD_INPUT
-            continue
-        except PrintError as exc:
-            print(str(exc), file=sys.stderr)
-            status = max(status, EXIT_FAILED) if status != EXIT_BAD_INPUT else status
-            continue
-        print(f"{html} → {written}")
+    bar = None
+    if len(pages) > 1 and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(pages), unit="份", desc="打印 PDF", dynamic_ncols=True)
+    say = bar.write if bar is not None else print
+    try:
+        for html in pages:
+            target = Path(args.output) if args.output else html.with_suffix(".pdf")
+            try:
+                written = print_pdf(html, target, chromium)
+            except InputError as exc:  # an appendix too large to print, or not a regular file
+                for line in exc.report():
+                    say(line, file=sys.stderr)
+                status = EXIT_BAD_INPUT
+                continue
+            except PrintError as exc:
+                say(str(exc), file=sys.stderr)
+                status = max(status, EXIT_FAILED) if status != EXIT_BAD_INPUT else status
+                continue
+            finally:
+                if bar is not None:
+                    bar.update(1)
+            say(f"{html} → {written}")
+    finally:
+        if bar is not None:
+            bar.close()
     return status
+
+
+def _round_appendices(given: Path) -> list[Path]:
+    """A round's output folder (round.json, or no appendix.html but projects that have one) → each project's appendix.
+
+    Anything else is returned as given, for the checks that follow to judge.
+    """
+    if not given.is_dir() or (given / "appendix.html").exists():
+        return [given]
+    found = sorted(child / "appendix.html" for child in given.iterdir()
+                   if not child.name.startswith(".") and (child / "appendix.html").is_file())
+    return found or [given]
 
 
 DEFAULT_TIMEOUT = limits.PROJECT_TIMEOUT
@@ -576,8 +606,8 @@ def _parser() -> argparse.ArgumentParser:
     forms.add_argument("round", metavar="批次目录", help="写出参数文件的批次目录，如 params/2024自评")
     forms.set_defaults(func=_cmd_import_forms)
 
-    pdf = sub.add_parser("print-pdf", help="用无界面 Chromium 把附件打印为 A4 PDF（页眉、页码、目录，折叠部分全部展开）")
-    pdf.add_argument("appendix", nargs="+", help="appendix.html，或项目的输出目录")
+    pdf = sub.add_parser("print-pdf", help="用无界面 Chromium 把附件打印为 A4 PDF（页眉、页码、带页码的目录、书签）")
+    pdf.add_argument("appendix", nargs="+", help="appendix.html、项目的输出目录，或批次的输出目录（其中每个项目各打印一份）")
     pdf.add_argument("-o", "--output", default=None, help="PDF 文件（默认写在附件旁边：appendix.pdf）")
     pdf.set_defaults(func=_cmd_print_pdf)
 

@@ -25,7 +25,7 @@ pypdf = pytest.importorskip("pypdf", reason="未安装 pypdf（pip install -e '.
 CHROMIUM = find_chromium()
 if CHROMIUM is None:
     pytest.skip("未找到 Chromium（chromium、chromium-browser、google-chrome 或环境变量 EVALKIT_CHROMIUM）：打印测试跳过；"
-                "安装：apt-get install chromium fonts-noto-cjk", allow_module_level=True)
+                "安装：apt-get install chromium fonts-arphic-uming fonts-wqy-zenhei fonts-liberation", allow_module_level=True)
 
 WORKBOOK = ROOT / "workbooks" / "project_evaluation.ipynb"
 PROJECTS = sorted(p.stem for p in EXAMPLES.glob("*.yaml"))
@@ -46,6 +46,8 @@ class Printed:
     folder: Path  # the project's outputs
     pages: list[str]  # each PDF page's text, as compared (_plain)
     scales: list[float]  # the scales text is drawn at, over all pages
+    pdf: Path  # the PDF as print_pdf wrote it
+    raw_pages: list[str]  # each page's text as extracted, unnormalised
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +62,9 @@ def printed(tmp_path_factory) -> dict[str, Printed]:
         folder = tmp / EXAMPLES.name / name
         pdf = print_pdf(folder / "appendix.html", tmp / "pdf" / f"{name}.pdf", CHROMIUM, timeout=300)
         pages = pypdf.PdfReader(pdf).pages
-        out[name] = Printed(folder, [_plain(page.extract_text()) for page in pages],
-                            sorted({scale for page in pages for scale in _text_scales(page)}))
+        texts = [page.extract_text() for page in pages]
+        out[name] = Printed(folder, [_plain(text) for text in texts],
+                            sorted({scale for page in pages for scale in _text_scales(page)}), pdf, texts)
     return out
 
 
@@ -141,6 +144,117 @@ def test_wide_tables_fit_the_page_width(printed, name):
     """Tables shrink and wrap to the A4 width themselves: a table wider than the page would make Chromium print
     the whole paper smaller (every page at the same reduced scale), which this catches."""
     assert printed[name].scales == [0.75]
+
+
+# Pages of the five bundled appendices before issue 23 (passed checks and survey workings a box each): 120.
+PAGES_BEFORE = {"001_futian_ai_centre": 20, "003_wangcheng_smart_city": 38, "010_hotline_survey_demo": 20,
+                "020_department_overall_demo": 30, "030_self_evaluation_demo": 12}
+
+
+def test_compact_printing_saves_at_least_30_percent_of_the_pages(printed):
+    """Passed checks as one table, survey question workings as one table: the binder is at least 30% thinner."""
+    assert set(printed) == set(PAGES_BEFORE)
+    now = sum(len(p.pages) for p in printed.values())
+    assert now <= sum(PAGES_BEFORE.values()) * 0.70, {n: len(p.pages) for n, p in printed.items()}
+    survey = printed["010_hotline_survey_demo"]
+    assert len(survey.pages) <= PAGES_BEFORE["010_hotline_survey_demo"] * 0.6  # 40 question workings, one table
+
+
+@pytest.mark.parametrize("name", PROJECTS)
+def test_text_is_in_real_fonts_and_extracts_as_written(printed, name):
+    """Every font is an embedded CID TrueType subset (no Type 3), so the PDF's text is the page's characters:
+    no Kangxi or supplement radicals in place of 页 / 长 / 门, nothing to translate back."""
+    reader = pypdf.PdfReader(printed[name].pdf)
+    kinds = set()
+    for page in reader.pages:
+        for font in page["/Resources"].get("/Font", {}).values():
+            font = font.get_object()
+            descendant = font["/DescendantFonts"][0].get_object()["/Subtype"] if "/DescendantFonts" in font else None
+            kinds.add((font["/Subtype"], descendant))
+    assert kinds == {("/Type0", "/CIDFontType2")}, kinds
+    text = "".join("".join(page.split()) for page in printed[name].raw_pages)  # a change of font adds spaces
+    assert not [ch for ch in text if 0x2E80 <= ord(ch) <= 0x2FDF], "提取出部首字符"
+    project = _results(printed[name].folder)["project"]
+    assert "".join(project["name"].split()) in text
+    assert "计算过程附件" in text and f"第1页共{len(reader.pages)}页" in text
+
+
+def _toc_numbers(raw: str) -> list[int]:
+    """The page numbers of the printed 目录, in its order (lines of numbers only: two columns give "3 3")."""
+    numbers = []
+    for line in raw.splitlines():
+        tokens = line.split()
+        if tokens and all(token.isdigit() for token in tokens):
+            numbers += [int(token) for token in tokens]
+    return numbers
+
+
+@pytest.mark.parametrize("name", PROJECTS)
+def test_contents_gives_the_page_each_entry_starts_on(printed, name):
+    """The printed 目录's numbers are where each section's heading is first printed after the 目录 page."""
+    from bs4 import BeautifulSoup
+
+    got = printed[name]
+    html = BeautifulSoup((got.folder / "appendix.html").read_bytes(), "html.parser")
+    entries = [(a["href"][1:], a.get_text(" ", strip=True)) for a in html.select("nav.ek-toc a[href^='#']")]
+    numbers = _toc_numbers(got.raw_pages[0])
+    assert len(numbers) == len(entries), (numbers, entries)
+    assert numbers == sorted(numbers)
+    sections = {s["id"]: s.find("h2").find(string=True, recursive=False).strip() for s in html.select("section.ek-section[id]")}
+    checked = 0
+    for (anchor, _), number in zip(entries, numbers):
+        if anchor in sections:
+            title = _plain(sections[anchor])
+            first = next(i for i, page in enumerate(got.pages[1:], start=2) if title in page)
+            assert number == first, f"{name}: 目录中“{sections[anchor]}”为第 {number} 页，实际在第 {first} 页"
+            checked += 1
+    assert checked == len(sections)
+
+
+@pytest.mark.parametrize("name", PROJECTS)
+def test_bookmarks_lead_to_every_section_check_and_working(printed, name):
+    """The PDF opens with its outline: each section, and under it each indicator, check and working, at its page."""
+    got = printed[name]
+    reader = pypdf.PdfReader(got.pdf)
+    assert reader.page_mode == "/UseOutlines"
+    marks: list[tuple[int, str, int]] = []
+
+    def walk(items, depth):  # type: ignore[no-untyped-def]
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                marks.append((depth, item.title, reader.get_destination_page_number(item) + 1))
+
+    walk(reader.outline, 0)
+    top = [title for depth, title, _ in marks if depth == 0]
+    assert top[0].startswith("一、") and top[-1].startswith("附：")
+    results = _results(got.folder)
+    titles = " ".join(title for _, title, _ in marks)
+    for ref in [c["id"] for c in results["checks"]] + [f["ref"] for f in results["figures"]]:
+        assert ref in titles, f"{name}: {ref} 没有书签"
+    for depth, title, page in marks:  # each bookmark's page shows what it names
+        ref = title.split()[0]
+        if depth and re.fullmatch(r"[SCKQF]-\d+", ref):
+            assert ref in got.pages[page - 1], f"{name}: 书签 {title} 指向第 {page} 页，该页没有 {ref}"
+
+
+def test_identical_appendices_print_identical_bytes(printed, tmp_path):
+    """No clock and no random identifier in the PDF: printing the same appendix again gives the same file."""
+    got = printed["030_self_evaluation_demo"]
+    again = print_pdf(got.folder / "appendix.html", tmp_path / "again.pdf", CHROMIUM, timeout=300)
+    assert again.read_bytes() == got.pdf.read_bytes()
+    assert "/CreationDate" not in pypdf.PdfReader(again).metadata
+
+
+def test_a_failed_check_keeps_its_box_and_numbers_on_one_page(printed):
+    """A failed check is printed as a box with its 所述值 / 重算值 / 差额 on the same page as its heading."""
+    got = printed["030_self_evaluation_demo"]
+    failed = [c for c in _results(got.folder)["checks"] if c["status"] == "failed"]
+    assert failed
+    for c in failed:
+        page = next(p for p in got.pages[1:] if c["id"] + "未通过" in p)
+        assert _plain(c["headline"]) in page, f"{c['id']} 的数字不在其标题所在页"
 
 
 def test_print_pdf_command_writes_beside_the_appendix(printed, capsys):

@@ -39,6 +39,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from evalkit import __version__
+from evalkit.outputs import pdfbook
+
 __all__ = ["CHROMIUM_NAMES", "CONTENT_POLICY", "PrintError", "find_chromium", "missing_message", "print_pdf",
            "printable_html", "target_problem", "tidy_leftovers"]
 
@@ -102,7 +105,7 @@ def missing_message() -> str:
     if named:
         return (f"未找到 Chromium：环境变量 EVALKIT_CHROMIUM 设为“{named}”，但该路径不存在，PATH 中也没有这个名称的程序；"
                 "请改为 Chromium 的完整路径，或删去该变量（unset EVALKIT_CHROMIUM）以在 PATH 中查找")
-    return "未找到 Chromium：请安装（apt-get install chromium fonts-noto-cjk）或用环境变量 EVALKIT_CHROMIUM 指定其路径"
+    return "未找到 Chromium：请安装（apt-get install chromium fonts-arphic-uming fonts-wqy-zenhei fonts-liberation）或用环境变量 EVALKIT_CHROMIUM 指定其路径"
 
 
 def target_problem(source: Path, target: Path) -> str:
@@ -152,6 +155,11 @@ def _attributes(tag) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 
 def printable_html(raw: bytes) -> str:
+    """The appendix as Chromium prints it (see ``_printable_soup``)."""
+    return _page_text(_printable_soup(raw))
+
+
+def _printable_soup(raw: bytes):  # type: ignore[no-untyped-def]
     """The appendix as Chromium prints it: only its own markup, inline CSS and data: images; no script at all.
 
     Parsed with html.parser (through BeautifulSoup) and written out again from
@@ -162,6 +170,7 @@ def printable_html(raw: bytes) -> str:
     Python's parser does not). Every ``<details>`` is opened, as the page's
     print script would. The copy starts with the UTF-8 charset and the
     Content-Security-Policy, which a browser puts in the head whatever follows.
+    Links to an item that paper shows as a summary-table row go to the row.
     """
     from bs4 import BeautifulSoup
     from bs4.element import PreformattedString
@@ -183,6 +192,19 @@ def printable_html(raw: bytes) -> str:
                 tag["open"] = ""
     for style in soup.find_all("style"):
         style.string = _css(style.get_text())
+    _point_at_print_twins(soup)
+    return soup
+
+
+def _point_at_print_twins(soup) -> None:  # type: ignore[no-untyped-def]
+    """Links to an item that paper shows as a row of a summary table (id ``print-<id>``) go to that row."""
+    twins = {tag["id"][len("print-"):] for tag in soup.select("[id^='print-']")}
+    for link in soup.select("a[href^='#']"):
+        if link["href"][1:] in twins:
+            link["href"] = "#print-" + link["href"][1:]
+
+
+def _page_text(soup) -> str:  # type: ignore[no-untyped-def]
     head = (f'<!DOCTYPE html>\n<meta charset="utf-8">\n'
             f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_POLICY}">\n')
     return head + soup.decode(formatter="minimal")
@@ -292,6 +314,40 @@ def _unwritable(target: Path, exc: OSError) -> PrintError:
     return PrintError(f"{target}: 无法写入 PDF（{reason}）；请用 -o 换一个可以写入的位置")
 
 
+# Prints of one copy until the 目录's page numbers are those of the print they are in (two, unless a number moved).
+_MAX_PRINTS = 3
+
+
+def _print_numbered(browser: str, run: Path, soup, timeout: float, shown: str) -> bytes:  # type: ignore[no-untyped-def]
+    """The PDF of ``soup`` whose 目录 gives each entry's page: printed, numbered from that print, printed again.
+
+    The numbers go into slots of fixed width, so numbering does not move the
+    layout and the second print normally confirms the first; a third is made
+    only if a page number did move.
+    """
+    page = run / "page" / "appendix.html"  # alone in its folder: a relative path in it reaches nothing
+    printed = run / "appendix.pdf"
+    numbered: dict[str, int] | None = None
+    data = b""
+    for _ in range(_MAX_PRINTS):
+        try:
+            page.write_text(_page_text(soup), encoding="utf-8")
+            printed.unlink(missing_ok=True)
+        except OSError as exc:
+            raise PrintError(f"无法在临时目录 {tempfile.gettempdir()} 中准备打印（"
+                             f"{_WRITE_REASONS.get(exc.errno or 0, exc.strerror or str(exc))}）") from None
+        _run_chromium(browser, run, page, printed, timeout, shown)
+        data = printed.read_bytes()
+        pages = pdfbook.anchor_pages(data)
+        if numbered is not None and all(pages.get(a) == n for a, n in numbered.items()):
+            break
+        numbered = {a: pages[a] for a in pdfbook.contents_anchors(soup) if a in pages}
+        if not numbered:  # no 目录 (a page not from evalkit): nothing to number
+            break
+        pdfbook.number_contents(soup, numbered)
+    return data
+
+
 def print_pdf(html: str | Path, pdf: str | Path, chromium: str | None = None,
               timeout: float = DEFAULT_TIMEOUT) -> Path:
     """Print ``html`` to ``pdf`` (A4, as the page's @page rule says) and return the PDF's path.
@@ -315,7 +371,9 @@ def print_pdf(html: str | Path, pdf: str | Path, chromium: str | None = None,
     if problem:
         raise PrintError(problem)
     raw = read_input_bytes(source, str(html), MAX_APPENDIX_BYTES, "附件")  # InputError: too large, not a file
-    page_text = printable_html(raw)
+    soup = _printable_soup(raw)
+    marks = pdfbook.mark_copy(soup)
+    title = " ".join(soup.title.get_text().split()) if soup.title else source.stem
     tidy_leftovers()
     partial = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     try:
@@ -331,16 +389,12 @@ def print_pdf(html: str | Path, pdf: str | Path, chromium: str | None = None,
             try:
                 run = Path(tempfile.mkdtemp(prefix=f"{RUN_PREFIX}{os.getpid()}-"))
                 (run / "page").mkdir()
-                page = run / "page" / "appendix.html"  # alone in its folder: a relative path in it reaches nothing
-                page.write_text(page_text, encoding="utf-8")
             except OSError as exc:
                 raise PrintError(f"无法在临时目录 {tempfile.gettempdir()} 中准备打印（"
                                  f"{_WRITE_REASONS.get(exc.errno or 0, exc.strerror or str(exc))}）") from None
-            printed = run / "appendix.pdf"
-            _run_chromium(browser, run, page, printed, timeout, str(source))
+            printed = _print_numbered(browser, run, soup, timeout, str(source))
             try:
-                with open(printed, "rb") as data:
-                    shutil.copyfileobj(data, handle)
+                handle.write(pdfbook.bind(printed, marks, title, f"evalkit {__version__}"))
                 handle.flush()
                 os.fsync(handle.fileno())
             except OSError as exc:
