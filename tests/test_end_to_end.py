@@ -148,7 +148,7 @@ def test_scores_docx_and_workpaper_xlsx_are_written_with_the_appendix(runs):
     book = openpyxl.load_workbook(out / "workpaper.xlsx")
     assert book.sheetnames == ["评分表", "计算指标", "核对结果", "问题清单"]
     assert book["问题清单"]["A2"].value == "F-01" and book["核对结果"]["A2"].value == "K-01"
-    assert book["计算指标"]["E2"].value == 48270614.46 and book["计算指标"]["E2"].number_format == "#,##0.00"
+    assert book["计算指标"]["F2"].value == 48270614.46 and book["计算指标"]["F2"].number_format == "#,##0.00"
     recorded = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["outputs"]
     assert recorded["scores.docx"] == file_sha256(out / "scores.docx")
     assert recorded["workpaper.xlsx"] == file_sha256(out / "workpaper.xlsx")

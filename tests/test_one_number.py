@@ -74,7 +74,8 @@ def rendered(request, tmp_path):
     from openpyxl import load_workbook
     from docx import Document
 
-    book = load_workbook(io.BytesIO(scoreexport.xlsx_bytes(ev, sheet)))
+    # data_only: what Excel shows before recomputing (a live 合计 or 差额 holds evalkit's figure as its value)
+    book = load_workbook(io.BytesIO(scoreexport.xlsx_bytes(ev, sheet)), data_only=True)
     doc = Document(io.BytesIO(scoreexport.docx_bytes(sheet)))
     docx_cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
     return name, ev, results(ev), re.sub(r"\s+", " ", text), book, docx_cells
@@ -89,14 +90,15 @@ def _xlsx_decimal(value, places):
 def test_every_figure_reads_the_same_everywhere(rendered):
     name, ev, res, text, book, _ = rendered
     sheet = book["计算指标"]
+    column = [c.value for c in sheet[1]].index("数值")
     by_ref = {row[0].value: row for row in sheet.iter_rows(min_row=2) if row[0].value}
     for f in res["figures"]:
         value = D(f["value"])
         shown = numbers.format_quantity(value, f["unit"], f["places"])
         assert shown in text, (name, f["ref"], shown)
         row = by_ref[f["ref"]]
-        assert _xlsx_decimal(row[4].value, f["places"]) == value, (name, f["ref"])
-        assert (row[4].value < 0) == (value < 0)
+        assert _xlsx_decimal(row[column].value, f["places"]) == value, (name, f["ref"])
+        assert (row[column].value < 0) == (value < 0)
 
 
 def test_every_check_value_and_sign_reads_the_same_everywhere(rendered):

@@ -234,3 +234,26 @@ def test_a_special_file_named_by_o_is_refused_not_replaced(tmp_path, capsys, com
         err = capsys.readouterr().err
         assert str(target) in err and "不是普通文件" in err, err
     assert fifo.exists() and not fifo.is_file() and link.is_symlink()
+
+
+@needs_proc
+def test_a_killed_process_not_yet_reaped_counts_as_gone():
+    """A worker killed with its parent stays a zombie where nothing reaps it (a container's init): its
+    temporary folder is a leftover to tidy, not a live run's."""
+    import subprocess
+    import time
+
+    from evalkit.outputs.atomic import process_alive
+
+    child = subprocess.Popen(["sleep", "60"])
+    try:
+        assert process_alive(child.pid)
+        child.kill()
+        deadline = time.monotonic() + 30
+        while Path(f"/proc/{child.pid}/stat").read_text().split(") ")[1][0] != "Z":  # killed, not reaped yet
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert not process_alive(child.pid)
+    finally:
+        child.kill()
+        child.wait()

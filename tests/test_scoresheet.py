@@ -198,7 +198,7 @@ def test_exports_read_back_and_are_byte_identical(capped, ev003):
     assert taken["F-24"] == D("0.5") or taken["F-24"] == 0.5
     assert taken["F-31"] == 0 and findings["N1"].value == "实际扣分"  # 完工及时性's last findings bear the adjustment
     figures = book["计算指标"]
-    assert figures["A2"].value == "C-01" and figures["E2"].number_format == "#,##0.00"
+    assert figures["A2"].value == "C-01" and figures["F2"].number_format == "#,##0.00"  # 数值, after 未舍入值
     assert scoreexport.xlsx_bytes(ev003) == scoreexport.xlsx_bytes(ev003)
 
 
@@ -284,10 +284,13 @@ def test_partial_total_row_reads_across_and_grid_has_the_column_widths(capped):
     from docx.oxml.ns import qn
 
     sheet = scoresheet.build(capped)
-    ws = openpyxl.load_workbook(io.BytesIO(scoreexport.xlsx_bytes(capped, sheet)))["评分表"]
+    data = scoreexport.xlsx_bytes(capped, sheet)
+    ws = openpyxl.load_workbook(io.BytesIO(data), data_only=True)["评分表"]  # the values Excel shows on opening
     last = ws.max_row
-    assert [ws.cell(last, c).value for c in (1, 4, 6, 7, 8)] == ["合计", D(8) if isinstance(ws.cell(last, 4).value, D) else 8,
-                                                                 "已评分值 8.00（总分值 10.00，未评分 2.00）", 2, 6]
+    assert [ws.cell(last, c).value for c in (1, 4, 6, 7, 8)] == ["合计", 8, "已评分值 8.00（总分值 10.00，未评分 2.00）", 2, 6]
+    live = openpyxl.load_workbook(io.BytesIO(data))["评分表"]  # … and the formulas it recomputes them with
+    assert [live.cell(last, c).value for c in (4, 7, 8)] == [f'=SUMIF(G2:G{last - 1},"<>未评分",D2:D{last - 1})',
+                                                             f"=SUM(G2:G{last - 1})", f"=SUM(H2:H{last - 1})"]
     document = docx.Document(io.BytesIO(scoreexport.docx_bytes(sheet)))
     grid = [int(c.get(qn("w:w"))) for c in document.tables[0]._tbl.tblGrid.findall(qn("w:gridCol"))]
     cells = [c.width for c in document.tables[0].rows[0].cells]

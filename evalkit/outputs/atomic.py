@@ -126,7 +126,17 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """Linux: a process killed and not yet reaped (its parent killed too, and no init to reap it in a container)
+    answers the probe but runs no more; its temporary folder is a leftover like any dead run's."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2:stat.rfind(")") + 3] == "Z"
 
 
 def process_alive(pid: int) -> bool:

@@ -15,7 +15,7 @@ import re
 import zipfile
 from decimal import Decimal
 
-__all__ = ["EXCEL_DIGITS", "FIXED_TIME", "CELL_LIMIT", "beyond_excel", "safe_text", "text_cell", "without_clock"]
+__all__ = ["CELL_LIMIT", "EXCEL_DIGITS", "FIXED_TIME", "beyond_excel", "safe_text", "text_cell", "without_clock"]
 
 FIXED_TIME = dt.datetime(2024, 1, 1)  # no clock time in a file: two runs of the same inputs are the same file
 
@@ -29,8 +29,14 @@ def beyond_excel(value: Decimal) -> bool:
     return len(value.as_tuple().digits) > EXCEL_DIGITS
 
 
-def without_clock(data: bytes, when: dt.datetime = FIXED_TIME) -> bytes:
-    """The package re-zipped in its own entry order with ``when`` on every entry and as its created/modified time."""
+def without_clock(data: bytes, when: dt.datetime = FIXED_TIME,
+                  cached: dict[str, dict[str, Decimal]] | None = None) -> bytes:
+    """The package re-zipped in its own entry order with ``when`` on every entry and as its created/modified time.
+
+    ``cached`` gives formula cells their computed values (part name → cell → value): openpyxl writes a
+    formula with an empty value, which Excel fills on opening but a viewer, a printer or a reader of the
+    file does not; written here, the file shows evalkit's figure before anything recomputes it.
+    """
     source = zipfile.ZipFile(io.BytesIO(data))
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     out = io.BytesIO()
@@ -46,8 +52,19 @@ def without_clock(data: bytes, when: dt.datetime = FIXED_TIME) -> bytes:
                                      rb"\g<1>" + stamp + rb"\g<2>", content)
                 content = re.sub(rb"<cp:lastModifiedBy>[^<]*</cp:lastModifiedBy>",
                                  rb"<cp:lastModifiedBy>evalkit</cp:lastModifiedBy>", content)
+            if cached and info.filename in cached:
+                content = _fill_values(content, cached[info.filename])
             target.writestr(entry, content)
     return out.getvalue()
+
+
+def _fill_values(content: bytes, values: dict[str, Decimal]) -> bytes:
+    """Each formula cell named in ``values`` with its value in the empty <v> openpyxl wrote after the <f>."""
+    def fill(match: re.Match[bytes]) -> bytes:
+        value = values.get(match[2].decode())
+        return match[0] if value is None else match[1] + format(value, "f").encode() + b"</v>"
+
+    return re.sub(rb'(<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*><f>[^<]*</f><v>)</v>', fill, content)
 
 
 # OWASP's CSV-injection rule: a text cell that begins with one of these is a formula to a spreadsheet.

@@ -156,6 +156,40 @@ def _alignment(**settings: Any) -> Any:
     return Alignment(**settings)
 
 
+# A 底稿's faces: 宋体 for the cells, 黑体 for the header row (Excel and WPS have both; LibreOffice substitutes
+# its CJK serif and sans), and a thin rule round every cell written, so the table prints as a table.
+_BODY_FONT, _HEAD_FONT, _SIZE = "宋体", "黑体", 10
+
+
+@lru_cache(maxsize=None)
+def _style(kind: str) -> Any:
+    from openpyxl.styles import Border, Font, Side
+
+    if kind == "border":
+        thin = Side(style="thin", color="808080")
+        return Border(left=thin, right=thin, top=thin, bottom=thin)
+    if kind == "head":
+        return Font(name=_HEAD_FONT, size=_SIZE)
+    return Font(name=_BODY_FONT, size=_SIZE)
+
+
+def _named(ws: Any, number_format: str, **alignment: Any) -> str:
+    """The workbook's named cell style for body cells with this format and alignment, added on first use.
+
+    A named style is set on a cell by name; setting a font, a border, an
+    alignment and a format one by one hashes each style object again for every
+    cell, which doubled the workbook's time.
+    """
+    from openpyxl.styles import NamedStyle
+
+    name = "底稿 " + number_format + "".join(f" {k}={v}" for k, v in sorted(alignment.items()))
+    wb = ws.parent
+    if name not in wb.named_styles:  # a handful of names per workbook
+        wb.add_named_style(NamedStyle(name=name, font=_style("body"), border=_style("border"),
+                                      alignment=_alignment(**alignment), number_format=number_format))
+    return name
+
+
 def _put(ws: Any, row: int, col: int, value: Any, places: int | None = None, *, grouping: bool = True) -> None:
     """A cell: Decimal as a number rounded to ``places`` with that format; anything else as text ("@")."""
     cell = ws.cell(row=row, column=col)
@@ -163,20 +197,37 @@ def _put(ws: Any, row: int, col: int, value: Any, places: int | None = None, *, 
         shown = numbers.quantize(value, places if places is not None else numbers.written_places(value))
         if ooxml.beyond_excel(shown):
             cell.value = numbers.format_number(shown, numbers.decimals(shown), grouping=grouping)
-            cell.number_format = "@"
-            cell.alignment = _alignment(horizontal="right")
+            cell.style = _named(ws, "@", horizontal="right")
             return
         cell.value = shown
-        cell.number_format = _number_format(numbers.decimals(shown), grouping)
+        cell.style = _named(ws, _number_format(numbers.decimals(shown), grouping), vertical="top")
     else:
         cell.value = ooxml.text_cell("" if value is None else str(value))
-        cell.number_format = "@"
-        cell.alignment = _alignment(wrap_text=True, vertical="top")
+        cell.style = _named(ws, "@", wrap_text=True, vertical="top")
 
 
-def _print_setup(ws: Any, heading: str, index: str) -> None:
+def _formula(ws: Any, row: int, col: int, formula: str, value: Decimal, parts: list[Decimal], places: int,
+             cached: dict[str, Decimal]) -> None:
+    """A derived cell as a live formula when Excel's result over the cells as written is evalkit's figure.
+
+    ``parts`` are the addends as the cells hold them (already rounded to their places); where their sum is
+    not the figure (a total rounded from unrounded parts), the figure is written as a number, never a formula
+    that would show another value.
+    """
+    shown = numbers.quantize(value, places)
+    if ooxml.beyond_excel(shown) or any(ooxml.beyond_excel(x) for x in parts) or sum(parts, Decimal(0)) != shown:
+        _put(ws, row, col, value, places)
+        return
+    _put(ws, row, col, Decimal(0), places)  # the style and number format of a number cell
+    cell = ws.cell(row=row, column=col)
+    cell.value = formula
+    cached[cell.coordinate] = shown
+
+
+def _print_setup(ws: Any, heading: str, index: str, signed: tuple[str, str] = ("", "")) -> None:
     """A 底稿 sheet as it prints: A4 landscape, fitted to the page width, the header row on every page, the
-    底稿 index and project in the page header, 第 N 页 共 M 页 in the footer (16 portrait strips for 003 before)."""
+    底稿 index and project in the page header, 编制 / 复核 and 第 N 页 共 M 页 in the footer (16 portrait
+    strips for 003 before)."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
@@ -187,18 +238,35 @@ def _print_setup(ws: Any, heading: str, index: str) -> None:
     ws.oddHeader.left.text = index.replace("&", "&&")
     ws.oddHeader.center.text = heading.replace("&", "&&")
     ws.oddHeader.right.text = ws.title.replace("&", "&&")
+    ws.oddFooter.left.text = signed[0].replace("&", "&&")
     ws.oddFooter.center.text = "第 &P 页 共 &N 页"
+    ws.oddFooter.right.text = signed[1].replace("&", "&&")
 
 
-def _sheet(wb: Any, title: str, headers: list[str], widths: list[int], heading: str = "", index: str = "") -> Any:
-    from openpyxl.styles import Alignment, Font, PatternFill
+def _signed(ev: Evaluation) -> tuple[str, str]:
+    """The footer's two sides: 编制人 and date; 复核人, date and the review status as the appendix states it."""
+    from evalkit.outputs.results import review
+
+    wp = ev.project.params.workpaper
+    status = review(ev)
+    preparer = (wp.preparer if wp is not None else "") or ""
+    prepared = (wp.prepared if wp is not None else "") or ""
+    left = f"编制人：{preparer or '　' * 3}　日期：{prepared or '　' * 3}"
+    right = f"复核人：{status.reviewer or '　' * 3}　日期：{status.date or '　' * 3}　状态：{status.status}"
+    return left[:120], right[:120]
+
+
+def _sheet(wb: Any, title: str, headers: list[str], widths: list[int], heading: str = "", index: str = "",
+           signed: tuple[str, str] = ("", "")) -> Any:
+    from openpyxl.styles import Alignment, PatternFill
     from openpyxl.utils import get_column_letter
 
     ws = wb.create_sheet(title)
-    _print_setup(ws, heading, index)
+    _print_setup(ws, heading, index, signed)
     for c, (text, width) in enumerate(zip(headers, widths, strict=True), start=1):
         cell = ws.cell(row=1, column=c, value=text)
-        cell.font = Font(bold=True)
+        cell.font = _style("head")
+        cell.border = _style("border")
         cell.fill = PatternFill("solid", fgColor=_HEADER_FILL)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         ws.column_dimensions[get_column_letter(c)].width = width
@@ -209,12 +277,14 @@ def _sheet(wb: Any, title: str, headers: list[str], widths: list[int], heading: 
 def xlsx_bytes(ev: Evaluation, sheet: ScoreSheet | None = None) -> bytes:
     """workpaper.xlsx: 评分表, 计算指标, 核对结果 and 问题清单, each with a frozen header row."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     sheet = sheet or scoresheet.build(ev)
     wp = ev.project.params.workpaper
     # Excel keeps 255 characters for a header's three parts together: a long project name is cut there only.
-    page = {"heading": ev.project.params.project.name[:80], "index": (wp.index if wp else "")[:40]}
+    page = {"heading": ev.project.params.project.name[:80], "index": (wp.index if wp else "")[:40],
+            "signed": _signed(ev)}
+    cached: dict[str, dict[str, Decimal]] = {}
     wb = Workbook()
     wb.remove(wb.active)
     wb.properties.creator = wb.properties.lastModifiedBy = AUTHOR
@@ -223,8 +293,9 @@ def xlsx_bytes(ev: Evaluation, sheet: ScoreSheet | None = None) -> bytes:
     places = sheet.places
 
     n = len(sheet.levels)
+    # widths for A4 landscape at about 70%: the text columns wrap (rows sized to them), numbers never do
     ws = _sheet(wb, SHEETS[0], ["编号", *sheet.levels, "分值", "评分标准", "评价情况", "得分", "扣分", "扣分原因", "计分方式"],
-                [8, *([_MEDIUM] * n), _NARROW, _WIDE, _WIDE, _NARROW, _NARROW, _WIDE, 14], **page)
+                [7, *([11] * n), 8, 30, 30, 8, 8, 22, 11], **page)
     for i, r in enumerate(sheet.rows, start=2):
         cells: list[Any] = [r.ref, *r.levels, r.weight, r.criteria, r.situation, r.score if r.score is not None else "未评分",
                             r.deduction, r.reason, r.rule_name]
@@ -238,21 +309,49 @@ def xlsx_bytes(ev: Evaluation, sheet: ScoreSheet | None = None) -> bytes:
                                sheet.total_score,
                                sheet.total_deduction, sheet.summary_line(), ""], start=1):
         _put(ws, last, c, value, places)
-        ws.cell(row=last, column=c).font = Font(bold=True)
+    # 合计 as Excel sums it, over the rows as written (the 分值 of assessed rows only, as the total counts them)
+    live: dict[str, Decimal] = {}
+    weight, score, deduct = (get_column_letter(n + 2), get_column_letter(n + 5), get_column_letter(n + 6))
+    assessed = [r for r in sheet.rows if r.score is not None]
+    if sheet.rows:
+        weights, scores, deductions = (f"{col}2:{col}{last - 1}" for col in (weight, score, deduct))
+        _formula(ws, last, n + 2, f'=SUMIF({scores},"<>未评分",{weights})' if sheet.partial else f"=SUM({weights})",
+                 sheet.assessed_weight, [numbers.quantize(r.weight, places) for r in assessed], places, live)
+        _formula(ws, last, n + 5, f"=SUM({scores})", sheet.total_score,
+                 [numbers.quantize(r.score, places) for r in assessed], places, live)
+        if isinstance(sheet.total_deduction, Decimal):
+            _formula(ws, last, n + 6, f"=SUM({deductions})", sheet.total_deduction,
+                     [numbers.quantize(r.deduction, places) for r in sheet.rows if isinstance(r.deduction, Decimal)],
+                     places, live)
+    for c in range(1, len(sheet.levels) + 9):
+        ws.cell(row=last, column=c).font = _style("head")
+    cached[f"xl/worksheets/sheet{len(wb.worksheets)}.xml"] = live
 
-    ws = _sheet(wb, SHEETS[1], ["编号", "名称", "公式", "代入", "数值", "单位", "取舍"],
-                [8, 28, _WIDE, _WIDE, 16, 10, 24], **page)
+    ws = _sheet(wb, SHEETS[1], ["编号", "名称", "公式", "代入", "未舍入值", "数值", "单位", "取舍", "来源", "附件"],
+                [8, 24, 36, 36, 18, 16, 8, 20, 40, 10], **page)
     for i, f in enumerate(ev.figures + ev.survey_figures, start=2):
-        for c, value in enumerate([f.ref, f.name, f.formula, f.substitution, f.value, f.unit, f.rounding], start=1):
-            _put(ws, i, c, value, f.places if c == 5 else None)
+        values = [f.ref, f.name, f.formula, f.substitution, f.unrounded_shown(),
+                  f.value, f.unit, f.rounding, _sources(f)]
+        for c, value in enumerate(values, start=1):
+            _put(ws, i, c, value, f.places if c == 6 else None)
+        _link(ws, i, 10, f.ref)
 
     ws = _sheet(wb, SHEETS[2], ["编号", "核对事项", "类型", "结果", "说明", "所述值", "重算值", "差额", "单位"],
                 [8, 36, 14, 10, _WIDE, 16, 16, 16, 10], **page)
+    checks_live: dict[str, Decimal] = {}
+    cached[f"xl/worksheets/sheet{len(wb.worksheets)}.xml"] = checks_live
     for i, check in enumerate(ev.checks, start=2):
         values = [check.ref, check.name, check.kind_name, check.status_text, check.headline,
                   check.expected, check.found, check.difference, check.unit]
         for c, value in enumerate(values, start=1):
             _put(ws, i, c, value, check.stated_places if c == 6 else _check_places(check) if c in (7, 8) else None)
+        if check.expected is not None and check.found is not None and check.difference is not None:
+            # 差额 = 重算值 − 所述值, live, where the cells as written give evalkit's difference
+            p = _check_places(check)
+            stated, found = (numbers.quantize(check.expected, check.stated_places or 0),
+                             numbers.quantize(check.found, p if p is not None else numbers.written_places(check.found)))
+            diff_places = p if p is not None else numbers.written_places(check.difference)
+            _formula(ws, i, 8, f"=G{i}-F{i}", check.difference, [found, -stated], diff_places, checks_live)
 
     ws = _sheet(wb, SHEETS[3], ["编号", "存在问题", "情节", "所涉指标", "所涉单位", "子项目", "涉及资金", "资金单位",
                                 "原因分析", "处理建议", "证据", "扣分指标", "按规则扣分", "实际扣分", "实际扣分说明"],
@@ -276,9 +375,56 @@ def xlsx_bytes(ev: Evaluation, sheet: ScoreSheet | None = None) -> bytes:
     _put(ws, row + 1, 1, "核对")
     _put(ws, row + 1, 2, sheet.summary_line())
 
+    for ws in wb.worksheets:
+        _fit_rows(ws)
     out = io.BytesIO()
     wb.save(out)
-    return without_clock(out.getvalue())
+    return without_clock(out.getvalue(), cached=cached)
+
+
+_LINE_HEIGHT = 13.5  # points per line of 10-point 宋体
+_MAX_ROW_LINES = 30  # Excel's row height stops at 409 points
+
+
+def _fit_rows(ws: Any) -> None:
+    """Each row as tall as its longest wrapped cell: Excel sizes such rows on opening, LibreOffice and WPS print
+    them one line high unless the height is written (CJK counts two widths, as a column's width does)."""
+    from unicodedata import east_asian_width
+
+    from openpyxl.utils import get_column_letter
+
+    widths = {c: (ws.column_dimensions[get_column_letter(c)].width or 8) for c in range(1, ws.max_column + 1)}
+    for row in ws.iter_rows(min_row=1):
+        lines = 1
+        for cell in row:
+            if not isinstance(cell.value, str) or cell.value.startswith("="):
+                continue
+            room = max(widths.get(cell.column, 8) - 1, 2)
+            count = 0
+            for line in cell.value.split("\n"):
+                span = sum(2 if east_asian_width(ch) in "WF" else 1 for ch in line)
+                count += max(1, -(-span // int(room)))
+            lines = max(lines, count)
+        if lines > 1:
+            ws.row_dimensions[row[0].row].height = min(lines, _MAX_ROW_LINES) * _LINE_HEIGHT
+
+
+def _sources(f: Any) -> str:
+    """A working's inputs as the appendix lists them (name：value；来源：…), the first 20 and a count of the rest."""
+    lines = [f"{q.name}：{q.shown()}；来源：{q.ref or q.source or '未注明来源'}" for q in f.inputs[:20]]
+    if len(f.inputs) > 20:
+        lines.append(f"……另有 {len(f.inputs) - 20:,} 项，见附件")
+    return "\n".join(lines)
+
+
+def _link(ws: Any, row: int, col: int, ref: str) -> None:
+    """A link to the working in appendix.html beside the workbook (the same output folder)."""
+    from openpyxl.styles import Font
+
+    cell = ws.cell(row=row, column=col, value=ref)
+    cell.hyperlink = f"appendix.html#{ref}"
+    cell.font = Font(name=_BODY_FONT, size=_SIZE, color="0563C1", underline="single")
+    cell.border = _style("border")
 
 
 def _check_places(check: Any) -> int | None:

@@ -1,0 +1,112 @@
+"""workpaper.xlsx and scores.docx as an office prints them: converted by LibreOffice headless, read back.
+
+The Word and Excel files go into the report and the binder as they are, so
+they are checked the way a reviewer sees them: LibreOffice converts each to
+PDF (A4 landscape, the 底稿 header and footer on every page, the Chinese
+text there), and the workbook read back carries live 合计 formulas whose
+stored values are evalkit's figures. ``.ci/run`` installs LibreOffice from
+the system's packages; without it the module is skipped, saying so.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, ROOT
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+if SOFFICE is None:
+    pytest.skip("未找到 LibreOffice（soffice）：Word/Excel 打印测试跳过；安装：apt-get install libreoffice-calc-nogui "
+                "libreoffice-writer-nogui", allow_module_level=True)
+
+pypdf = pytest.importorskip("pypdf")
+WORKBOOK = ROOT / "workbooks" / "project_evaluation.ipynb"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """003 (a real report re-authored, 25 indicators, a 底稿 index and preparer) run once."""
+    from evalkit.runs.runner import run_project
+
+    out = tmp_path_factory.mktemp("office")
+    return run_project(EXAMPLES / "003_wangcheng_smart_city.yaml", outputs_root=out, workbook=WORKBOOK).appendix.parent
+
+
+def _convert(path: Path, tmp: Path) -> tuple[list[str], list[tuple[float, float]]]:
+    """The file printed to PDF by LibreOffice: each page's text (whitespace removed) and size in points."""
+    out = tmp / "pdf"
+    subprocess.run([SOFFICE, "--headless", "--norestore", f"-env:UserInstallation={(tmp / 'lo').as_uri()}",
+                    "--convert-to", "pdf", "--outdir", str(out), str(path)],
+                   check=True, capture_output=True, timeout=300)
+    reader = pypdf.PdfReader(out / (path.stem + ".pdf"))
+    return ([re.sub(r"\s+", "", page.extract_text()) for page in reader.pages],
+            [(float(page.mediabox.width), float(page.mediabox.height)) for page in reader.pages])
+
+
+def test_workpaper_prints_as_a_bound_working_paper(project, tmp_path):
+    results = json.loads((project / "results.json").read_text(encoding="utf-8"))
+    pages, sizes = _convert(project / "workpaper.xlsx", tmp_path)
+    assert len(pages) > 1
+    assert all(round(w) == 842 and round(h) == 595 for w, h in sizes), sizes  # A4 landscape on every page
+    for i, page in enumerate(pages, start=1):
+        assert f"第{i}页共{len(pages)}页" in page
+        assert "WC-2024-003" in page and "长沙市望城区2023年度新型智慧城市建设" in page  # 索引号 and project
+        assert "编制人：评价组" in page and "状态：未复核" in page
+    text = "".join(pages)
+    assert f"合计{results['assessed_weight']}" in text
+    assert results["total_score"] in text and "评分标准" in text and "扣分原因" in text
+
+
+def test_totals_are_live_formulas_holding_evalkits_figures(project):
+    import openpyxl
+
+    results = json.loads((project / "results.json").read_text(encoding="utf-8"))
+    formulas = openpyxl.load_workbook(project / "workpaper.xlsx")["评分表"]
+    values = openpyxl.load_workbook(project / "workpaper.xlsx", data_only=True)["评分表"]
+    last = formulas.max_row
+    row = {formulas.cell(1, c).value: c for c in range(1, formulas.max_column + 1)}
+    score = formulas.cell(last, row["得分"])
+    assert score.value == f"=SUM({score.column_letter}2:{score.column_letter}{last - 1})"
+    assert Decimal(str(values.cell(last, row["得分"]).value)) == Decimal(results["total_score"])
+    summed = sum(Decimal(str(values.cell(r, row["得分"]).value)) for r in range(2, last))
+    assert summed == Decimal(results["total_score"])  # what Excel recomputes is the stored figure
+    checks = openpyxl.load_workbook(project / "workpaper.xlsx")["核对结果"]
+    cached = openpyxl.load_workbook(project / "workpaper.xlsx", data_only=True)["核对结果"]
+    live = [r for r in range(2, checks.max_row + 1) if str(checks.cell(r, 8).value).startswith("=G")]
+    assert live
+    for r in live:
+        stated, found = cached.cell(r, 6).value, cached.cell(r, 7).value
+        assert Decimal(str(found)) - Decimal(str(stated)) == Decimal(str(cached.cell(r, 8).value))
+
+
+def test_calculated_figures_show_their_working_sources_and_link(project):
+    import openpyxl
+
+    results = json.loads((project / "results.json").read_text(encoding="utf-8"))
+    ws = openpyxl.load_workbook(project / "workpaper.xlsx")["计算指标"]
+    header = [c.value for c in ws[1]]
+    assert header == ["编号", "名称", "公式", "代入", "未舍入值", "数值", "单位", "取舍", "来源", "附件"]
+    by_ref = {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1)}
+    for figure in results["figures"]:
+        r = by_ref[figure["ref"]]
+        assert ws.cell(r, 10).hyperlink.target == f"appendix.html#{figure['ref']}"
+        if figure["inputs"]:
+            assert figure["inputs"][0]["name"] in ws.cell(r, 9).value
+        # the value before its rounding as the appendix shows it: 57.14285714…% (a long one cut with an ellipsis)
+        unrounded = re.sub(r"[,…%]|\s.*$", "", ws.cell(r, 5).value)
+        assert figure["unrounded"].startswith(unrounded.rstrip("0").rstrip(".")), (figure["ref"], unrounded)
+
+
+def test_scores_docx_prints_with_its_signature_line(project, tmp_path):
+    pages, sizes = _convert(project / "scores.docx", tmp_path)
+    text = "".join(pages)
+    assert all(w > h for w, h in sizes)
+    assert "编制人：评价组" in text and "复核人：" in text and "合计" in text
+    assert "（默认：" not in text and "可标为未评分" not in text
