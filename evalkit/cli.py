@@ -80,7 +80,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
         if _print_failed_checks(result.checks_failed, result.failure_lines) and args.strict:
             status = max(status, EXIT_FAILED) if status != EXIT_BAD_INPUT else status
+        _refresh_round(Path(params), Path(args.outputs), result.seconds)
     return status
+
+
+def _refresh_round(params: Path, outputs: Path, seconds: float = 0.0) -> None:
+    """The round's index and summaries, where a batch wrote them, rewritten to show this project as it is now."""
+    from evalkit.runs.batch import refresh_round
+
+    index = refresh_round(params, outputs, seconds)
+    if index is not None:
+        print(f"  批次汇总已更新 → {index}")
 
 
 def _print_failed_checks(count: int, lines: "tuple[str, ...] | list[str]") -> bool:
@@ -168,31 +178,54 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_signoff(args: argparse.Namespace) -> int:
-    """Sign, then (unless --no-run) run again so that the appendix shows the sign-off."""
-    from evalkit.runs.runner import RunError, run_project
+    """Sign at a level, then (unless --no-run) run again so that the appendix and the round show the sign-off."""
     from evalkit.runs.signing import sign
-    from evalkit.inputs.signoff import is_sidecar, read_sidecar
 
     params = Path(args.params)
-    try:  # the sign-off being replaced, named so that signing again never silently drops it
-        previous = read_sidecar(params, str(params)) if not is_sidecar(params) and not params.is_symlink() else None
-    except InputError:
-        previous = None  # sign() reports a damaged sidecar (load_project reads it)
-    written, record = sign(params, Path(args.outputs), args.reviewer, args.date, args.opinion or "")
-    if previous is not None:
-        print(f"已替换此前的签署（复核人 {previous.reviewer}，复核日期 {previous.date}）：签署文件只保留最新一次签署")
-    print(f"已签署：复核人 {record.reviewer}，复核日期 {record.date} → {written}")
-    print(f"  记录了 {len(record.inputs)} 个输入文件与计算结果的 sha256；此后输入或结果改变，附件与 evalkit verify 显示“复核后已修改”。")
+    signed = sign(params, Path(args.outputs), args.reviewer, args.date, args.opinion or "", level=args.level)
+    record = signed.signature
+    if signed.replaced is not None:
+        print(f"已替换此前的{record.level}签署（{signed.replaced.reviewer}，{signed.replaced.date}）：每一级只保留最新一次签署")
+    for dropped in signed.dropped:
+        print(f"已撤销“{dropped.level}”签署（{dropped.reviewer}，{dropped.date}）：它所审定的是重新签署之前的结果，请重新签署")
+    levels = signed.levels
+    position = f"第 {levels.index(record.level) + 1} 级，共 {len(levels)} 级：{' → '.join(('编制', *levels))}"
+    print(f"已签署“{record.level}”（{position}）：{record.reviewer}，{record.date} → {signed.path}")
+    print(f"  记录了 {len(record.inputs)} 个输入文件与计算结果的 sha256 及 {len(record.values)} 个数值；此后输入或结果改变，"
+          "附件与 evalkit verify 显示“复核后已修改”并列出变动的数值。")
+    return _rerun_after_review(params, args)
+
+
+def _rerun_after_review(params: Path, args: argparse.Namespace) -> int:
+    from evalkit.runs.runner import RunError, run_project
+
     if args.no_run:
-        print(f"  附件在下次运行（evalkit run {params} 或 evalkit batch）后显示复核签署。")
+        print(f"  附件在下次运行（evalkit run {params} 或 evalkit batch）后显示。")
         return EXIT_OK
     try:
         result = run_project(params, outputs_root=args.outputs, workbook=args.workbook)
     except RunError as exc:
-        print(f"签署已写出，但重新生成附件失败：{exc}；请稍后运行 evalkit run {params}", file=sys.stderr)
+        print(f"复核记录已写出，但重新生成附件失败：{exc}；请稍后运行 evalkit run {params}", file=sys.stderr)
         return EXIT_FAILED
-    print(f"  已重新生成附件（显示复核签署）→ {result.appendix}")
+    print(f"  已重新生成附件 → {result.appendix}")
+    _refresh_round(params, Path(args.outputs), result.seconds)
     return EXIT_OK
+
+
+def _cmd_note(args: argparse.Namespace) -> int:
+    """A review note added, replied to or cleared in the sidecar; the appendix is made again to list it."""
+    from evalkit.runs.signing import annotate
+
+    params = Path(args.params)
+    chosen = [name for name, value in (("--on", args.on), ("--reply", args.reply), ("--clear", args.clear)) if value]
+    if len(chosen) != 1:
+        print("应恰好给出 --on（提出意见）、--reply（回复）或 --clear（确认解决）中的一项", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    path, note = annotate(params, Path(args.outputs), args.by, on=args.on, text=args.text or "", reply=args.reply,
+                          clear=args.clear, date=args.date)
+    done = "已确认解决" if note.cleared else "已回复" if args.reply else "已提出"
+    print(f"{note.id}（{note.on}）{done}：{args.by}，{note.cleared or note.replied or note.date} → {path}")
+    return _rerun_after_review(params, args)
 
 
 def _cmd_lab(args: argparse.Namespace) -> int:
@@ -530,6 +563,8 @@ def _parser() -> argparse.ArgumentParser:
                     "签署后重新生成附件，附件页首显示“已复核”；此后输入或结果改变，附件、批次汇总与 evalkit verify 显示“复核后已修改”。",
         epilog="例：evalkit signoff params/2024/某项目.yaml --reviewer 张三 --date 2026-11-30 --opinion 同意")
     signoff.add_argument("params", metavar="参数文件", help="params/<批次>/<项目>.yaml")
+    signoff.add_argument("--level", default=None, metavar="层级",
+                         help="签署的层级（默认为下一级未签署的层级；层级由参数文件 workpaper.review_levels 规定，默认只有“复核”）")
     signoff.add_argument("--reviewer", required=True, metavar="姓名", help="复核人")
     signoff.add_argument("--date", default=None, metavar="YYYY-MM-DD", help="复核日期（默认今天）")
     signoff.add_argument("--opinion", default="", metavar="意见", help="复核意见")
@@ -537,6 +572,26 @@ def _parser() -> argparse.ArgumentParser:
     signoff.add_argument("--workbook", default=None, help="工作簿（默认为随 evalkit 安装的 workbooks/project_evaluation.ipynb）")
     signoff.add_argument("--no-run", action="store_true", help="只写签署文件，不重新生成附件（附件在下次运行后显示签署）")
     signoff.set_defaults(func=_cmd_signoff)
+
+    note = sub.add_parser(
+        "note", help="复核意见：对附件中的编号提出意见、回复、确认解决（记在签署文件中，附件与批次汇总列示）",
+        description="复核人对附件中的某个编号（C-04、S-03、K-06、F-01 或部分名）提出复核意见，编制人回复，提出人确认解决。"
+                    "意见记在 <项目>.signoff.yaml 中，不改动参数文件，也不影响已签署的哈希；有未解决的意见时不能签署最后一级。",
+        epilog="例：evalkit note params/2024/某项目.yaml --on C-04 --by 李四 --text 请核对分母口径\n"
+               "    evalkit note params/2024/某项目.yaml --reply N-01 --by 张三 --text 已按批复数修正\n"
+               "    evalkit note params/2024/某项目.yaml --clear N-01 --by 李四",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    note.add_argument("params", metavar="参数文件", help="params/<批次>/<项目>.yaml")
+    note.add_argument("--on", default=None, metavar="编号", help="提出意见：所针对的附件编号")
+    note.add_argument("--reply", default=None, metavar="N-01", help="回复一条意见")
+    note.add_argument("--clear", default=None, metavar="N-01", help="确认一条意见已解决（由提出人）")
+    note.add_argument("--by", required=True, metavar="姓名", help="提出、回复或确认的人")
+    note.add_argument("--text", default="", metavar="内容", help="意见或回复的内容")
+    note.add_argument("--date", default=None, metavar="YYYY-MM-DD", help="日期（默认今天）")
+    note.add_argument("--outputs", default="outputs", help="输出根目录（默认 outputs）")
+    note.add_argument("--workbook", default=None, help="工作簿（默认为随 evalkit 安装的 workbooks/project_evaluation.ipynb）")
+    note.add_argument("--no-run", action="store_true", help="只写复核记录，不重新生成附件")
+    note.set_defaults(func=_cmd_note)
 
     validate = sub.add_parser("validate", help="只校验 params 文件并计算得分，不生成附件")
     validate.add_argument("params", nargs="+")

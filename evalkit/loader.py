@@ -53,7 +53,7 @@ from evalkit.core.specs import (  # noqa: F401 - the params file's parts, import
 from evalkit.core.survey.spec import SurveySpec
 from evalkit.core.table import Table
 from evalkit.inputs.tables import read_export, read_table
-from evalkit.inputs.signoff import future_date_problem, is_sidecar, read_sidecar
+from evalkit.inputs.signoff import future_date_problem, is_sidecar, read_sidecar, review_levels
 from evalkit.core.workpaper import Workpaper
 from evalkit.inputs.yamlio import load_yaml
 
@@ -503,8 +503,9 @@ def load_project(path: str | Path, read_data: bool = True) -> Project:
     today = dt.date.today()
     if wp is not None and wp.reviewed is not None and (future := future_date_problem(wp.reviewed, today)):
         raise InputError.single(shown, "workpaper.reviewed", future + "；请写实际复核的日期")
-    signed = read_sidecar(path, shown, wp.prepared if wp is not None else None, today, params.project.year)
-    if signed is not None and params.workpaper is not None and params.workpaper.reviewer:
+    signed = read_sidecar(path, shown, wp.prepared if wp is not None else None, today, params.project.year,
+                          review_levels(wp))
+    if signed is not None and signed.signatures and params.workpaper is not None and params.workpaper.reviewer:
         raise InputError.single(shown, "workpaper.reviewer", f"复核信息写了两处：参数文件与签署文件 {signed.file}；"
                                 "只保留一处（通常是签署文件：删去参数文件中的 reviewer、reviewed、opinion）")
     project = Project(

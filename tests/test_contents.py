@@ -65,7 +65,8 @@ def test_self_evaluation_links_back_to_its_form():
 def test_running_header_names_the_project(ev001):
     assert appendix.running_header(ev001) == "人工智能应用创新服务中心日常运营（001）"
     html = appendix.overview(ev001).html
-    assert '<style>@page { @top-left { content: "人工智能应用创新服务中心日常运营（001）"; } }</style>' in html
+    assert ('<style>@page { @top-left { content: "人工智能应用创新服务中心日常运营（001）"; } '
+            '@top-right { content: "未复核"; } }</style>') in html  # the review status on every printed page
 
 
 def test_running_header_cannot_leave_its_style_element():

@@ -211,8 +211,8 @@ def test_the_round_lists_every_discrepancy_by_kind_and_unit(tmp_path):
         assert text in html, text
     book = load_workbook(round_out / "summary.xlsx")
     main = list(book["评价结果汇总"].values)
-    assert main[0][13:] == ("实施单位", "所述总分", "不符（按类型）")
-    assert main[1][13:] == ("某区养老服务指导中心", 97.36, "得分加总 1；总分 1")
+    assert main[0][13:] == ("实施单位", "所述总分", "不符（按类型）", "未解决复核意见")
+    assert main[1][13:] == ("某区养老服务指导中心", 97.36, "得分加总 1；总分 1", 0)
     sheet = book["核对不符"]
     rows = list(sheet.values)
     assert rows[0] == ("项目编号", "项目名称", "实施单位", "核对编号", "类型", "核对事项", "所述值", "重算值", "差额", "单位", "说明")

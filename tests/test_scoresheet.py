@@ -455,7 +455,7 @@ def test_the_word_files_carry_who_prepared_them_and_when_and_room_to_sign():
     ev = evalkit.run(str(ROOT / "params" / "examples" / "020_department_overall_demo.yaml"))
     document = docx.Document(io.BytesIO(scoreexport.word_file(ev, scoresheet.build(ev))))
     assert document.core_properties.author == "某某会计师事务所（示例）"  # no preparer named: the 评价机构
-    assert document.paragraphs[-1].text == "编制人：　　　　　　日期：　　　　　　　　复核人：　　　　　　日期：　　　　"
+    assert document.paragraphs[-1].text == "编制人：　　　　　　日期：　　　　　　　　复核人：　　　　　　日期：　　　　　　　　状态：未复核"
 
 
 def test_a_preparation_date_a_zip_cannot_hold_leaves_the_fixed_date(tmp_path):

@@ -58,6 +58,12 @@ def fake_run(params: Path, outputs: Path) -> Path:
     return out
 
 
+def sign(*args, **kwargs):
+    """signing.sign as (sidecar path, the new signature)."""
+    signed = signing.sign(*args, **kwargs)
+    return signed.path, signed.signature
+
+
 def change_data(folder: Path) -> None:
     path = folder / DATA
     path.write_bytes(path.read_bytes().replace(b"9,671,802.00", b"9,971,802.00"))
@@ -113,12 +119,13 @@ def test_review_status_unsigned_signed_in_params_and_signed_in_a_sidecar(folder)
 def test_a_sign_off_matches_until_a_data_file_changes(folder, tmp_path):
     params = folder / "p.yaml"
     fake_run(params, tmp_path / "outputs")
-    written, record = signing.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "同意。")
+    written, record = sign(params, tmp_path / "outputs", "张三", "2026-11-30", "同意。")
     assert written == folder / "p.signoff.yaml" and record.reviewer == "张三"
     ev = evaluate(load_project(params))
     review = results(ev)["review"]
     assert review == {"status": "已复核", "reviewer": "张三", "date": "2026-11-30", "opinion": "同意。",
-                      "source": "signoff", "changes": []}
+                      "source": "signoff", "changes": [], "levels": ["复核"], "moved": [], "notes": [], "open_notes": 0,
+                      "signatures": [{"level": "复核", "reviewer": "张三", "date": "2026-11-30", "opinion": "同意。"}]}
     html = overview(ev).html
     assert "已复核" in html and "张三" in html and "2026-11-30" in html and "WC-2024-003" in html
     change_data(folder)
@@ -134,7 +141,7 @@ def test_a_change_that_leaves_the_figures_says_so_in_the_appendix_and_in_verify(
 
     params = folder / "p.yaml"
     fake_run(params, tmp_path / "outputs")
-    signing.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
+    sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
     params.write_text(params.read_text(encoding="utf-8") + "# 复核后补的一行注释\n", encoding="utf-8")
     ev = evaluate(load_project(params))
     review = results(ev)["review"]
@@ -155,7 +162,7 @@ def test_verify_does_not_call_a_review_written_in_params_signed(tmp_path):
 def test_the_sidecar_reads_back_as_written(folder, tmp_path):
     params = folder / "p.yaml"
     fake_run(params, tmp_path / "outputs")
-    _, record = signing.sign(params, tmp_path / "outputs", "张三", "2026-11-30", '意见含"引号"与: 冒号\n第二行')
+    _, record = sign(params, tmp_path / "outputs", "张三", "2026-11-30", '意见含"引号"与: 冒号\n第二行')
     again = signoff.read_sidecar(params, str(params))
     assert (again.reviewer, again.date, again.opinion, again.inputs, again.figures_sha256) == (
         record.reviewer, record.date, record.opinion, record.inputs, record.figures_sha256)
@@ -166,7 +173,7 @@ def test_the_sidecar_reads_back_as_written(folder, tmp_path):
 
 def test_signing_is_refused_without_outputs(folder, tmp_path):
     with pytest.raises(InputError) as exc:
-        signing.sign(folder / "p.yaml", tmp_path / "outputs", "张三", "2026-11-30", "")
+        sign(folder / "p.yaml", tmp_path / "outputs", "张三", "2026-11-30", "")
     assert "找不到该项目的输出" in problems_text(exc) and "请先运行 evalkit run" in problems_text(exc)
     assert not (folder / "p.signoff.yaml").exists()
 
@@ -175,7 +182,7 @@ def test_signing_is_refused_when_an_input_changed_since_the_run(folder, tmp_path
     fake_run(folder / "p.yaml", tmp_path / "outputs")
     change_data(folder)
     with pytest.raises(InputError) as exc:
-        signing.sign(folder / "p.yaml", tmp_path / "outputs", "张三", "2026-11-30", "")
+        sign(folder / "p.yaml", tmp_path / "outputs", "张三", "2026-11-30", "")
     assert "输出已过期，不能签署（数据文件 data/003_unit_payments.csv 在上次运行之后已改变）" in problems_text(exc)
     assert not (folder / "p.signoff.yaml").exists()
 
@@ -185,7 +192,7 @@ def test_signing_is_refused_when_results_json_was_edited(folder, tmp_path):
     (out / "results.json").write_text((out / "results.json").read_text(encoding="utf-8").replace("81.00", "91.00"),
                                       encoding="utf-8")
     with pytest.raises(InputError) as exc:
-        signing.sign(folder / "p.yaml", tmp_path / "outputs", "张三", "2026-11-30", "")
+        sign(folder / "p.yaml", tmp_path / "outputs", "张三", "2026-11-30", "")
     assert "results.json 与 manifest.json 的记录不一致" in problems_text(exc)
 
 
@@ -199,7 +206,7 @@ def test_signing_is_refused_when_results_json_was_edited(folder, tmp_path):
 def test_bad_signoff_arguments_are_refused(folder, tmp_path, reviewer, date, expected):
     fake_run(folder / "p.yaml", tmp_path / "outputs")
     with pytest.raises(InputError) as exc:
-        signing.sign(folder / "p.yaml", tmp_path / "outputs", reviewer, date, "")
+        sign(folder / "p.yaml", tmp_path / "outputs", reviewer, date, "")
     assert expected in problems_text(exc)
     assert not (folder / "p.signoff.yaml").exists()
 
@@ -211,10 +218,10 @@ def test_a_review_date_in_the_future_or_before_the_preparation_is_refused(folder
     fake_run(params, outputs)
     today = dt.date(2026, 11, 30)
     with pytest.raises(InputError) as exc:
-        signing.sign(params, outputs, "张三", "2026-12-01", "", today=today)
+        sign(params, outputs, "张三", "2026-12-01", "", today=today)
     assert "--date: 复核日期 2026-12-01 晚于今天（2026-11-30）" in problems_text(exc)
     with pytest.raises(InputError) as exc:  # example 003 was prepared on 2024-03-15
-        signing.sign(params, outputs, "张三", "2024-03-14", "", today=today)
+        sign(params, outputs, "张三", "2024-03-14", "", today=today)
     assert "--date: 复核日期 2024-03-14 早于参数文件中的编制日期 2024-03-15" in problems_text(exc)
     assert not (folder / "p.signoff.yaml").exists()
     # a prepared date in the future: no review date can be both after it and not after today
@@ -222,12 +229,12 @@ def test_a_review_date_in_the_future_or_before_the_preparation_is_refused(folder
     params.write_text(text.replace('prepared: "2024-03-15"', 'prepared: "2026-12-05"'), encoding="utf-8")
     fake_run(params, outputs)
     with pytest.raises(InputError) as exc:
-        signing.sign(params, outputs, "张三", None, "", today=today)
+        sign(params, outputs, "张三", None, "", today=today)
     assert "复核日期 2026-11-30 早于参数文件中的编制日期 2026-12-05" in problems_text(exc)
     params.write_text(text, encoding="utf-8")
     fake_run(params, outputs)
-    assert signing.sign(params, outputs, "张三", "2024-03-15", "", today=today)[1].date == "2024-03-15"  # same day
-    assert signing.sign(params, outputs, "张三", None, "", today=today)[1].date == "2026-11-30"  # today is allowed
+    assert sign(params, outputs, "张三", "2024-03-15", "", today=today)[1].date == "2024-03-15"  # same day
+    assert sign(params, outputs, "张三", None, "", today=today)[1].date == "2026-11-30"  # today is allowed
 
 
 def test_the_command_refuses_a_future_date_by_the_local_clock(folder, tmp_path, capsys):
@@ -252,19 +259,19 @@ def test_signing_again_names_the_sign_off_it_replaces(folder, tmp_path, capsys):
     fake_run(params, outputs)
     command = ["signoff", str(params), "--no-run", "--outputs", str(outputs), "--reviewer"]
     assert main(command + ["张三", "--date", "2026-11-01"]) == 0
-    assert "已替换此前的签署" not in capsys.readouterr().out
+    assert "已替换此前的" not in capsys.readouterr().out
     assert main(command + ["李四", "--date", "2026-11-02"]) == 0
     out = capsys.readouterr().out
-    assert "已替换此前的签署（复核人 张三，复核日期 2026-11-01）" in out and "已签署：复核人 李四" in out
+    assert "已替换此前的复核签署（张三，2026-11-01）" in out and "已签署“复核”（第 1 级，共 1 级：编制 → 复核）：李四" in out
     assert signoff.read_sidecar(params, str(params)).reviewer == "李四"
 
 
 def test_an_opinion_keeps_its_lines_but_not_control_characters(folder, tmp_path):
     fake_run(folder / "p.yaml", tmp_path / "outputs")
     with pytest.raises(InputError) as exc:
-        signing.sign(folder / "p.yaml", tmp_path / "outputs", "张三", "2026-11-30", "同意\x85但")
+        sign(folder / "p.yaml", tmp_path / "outputs", "张三", "2026-11-30", "同意\x85但")
     assert "--opinion: 不能含控制字符" in problems_text(exc)
-    signing.sign(folder / "p.yaml", tmp_path / "outputs", "张三", "2026-11-30", "第一段\n第二段")
+    sign(folder / "p.yaml", tmp_path / "outputs", "张三", "2026-11-30", "第一段\n第二段")
     assert signoff.read_sidecar(folder / "p.yaml", "p.yaml").opinion == "第一段\n第二段"
 
 
@@ -276,7 +283,7 @@ def test_hostile_paths_are_refused(folder, tmp_path):
     # a symlink in the sidecar's place is neither followed nor replaced
     (folder / "p.signoff.yaml").symlink_to(elsewhere)
     with pytest.raises(InputError) as exc:
-        signing.sign(folder / "p.yaml", outputs, "张三", "2026-11-30", "")
+        sign(folder / "p.yaml", outputs, "张三", "2026-11-30", "")
     assert "符号链接" in problems_text(exc)
     assert elsewhere.read_text(encoding="utf-8") == "keep"
     with pytest.raises(InputError) as exc:  # and a run refuses to read it
@@ -286,11 +293,11 @@ def test_hostile_paths_are_refused(folder, tmp_path):
     # a symlinked params file: the sidecar would belong to another folder
     (folder / "link.yaml").symlink_to(folder / "p.yaml")
     with pytest.raises(InputError) as exc:
-        signing.sign(folder / "link.yaml", outputs, "张三", "2026-11-30", "")
+        sign(folder / "link.yaml", outputs, "张三", "2026-11-30", "")
     assert "参数文件是符号链接" in problems_text(exc)
     # a sidecar given as the params file
     (folder / "p.signoff.yaml").write_text("format: 1\n", encoding="utf-8")
-    for call in (lambda: signing.sign(folder / "p.signoff.yaml", outputs, "张三", "2026-11-30", ""),
+    for call in (lambda: sign(folder / "p.signoff.yaml", outputs, "张三", "2026-11-30", ""),
                  lambda: load_project(folder / "p.signoff.yaml")):
         with pytest.raises(InputError) as exc:
             call()
@@ -302,12 +309,12 @@ def test_hostile_paths_are_refused(folder, tmp_path):
     ("figures_sha256: ", "figures_sha256: 0", "figures_sha256: 应为 64 位小写十六进制的 sha256"),
     ('date: "2026-11-30"', 'date: "2026-11-31"', "date: 应为日期"),
     ('path: "p.yaml"', 'path: "../../etc/p.yaml"', "路径超出项目目录"),
-    ("format: 1", "format: 2", "format"),
+    ("format: 2", "format: 3", "format"),
 ])
 def test_a_damaged_sidecar_is_an_input_error_naming_it(folder, tmp_path, old, new, expected):
     params = folder / "p.yaml"
     fake_run(params, tmp_path / "outputs")
-    sidecar, _ = signing.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
+    sidecar, _ = sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
     text = sidecar.read_text(encoding="utf-8")
     assert old in text
     sidecar.write_text(text.replace(old, new, 1), encoding="utf-8")
@@ -328,23 +335,23 @@ def test_a_forged_future_date_is_refused_by_every_reader(folder, tmp_path, capsy
     """2099-01-01 with every hash intact: a run, validate and verify's re-run all refuse it, naming file and field."""
     params, outputs = folder / "p.yaml", tmp_path / "outputs"
     fake_run(params, outputs)
-    sidecar, _ = signing.sign(params, outputs, "张三", "2026-11-30", "")
+    sidecar, _ = sign(params, outputs, "张三", "2026-11-30", "")
     out = fake_run(params, outputs)  # the run after signing records the sidecar, as a real one does
     forge(sidecar, 'date: "2026-11-30"', 'date: "2099-01-01"')
     with pytest.raises(InputError) as exc:
         load_project(params)
     (problem,) = exc.value.problems
-    assert (problem.file, problem.where) == (str(sidecar), "date")
+    assert (problem.file, problem.where) == (str(sidecar), "signatures[0]（第1项）.date")
     assert problem.message.startswith("复核日期 2099-01-01 晚于今天")
     assert "签署文件被改动过" in problem.message and "请删除后重新签署" in problem.message
     assert main(["validate", str(params)]) == 2
-    assert f"{sidecar}: date: 复核日期 2099-01-01 晚于今天" in capsys.readouterr().err
+    assert f"{sidecar}: signatures[0]（第1项）.date: 复核日期 2099-01-01 晚于今天" in capsys.readouterr().err
     assert main(["verify", str(out), "--workbook", str(WORKBOOK)]) == 2  # refused before any kernel starts
     err = capsys.readouterr().err
     assert err.startswith("无法核验：按现在的输入重新运行失败（输入有误）")
-    assert "p.signoff.yaml: date: 复核日期 2099-01-01 晚于今天" in err and "复核签署 p.signoff.yaml：内容已改变" in err
+    assert "p.signoff.yaml: signatures[0]（第1项）.date: 复核日期 2099-01-01 晚于今天" in err and "复核签署 p.signoff.yaml：内容已改变" in err
     with pytest.raises(InputError) as exc:  # signing again is refused until the forged file is removed
-        signing.sign(params, outputs, "李四", "2026-12-01", "")
+        sign(params, outputs, "李四", "2026-12-01", "")
     assert "请删除后重新签署" in problems_text(exc)
 
 
@@ -353,7 +360,7 @@ def test_a_sign_off_dated_tomorrow_is_read_as_another_time_zone_but_not_later(fo
 
     params = folder / "p.yaml"
     fake_run(params, tmp_path / "outputs")
-    sidecar, _ = signing.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
+    sidecar, _ = sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
     today = dt.date(2026, 11, 29)  # the reader's clock is a day behind the signer's
     assert signoff.read_sidecar(params, str(params), today=today).date == "2026-11-30"
     with pytest.raises(InputError) as exc:
@@ -365,7 +372,7 @@ def test_a_sign_off_dated_tomorrow_is_read_as_another_time_zone_but_not_later(fo
     ('date: "2026-11-30"', 'date: "2024-03-01"', "date: 复核日期 2024-03-01 早于参数文件中的编制日期 2024-03-15"),
     ('date: "2026-11-30"', 'date: "2026-02-30"', "date: 应为日期，格式 YYYY-MM-DD（如 2026-11-30）；“2026-02-30”不是存在的日期"),
     ('reviewer: "张三"', 'reviewer: ""', "reviewer: 应写姓名，不能为空"),
-    ('reviewer: "张三"\n', "", "reviewer: 缺少必填字段"),
+    ('    reviewer: "张三"\n', "", "reviewer: 缺少必填字段"),
     ("  - {role: framework,", "  - {role: params,", "inputs: 应恰好记录一个参数文件（role: params），且为第一项"),
     ("  - {role: data, path: \"data/", "  - {role: framework, path: \"data/", "inputs: 最多记录一个指标体系"),
     ('total_score: "81.00"', 'total_score: "满分"', "total_score: 应为总分（如 81.00），实际为“满分”"),
@@ -373,7 +380,7 @@ def test_a_sign_off_dated_tomorrow_is_read_as_another_time_zone_but_not_later(fo
 def test_a_sidecar_evalkit_could_not_have_written_is_refused(folder, tmp_path, old, new, expected):
     params = folder / "p.yaml"
     fake_run(params, tmp_path / "outputs")
-    sidecar, _ = signing.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
+    sidecar, _ = sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
     forge(sidecar, old, new)
     with pytest.raises(InputError) as exc:
         load_project(params)
@@ -384,13 +391,15 @@ def test_a_sidecar_evalkit_could_not_have_written_is_refused(folder, tmp_path, o
 def test_an_input_recorded_twice_is_refused(folder, tmp_path):
     params = folder / "p.yaml"
     fake_run(params, tmp_path / "outputs")
-    sidecar, _ = signing.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
+    sidecar, _ = sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
     lines = sidecar.read_text(encoding="utf-8").splitlines(keepends=True)
+    first = next(i for i, line in enumerate(lines) if "{role: " in line)
     data = next(i for i, line in enumerate(lines) if "{role: data," in line)
     sidecar.write_text("".join(lines[:data + 1] + [lines[data]] + lines[data + 1:]), encoding="utf-8")
     with pytest.raises(InputError) as exc:
         load_project(params)
-    assert f"inputs[{data - 8}]（第{data - 7}项）.path: 文件 data/" in problems_text(exc)
+    twice = data - first + 1
+    assert f"signatures[0]（第1项）.inputs[{twice}]（第{twice + 1}项）.path: 文件 data/" in problems_text(exc)
     assert "已在前面记录过，同一文件只记录一次" in problems_text(exc)
 
 
@@ -398,7 +407,7 @@ def test_a_total_or_grade_edited_after_signing_is_not_read_as_reviewed(folder, t
     """The figures hash still matches, but the sidecar's own 总分/等级 are not those of the figures it signed."""
     params = folder / "p.yaml"
     fake_run(params, tmp_path / "outputs")
-    sidecar, _ = signing.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
+    sidecar, _ = sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
     assert results(evaluate(load_project(params)))["review"]["status"] == "已复核"
     forge(sidecar, 'grade: "良"', 'grade: "优"')
     review = results(evaluate(load_project(params)))["review"]
@@ -418,7 +427,7 @@ def test_a_review_date_in_params_in_the_future_is_refused(folder):
 def test_a_review_in_both_places_is_refused(folder, tmp_path):
     params = folder / "p.yaml"
     fake_run(params, tmp_path / "outputs")
-    signing.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
+    sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
     text = params.read_text(encoding="utf-8")
     params.write_text(text.replace("  preparer: 评价组\n", "  preparer: 评价组\n  reviewer: 王五\n  reviewed: 2026-12-01\n"),
                       encoding="utf-8")
@@ -434,7 +443,7 @@ def test_a_batch_skips_the_sidecar_and_re_runs_a_project_signed_since(folder, tm
     out = fake_run(params, tmp_path / "outputs")
     manifest.write(manifest.build(load_project(params), manifest.inputs_of(load_project(params), WORKBOOK), out), out)
     assert manifest.up_to_date(out, params, WORKBOOK)
-    signing.sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
+    sign(params, tmp_path / "outputs", "张三", "2026-11-30", "")
     assert discover(folder) == [params]
     assert not manifest.up_to_date(out, params, WORKBOOK)  # the appendix must be made again to show the sign-off
     roles = [e["role"] for e in manifest.inputs_of(load_project(params), WORKBOOK)]
@@ -474,7 +483,7 @@ def test_a_signed_project_whose_data_changes_shows_it_in_its_appendix_and_fails_
     assert main(["run", str(params), "--outputs", str(outputs), "--workbook", str(WORKBOOK)]) == 0
     assert main(["signoff", str(params), "--reviewer", "张三", "--date", "2026-11-30", "--opinion", "同意",
                  "--outputs", str(outputs), "--workbook", str(WORKBOOK)]) == 0  # signs, then makes the appendix again
-    assert "已签署：复核人 张三，复核日期 2026-11-30" in capsys.readouterr().out
+    assert "已签署“复核”（第 1 级，共 1 级：编制 → 复核）：张三，2026-11-30" in capsys.readouterr().out
     html = (out / "appendix.html").read_text(encoding="utf-8")
     assert 'ek-review-ok">已复核' in html and "复核人</dt><dd>张三" in html and "复核后已修改" not in html
     recorded = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -482,7 +491,7 @@ def test_a_signed_project_whose_data_changes_shows_it_in_its_appendix_and_fails_
             "sha256": manifest.file_sha256(folder / "p.signoff.yaml")} in recorded["inputs"]
     # unchanged after signing: the re-run is byte-identical and the sign-off holds
     assert main(["verify", str(out), "--workbook", str(WORKBOOK)]) == 0
-    assert "复核签署：已复核（张三，2026-11-30），输入与计算结果与签署时一致" in capsys.readouterr().out
+    assert "复核签署：已复核（复核人 张三，2026-11-30），输入与计算结果与签署时一致" in capsys.readouterr().out
     change_data(folder)
     assert main(["run", str(params), "--outputs", str(outputs), "--workbook", str(WORKBOOK)]) == 0
     html = (out / "appendix.html").read_text(encoding="utf-8")

@@ -84,9 +84,21 @@ class Workpaper(Model):
         None, description="复核人；通常由复核人用 evalkit signoff 写在签署文件中，不必写在参数文件里")
     reviewed: DateText | None = Field(None, description="复核日期，格式 YYYY-MM-DD（与 reviewer 一起写）")
     opinion: Text = Field("", max_length=500, description="复核意见（与 reviewer 一起写）")
+    review_levels: list[Annotated[str, Field(min_length=1, max_length=10)]] = Field(
+        default_factory=lambda: ["复核"], min_length=1, max_length=3,
+        description="复核层级，编制之后依次签署（evalkit signoff --level），如 [复核, 审定] 或 [一级复核, 二级复核, 审定]；"
+                    "默认只有“复核”一级。同一人不能签署两级，编制人不能签署任何一级；有未解决的复核意见时不能签署最后一级")
 
     @model_validator(mode="after")
     def _review_complete(self) -> "Workpaper":
+        names = [" ".join(level.split()) for level in self.review_levels]
+        if any(not name for name in names):
+            raise ValueError("review_levels 中的层级名称不能为空")
+        if len(set(names)) != len(names):
+            raise ValueError(f"review_levels 中的层级名称重复：{'、'.join(names)}")
+        if "编制" in names:
+            raise ValueError("review_levels 列的是编制之后的复核层级，不含“编制”（编制人写在 preparer）")
+        self.review_levels[:] = names
         if self.reviewer is None and (self.reviewed is not None or self.opinion):
             raise ValueError("写了复核日期或复核意见，但没有写复核人（reviewer）")
         if self.reviewer is not None and self.reviewed is None:

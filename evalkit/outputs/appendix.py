@@ -188,7 +188,11 @@ def contents(ev: Evaluation) -> Section:
     It also carries the page's running header for print (an @page rule with
     this project's name), since the stylesheet is the same for every project.
     """
-    html = macros().contents(_entries(ev), css_string(running_header(ev)))
+    from evalkit.outputs.results import review
+
+    status = review(ev)
+    notes = f" · 未解决意见 {len(status.open_notes)} 条" if status.open_notes else ""
+    html = macros().contents(_entries(ev), css_string(running_header(ev)), css_string(f"{status.status}{notes}"))
     return Section("contents", "目录", str(html))
 
 

@@ -155,17 +155,25 @@ def repeat_header(row: Any) -> None:
 
 
 def signatures(ev: Any) -> str:
-    """编制 / 复核 as the params' 底稿信息 states them, blanks to sign by hand where it does not.
+    """编制 and each review level with names and dates, blanks to sign by hand where nobody has, and the status.
 
-    Only the params file is read: a reviewer's sign-off (the sidecar) certifies these files, so it cannot be in them.
+    The levels are the project's (workpaper.review_levels); a level is filled
+    from its sign-off (``evalkit signoff``, which runs the project again so
+    the files show it) or, for 复核 written in the params, from there.
     """
-    wp = ev.project.params.workpaper
-    blank = "　" * 4
+    from evalkit.outputs.results import review
 
-    def value(name: str) -> str:
-        return (getattr(wp, name) if wp is not None else None) or blank
-    return (f"编制人：{value('preparer')}　　日期：{value('prepared')}　　　　"
-            f"复核人：{value('reviewer')}　　日期：{value('reviewed')}")
+    wp = ev.project.params.workpaper
+    status = review(ev)
+    blank = "　" * 4
+    parts = [f"编制人：{(wp.preparer if wp is not None else None) or blank}　　"
+             f"日期：{(wp.prepared if wp is not None else None) or blank}"]
+    for index, level in enumerate(status.levels):
+        signed = status.signature(level)
+        name, date = (signed.reviewer, signed.date) if signed is not None else \
+            (status.reviewer, status.date) if status.source == "params" and index == 0 else ("", "")
+        parts.append(f"{level}人：{name or blank}　　日期：{date or blank}")
+    return "　　　　".join(parts) + f"　　　　状态：{status.status}"
 
 
 def authorship(ev: Any) -> tuple[str, Any]:

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import re
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -31,7 +32,7 @@ __all__ = ["Row", "unchanged", "write_round", "HEADERS", "safe_text", "csv_id", 
 
 # 已评分值, 评价类型 and 复核 are last so that the columns readers already rely on keep their places.
 HEADERS = ["序号", "项目编号", "项目名称", "总分", "等级", "核对未通过", "本次状态", "用时（秒）", "附件", "错误信息",
-           "已评分值", "评价类型", "复核", "实施单位", "所述总分", "不符（按类型）"]
+           "已评分值", "评价类型", "复核", "实施单位", "所述总分", "不符（按类型）", "未解决复核意见"]
 NOT_RUN = "未运行（已中断）"
 
 
@@ -72,6 +73,7 @@ def _rows(run: "RoundRun", projects: list[Path], outputs_root: Path) -> list[Row
             partial=bool(data.get("not_assessed")),
             kind=str(project.get("kind", "")),
             review=_review(data),
+            open_notes=_open_notes(data),
             folder=out_dir.name if out_dir is not None and (out_dir / "appendix.html").is_file() else "",
             grade_key=grade_key(data),
             failed_checks=_failed_checks(data),
@@ -141,13 +143,33 @@ def unchanged(run: "RoundRun", projects: list[Path]) -> bool:
     return True
 
 
+_STATUS = re.compile(r"已[^，,\s]{1,10}(，待[^，,\s]{1,10})?")
+
+
 def _review(data: dict[str, Any]) -> str:
-    """复核状态 from results.json; a results.json from before sign-offs existed reads 未复核."""
+    """复核状态 from results.json (已复核, 已复核，待审定, 已审定 …); one from before sign-offs existed reads 未复核."""
     if not data:
         return ""
     review = data.get("review")
     status = review.get("status") if isinstance(review, dict) else None
-    return status if status in ("未复核", "已复核", "复核后已修改") else "未复核"
+    if isinstance(status, str) and (status in ("未复核", "复核后已修改") or _STATUS.fullmatch(status)):
+        return status
+    return "未复核"
+
+
+def _open_notes(data: dict[str, Any]) -> int:
+    review = data.get("review") if data else None
+    count = review.get("open_notes") if isinstance(review, dict) else None
+    return count if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else 0
+
+
+def review_rank(status: str) -> int:
+    """The order the 复核 column sorts in: 复核后已修改 first (to act on), then 未复核, part-way, fully signed."""
+    if status == "复核后已修改":
+        return 0
+    if status == "未复核" or not status:
+        return 1
+    return 2 if "待" in status else 3
 def grade_key(data: dict[str, Any]) -> int | None:
     """The grade's rank in its own framework, 0 for the lowest: the round page sorts grades by it.
 
@@ -237,7 +259,7 @@ def _csv(rows: list[Row]) -> bytes:
                          "" if r.seconds is None else round_seconds(r.seconds), safe_text(r.appendix),
                          safe_text(r.error), "" if r.assessed is None else str(r.assessed), safe_text(r.kind),
                          r.review, safe_text(r.unit), "" if r.stated_total is None else str(r.stated_total),
-                         safe_text(r.kinds_text)])
+                         safe_text(r.kinds_text), r.open_notes])
     # UTF-8 with BOM: Excel on Chinese Windows opens it without garbling
     return buf.getvalue().encode("utf-8-sig")
 
@@ -267,7 +289,7 @@ def _xlsx(rows: list[Row], title: str, finished: datetime) -> bytes:
             r.index, _text_cell(r.id), _text_cell(r.name), r.total, _text_cell(r.grade), r.checks_failed,
             r.status_text, None if r.seconds is None else Decimal(round_seconds(r.seconds)),
             _text_cell(roundsheets.xlsx_link(r.folder) if r.folder else ""), _text_cell(r.error), r.assessed,
-            _text_cell(r.kind), r.review, _text_cell(r.unit), r.stated_total, _text_cell(r.kinds_text),
+            _text_cell(r.kind), r.review, _text_cell(r.unit), r.stated_total, _text_cell(r.kinds_text), r.open_notes,
         ])
     link_font = Font(color="0563C1", underline="single")
     for r, row in zip(rows, sheet.iter_rows(min_row=2)):
@@ -280,7 +302,7 @@ def _xlsx(rows: list[Row], title: str, finished: datetime) -> bytes:
         row[9].alignment = Alignment(wrap_text=True, vertical="top")
         row[10].number_format = roundsheets.places_format([r.assessed])
         row[14].number_format = roundsheets.places_format([r.stated_total])
-    for column, width in zip("ABCDEFGHIJKLMNOP", (6, 12, 40, 8, 6, 10, 14, 10, 36, 60, 10, 22, 14, 24, 10, 40)):
+    for column, width in zip("ABCDEFGHIJKLMNOPQ", (6, 12, 40, 8, 6, 10, 14, 10, 36, 60, 10, 22, 14, 24, 10, 40, 10)):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
@@ -296,8 +318,8 @@ def _xlsx(rows: list[Row], title: str, finished: datetime) -> bytes:
 
 # The order 本次状态 sorts in: what needs attention first.
 STATUS_ORDER = {"failed": 0, "not_run": 1, "ok": 2, "up_to_date": 3}
-# 复核后已修改 first: it is what a round's operator must act on.
-REVIEW_ORDER = {"复核后已修改": 0, "未复核": 1, "已复核": 2}
+# 复核后已修改 first: it is what a round's operator must act on (review_rank; kept for readers of the name).
+REVIEW_ORDER = {"复核后已修改": 0, "未复核": 1, "已复核": 3}
 
 
 def finished_text(finished: datetime) -> str:
@@ -331,7 +353,7 @@ def write_round(run: "RoundRun", projects: list[Path], outputs_root: Path, finis
     html = environment().get_template("round_index.html.j2").render(
         title=title, rows=rows, counts=counts, seconds=round_seconds(run.seconds), interrupted=run.interrupted,
         aborted=run.aborted, finished=finished_text(finished), finished_iso=finished.isoformat(timespec="seconds"),
-        version=__version__, status_order=STATUS_ORDER, review_order=REVIEW_ORDER, fragment=roundsheets.fragment,
+        version=__version__, status_order=STATUS_ORDER, review_order={r.review: review_rank(r.review) for r in rows}, fragment=roundsheets.fragment,
         kinds=roundsheets.kind_counts(rows),
     )
     _atomic_write(out / "index.html", html.encode("utf-8"))

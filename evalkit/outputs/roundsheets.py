@@ -207,7 +207,7 @@ class Row:
     grade_note: str = ""  # why the grade is withheld (N 项指标未评分), or the scaled score it was read from
     partial: bool = False  # some indicators were not assessed: the total is out of ``assessed``
     kind: str = ""  # 项目支出绩效评价 / 部门整体支出绩效评价 / 项目支出绩效自评 (a round may mix them)
-    review: str = ""  # 未复核 / 已复核 / 复核后已修改, from results.json (signoff.review_of); "" without results
+    review: str = ""  # 未复核 / 已复核 / 已复核，待审定 / 复核后已修改, from results.json (signoff.review_of)
     folder: str = ""  # the project's output folder name under the round ("" if it has no appendix)
     grade_key: int | None = None  # the grade's place in its framework's list, counted from the bottom (差 0 … 优 3)
     failed_checks: tuple[str, ...] = ()  # K-xx of each failed check: anchors in the appendix
@@ -217,6 +217,7 @@ class Row:
     unit: str = ""  # 实施单位 (project.unit)
     stated_total: Decimal | None = None  # the 总分 the form or report states (project.reported_total)
     discrepancies: tuple[CheckLine, ...] = ()  # the failed checks, for the 核对不符 sheet and the counts by kind
+    open_notes: int = 0  # review notes not yet cleared (review.open_notes)
 
     @property
     def kinds_text(self) -> str:
@@ -235,6 +236,7 @@ class Row:
             "checks_failed": self.checks_failed, "status": self.status,
             "seconds": None if self.seconds is None else round_seconds(self.seconds),
             "appendix": self.appendix, "error": self.error, "kind": self.kind, "review": self.review,
+            "open_notes": self.open_notes,
             "manifest_sha256": self.manifest or None,
         }
 

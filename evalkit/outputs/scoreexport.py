@@ -244,16 +244,21 @@ def _print_setup(ws: Any, heading: str, index: str, signed: tuple[str, str] = ("
 
 
 def _signed(ev: Evaluation) -> tuple[str, str]:
-    """The footer's two sides: 编制人 and date; 复核人, date and the review status as the appendix states it."""
+    """The footer's two sides: 编制人 and date; each review level's signer and date, and the review status."""
     from evalkit.outputs.results import review
 
     wp = ev.project.params.workpaper
     status = review(ev)
-    preparer = (wp.preparer if wp is not None else "") or ""
-    prepared = (wp.prepared if wp is not None else "") or ""
-    left = f"编制人：{preparer or '　' * 3}　日期：{prepared or '　' * 3}"
-    right = f"复核人：{status.reviewer or '　' * 3}　日期：{status.date or '　' * 3}　状态：{status.status}"
-    return left[:120], right[:120]
+    blank = "　" * 3
+    left = f"编制人：{(wp.preparer if wp is not None else '') or blank}　日期：{(wp.prepared if wp is not None else '') or blank}"
+    levels = []
+    for index, level in enumerate(status.levels):
+        signed = status.signature(level)
+        name, date = (signed.reviewer, signed.date) if signed is not None else \
+            (status.reviewer, status.date) if status.source == "params" and index == 0 else ("", "")
+        levels.append(f"{level}人：{name or blank}　日期：{date or blank}")
+    right = "　".join(levels) + f"　状态：{status.status}"
+    return left[:120], right[:160]
 
 
 def _sheet(wb: Any, title: str, headers: list[str], widths: list[int], heading: str = "", index: str = "",
@@ -374,6 +379,17 @@ def xlsx_bytes(ev: Evaluation, sheet: ScoreSheet | None = None) -> bytes:
             row += 1
     _put(ws, row + 1, 1, "核对")
     _put(ws, row + 1, 2, sheet.summary_line())
+
+    from evalkit.outputs.results import review
+
+    notes = review(ev).notes
+    if notes:  # 复核意见: each note with its reply and whether it is cleared, as the appendix lists them
+        ws = _sheet(wb, "复核意见", ["编号", "针对", "意见", "提出人", "提出日期", "回复", "回复人", "回复日期", "状态", "确认人",
+                                  "确认日期"], [8, 10, 40, 10, 12, 40, 10, 12, 8, 10, 12], **page)
+        for i, n in enumerate(notes, start=2):
+            for c, value in enumerate([n.id, n.on, n.text, n.by, n.date, n.reply, n.replied_by, n.replied,
+                                       "未解决" if n.open else "已解决", n.cleared_by, n.cleared], start=1):
+                _put(ws, i, c, value)
 
     for ws in wb.worksheets:
         _fit_rows(ws)

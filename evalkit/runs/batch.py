@@ -30,7 +30,7 @@ from evalkit.core.errors import InputError
 from evalkit.outputs.outcomes import FAILED, OK, STATUS_TEXT, UP_TO_DATE, Outcome, RoundRun
 from evalkit.runs.runner import RunError, default_workbook, output_dir, round_output_dir, run_project
 
-__all__ = ["Outcome", "RoundRun", "STATUS_TEXT", "discover", "run_one", "run_round"]
+__all__ = ["Outcome", "RoundRun", "STATUS_TEXT", "discover", "refresh_round", "run_one", "run_round"]
 
 def discover(round_dir: Path) -> list[Path]:
     """The round's projects: *.yaml directly in the folder (subfolders hold data and frameworks)."""
@@ -594,3 +594,51 @@ def _try_writing(folder: Path) -> None:
     handle, name = tempfile.mkstemp(dir=folder, prefix=".evalkit-write-test-")
     os.close(handle)
     os.unlink(name)
+
+
+def refresh_round(params: Path, outputs_root: Path, seconds: float = 0.0) -> Path | None:
+    """After one project ran, was signed or annotated on its own: the round's index and summaries rewritten.
+
+    Only where a batch has written them (round.json in outputs/<round>); the
+    other projects keep the status and time that batch recorded, and every
+    row is read again from its results.json, so the 复核 column, the scores
+    and the open notes are those of the outputs as they are now. Returns the
+    index page, or None when there is no round to refresh or it cannot be read.
+    """
+    import json
+
+    from evalkit.outputs.roundreport import write_round
+
+    round_dir = params.absolute().parent
+    try:
+        round_out = round_output_dir(outputs_root, round_dir)
+        document = json.loads((round_out / "round.json").read_text(encoding="utf-8"))
+        projects = discover(round_dir)
+    except (OSError, ValueError, InputError):
+        return None
+    if not isinstance(document, dict) or not isinstance(document.get("projects"), list):
+        return None
+    refused = refused_names(projects)
+    recorded = {e.get("params"): e for e in document["projects"] if isinstance(e, dict)}
+    this = names.displayable(params.name)
+    outcomes = []
+    for p in projects:
+        shown = names.displayable(p.name)
+        entry = recorded.get(shown) or {}
+        if str(p) in refused:
+            outcomes.append(Outcome(str(p), FAILED, 0.0, refused[str(p)]))
+        elif shown == this:
+            outcomes.append(Outcome(str(p), OK, seconds))
+        elif entry.get("status") in (OK, FAILED, UP_TO_DATE):
+            taken = entry.get("seconds")
+            outcomes.append(Outcome(str(p), entry["status"], taken if isinstance(taken, (int, float)) else 0.0,
+                                    str(entry.get("error") or "")))
+    taken = document.get("seconds")
+    run = RoundRun(round_dir.resolve().name, round_out, tuple(outcomes),
+                   taken if isinstance(taken, (int, float)) else 0.0, bool(document.get("interrupted")),
+                   len(projects), str(document.get("aborted") or ""), frozenset(refused))
+    try:
+        write_round(run, projects, outputs_root)
+    except OSError:
+        return None
+    return round_out / "index.html"

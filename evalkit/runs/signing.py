@@ -11,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import stat
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,37 +24,73 @@ from evalkit.inputs.signoff import (
     FORMAT,
     MAX_OPINION,
     SIGNED_ROLES,
+    Note,
+    ReviewFile,
     SignOff,
+    compare,
+    review_levels,
+    signed_values,
     figures_sha256,
     input_label,
     signable_inputs,
     stated_total,
 )
 
-__all__ = ["check_review_date", "sidecar_text", "sign", "stale_reasons"]
+__all__ = ["Signed", "annotate", "check_review_date", "review_file_text", "sidecar_text", "sign", "stale_reasons"]
 
 
 def _quoted(text: str) -> str:
     """A YAML double-quoted scalar (JSON's escaping is valid YAML): names and opinions stay text."""
     return json.dumps(text, ensure_ascii=False)
 
-def sidecar_text(reviewer: str, date: str, opinion: str, inputs: list[dict[str, str]], figures: str,
-                 total: str, grade: str) -> str:
+def _signature_lines(sig: SignOff) -> list[str]:
+    lines = [
+        f"  - level: {_quoted(sig.level)}",
+        f"    reviewer: {_quoted(sig.reviewer)}",
+        f"    date: {_quoted(sig.date)}",
+        f"    opinion: {_quoted(sig.opinion)}",
+        f"    total_score: {_quoted(sig.total_score)}",
+        f"    grade: {_quoted(sig.grade)}",
+        "    inputs:",
+        *(f"      - {{role: {role}, path: {_quoted(path)}, sha256: {digest}}}" for role, path, digest in sig.inputs),
+        f"    figures_sha256: {sig.figures_sha256}",
+    ]
+    if sig.values:
+        lines.append("    values:")
+        lines += [f"      {_quoted(key)}: {_quoted(value)}" for key, value in sig.values]
+    return lines
+
+
+def _note_lines(note: Note) -> list[str]:
+    lines = [f"  - id: {_quoted(note.id)}", f"    on: {_quoted(note.on)}", f"    by: {_quoted(note.by)}",
+             f"    date: {_quoted(note.date)}", f"    text: {_quoted(note.text)}"]
+    for key in ("reply", "replied_by", "replied", "cleared_by", "cleared"):
+        value = getattr(note, key)
+        if value:
+            lines.append(f"    {key}: {_quoted(value)}")
+    return lines
+
+
+def review_file_text(signatures: tuple[SignOff, ...], notes: tuple[Note, ...] = ()) -> str:
     """The sidecar as written: fixed key order, every text quoted, so it reads the same back."""
     lines = [
-        "# 复核签署：由 evalkit signoff 写出。哈希值记录复核时的输入与计算结果，请勿手工修改；",
-        "# 输入或结果改变后，附件显示“复核后已修改”。重新复核请再运行 evalkit signoff。",
+        "# 复核记录：由 evalkit signoff（签署）与 evalkit note（复核意见）写出。哈希值记录各级签署时的输入与计算结果，",
+        "# 请勿手工修改；输入或结果改变后，附件显示“复核后已修改”并列出变动的数值。重新签署请再运行 evalkit signoff。",
         f"format: {FORMAT}",
-        f"reviewer: {_quoted(reviewer)}",
-        f"date: {_quoted(date)}",
-        f"opinion: {_quoted(opinion)}",
-        f"total_score: {_quoted(total)}",
-        f"grade: {_quoted(grade)}",
-        "inputs:",
-        *(f"  - {{role: {e['role']}, path: {_quoted(e['path'])}, sha256: {e['sha256']}}}" for e in inputs),
-        f"figures_sha256: {figures}",
+        "signatures:" if signatures else "signatures: []",
+        *(line for sig in signatures for line in _signature_lines(sig)),
+        "notes:" if notes else "notes: []",
+        *(line for note in notes for line in _note_lines(note)),
     ]
     return "\n".join(lines) + "\n"
+
+
+def sidecar_text(reviewer: str, date: str, opinion: str, inputs: list[dict[str, str]], figures: str,
+                 total: str, grade: str, level: str = "复核", values: tuple[tuple[str, str], ...] = ()) -> str:
+    """A sidecar holding one sign-off (tests and the first signature of a project)."""
+    signature = SignOff(reviewer, date, opinion, tuple((e["role"], e["path"], e["sha256"]) for e in inputs), figures,
+                        "", total, grade, level, values)
+    return review_file_text((signature,))
 
 def stale_reasons(recorded: Any, inputs: list[dict[str, str]], results_sha: str | None) -> list[str]:
     """Why the outputs do not belong to the inputs as they are now (a manifest model against hashes now)."""
@@ -92,41 +130,57 @@ def check_review_date(date: str, today: dt.date, prepared: str | None, where: st
         raise InputError.single(where, "", f"复核日期 {date} 早于参数文件中的编制日期 {prepared}（workpaper.prepared）："
                                            "复核应在编制之后；请核对两个日期")
 
-def sign(params: Path, outputs_root: Path, reviewer: str, date: str | None, opinion: str,
-         today: dt.date | None = None) -> tuple[Path, SignOff]:
-    """Write the sidecar for ``params`` after checking its outputs are current; returns its path and record.
+@dataclass(frozen=True)
+class Signed:
+    """What ``sign`` wrote: the sidecar, the new signature, the one it replaced, and the higher ones it cleared."""
 
-    The date may not be after ``today`` (default: the local clock's date) nor before the params' 编制日期.
+    path: Path
+    signature: SignOff
+    replaced: SignOff | None
+    dropped: tuple[SignOff, ...]
+    levels: tuple[str, ...]
+
+
+def sign(params: Path, outputs_root: Path, reviewer: str, date: str | None, opinion: str,
+         today: dt.date | None = None, level: str | None = None) -> Signed:
+    """Sign ``params`` at ``level`` (default: the next level to sign) after checking its outputs are current.
+
+    The date may not be after ``today`` (default: the local clock's date) nor before the params' 编制日期 or
+    the level below's date. The levels below must be signed and still match; the preparer and anyone who
+    signed another level may not sign; the last level is refused while review notes are open. Signing a
+    level again replaces its signature and clears those above it (they approved what it approved).
     """
     from evalkit.outputs import manifest
     from evalkit.loader import load_project
     from evalkit.runs.runner import output_dir
-    from evalkit.core.workpaper import parse_date, person_name
 
     shown = str(params)
     if is_sidecar(params):
         raise InputError.single(shown, "", "这是复核签署文件；请对参数文件签署：evalkit signoff params/<批次>/<项目>.yaml")
     if params.is_symlink():
         raise InputError.single(shown, "", "参数文件是符号链接；请对它指向的参数文件签署，签署文件写在参数文件所在的目录")
-    reviewer = _check_text(reviewer, "reviewer", 50)
-    if not reviewer:
+    if not reviewer.strip():
         raise InputError.single("--reviewer", "", "应写复核人姓名")
-    try:
-        person_name(reviewer)  # the rule the sidecar is read with: what is signed can be read back
-    except ValueError as exc:
-        raise InputError.single("--reviewer", "", str(exc)) from None
-    opinion = _check_text(opinion, "opinion", MAX_OPINION, multiline=True)
-    today = today or dt.date.today()
-    try:
-        date = parse_date(date if date is not None else today.isoformat())
-    except ValueError as exc:
-        raise InputError.single("--date", "", str(exc)) from None
+    reviewer, opinion, date, today = _who_what_when(reviewer, "reviewer", opinion, "opinion", date, today)
     project = load_project(params, read_data=False)
     wp = project.params.workpaper
     if wp is not None and wp.reviewer:
         raise InputError.single(shown, "workpaper.reviewer", "参数文件中已写复核人；复核信息只写一处：删去参数文件中的 "
                                 "reviewer、reviewed、opinion 后再用 evalkit signoff 签署")
     check_review_date(date, today, wp.prepared if wp is not None else None, year=project.params.project.year)
+    levels = review_levels(wp)
+    record: ReviewFile | None = project.signoff
+    existing = record.signatures if record is not None else ()
+    notes = record.notes if record is not None else ()
+    if level is not None:
+        level = " ".join(level.split())
+        if level not in levels:
+            raise InputError.single("--level", "", f"应为本项目的复核层级之一：{'、'.join(levels)}"
+                                                   f"（参数文件 workpaper.review_levels）；实际为“{level}”")
+        if levels.index(level) > len(existing):
+            missing = levels[len(existing)]
+            raise InputError.single("--level", "", f"“{missing}”尚未签署：各级依次签署，请先由{missing}人签署"
+                                                   f"（evalkit signoff {shown} --level {missing}）")
     out = output_dir(outputs_root, params)
     run_first = f"请先运行 evalkit run {shown}（--outputs {outputs_root}），核对附件后再签署"
     try:
@@ -146,12 +200,64 @@ def sign(params: Path, outputs_root: Path, reviewer: str, date: str | None, opin
         listed = "；".join(reasons) if reasons else "results.json 无法读取"
         raise InputError.single(shown, "", f"输出已过期，不能签署（{listed}）；{run_first}")
     figures = figures_sha256(document)
+    if level is None:  # the first level whose signature is missing or no longer matches; else the last again
+        level = next((levels[i] for i, signed in enumerate(existing) if compare(signed, inputs, figures)),
+                     levels[min(len(existing), len(levels) - 1)])
+    k = levels.index(level)
+    _check_levels_below(shown, existing[:k], inputs, figures, date, reviewer, wp, level)
+    if k == len(levels) - 1 and record is not None and record.open_notes:
+        listed = "、".join(f"{n.id}（{n.on}）" for n in record.open_notes[:10])
+        raise InputError.single(shown, "", f"还有 {len(record.open_notes)} 条未解决的复核意见（{listed}），不能签署最后一级"
+                                           f"“{level}”：请编制人回复、提出人确认解决（evalkit note {shown} --clear N-01 --by 提出人）后再签署")
     total, grade = stated_total(document)
-    text = sidecar_text(reviewer, date, opinion, inputs, figures, total, grade)
     target = sidecar_path(params)
-    _write_atomic(target, text)
-    return target, SignOff(reviewer, date, opinion, tuple((e["role"], e["path"], e["sha256"]) for e in inputs),
-                           figures, str(target), total, grade)
+    signature = SignOff(reviewer, date, opinion, tuple((e["role"], e["path"], e["sha256"]) for e in inputs),
+                        figures, str(target), total, grade, level, tuple(signed_values(document).items()))
+    _write_atomic(target, review_file_text((*existing[:k], signature), notes))
+    return Signed(target, signature, existing[k] if k < len(existing) else None, existing[k + 1:], levels)
+
+
+def _who_what_when(name: str, name_flag: str, text: str, text_flag: str, date: str | None,
+                   today: dt.date | None) -> tuple[str, str, str, dt.date]:
+    """A signer's or note author's name, their text and the date, checked by the rules the sidecar is read with
+    (what is written can be read back); the date defaults to ``today`` (the local clock's unless given)."""
+    from evalkit.core.workpaper import parse_date, person_name
+
+
+    name = _check_text(name, name_flag, 50)
+    try:
+        person_name(name)
+    except ValueError as exc:
+        raise InputError.single(f"--{name_flag}", "", str(exc)) from None
+    text = _check_text(text, text_flag, MAX_OPINION, multiline=True)
+    today = today or dt.date.today()
+    try:
+        date = parse_date(date if date is not None else today.isoformat())
+    except ValueError as exc:
+        raise InputError.single("--date", "", str(exc)) from None
+    return name, text, date, today
+
+
+def _same_person(a: str, b: str) -> bool:
+    return " ".join(a.split()) == " ".join(b.split())
+
+
+def _check_levels_below(shown: str, below: tuple[SignOff, ...], inputs: list[dict[str, str]], figures: str,
+                        date: str, reviewer: str, wp: Any, level: str) -> None:
+    """The levels under the one being signed: each still matching, each by someone else, none dated later."""
+    if wp is not None and wp.preparer and _same_person(wp.preparer, reviewer):
+        raise InputError.single("--reviewer", "", f"{reviewer} 是本项目的编制人（workpaper.preparer）：编制人不能复核自己的底稿")
+    for signed in below:
+        if _same_person(signed.reviewer, reviewer):
+            raise InputError.single("--reviewer", "", f"{reviewer} 已签署“{signed.level}”：同一人不能签署同一项目的两级"
+                                                       f"（“{level}”应由另一人签署）")
+        changes = compare(signed, inputs, figures)
+        if changes:
+            raise InputError.single(shown, "", f"“{signed.level}”签署之后{'；'.join(changes)}：请先重新{signed.level}"
+                                               f"（evalkit signoff {shown} --level {signed.level}），再签署“{level}”")
+        if date < signed.date:
+            raise InputError.single("--date", "", f"{level}日期 {date} 早于{signed.level}日期 {signed.date}：各级依次签署")
+
 
 def _write_atomic(target: Path, text: str) -> None:
     """Write beside the target, then rename over it: a reader sees the old sign-off or the new one, whole.
@@ -176,3 +282,71 @@ def _write_atomic(target: Path, text: str) -> None:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+_ID_ATTRIBUTE = re.compile(r'\sid="([A-Za-z0-9_:-]{1,40})"')
+
+
+def _appendix_ids(params: Path, outputs_root: Path, shown: str) -> set[str]:
+    """The ids a note may be attached to: every anchor of the project's appendix as last run (C-/S-/K-/F-/Q-, sections)."""
+    from evalkit.runs.runner import output_dir
+
+    page = output_dir(outputs_root, params) / "appendix.html"
+    try:
+        return set(_ID_ATTRIBUTE.findall(page.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError):
+        raise InputError.single(shown, "", f"找不到该项目的附件（{page}）；请先运行 evalkit run {shown}，"
+                                           "复核意见要指向附件中的编号") from None
+
+
+def annotate(params: Path, outputs_root: Path, by: str, *, on: str | None = None, text: str = "",
+             reply: str | None = None, clear: str | None = None, date: str | None = None,
+             today: dt.date | None = None) -> tuple[Path, Note]:
+    """Add a review note on an id (``on``), reply to one (``reply``) or clear one (``clear``); returns it as written.
+
+    Notes live in the sidecar with the signatures and are not signed: adding
+    one does not change what was approved. Only the note's author clears it;
+    a cleared note takes no more replies.
+    """
+    from evalkit.loader import load_project
+
+    shown = str(params)
+    if is_sidecar(params) or params.is_symlink():
+        raise InputError.single(shown, "", "应为项目的参数文件（不是签署文件或符号链接）")
+    by, text, date, today = _who_what_when(by, "by", text, "text", date, today)
+    if dt.date.fromisoformat(date) > today:
+        raise InputError.single("--date", "", f"日期 {date} 晚于今天（{today.isoformat()}）")
+    project = load_project(params, read_data=False)
+    record: ReviewFile | None = project.signoff
+    signatures, notes = (record.signatures, list(record.notes)) if record is not None else ((), [])
+    if on is not None:
+        on = on.strip()
+        if on not in _appendix_ids(params, outputs_root, shown):
+            raise InputError.single("--on", "", f"附件中没有编号“{on}”：应为附件中的编号，如 C-04、S-03、K-06、F-01，"
+                                                f"或部分名 summary、checks、scoring、findings")
+        if not text:
+            raise InputError.single("--text", "", "应写复核意见的内容")
+        number = max((int(n.id[2:]) for n in notes), default=0) + 1
+        note = Note(f"N-{number:02d}", on, by, date, text)
+        notes.append(note)
+    else:
+        wanted = (reply or clear or "").strip().upper()
+        index = next((i for i, n in enumerate(notes) if n.id == wanted), None)
+        if index is None:
+            listed = "、".join(n.id for n in notes) or "没有复核意见"
+            raise InputError.single("--reply" if reply else "--clear", "", f"没有编号为“{wanted}”的复核意见（现有：{listed}）")
+        note = notes[index]
+        if note.cleared:
+            raise InputError.single("--reply" if reply else "--clear", "", f"{note.id} 已于 {note.cleared} 由 {note.cleared_by} 确认解决")
+        if reply:
+            if not text:
+                raise InputError.single("--text", "", "应写回复的内容")
+            note = Note(**{**note.__dict__, "reply": text, "replied_by": by, "replied": date})
+        else:
+            if not _same_person(note.by, by):
+                raise InputError.single("--by", "", f"{note.id} 由 {note.by} 提出，应由提出人确认解决（--by {note.by}）")
+            note = Note(**{**note.__dict__, "cleared_by": by, "cleared": date})
+        notes[index] = note
+    target = sidecar_path(params)
+    _write_atomic(target, review_file_text(signatures, tuple(notes)))
+    return target, note

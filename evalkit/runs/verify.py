@@ -62,6 +62,9 @@ _VERSION_KEYS = ("evalkit_version",)  # fields of results.json that state a vers
 MAX_RESULTS_BYTES = 512 * 1024 * 1024
 
 
+MOVED_SHOWN = 30  # values listed as moved since sign-off; the rest are counted
+
+
 @dataclass
 class Verification:
     out_dir: Path
@@ -86,16 +89,27 @@ class Verification:
         if not isinstance(r, dict) or r.get("status") in (None, "未复核"):
             return []
         who = "，".join(str(x) for x in (r.get("reviewer"), r.get("date")) if x)
+        signatures = [x for x in r.get("signatures") or [] if isinstance(x, dict)]
+        if signatures:  # each level: 复核人 张三，2026-11-30；审定人 李四，2026-12-01
+            who = "；".join(f"{x.get('level')}人 {x.get('reviewer')}，{x.get('date')}" for x in signatures)
+        open_notes = r.get("open_notes") or 0
+        notes = [f"  未解决的复核意见 {open_notes} 条（附件“复核意见”列出）"] if open_notes else []
         if r.get("status") == "复核后已修改":
             changes = [str(c) for c in r.get("changes") or []]
             if FIGURES_CHANGED not in changes:
                 changes.append(FIGURES_SAME)
+            moved = [str(m) for m in r.get("moved") or []]
+            shown = [f"    {m}" for m in moved[:MOVED_SHOWN]]
+            if len(moved) > MOVED_SHOWN:
+                shown.append(f"    ……另有 {len(moved) - MOVED_SHOWN} 项")
             prefix = "" if self.status == REVIEW_CHANGED else "复核后已修改："
-            return [f"  {prefix}复核签署（复核人 {who}）之后改变的（签署不再适用于现在的附件）："] + \
-                [f"    {c}" for c in changes] + ["  请复核人重新复核后再签署（evalkit signoff）"]
+            return [f"  {prefix}复核签署（{who}）之后改变的（签署不再适用于现在的附件）："] + \
+                [f"    {c}" for c in changes] + \
+                (["  签署后变动的数值（签署时 → 现在）："] + shown if moved else []) + \
+                ["  请复核人重新复核后再签署（evalkit signoff）"] + notes
         if r.get("source") != "signoff":  # written in workpaper: nothing was signed, so nothing can be compared
-            return [f"  复核：已复核（{who}；写在参数文件中，未签署哈希，无法判断复核后是否修改）"]
-        return [f"  复核签署：已复核（{who}），输入与计算结果与签署时一致"]
+            return [f"  复核：已复核（{who}；写在参数文件中，未签署哈希，无法判断复核后是否修改）"] + notes
+        return [f"  复核签署：{r.get('status')}（{who}），输入与计算结果与签署时一致"] + notes
 
     def lines(self) -> list[str]:
         out = self._lines()
