@@ -110,3 +110,30 @@ def test_scores_docx_prints_with_its_signature_line(project, tmp_path):
     assert all(w > h for w, h in sizes)
     assert "编制人：评价组" in text and "复核人：" in text and "合计" in text
     assert "（默认：" not in text and "可标为未评分" not in text
+
+
+@pytest.fixture(scope="module")
+def self_evaluation(tmp_path_factory) -> Path:
+    """030: a unit's 自评表 with two figures the recomputation does not confirm."""
+    from evalkit.runs.runner import run_project
+
+    out = tmp_path_factory.mktemp("office030")
+    return run_project(EXAMPLES / "030_self_evaluation_demo.yaml", outputs_root=out, workbook=WORKBOOK).appendix.parent
+
+
+def test_a_self_evaluation_workpaper_opens_with_the_form_as_the_word_file_lays_it_out(self_evaluation, tmp_path):
+    import docx
+    import openpyxl
+
+    book = openpyxl.load_workbook(self_evaluation / "workpaper.xlsx")
+    assert book.sheetnames[0] == "自评表"
+    form = book["自评表"]
+    sheet_texts = {str(c.value) for row in form.iter_rows() for c in row if c.value not in (None, "")}
+    word = docx.Document(self_evaluation / "scores.docx")
+    word_texts = {c.text for t in word.tables for row in t.rows for c in row.cells if c.text}
+    assert word_texts <= sheet_texts  # one layout (selfform), one transcription: every cell of the Word form is there
+    assert "7.50\n自评 8.00 分（K-06）" in sheet_texts and "偏差原因分析及改进措施" in sheet_texts
+    pages, sizes = _convert(self_evaluation / "workpaper.xlsx", tmp_path)
+    text = "".join(pages)
+    assert "社区居家养老服务补助项目支出绩效自评表" in text and "年度总体目标" in text
+    assert "自评与重算不符之处（2项）" in text and "K-06新建社区养老服务站得分" in text

@@ -224,7 +224,7 @@ def _formula(ws: Any, row: int, col: int, formula: str, value: Decimal, parts: l
     cached[cell.coordinate] = shown
 
 
-def _print_setup(ws: Any, heading: str, index: str, signed: tuple[str, str] = ("", "")) -> None:
+def _print_setup(ws: Any, heading: str, index: str, signed: tuple[str, str] = ("", ""), titles: bool = True) -> None:
     """A 底稿 sheet as it prints: A4 landscape, fitted to the page width, the header row on every page, the
     底稿 index and project in the page header, 编制 / 复核 and 第 N 页 共 M 页 in the footer (16 portrait
     strips for 003 before)."""
@@ -232,8 +232,9 @@ def _print_setup(ws: Any, heading: str, index: str, signed: tuple[str, str] = ("
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:1"
-    ws.print_options.gridLines = True
+    if titles:  # a table's header row on every page; a form (自评表) has none
+        ws.print_title_rows = "1:1"
+        ws.print_options.gridLines = True
     ws.page_margins.left = ws.page_margins.right = 0.5
     ws.oddHeader.left.text = index.replace("&", "&&")
     ws.oddHeader.center.text = heading.replace("&", "&&")
@@ -330,7 +331,7 @@ def xlsx_bytes(ev: Evaluation, sheet: ScoreSheet | None = None) -> bytes:
                      places, live)
     for c in range(1, len(sheet.levels) + 9):
         ws.cell(row=last, column=c).font = _style("head")
-    cached[f"xl/worksheets/sheet{len(wb.worksheets)}.xml"] = live
+    cached[ws.title] = live
 
     ws = _sheet(wb, SHEETS[1], ["编号", "名称", "公式", "代入", "未舍入值", "数值", "单位", "取舍", "来源", "附件"],
                 [8, 24, 36, 36, 18, 16, 8, 20, 40, 10], **page)
@@ -344,7 +345,7 @@ def xlsx_bytes(ev: Evaluation, sheet: ScoreSheet | None = None) -> bytes:
     ws = _sheet(wb, SHEETS[2], ["编号", "核对事项", "类型", "结果", "说明", "所述值", "重算值", "差额", "单位"],
                 [8, 36, 14, 10, _WIDE, 16, 16, 16, 10], **page)
     checks_live: dict[str, Decimal] = {}
-    cached[f"xl/worksheets/sheet{len(wb.worksheets)}.xml"] = checks_live
+    cached[ws.title] = checks_live
     for i, check in enumerate(ev.checks, start=2):
         values = [check.ref, check.name, check.kind_name, check.status_text, check.headline,
                   check.expected, check.found, check.difference, check.unit]
@@ -380,6 +381,9 @@ def xlsx_bytes(ev: Evaluation, sheet: ScoreSheet | None = None) -> bytes:
     _put(ws, row + 1, 1, "核对")
     _put(ws, row + 1, 2, sheet.summary_line())
 
+    if ev.project.kind.layout == "self_evaluation":
+        _form_sheet(wb, ev, page)
+
     from evalkit.outputs.results import review
 
     notes = review(ev).notes
@@ -395,7 +399,10 @@ def xlsx_bytes(ev: Evaluation, sheet: ScoreSheet | None = None) -> bytes:
         _fit_rows(ws)
     out = io.BytesIO()
     wb.save(out)
-    return without_clock(out.getvalue(), cached=cached)
+    # openpyxl writes the sheets as xl/worksheets/sheet1.xml … in the workbook's order, known only now
+    parts = {f"xl/worksheets/sheet{i}.xml": cached[sheet.title] for i, sheet in enumerate(wb.worksheets, start=1)
+             if sheet.title in cached}
+    return without_clock(out.getvalue(), cached=parts)
 
 
 _LINE_HEIGHT = 13.5  # points per line of 10-point 宋体
@@ -404,25 +411,66 @@ _MAX_ROW_LINES = 30  # Excel's row height stops at 409 points
 
 def _fit_rows(ws: Any) -> None:
     """Each row as tall as its longest wrapped cell: Excel sizes such rows on opening, LibreOffice and WPS print
-    them one line high unless the height is written (CJK counts two widths, as a column's width does)."""
+    them one line high unless the height is written (CJK counts two widths, as a column's width does). A merged
+    cell wraps in the width of all its columns and shares its lines among the rows it spans."""
     from unicodedata import east_asian_width
 
     from openpyxl.utils import get_column_letter
 
     widths = {c: (ws.column_dimensions[get_column_letter(c)].width or 8) for c in range(1, ws.max_column + 1)}
+    spans: dict[tuple[int, int], tuple[float, int]] = {}
+    covered: set[tuple[int, int]] = set()
+    for merged in ws.merged_cells.ranges:
+        spans[(merged.min_row, merged.min_col)] = (sum(widths.get(c, 8) for c in range(merged.min_col, merged.max_col + 1)),
+                                                   merged.max_row - merged.min_row + 1)
+        covered.update((r, c) for r in range(merged.min_row, merged.max_row + 1)
+                       for c in range(merged.min_col, merged.max_col + 1))
     for row in ws.iter_rows(min_row=1):
         lines = 1
         for cell in row:
             if not isinstance(cell.value, str) or cell.value.startswith("="):
                 continue
-            room = max(widths.get(cell.column, 8) - 1, 2)
-            count = 0
-            for line in cell.value.split("\n"):
-                span = sum(2 if east_asian_width(ch) in "WF" else 1 for ch in line)
-                count += max(1, -(-span // int(room)))
-            lines = max(lines, count)
+            place = (cell.row, cell.column)
+            width, rows = spans.get(place, (widths.get(cell.column, 8), 1))
+            if place in covered and place not in spans:
+                continue
+            room = max(int(width) - 1, 2)
+            count = sum(max(1, -(-sum(2 if east_asian_width(ch) in "WF" else 1 for ch in line) // room))
+                        for line in cell.value.split("\n"))
+            lines = max(lines, -(-count // rows))
         if lines > 1:
             ws.row_dimensions[row[0].row].height = min(lines, _MAX_ROW_LINES) * _LINE_HEIGHT
+
+
+_FORM_WIDTHS = (9, 10, 11, 16, 14, 14, 8, 11, 28)  # the Word form's columns (formdocx), in Excel's units
+
+
+def _form_sheet(wb: Any, ev: Evaluation, page: dict[str, Any]) -> None:
+    """The 自评表 (财预〔2020〕10号 附件1) as the first sheet, laid out as scores.docx lays it out (selfform)."""
+    from openpyxl.utils import get_column_letter
+
+    from evalkit.outputs import appendix, selfform
+
+    f = appendix.score_form_view(ev)
+    ws = wb.create_sheet("自评表", 0)
+    _print_setup(ws, page["heading"], page["index"], page["signed"], titles=False)
+    for c, width in enumerate(_FORM_WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = width
+    style = lambda number_format, **alignment: _named(ws, number_format, **alignment)  # noqa: E731
+    title = selfform.SheetGrid(ws, 0, style, _style("head"))
+    title.write(title.merge(0, 0, 0, selfform.COLUMNS - 1), f"{f['name']}{appendix.SELF_EVALUATION_TITLE}", center=True,
+                bold=True)
+    title.write(title.merge(1, 0, 1, selfform.COLUMNS - 1), f"（{f['year']}年度）" if f["year"] else "（　　年度）",
+                center=True)
+    selfform.lay_out_header(selfform.SheetGrid(ws, 2, style, _style("head")), f, ev)
+    below = 2 + selfform.header_rows(f) + 1
+    selfform.lay_out_indicators(selfform.SheetGrid(ws, below, style, _style("head")), f, ev)
+    notes = selfform.SheetGrid(ws, below + selfform.indicator_rows(f) + 1, style, _style("head"))
+    lines = selfform.discrepancy_lines(ev)
+    for i, text in enumerate([f"自评与重算不符之处（{len(lines)} 项）：" if lines else "自评表所列数值均与重算结果一致。",
+                              *lines, "注：得分为按《项目支出绩效评价管理办法》（财预〔2020〕10号）重算的结果；"
+                                      "计算过程见计算过程附件。"]):
+        notes.write(notes.merge(i, 0, i, selfform.COLUMNS - 1), text, bold=i == 0)
 
 
 def _sources(f: Any) -> str:
