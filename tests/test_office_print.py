@@ -137,3 +137,23 @@ def test_a_self_evaluation_workpaper_opens_with_the_form_as_the_word_file_lays_i
     text = "".join(pages)
     assert "社区居家养老服务补助项目支出绩效自评表" in text and "年度总体目标" in text
     assert "自评与重算不符之处（2项）" in text and "K-06新建社区养老服务站得分" in text
+
+
+def test_the_score_table_names_its_parents_on_every_page(project, tmp_path):
+    """A merged parent prints on its first page only, so scores.docx is a table a page: each page's table starts
+    with its parents named (“（续）” where they began before) and LibreOffice puts each on a page of its own."""
+    import docx
+    from docx.oxml.ns import qn
+
+    document = docx.Document(project / "scores.docx")
+    tables = document.tables
+    assert len(tables) > 1
+    for number, table in enumerate(tables):
+        first = table._tbl.tr_lst[1]
+        for tc in first.tc_lst[:3]:  # the level columns of the first indicator row: each a cell of its own
+            merge = tc.tcPr.find(qn("w:vMerge")) if tc.tcPr is not None else None
+            assert merge is None or merge.get(qn("w:val")) == "restart", f"第 {number + 1} 页首行的上级指标是续接的空格"
+    assert any("（续）" in c.text for t in tables[1:] for c in t.rows[1].cells)
+    pages, sizes = _convert(project / "scores.docx", tmp_path)
+    assert len(pages) == len(tables)  # every planned page held its table: no merged block runs onto another page
+    assert all(page.startswith("一级指标二级指标三级指标分值评分标准") for page in pages[1:])

@@ -60,49 +60,100 @@ def _widths(levels: int) -> list[float]:
     return [level] * levels + [narrow, rest * 0.3, rest * 0.37, narrow, rest * 0.33]
 
 
+# Planning the 评分表's pages (A4 landscape, 2 cm margins): Word and LibreOffice print a merged parent's name on
+# its first page only, so the table is cut into one table per page here, each with its header and its parents
+# named again (“（续）”), and a page break between them. Rows are measured generously (CJK 10.5 pt ≈ 0.37 cm a
+# character, a line 0.46 cm where LibreOffice sets 0.43) and pages filled to 92%, so that no renderer finds a page
+# fuller than planned.
+_PAGE_CM, _TITLE_CM, _HEADER_CM = 17.0, 1.8, 0.8
+_CHAR_CM, _LINE_CM, _CELL_PAD_CM, _ROW_PAD_CM = 0.3704, 0.46, 0.38, 0.12
+_FILL = 0.92
+
+
+def _lines(text: str, width_cm: float) -> int:
+    """Lines a cell's text takes at 10.5 pt in a column ``width_cm`` wide (CJK a full width, other characters half)."""
+    from unicodedata import east_asian_width
+
+    room = max((width_cm - _CELL_PAD_CM) / _CHAR_CM * 2, 2)
+    return sum(max(1, -(-sum(2 if east_asian_width(ch) in "WFA" else 1 for ch in line) // int(room)))
+               for line in (text or "").split("\n"))
+
+
+def _row_cm(sheet: ScoreSheet, r: Any, widths: list[float]) -> float:
+    n = len(sheet.levels)
+    cells = [(r.path[-1], widths[len(r.path) - 1]), (r.criteria, widths[n + 1]), (r.situation, widths[n + 2]),
+             (r.reason, widths[n + 4])]
+    cells += [(f"{name}\n（00分）（续）", widths[level]) for level, name in enumerate(r.path[:-1])]
+    return max(_lines(text, width) for text, width in cells) * _LINE_CM + _ROW_PAD_CM
+
+
+def _pages(sheet: ScoreSheet, widths: list[float]) -> list[range]:
+    """The rows each page holds: as many as fit (the first page under the title, the last with the 合计 row)."""
+    pages: list[range] = []
+    first, used = 0, _TITLE_CM + _HEADER_CM
+    for i, r in enumerate(sheet.rows):
+        height = _row_cm(sheet, r, widths)
+        if i > first and used + height > _PAGE_CM * _FILL:
+            pages.append(range(first, i))
+            first, used = i, _HEADER_CM
+        used += height
+    if used + _LINE_CM * 2 > _PAGE_CM * _FILL and first < len(sheet.rows) - 1:  # the 合计 row needs room too
+        pages.append(range(first, len(sheet.rows) - 1))
+        first = len(sheet.rows) - 1
+    pages.append(range(first, len(sheet.rows)))
+    return pages
+
+
 def docx_bytes(sheet: ScoreSheet, signed: str = "", author: str = AUTHOR, created: Any = None) -> bytes:
-    """The 评分表 as a Word document: its title (scoresheet.title) over one bordered table and the reconciliation."""
+    """The 评分表 as a Word document: its title (scoresheet.title) over a bordered table a page, and the reconciliation."""
     from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_BREAK
     from docx.shared import Cm
 
     doc = landscape_document(sheet.title, sheet.title, author, created)
 
     n = len(sheet.levels)
     headers = [*sheet.levels, "分值", "评分标准", "评价情况", "得分", "扣分原因"]
-    table = doc.add_table(rows=len(sheet.rows) + 2, cols=len(headers))
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
     widths = _widths(n)
-    for column, width in zip(table.columns, widths, strict=True):
-        column.width = Cm(width)  # w:gridCol: LibreOffice and WPS lay a fixed table out by its grid, not its cells
-    for row in table.rows:
-        for cell, width in zip(row.cells, widths, strict=True):
-            cell.width = Cm(width)
-    _repeat_header(table.rows[0])
-    cant_split(table)
-    grid = _Table(table)
-    write = grid.write
-    for c, text in enumerate(headers):
-        write(grid.cell(0, c), text, bold=True, center=True)
+    pages = _pages(sheet, widths)
+    for number, rows in enumerate(pages):
+        last_page = number == len(pages) - 1
+        if number:
+            doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        table = doc.add_table(rows=len(rows) + 1 + last_page, cols=len(headers))
+        table.style = "Table Grid"
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False
+        for column, width in zip(table.columns, widths, strict=True):
+            column.width = Cm(width)  # w:gridCol: LibreOffice and WPS lay a fixed table out by its grid, not its cells
+        for row in table.rows:
+            for cell, width in zip(row.cells, widths, strict=True):
+                cell.width = Cm(width)
+        _repeat_header(table.rows[0])  # should a page still overflow, its header repeats
+        cant_split(table)
+        grid = _Table(table)
+        write = grid.write
+        for c, text in enumerate(headers):
+            write(grid.cell(0, c), text, bold=True, center=True)
 
-    _merge_levels(grid, sheet)
-    for i, r in enumerate(sheet.rows, start=1):
-        depth = len(r.path)
-        write(grid.cell(i, depth - 1), r.path[-1], center=True)
-        write(grid.cell(i, n), sheet.text(r.weight), center=True)
-        write(grid.cell(i, n + 1), r.criteria)
-        write(grid.cell(i, n + 2), r.situation)
-        write(grid.cell(i, n + 3), sheet.text(r.score) if r.score is not None else "未评分", center=True)
-        write(grid.cell(i, n + 4), r.reason)
-
-    last = len(sheet.rows) + 1
-    total = grid.merge(last, 0, last, n - 1) if n > 1 else grid.cell(last, 0)
-    write(total, "合计", bold=True, center=True)
-    write(grid.cell(last, n), sheet.text(sheet.total_weight), bold=True, center=True)
-    write(grid.merge(last, n + 1, last, n + 2), f"评价等级：{sheet.grade}", bold=True, center=True)
-    write(grid.cell(last, n + 3), sheet.score_total_text(), bold=True, center=True)
-    write(grid.cell(last, n + 4), f"扣分合计 {sheet.text(sheet.total_deduction)} 分", bold=True)
+        _merge_levels(grid, sheet, rows)
+        for i, r in enumerate(sheet.rows[rows.start:rows.stop], start=1):
+            depth = len(r.path)
+            write(grid.cell(i, depth - 1), r.path[-1], center=True)
+            write(grid.cell(i, n), sheet.text(r.weight), center=True)
+            write(grid.cell(i, n + 1), r.criteria)
+            write(grid.cell(i, n + 2), r.situation)
+            write(grid.cell(i, n + 3), sheet.text(r.score) if r.score is not None else "未评分", center=True)
+            write(grid.cell(i, n + 4), r.reason)
+        if not last_page:
+            continue
+        last = len(rows) + 1
+        total = grid.merge(last, 0, last, n - 1) if n > 1 else grid.cell(last, 0)
+        write(total, "合计", bold=True, center=True)
+        write(grid.cell(last, n), sheet.text(sheet.total_weight), bold=True, center=True)
+        write(grid.merge(last, n + 1, last, n + 2), f"评价等级：{sheet.grade}", bold=True, center=True)
+        write(grid.cell(last, n + 3), sheet.score_total_text(), bold=True, center=True)
+        write(grid.cell(last, n + 4), f"扣分合计 {sheet.text(sheet.total_deduction)} 分", bold=True)
 
     note = doc.add_paragraph()
     _font(note.add_run("注：" + sheet.summary_line()), BODY_FONT, 10.5)
@@ -113,25 +164,29 @@ def docx_bytes(sheet: ScoreSheet, signed: str = "", author: str = AUTHOR, create
     return without_clock(out.getvalue(), created or FIXED_TIME)
 
 
-def _merge_levels(grid: _Table, sheet: ScoreSheet) -> None:
-    """Parent cells span their leaves' rows; a leaf of a shallower branch spans the level columns below it."""
+def _merge_levels(grid: _Table, sheet: ScoreSheet, page: range) -> None:
+    """Parent cells span their leaves' rows on this page, named again with “（续）” where they began on an earlier
+    page; a leaf of a shallower branch spans the level columns below it."""
     n = len(sheet.levels)
     rows = sheet.rows
     for level in range(n):
-        start = 0
-        while start < len(rows):
+        start = page.start
+        while start < page.stop:
             path = rows[start].path
             if len(path) <= level + 1:  # a leaf at or above this level: no parent cell here
                 start += 1
                 continue
             prefix = path[:level + 1]
             end = start
-            while end + 1 < len(rows) and rows[end + 1].path[:level + 1] == prefix and len(rows[end + 1].path) > level + 1:
+            while end + 1 < page.stop and rows[end + 1].path[:level + 1] == prefix and len(rows[end + 1].path) > level + 1:
                 end += 1
-            cell = grid.merge(start + 1, level, end + 1, level) if end > start else grid.cell(start + 1, level)
-            grid.write(cell, f"{prefix[-1]}\n（{numbers.format_plain(sheet.parent_weight(prefix))}分）", center=True)
+            top, bottom = start - page.start + 1, end - page.start + 1
+            cell = grid.merge(top, level, bottom, level) if end > start else grid.cell(top, level)
+            continued = start == page.start and start > 0 and rows[start - 1].path[:level + 1] == prefix
+            grid.write(cell, f"{prefix[-1]}\n（{numbers.format_plain(sheet.parent_weight(prefix))}分）"
+                             + ("（续）" if continued else ""), center=True)
             start = end + 1
-    for i, r in enumerate(rows, start=1):
+    for i, r in enumerate(rows[page.start:page.stop], start=1):
         if len(r.path) < n:
             grid.merge(i, len(r.path) - 1, i, n - 1)
 
