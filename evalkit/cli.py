@@ -221,8 +221,10 @@ def _cmd_note(args: argparse.Namespace) -> int:
     if len(chosen) != 1:
         print("应恰好给出 --on（提出意见）、--reply（回复）或 --clear（确认解决）中的一项", file=sys.stderr)
         return EXIT_BAD_INPUT
-    path, note = annotate(params, Path(args.outputs), args.by, on=args.on, text=args.text or "", reply=args.reply,
-                          clear=args.clear, date=args.date)
+    path, note, before = annotate(params, Path(args.outputs), args.by, on=args.on, text=args.text or "",
+                                  reply=args.reply, clear=args.clear, date=args.date)
+    if args.reply and before is not None and before.reply:
+        print(f"已替换 {note.id} 此前的回复（{before.replied_by}，{before.replied}）：每条意见只保留最新的回复")
     done = "已确认解决" if note.cleared else "已回复" if args.reply else "已提出"
     print(f"{note.id}（{note.on}）{done}：{args.by}，{note.cleared or note.replied or note.date} → {path}")
     return _rerun_after_review(params, args)

@@ -362,3 +362,22 @@ def test_each_layer_holds_on_its_own(tmp_path, server, layer):
         assert [p for p in PLANTED if p in text] == []
     else:
         assert "PLANTED-LOCAL-FILE" in text  # without the copy and the policy a local file would print: the other layers matter
+
+
+def test_a_word_longer_than_the_page_breaks_instead_of_shrinking_every_page(printed, tmp_path):
+    """A URL in a situation or a review note is one word wider than A4: it breaks where it must, and every page
+    stays at full scale (Chromium would otherwise print the whole paper smaller)."""
+    source = printed["030_self_evaluation_demo"].folder / "appendix.html"
+    url = "https://example.gov.cn/zhengce/" + "a" * 400 + ".htm"
+    html = source.read_text(encoding="utf-8").replace(
+        '<section class="ek-section" id="overview">',
+        f'<p class="ek-field"><b>评价情况</b>见 {url}</p><table class="ek-table ek-review-notes"><thead><tr>'
+        f'<th>编号</th><th>针对</th><th>意见</th><th>提出</th><th>回复</th><th>状态</th></tr></thead><tbody><tr>'
+        f'<td>N-01</td><td>C-01</td><td class="ek-note-text">{url}</td><td>李四 2026-12-01</td><td></td>'
+        f'<td>未解决</td></tr></tbody></table><section class="ek-section" id="overview">', 1)
+    page = tmp_path / "appendix.html"
+    page.write_text(html, encoding="utf-8")
+    pdf = print_pdf(page, tmp_path / "long.pdf", CHROMIUM, timeout=300)
+    pages = pypdf.PdfReader(pdf).pages
+    assert sorted({scale for p in pages for scale in _text_scales(p)}) == [0.75]
+    assert "李四2026-12-01未解决" in "".join(_plain(p.extract_text()) for p in pages)  # the last columns are printed

@@ -113,7 +113,7 @@ def test_notes_are_answered_and_cleared_before_the_last_level(folder, tmp_path):
     with pytest.raises(InputError) as exc:
         signing.annotate(params, outputs, "李四", on="C-99", text="？")
     assert "--on: 附件中没有编号“C-99”" in problems(exc)
-    _, note = signing.annotate(params, outputs, "李四", on="C-04", text="请核对预算执行率的分母口径", date="2026-12-01")
+    _, note, _ = signing.annotate(params, outputs, "李四", on="C-04", text="请核对预算执行率的分母口径", date="2026-12-01")
     assert (note.id, note.on, note.open) == ("N-01", "C-04", True)
     signing.annotate(params, outputs, "李四", on="S-04", text="扣分依据请补充证据页码", date="2026-12-01")
     with pytest.raises(InputError) as exc:
@@ -221,4 +221,32 @@ def test_the_note_command_says_what_it_did_and_refuses_bad_input(folder, tmp_pat
     assert main([*base, "--clear", "N-07", "--by", "李四"]) == 2
     assert "没有编号为“N-07”的复核意见（现有：N-01）" in capsys.readouterr().err
     assert main([*base, "--on", "C-04", "--by", "李\u202e四", "--text", "x"]) == 2
-    assert "姓名含不可见或改变文字方向的字符" in capsys.readouterr().err
+    assert "含改变文字方向的字符 U+202E" in capsys.readouterr().err
+
+
+def test_notes_keep_their_dates_in_order_their_lines_and_their_direction(folder, tmp_path, capsys):
+    """A note is raised after the paper was prepared, answered after it was raised, cleared after the answer; its
+    text prints as written (its own line breaks, no direction overrides), and a second answer says it replaced one."""
+    from evalkit.cli import main
+
+    params, outputs = folder / "p.yaml", tmp_path / "outputs"
+    run(params, outputs)
+    with pytest.raises(InputError) as exc:
+        signing.annotate(params, outputs, "李四", on="C-04", text="x", date="2020-01-01")
+    assert "日期 2020-01-01 早于参数文件中的编制日期 2024-03-15" in problems(exc)
+    with pytest.raises(InputError) as exc:
+        signing.annotate(params, outputs, "李四", on="C-04", text="\u202e反向文字", date="2026-12-01")
+    assert "含改变文字方向的字符 U+202E" in problems(exc)
+    signing.annotate(params, outputs, "李四", on="C-04", text="第一行\n第二行：值", date="2026-12-05")
+    with pytest.raises(InputError) as exc:
+        signing.annotate(params, outputs, "评价组", reply="N-01", text="答", date="2026-12-01")
+    assert "日期 2026-12-01 早于 N-01 的提出日期 2026-12-05" in problems(exc)
+    base = ["note", str(params), "--outputs", str(outputs), "--no-run", "--reply", "N-01", "--date", "2026-12-06"]
+    assert main([*base, "--by", "评价组", "--text", "已核对"]) == 0
+    assert main([*base, "--by", "王五", "--text", "补充说明"]) == 0
+    assert "已替换 N-01 此前的回复（评价组，2026-12-06）" in capsys.readouterr().out
+    with pytest.raises(InputError) as exc:
+        signing.annotate(params, outputs, "李四", clear="N-01", date="2026-12-05")
+    assert "早于 N-01 的回复日期 2026-12-06" in problems(exc)
+    page = appendix.overview(evaluate(load_project(params))).html
+    assert '<td class="ek-note-text">第一行\n第二行：值</td>' in page  # shown on two lines (white-space: pre-line)

@@ -111,6 +111,10 @@ def _check_text(value: str, what: str, limit: int, multiline: bool = False) -> s
     bad = [c for c in text if unicodedata.category(c) in ("Cc", "Cs") and not (multiline and c == "\n")]
     if bad:
         raise InputError.single(f"--{what}", "", "不能含控制字符" + ("" if multiline else "或换行"))
+    # direction overrides and isolates (U+202A–202E, U+2066–2069) make printed text read in another order
+    turned = [c for c in text if 0x202A <= ord(c) <= 0x202E or 0x2066 <= ord(c) <= 0x2069]
+    if turned:
+        raise InputError.single(f"--{what}", "", f"含改变文字方向的字符 U+{ord(turned[0]):04X}；打印出来的文字顺序会与所写不同")
     if len(text) > limit:
         raise InputError.single(f"--{what}", "", f"过长：{len(text)} 个字，最多 {limit} 个")
     return text
@@ -301,8 +305,9 @@ def _appendix_ids(params: Path, outputs_root: Path, shown: str) -> set[str]:
 
 def annotate(params: Path, outputs_root: Path, by: str, *, on: str | None = None, text: str = "",
              reply: str | None = None, clear: str | None = None, date: str | None = None,
-             today: dt.date | None = None) -> tuple[Path, Note]:
-    """Add a review note on an id (``on``), reply to one (``reply``) or clear one (``clear``); returns it as written.
+             today: dt.date | None = None) -> tuple[Path, Note, Note | None]:
+    """Add a review note on an id (``on``), reply to one (``reply``) or clear one (``clear``); returns the sidecar,
+    the note as written and, for a reply or a clearing, the note as it was (a second reply replaces the first).
 
     Notes live in the sidecar with the signatures and are not signed: adding
     one does not change what was approved. Only the note's author clears it;
@@ -317,6 +322,9 @@ def annotate(params: Path, outputs_root: Path, by: str, *, on: str | None = None
     if dt.date.fromisoformat(date) > today:
         raise InputError.single("--date", "", f"日期 {date} 晚于今天（{today.isoformat()}）")
     project = load_project(params, read_data=False)
+    wp = project.params.workpaper
+    if wp is not None and wp.prepared and date < wp.prepared:
+        raise InputError.single("--date", "", f"日期 {date} 早于参数文件中的编制日期 {wp.prepared}：复核意见在编制之后")
     record: ReviewFile | None = project.signoff
     signatures, notes = (record.signatures, list(record.notes)) if record is not None else ((), [])
     if on is not None:
@@ -329,15 +337,20 @@ def annotate(params: Path, outputs_root: Path, by: str, *, on: str | None = None
         number = max((int(n.id[2:]) for n in notes), default=0) + 1
         note = Note(f"N-{number:02d}", on, by, date, text)
         notes.append(note)
+        before = None
     else:
         wanted = (reply or clear or "").strip().upper()
         index = next((i for i, n in enumerate(notes) if n.id == wanted), None)
         if index is None:
             listed = "、".join(n.id for n in notes) or "没有复核意见"
             raise InputError.single("--reply" if reply else "--clear", "", f"没有编号为“{wanted}”的复核意见（现有：{listed}）")
-        note = notes[index]
+        note = before = notes[index]
         if note.cleared:
             raise InputError.single("--reply" if reply else "--clear", "", f"{note.id} 已于 {note.cleared} 由 {note.cleared_by} 确认解决")
+        after = note.replied or note.date
+        if date < after:
+            raise InputError.single("--date", "", f"日期 {date} 早于 {note.id} 的"
+                                                   f"{'回复' if note.replied else '提出'}日期 {after}：应依次回复、确认")
         if reply:
             if not text:
                 raise InputError.single("--text", "", "应写回复的内容")
@@ -349,4 +362,4 @@ def annotate(params: Path, outputs_root: Path, by: str, *, on: str | None = None
         notes[index] = note
     target = sidecar_path(params)
     _write_atomic(target, review_file_text(signatures, tuple(notes)))
-    return target, note
+    return target, note, before
