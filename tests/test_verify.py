@@ -688,3 +688,16 @@ def test_a_printed_record_must_name_a_pdf_in_the_folder(case, copied_rerun, name
     edit_manifest(out, lambda m: m.update(printed={name: {"sha256": "1" * 64, "appendix": "2" * 64}}))
     result = verify(out, WORKBOOK)
     assert result.status == UNVERIFIABLE and "manifest.json: printed" in report(result)
+
+
+def test_a_round_folder_is_named_as_such_with_a_project_to_verify(tmp_path, capsys):
+    """`evalkit verify outputs/<批次>` is a common slip: the message says it is a round and names a project folder."""
+    from evalkit.cli import main
+
+    round_out = tmp_path / "outputs" / "r2024"
+    (round_out / "001_a").mkdir(parents=True)
+    (round_out / "round.json").write_text("{}", encoding="utf-8")
+    (round_out / "001_a" / "manifest.json").write_text("{}", encoding="utf-8")
+    assert main(["verify", str(round_out)]) == 2
+    err = capsys.readouterr().err
+    assert "是批次的输出目录：verify 核验一个项目的输出目录" in err and str(round_out / "001_a") in err

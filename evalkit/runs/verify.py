@@ -524,6 +524,11 @@ def verify(out_dir: Path, workbook: Path | None = None) -> Verification:
     from evalkit.runs.runner import RunError, default_workbook, run_project
 
     result = Verification(out_dir)
+    if (out_dir / "round.json").is_file() and not (out_dir / manifest.MANIFEST).exists():
+        projects = sorted(p.name for p in out_dir.iterdir() if (p / manifest.MANIFEST).is_file())[:3]
+        example = f"，如 evalkit verify {out_dir / projects[0]}" if projects else ""
+        return _unverifiable(out_dir, f"{out_dir} 是批次的输出目录：verify 核验一个项目的输出目录{example}"
+                                      f"（其中有 {manifest.MANIFEST}）")
     try:
         recorded = manifest.load(out_dir)
     except manifest.ManifestError as exc:
