@@ -230,6 +230,30 @@ def _cmd_note(args: argparse.Namespace) -> int:
     return _rerun_after_review(params, args)
 
 
+def _cmd_audit(args: argparse.Namespace) -> int:
+    """A report's stated quantities read, its contradictions listed: audit.json and audit.html in -o."""
+    from evalkit.core.contradictions import find
+    from evalkit.core.quantities import extract
+    from evalkit.inputs.reporttext import read_report
+    from evalkit.outputs.audit import write_audit
+
+    report = Path(args.report)
+    read = read_report(report)
+    quantities = extract(read.text)
+    found = find(quantities, read.tables)
+    folder = Path(args.output) if args.output else Path("outputs") / "audit" / report.stem
+    try:
+        json_path, html_path = write_audit(folder, str(report), quantities, found)
+    except OSError as exc:
+        print(f"{folder}: 无法写出核查结果（{exc.strerror or exc}）；请用 -o 换一个可以写入的位置", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"{report}: 读出带单位的数值 {len(quantities)} 个，发现前后矛盾 {len(found)} 处 → {html_path}")
+    for i, c in enumerate(found, start=1):
+        print(f"  A-{i:02d}（可信度 {c.confidence}）{c.title}：{c.explanation}")
+    print(f"  每个数值及其位置：{json_path}")
+    return EXIT_OK
+
+
 def _cmd_lab(args: argparse.Namespace) -> int:
     import subprocess
 
@@ -662,6 +686,17 @@ def _parser() -> argparse.ArgumentParser:
     forms.add_argument("source", metavar="自评表", help="自评表工作簿（.xlsx）或存放它们的文件夹")
     forms.add_argument("round", metavar="批次目录", help="写出参数文件的批次目录，如 params/2024自评")
     forms.set_defaults(func=_cmd_import_forms)
+
+    audit = sub.add_parser(
+        "audit", help="报告自洽性核查：读出报告中带单位的数值，列出前后矛盾之处（audit.html、audit.json）",
+        description="读取一份评价报告（.txt、.md、.docx），找出每个带单位的数值（阿拉伯与中文数字、万/亿），"
+                    "列出：所列各项之和与所述合计不符（“共计 43 个，分别为……”）、同一数值前后所述不一致。"
+                    "每处注明所在行、原句与重算过程，可信度高的在前。",
+        epilog="例：evalkit audit 报告/某项目绩效评价报告.docx -o outputs/audit/某项目")
+    audit.add_argument("report", metavar="报告", help="评价报告：.txt、.md 或 .docx")
+    audit.add_argument("-o", "--output", default=None, metavar="输出目录", help="写出 audit.html 与 audit.json 的目录"
+                       "（默认 outputs/audit/<报告名>）")
+    audit.set_defaults(func=_cmd_audit)
 
     pdf = sub.add_parser("print-pdf", help="用无界面 Chromium 把附件打印为 A4 PDF（页眉、页码、带页码的目录、书签）")
     pdf.add_argument("appendix", nargs="+", help="appendix.html、项目的输出目录，或批次的输出目录（其中每个项目各打印一份）")

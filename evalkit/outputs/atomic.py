@@ -26,7 +26,7 @@ from typing import Iterable
 
 from evalkit.inputs import names
 
-__all__ = ["process_alive", "swap_in", "tidy"]
+__all__ = ["process_alive", "swap_in", "tidy", "write_file"]
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -186,3 +186,14 @@ def tidy(folder: Path, projects: Iterable[str]) -> None:
             path.rename(final)
         else:
             shutil.rmtree(path, ignore_errors=True)
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write beside ``path`` and rename over it: a reader sees the old file or the new one, never half of one."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk leaves no half-written temporary beside the file
+        raise

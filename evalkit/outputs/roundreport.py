@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -240,13 +239,9 @@ def csv_id(value: str) -> str:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)  # a full disk leaves no half-written temporary beside the round files
-        raise
+    from evalkit.outputs.atomic import write_file
+
+    write_file(path, data)
 
 
 def _csv(rows: list[Row]) -> bytes:

@@ -1,0 +1,112 @@
+"""evalkit audit, first slice (issue 24): stated quantities read from a report's text, contradictions listed.
+
+Against known figures: the published report of seed 001 states 年末实际支出金额 as 192.46 万元 in one
+section and 192.47 万元 in another (the same discrepancy its params file records as check K-01); seed 003
+gives no finding from its prose; a sentence whose listed parts do not add to its 共计 is found with working.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from conftest import ROOT
+from evalkit.cli import main
+from evalkit.core.contradictions import find, listed_parts
+from evalkit.core.quantities import chinese_number, extract
+
+SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+def test_quantities_are_read_with_their_unit_label_and_multiplier():
+    text = ("团队共计10人,包含项目负责人1人,技术支持岗3人。合同金额 44,460.00 万元，服务企业2.4万家，"
+            "满意度为96.54%，2023年完成十五个子项目，资金3.2亿元。")
+    got = [(q.text, q.value, q.unit, q.label, q.total) for q in extract(text)]
+    assert got == [
+        ("10人", Decimal(10), "人", "团队", True), ("1人", Decimal(1), "人", "项目负责人", False),
+        ("3人", Decimal(3), "人", "技术支持岗", False), ("44,460.00 万元", Decimal("444600000.00"), "元", "合同金额", False),
+        ("2.4万家", Decimal("24000.0"), "家", "服务企业", False), ("96.54%", Decimal("96.54"), "%", "满意度", False),
+        ("十五个", Decimal(15), "个", "2023年完成", False), ("3.2亿元", Decimal("320000000.0"), "元", "资金", False)]
+    assert (chinese_number("一百二十三"), chinese_number("两"), chinese_number("一二")) == (123, 2, None)
+
+
+def test_listed_parts_that_do_not_add_up_are_found_with_their_working():
+    text = ("现场抽查子项目共计43个，分别为智慧交通15个、智慧政务17个、智慧城管10个。\n"
+            "团队共计10人,包含项目负责人1人,项目管理岗1人,技术支持岗3人,运行管理岗3人,综合事务岗1人,组织策划岗1人。")
+    (found,) = listed_parts(extract(text))
+    assert found.confidence == Decimal("0.9") and found.title == "现场抽查子项目：所列各项之和与所述合计不符"
+    assert found.working == ("15 个 + 17 个 + 10 个 = 42 个", "所述合计 = 43 个", "差额 = 42 个 − 43 个 = -1 个")
+    assert [q.text for q in found.quotes] == ["43个", "15个", "17个", "10个"]
+
+
+def test_the_seed_reports_give_the_known_contradiction_and_no_false_one():
+    seed001 = next(SEEDS.glob("001_*.txt")).read_text(encoding="utf-8")
+    (found,) = find(extract(seed001))
+    assert found.kind == "same_quantity" and found.title == "“年末实际支出金额”前后所述不一致"
+    assert [(q.line, q.text) for q in found.quotes] == [(37, "192.46万元"), (127, "192.47万元")] or \
+           [q.text.replace(" ", "") for q in found.quotes] == ["192.46万元", "192.47万元"]
+    seed003 = next(SEEDS.glob("003_*.txt")).read_text(encoding="utf-8")
+    assert find(extract(seed003)) == []
+    assert len(extract(seed003)) > 200  # the report's quantities are read, each with its place
+
+
+def test_the_command_writes_the_page_and_the_json_and_refuses_what_it_cannot_read(tmp_path, capsys):
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("一、项目概况")
+    document.add_paragraph("本年共培训3批，分别为第一批120人、第二批80人，合计210人。")
+    table = document.add_table(rows=2, cols=2)
+    table.rows[0].cells[0].text, table.rows[0].cells[1].text = "项目", "金额"
+    table.rows[1].cells[0].text, table.rows[1].cells[1].text = "年末实际支出金额", "192.47 万元"
+    document.add_paragraph("年末实际支出金额为192.46万元。")
+    report = tmp_path / "报告.docx"
+    document.save(report)
+    out = tmp_path / "audit"
+    assert main(["audit", str(report), "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "发现前后矛盾 2 处" in printed and "A-01（可信度 0.9）" in printed
+    data = json.loads((out / "audit.json").read_text(encoding="utf-8"))
+    assert [f["kind"] for f in data["findings"]] == ["listed_parts", "same_quantity"]
+    assert data["findings"][0]["working"][0] == "120 人 + 80 人 = 200 人"
+    page = (out / "audit.html").read_text(encoding="utf-8")
+    assert "<mark>210人</mark>" in page and "年末实际支出金额 | <mark>192.47 万元</mark>" in page
+    for name, content, message in (("r.pdf", b"%PDF-1.4", "PDF 报告本版本尚不能读取"), ("r.doc", b"\xd0\xcf", "旧版 Word 文件"),
+                                   ("r.txt", b"", "报告是空文件"), ("r.docx", b"PK\x03\x04broken", "不是有效的 .docx 文件")):
+        (tmp_path / name).write_bytes(content)
+        assert main(["audit", str(tmp_path / name), "-o", str(out)]) == 2, name
+        assert message in capsys.readouterr().err
+    assert json.loads((out / "audit.json").read_text(encoding="utf-8")) == data  # a refused report leaves the last result
+
+
+def test_a_table_column_one_cent_short_of_its_total_is_found_in_markdown_and_word():
+    import docx
+
+    from evalkit.core.contradictions import table_totals
+    from evalkit.inputs.reporttext import read_report
+
+    rows = [("单位", "预算数（万元）", "支出数（万元）", "执行率"), ("区数据资源中心", "1,000.00", "954.60", "95.46%"),
+            ("其他单位", "500.00", "300.01", "60.00%"), ("合 计", "1,500.00", "1,254.60", "83.64%")]
+    markdown = "表1 资金使用情况\n" + "\n".join("| " + " | ".join(r) + " |" for r in rows[:1]) + "\n|---|---|---|---|\n" + \
+        "\n".join("| " + " | ".join(r) + " |" for r in rows[1:]) + "\n"
+    document = docx.Document()
+    document.add_paragraph("表1 资金使用情况")
+    table = document.add_table(rows=len(rows), cols=4)
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            table.rows[r].cells[c].text = value
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "r.md").write_text(markdown, encoding="utf-8")
+        document.save(Path(folder) / "r.docx")
+        for name in ("r.md", "r.docx"):
+            report = read_report(Path(folder) / name)
+            (found,) = table_totals(report.tables)  # 预算数 adds up; 支出数 is a cent short; 执行率 is a rate
+            assert found.title == "表 1“支出数（万元）”列：各行之和与合计不符"
+            assert found.working == ("954.60 万元 + 300.01 万元 = 1,254.61 万元", "所述合计 = 1,254.60 万元",
+                                     "差额 = 1,254.61 万元 − 1,254.60 万元 = +0.01 万元"), name
+            assert [q.text for q in found.quotes] == ["1,254.60", "954.60", "300.01"]
