@@ -243,7 +243,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     found = find(quantities, read.tables)
     folder = Path(args.output) if args.output else Path("outputs") / "audit" / report.stem
     try:
-        json_path, html_path = write_audit(folder, str(report), quantities, found)
+        json_path, html_path = write_audit(folder, str(report), quantities, found, read.page)
     except OSError as exc:
         print(f"{folder}: 无法写出核查结果（{exc.strerror or exc}）；请用 -o 换一个可以写入的位置", file=sys.stderr)
         return EXIT_FAILED
@@ -689,11 +689,11 @@ def _parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser(
         "audit", help="报告自洽性核查：读出报告中带单位的数值，列出前后矛盾之处（audit.html、audit.json）",
-        description="读取一份评价报告（.txt、.md、.docx），找出每个带单位的数值（阿拉伯与中文数字、万/亿），"
+        description="读取一份评价报告（.txt、.md、.docx、.pdf），找出每个带单位的数值（阿拉伯与中文数字、万/亿），"
                     "列出：所列各项之和与所述合计不符（“共计 43 个，分别为……”）、同一数值前后所述不一致。"
                     "每处注明所在行、原句与重算过程，可信度高的在前。",
         epilog="例：evalkit audit 报告/某项目绩效评价报告.docx -o outputs/audit/某项目")
-    audit.add_argument("report", metavar="报告", help="评价报告：.txt、.md 或 .docx")
+    audit.add_argument("report", metavar="报告", help="评价报告：.txt、.md、.docx 或 .pdf")
     audit.add_argument("-o", "--output", default=None, metavar="输出目录", help="写出 audit.html 与 audit.json 的目录"
                        "（默认 outputs/audit/<报告名>）")
     audit.set_defaults(func=_cmd_audit)

@@ -71,9 +71,10 @@ def test_the_command_writes_the_page_and_the_json_and_refuses_what_it_cannot_rea
     data = json.loads((out / "audit.json").read_text(encoding="utf-8"))
     assert [f["kind"] for f in data["findings"]] == ["listed_parts", "same_quantity"]
     assert data["findings"][0]["working"][0] == "120 人 + 80 人 = 200 人"
+    assert data["findings"][0]["quotes"][0]["page"] is None  # lines, not pages, outside a PDF
     page = (out / "audit.html").read_text(encoding="utf-8")
     assert "<mark>210人</mark>" in page and "年末实际支出金额 | <mark>192.47 万元</mark>" in page
-    for name, content, message in (("r.pdf", b"%PDF-1.4", "PDF 报告本版本尚不能读取"), ("r.doc", b"\xd0\xcf", "旧版 Word 文件"),
+    for name, content, message in (("r.pdf", b"%PDF-1.4 nothing", "不是有效的 PDF 文件"), ("r.doc", b"\xd0\xcf", "旧版 Word 文件"),
                                    ("r.txt", b"", "报告是空文件"), ("r.docx", b"PK\x03\x04broken", "不是有效的 .docx 文件")):
         (tmp_path / name).write_bytes(content)
         assert main(["audit", str(tmp_path / name), "-o", str(out)]) == 2, name
@@ -110,3 +111,46 @@ def test_a_table_column_one_cent_short_of_its_total_is_found_in_markdown_and_wor
             assert found.working == ("954.60 万元 + 300.01 万元 = 1,254.61 万元", "所述合计 = 1,254.60 万元",
                                      "差额 = 1,254.61 万元 − 1,254.60 万元 = +0.01 万元"), name
             assert [q.text for q in found.quotes] == ["1,254.60", "954.60", "300.01"]
+
+
+def test_a_pdf_report_is_read_with_its_tables_and_pages_and_an_unreadable_one_is_refused(tmp_path, capsys):
+    """A PDF as LibreOffice prints a Word report: the same findings, each quote on its page; an encrypted PDF
+    and a scanned one (an image, no text) are one message each, exit 2."""
+    import shutil
+    import subprocess
+
+    import docx
+    import pypdf
+    from PIL import Image
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("未找到 LibreOffice（soffice）：无法生成 PDF 报告；.ci/run 会安装")
+    document = docx.Document()
+    document.add_paragraph("本年共培训3批，分别为第一批120人、第二批80人，合计210人。")
+    table = document.add_table(rows=4, cols=3)
+    table.style = "Table Grid"
+    for r, values in enumerate([("单位", "预算数（万元）", "支出数（万元）"), ("区数据资源中心", "1,000.00", "954.60"),
+                                ("其他单位", "500.00", "300.01"), ("合计", "1,500.00", "1,254.60")]):
+        for c, value in enumerate(values):
+            table.rows[r].cells[c].text = value
+    document.save(tmp_path / "报告.docx")
+    subprocess.run([soffice, "--headless", "--norestore", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(tmp_path / "报告.docx")],
+                   check=True, capture_output=True, timeout=300)
+    assert main(["audit", str(tmp_path / "报告.pdf"), "-o", str(tmp_path / "out")]) == 0
+    data = json.loads((tmp_path / "out" / "audit.json").read_text(encoding="utf-8"))
+    assert [f["kind"] for f in data["findings"]] == ["listed_parts", "table_total"]
+    assert data["findings"][1]["working"][-1] == "差额 = 1,254.61 万元 − 1,254.60 万元 = +0.01 万元"
+    assert {q["page"] for f in data["findings"] for q in f["quotes"]} == {1}
+    assert "第 1 页" in (tmp_path / "out" / "audit.html").read_text(encoding="utf-8")
+    capsys.readouterr()
+
+    writer = pypdf.PdfWriter(clone_from=tmp_path / "报告.pdf")
+    writer.encrypt("口令")
+    writer.write(tmp_path / "加密.pdf")
+    Image.new("RGB", (600, 800), "white").save(tmp_path / "扫描.pdf")
+    for name, message in (("加密.pdf", "PDF 已加密"), ("扫描.pdf", "PDF 中没有文字（扫描件或只有图片）")):
+        assert main(["audit", str(tmp_path / name), "-o", str(tmp_path / "out")]) == 2, name
+        err = capsys.readouterr().err
+        assert message in err and name in err

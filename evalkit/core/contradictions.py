@@ -74,7 +74,7 @@ def listed_parts(quantities: list[Quantity]) -> list[Contradiction]:
             difference = added - total.value
             found.append(Contradiction(
                 "listed_parts", f"{total.label or '合计'}：所列各项之和与所述合计不符",
-                f"句中所述合计为 {_shown(total)}，其后列出的 {len(parts)} 项相加为 {_shown(total, added)}，"
+                f"句中所述合计为 {_shown(total)}，同句所列 {len(parts)} 项相加为 {_shown(total, added)}，"
                 f"相差 {_difference(total, difference, places)}。",
                 sure, (total, *parts),
                 (" + ".join(_shown(q) for q in parts) + f" = {_shown(total, added)}",

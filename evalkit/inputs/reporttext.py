@@ -1,8 +1,9 @@
 """A report's text as ``evalkit audit`` reads it: plain text and Markdown as they are, Word paragraphs and tables.
 
 A Word table becomes one line per row, its cells joined by “ | ”, so that a row's label stands before its
-numbers as it does on the page. PDF reports (text and tables through pdfplumber) come in a later slice; an
-old .doc, a PDF, an empty or undecodable file is one located message (InputError, exit 2).
+numbers as it does on the page. A PDF is read through pdfplumber, page by page: its text, and its ruled
+tables as rows of cells (each line knows its page). An old .doc, an encrypted or image-only (scanned) PDF,
+an empty or undecodable file is one located message (InputError, exit 2).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from evalkit.core.limits import read_input_bytes
 __all__ = ["MAX_REPORT_BYTES", "SUPPORTED", "Report", "ReportTable", "read_report"]
 
 MAX_REPORT_BYTES = 64 * 1024 * 1024  # a 300-page report as .docx is under 20 MB
-SUPPORTED = (".txt", ".md", ".docx")
+SUPPORTED = (".txt", ".md", ".docx", ".pdf")
+MAX_PDF_PAGES = 2_000
 ENCODINGS = ("utf-8-sig", "gb18030")
 
 
@@ -37,6 +39,10 @@ class Report:
 
     text: str
     tables: tuple[ReportTable, ...] = ()
+    pages: tuple[int, ...] = ()  # a PDF's page of each line of ``text`` (1-based); empty for other files
+
+    def page(self, line: int) -> int | None:
+        return self.pages[line - 1] if 0 < line <= len(self.pages) else None
 
 
 _RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
@@ -69,8 +75,7 @@ def read_report(path: Path, shown: str | None = None) -> Report:
     shown = shown or str(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
-        hint = {".doc": "旧版 Word 文件（.doc）：请在 Word 或 LibreOffice 中另存为 .docx",
-                ".pdf": "PDF 报告本版本尚不能读取：请用 .docx 原件，或另存为 .txt"}.get(suffix, "")
+        hint = {".doc": "旧版 Word 文件（.doc）：请在 Word 或 LibreOffice 中另存为 .docx"}.get(suffix, "")
         raise InputError.single(shown, "", hint or f"不是可读取的报告：应为 {'、'.join(SUPPORTED)} 文件")
     raw = read_input_bytes(path, shown, MAX_REPORT_BYTES, "报告")
     if not raw.strip():
@@ -78,6 +83,8 @@ def read_report(path: Path, shown: str | None = None) -> Report:
     if suffix == ".docx":
         text = _docx_text(raw, shown)
         return Report(text, _pipe_tables(text))
+    if suffix == ".pdf":
+        return _pdf_report(raw, shown)
     for encoding in ENCODINGS:
         try:
             text = raw.decode(encoding)
@@ -113,3 +120,45 @@ def _docx_text(raw: bytes, shown: str) -> str:
                         cells.append(text)
                 lines.append(" | ".join(cells))
     return "\n".join(lines)
+
+
+def _pdf_report(raw: bytes, shown: str) -> Report:
+    """A PDF's text and ruled tables, page by page; encrypted, broken or image-only PDFs are refused."""
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+    from pdfminer.pdfparser import PDFSyntaxError
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    def refused(exc: BaseException) -> InputError:
+        cause = exc.args[0] if isinstance(exc, PdfminerException) and exc.args else exc
+        if isinstance(cause, PDFPasswordIncorrect) or "PDFPasswordIncorrect" in str(cause):
+            return InputError.single(shown, "", "PDF 已加密（需要密码才能打开）：请提供未加密的文件")
+        return InputError.single(shown, "", f"不是有效的 PDF 文件（{str(cause)[:80] or type(cause).__name__}）")
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(raw))
+    except (PdfminerException, PDFPasswordIncorrect, PDFSyntaxError, ValueError, TypeError, KeyError) as exc:
+        raise refused(exc) from None
+    lines: list[str] = []
+    pages: list[int] = []
+    tables: list[ReportTable] = []
+    with pdf:
+        if len(pdf.pages) > MAX_PDF_PAGES:
+            raise InputError.single(shown, "", f"共 {len(pdf.pages):,} 页，超过可核查的 {MAX_PDF_PAGES:,} 页；请分册核查")
+        try:
+            for number, page in enumerate(pdf.pages, start=1):
+                text = page.extract_text() or ""
+                first = len(lines) + 1
+                for line in text.splitlines():
+                    lines.append(line)
+                    pages.append(number)
+                for rows in page.extract_tables():
+                    cells = tuple(tuple(" ".join((cell or "").split()) for cell in row) for row in rows if row)
+                    if len(cells) >= 2:
+                        tables.append(ReportTable(len(tables) + 1, first, cells))
+        except (PdfminerException, PDFPasswordIncorrect, PDFSyntaxError) as exc:
+            raise refused(exc) from None
+    if not "".join(lines).strip():
+        raise InputError.single(shown, "", "PDF 中没有文字（扫描件或只有图片）：请先做文字识别（OCR），"
+                                           "或提供报告的 Word 原件")
+    return Report("\n".join(lines), tuple(tables), tuple(pages))

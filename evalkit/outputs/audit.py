@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from evalkit import __version__
 from evalkit.core.contradictions import Contradiction
@@ -19,26 +19,39 @@ from evalkit.core.quantities import Quantity
 __all__ = ["audit_document", "audit_html", "write_audit"]
 
 
-def audit_document(report: str, quantities: list[Quantity], found: list[Contradiction]) -> dict[str, Any]:
+def _placed(q: Quantity, page_of: Callable[[int], int | None]) -> dict[str, Any]:
+    return {**q.to_dict(), "page": page_of(q.line)}
+
+
+def audit_document(report: str, quantities: list[Quantity], found: list[Contradiction],
+                   page_of: Callable[[int], int | None] = lambda line: None) -> dict[str, Any]:
+    """Every quantity and finding, each quantity with its line and, for a PDF, its page."""
+    findings = []
+    for i, c in enumerate(found, start=1):
+        entry = dict(id=f"A-{i:02d}", **c.to_dict())
+        entry["quotes"] = [_placed(q, page_of) for q in c.quotes]
+        findings.append(entry)
     return {"format": 1, "evalkit_version": __version__, "report": report,
-            "quantities": [q.to_dict() for q in quantities],
-            "findings": [dict(id=f"A-{i:02d}", **c.to_dict()) for i, c in enumerate(found, start=1)]}
+            "quantities": [_placed(q, page_of) for q in quantities], "findings": findings}
 
 
-def _quote(q: Quantity) -> str:
+def _quote(q: Quantity, page_of: Callable[[int], int | None]) -> str:
     context = q.context
     at = context.find(q.text)
     marked = (html.escape(context[:at]) + f"<mark>{html.escape(q.text)}</mark>" + html.escape(context[at + len(q.text):])
               if at >= 0 else html.escape(context))
-    return f'<li><span class="ek-ref">第 {q.line} 行</span>{marked}</li>'
+    page = page_of(q.line)
+    where = f"第 {page} 页" if page else f"第 {q.line} 行"
+    return f'<li><span class="ek-ref">{where}</span>{marked}</li>'
 
 
-def audit_html(report: str, found: list[Contradiction], quantities: int) -> str:
+def audit_html(report: str, found: list[Contradiction], quantities: int,
+               page_of: Callable[[int], int | None] = lambda line: None) -> str:
     from evalkit.outputs.html import appendix_css
 
     items = []
     for i, c in enumerate(found, start=1):
-        quotes = "".join(_quote(q) for q in c.quotes)
+        quotes = "".join(_quote(q, page_of) for q in c.quotes)
         working = "".join(f'<div class="rhs">{html.escape(line)}</div>' for line in c.working)
         items.append(
             f'<div class="ek-check ek-failed" id="A-{i:02d}"><div class="ek-check-head"><span class="ek-ref">A-{i:02d}</span>'
@@ -55,12 +68,13 @@ def audit_html(report: str, found: list[Contradiction], quantities: int) -> str:
             f"{body}</main></body></html>\n")
 
 
-def write_audit(folder: Path, report: str, quantities: list[Quantity], found: list[Contradiction]) -> tuple[Path, Path]:
+def write_audit(folder: Path, report: str, quantities: list[Quantity], found: list[Contradiction],
+                page_of: Callable[[int], int | None] = lambda line: None) -> tuple[Path, Path]:
     from evalkit.outputs.atomic import write_file
 
     folder.mkdir(parents=True, exist_ok=True)
-    document = audit_document(report, quantities, found)
+    document = audit_document(report, quantities, found, page_of)
     json_path, html_path = folder / "audit.json", folder / "audit.html"
     write_file(json_path, (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
-    write_file(html_path, audit_html(report, found, len(quantities)).encode("utf-8"))
+    write_file(html_path, audit_html(report, found, len(quantities), page_of).encode("utf-8"))
     return json_path, html_path
