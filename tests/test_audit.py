@@ -41,15 +41,29 @@ def test_listed_parts_that_do_not_add_up_are_found_with_their_working():
     assert [q.text for q in found.quotes] == ["43个", "15个", "17个", "10个"]
 
 
-def test_the_seed_reports_give_the_known_contradiction_and_no_false_one():
+def test_the_seed_reports_give_their_known_contradictions_and_no_false_one():
+    """Seed 001: 资金到位率 64.15% is 192.47 ÷ 300.00 cut off (64.156…% rounds to 64.16%), and 年末实际支出金额 is
+    192.46 万元 in one section, 192.47 万元 in another (its params file checks both). Seed 003: nothing false."""
     seed001 = next(SEEDS.glob("001_*.txt")).read_text(encoding="utf-8")
-    (found,) = find(extract(seed001))
-    assert found.kind == "same_quantity" and found.title == "“年末实际支出金额”前后所述不一致"
-    assert [(q.line, q.text) for q in found.quotes] == [(37, "192.46万元"), (127, "192.47万元")] or \
-           [q.text.replace(" ", "") for q in found.quotes] == ["192.46万元", "192.47万元"]
+    rate, twice = find(extract(seed001))
+    assert rate.kind == "stated_rate" and rate.title == "资金到位率：截尾而非四舍五入" and rate.confidence == Decimal("0.8")
+    assert rate.working == ("资金到位率 = 192.47 万元 ÷ 300.00 万元 × 100%", "= 64.15666666…%",
+                            "= 64.16%（四舍五入保留两位小数）", "所述 64.15%（截尾所得）")
+    assert twice.kind == "same_quantity" and twice.title == "“年末实际支出金额”前后所述不一致"
+    assert [(q.line, q.text.replace(" ", "")) for q in twice.quotes] == [(37, "192.46万元"), (127, "192.47万元")]
     seed003 = next(SEEDS.glob("003_*.txt")).read_text(encoding="utf-8")
-    assert find(extract(seed003)) == []
+    assert find(extract(seed003)) == []  # 线上使用率 8.55% = 50,258 ÷ 587,912 twice: consistent, not listed
     assert len(extract(seed003)) > 200  # the report's quantities are read, each with its place
+
+
+def test_a_rate_is_held_to_its_numerator_and_denominator_at_its_own_precision():
+    from evalkit.core.contradictions import stated_rates
+
+    assert stated_rates(extract("实际支出965.4万元，预算1,000万元，预算执行率96.5%。")) == []  # 96.54% → 96.5%
+    (found,) = stated_rates(extract("实际支出965.4万元，预算1,000万元，预算执行率96.6%。"))
+    assert found.title == "预算执行率：与所列分子分母不符" and found.confidence == Decimal("0.7")
+    assert found.working[2] == "= 96.5%（四舍五入保留一位小数）"
+    assert stated_rates(extract("服务企业120家，覆盖率为35%。")) == []  # no denominator stated: nothing to hold it to
 
 
 def test_the_command_writes_the_page_and_the_json_and_refuses_what_it_cannot_read(tmp_path, capsys):

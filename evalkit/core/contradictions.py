@@ -5,7 +5,9 @@ lines of working, and carries a confidence, so that a reviewer reads the surest 
 
 - ``listed_parts``: a total and the parts listed with it in one sentence (共计 10 人，包含…1 人、…3 人);
 - ``same_quantity``: one quantity (the same words, the same unit) stated with different values;
-- ``table_totals``: a table's 合计 (小计, 总计 …) row against the rows above it, column by column.
+- ``table_totals``: a table's 合计 (小计, 总计 …) row against the rows above it, column by column;
+- ``stated_rates``: a rate (…率 x%) against the numerator and denominator stated before it in its sentence,
+  at the rate's own precision, rounding half up — a rate cut off instead of rounded is named as such.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 from evalkit.core import numbers
 from evalkit.core.quantities import Quantity, cell_number, label_key
 
-__all__ = ["Contradiction", "find", "listed_parts", "same_quantity", "table_totals"]
+__all__ = ["Contradiction", "find", "listed_parts", "same_quantity", "stated_rates", "table_totals"]
 
 _MIN_LABEL = 4  # a label shorter than this (“其中”, “金额”) names too little to say two statements are one quantity
 
@@ -159,7 +161,51 @@ def table_totals(tables: Any) -> list[Contradiction]:
     return found
 
 
+_RATE_WORDS = ("率", "占比", "比例", "比重")
+_NEAR = Decimal(1)  # a ratio further than one percentage point from the rate is not what the rate was made of
+
+
+def stated_rates(quantities: list[Quantity]) -> list[Contradiction]:
+    """Each “…率 x%” whose sentence states, before it, two amounts of one unit whose ratio is within a point of it."""
+    from decimal import ROUND_DOWN
+
+    found = []
+    by_sentence: dict[tuple[int, str], list[Quantity]] = defaultdict(list)
+    for q in quantities:
+        by_sentence[(q.line, q.context)].append(q)
+    for stated in by_sentence.values():
+        for index, rate in enumerate(stated):
+            if rate.unit != "%" or not any(word in rate.label for word in _RATE_WORDS):
+                continue
+            amounts = [q for q in stated[:index] if q.unit not in ("%", "个百分点") and q.value != 0]
+            pairs = [(a, b) for i, a in enumerate(amounts) for b in amounts[i + 1:] if a.unit == b.unit]
+            candidates = [(abs(num.value / den.value * 100 - rate.value), num, den)
+                          for a, b in pairs for num, den in ((a, b), (b, a))]
+            near = [c for c in candidates if c[0] < _NEAR]
+            if not near:
+                continue
+            _, num, den = min(near, key=lambda c: c[0])
+            exact = num.value / den.value * 100
+            rounded = numbers.quantize(exact, rate.places)
+            if rounded == rate.value:
+                continue
+            cut = exact.quantize(Decimal(1).scaleb(-rate.places), rounding=ROUND_DOWN)
+            truncated = cut == rate.value
+            places = numbers.places_text(rate.places)
+            found.append(Contradiction(
+                "stated_rate", f"{rate.label}：{'截尾而非四舍五入' if truncated else '与所列分子分母不符'}",
+                f"{rate.label} 写作 {rate.text}；同句的 {num.text} ÷ {den.text} × 100% = "
+                f"{numbers.format_unrounded(exact)}%，四舍五入保留{places}为 {numbers.format_quantity(rounded, '%', rate.places)}"
+                + ("；所写的数是截去尾数所得。" if truncated else "。"),
+                Decimal("0.8") if truncated else Decimal("0.7"), (rate, num, den),
+                (f"{rate.label} = {num.shown()} ÷ {den.shown()} × 100%",
+                 f"= {numbers.format_unrounded(exact)}%",
+                 f"= {numbers.format_quantity(rounded, '%', rate.places)}（四舍五入保留{places}）",
+                 f"所述 {rate.text}" + ("（截尾所得）" if truncated else ""))))
+    return found
+
+
 def find(quantities: list[Quantity], tables: Any = ()) -> list[Contradiction]:
     """Every contradiction found, the surest first (then in reading order)."""
-    found = listed_parts(quantities) + same_quantity(quantities) + table_totals(tables)
+    found = listed_parts(quantities) + same_quantity(quantities) + table_totals(tables) + stated_rates(quantities)
     return sorted(found, key=lambda c: (-c.confidence, c.quotes[0].line, c.quotes[0].start))
