@@ -169,3 +169,17 @@ def test_a_pdf_report_is_read_with_its_tables_and_pages_and_an_unreadable_one_is
         assert main(["audit", str(tmp_path / name), "-o", str(tmp_path / "out")]) == 2, name
         err = capsys.readouterr().err
         assert message in err and name in err
+
+
+def test_a_score_above_its_row_weight_is_found_and_the_score_total_is_checked_as_any_total():
+    from evalkit.core.contradictions import find
+    from evalkit.inputs.reporttext import _pipe_tables
+
+    text = ("| 一级指标 | 三级指标 | 分值 | 得分 |\n|---|---|---|---|\n| 决策 | 立项依据充分性 | 3 | 3 |\n"
+            "| 过程 | 资金到位率 | 5 | 7.5 |\n| 产出 | 完成及时性 | 7 | 5 |\n| 合计 | | 15 | 16 |\n")
+    found = find(extract(text), _pipe_tables(text))
+    assert [f.kind for f in found] == ["score_over_weight", "score_over_weight", "table_total"]
+    over, whole, total = found
+    assert over.title == "表 1“过程”：得分高于分值" and over.working == ("得分 7.5 分 > 分值 5.0 分", "超出 +2.5 分")
+    assert whole.title == "表 1“合计”：得分高于分值"  # 总分 16 of 15
+    assert total.title == "表 1“得分”列：各行之和与合计不符" and total.working[0] == "3.0 + 7.5 + 5.0 = 15.5"

@@ -7,7 +7,8 @@ lines of working, and carries a confidence, so that a reviewer reads the surest 
 - ``same_quantity``: one quantity (the same words, the same unit) stated with different values;
 - ``table_totals``: a table's 合计 (小计, 总计 …) row against the rows above it, column by column;
 - ``stated_rates``: a rate (…率 x%) against the numerator and denominator stated before it in its sentence,
-  at the rate's own precision, rounding half up — a rate cut off instead of rounded is named as such.
+  at the rate's own precision, rounding half up — a rate cut off instead of rounded is named as such;
+- ``scores_over_weight``: a score table's 得分 above the 分值 (权重) of its own row.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from typing import Any
 from evalkit.core import numbers
 from evalkit.core.quantities import Quantity, cell_number, label_key
 
-__all__ = ["Contradiction", "find", "listed_parts", "same_quantity", "stated_rates", "table_totals"]
+__all__ = ["Contradiction", "find", "listed_parts", "same_quantity", "scores_over_weight", "stated_rates",
+           "table_totals"]
 
 _MIN_LABEL = 4  # a label shorter than this (“其中”, “金额”) names too little to say two statements are one quantity
 
@@ -205,7 +207,39 @@ def stated_rates(quantities: list[Quantity]) -> list[Contradiction]:
     return found
 
 
+_WEIGHT_HEADER = re.compile(r"^(?:分值|权重|标准分|满分)")
+_SCORE_HEADER = re.compile(r"^(?:得分|评分|评价得分|实际得分|自评得分)")
+
+
+def scores_over_weight(tables: Any) -> list[Contradiction]:
+    """Rows of a score table (a 分值 or 权重 column and a 得分 column) whose score is above the row's own weight."""
+    found = []
+    for table in tables:
+        header = [" ".join(cell.split()) for cell in table.rows[0]]
+        weight = next((i for i, h in enumerate(header) if _WEIGHT_HEADER.match(h)), None)
+        score = next((i for i, h in enumerate(header) if _SCORE_HEADER.match(h)), None)
+        if weight is None or score is None:
+            continue
+        for r, cells in enumerate(table.rows[1:], start=1):
+            if max(weight, score) >= len(cells):
+                continue
+            w, s = cell_number(cells[weight]), cell_number(cells[score])
+            if w is None or s is None or s[0] <= w[0]:
+                continue
+            places = max(w[1], s[1])
+            name = next((c for c in cells if c and cell_number(c) is None), f"第 {r + 1} 行")
+            quotes = (_cell_quantity(table, r, score, s[0], s[1], "分"), _cell_quantity(table, r, weight, w[0], w[1], "分"))
+            found.append(Contradiction(
+                "score_over_weight", f"表 {table.number}“{name}”：得分高于分值",
+                f"表 {table.number}（第 {table.line} 行起）“{name}”一行得分 {cells[score]}，分值只有 {cells[weight]}。",
+                Decimal("0.9"), quotes,
+                (f"得分 {numbers.format_quantity(s[0], '分', places)} > 分值 {numbers.format_quantity(w[0], '分', places)}",
+                 f"超出 {numbers.format_difference(s[0] - w[0], '分', places)}")))
+    return found
+
+
 def find(quantities: list[Quantity], tables: Any = ()) -> list[Contradiction]:
     """Every contradiction found, the surest first (then in reading order)."""
-    found = listed_parts(quantities) + same_quantity(quantities) + table_totals(tables) + stated_rates(quantities)
+    found = (listed_parts(quantities) + same_quantity(quantities) + table_totals(tables) + stated_rates(quantities)
+             + scores_over_weight(tables))
     return sorted(found, key=lambda c: (-c.confidence, c.quotes[0].line, c.quotes[0].start))
