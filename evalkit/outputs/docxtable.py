@@ -154,8 +154,8 @@ def repeat_header(row: Any) -> None:
     row._tr.get_or_add_trPr().append(header)
 
 
-def signatures(ev: Any) -> str:
-    """编制 and each review level with names and dates, blanks to sign by hand where nobody has, and the status.
+def signers(ev: Any) -> tuple[str, str, list[tuple[str, str, str]], str]:
+    """编制人 and date, each review level's (level, signer, date) — blank where nobody has signed — and the status.
 
     The levels are the project's (workpaper.review_levels); a level is filled
     from its sign-off (``evalkit signoff``, which runs the project again so
@@ -165,15 +165,23 @@ def signatures(ev: Any) -> str:
 
     wp = ev.project.params.workpaper
     status = review(ev)
-    blank = "　" * 4
-    parts = [f"编制人：{(wp.preparer if wp is not None else None) or blank}　　"
-             f"日期：{(wp.prepared if wp is not None else None) or blank}"]
+    levels = []
     for index, level in enumerate(status.levels):
         signed = status.signature(level)
         name, date = (signed.reviewer, signed.date) if signed is not None else \
             (status.reviewer, status.date) if status.source == "params" and index == 0 else ("", "")
-        parts.append(f"{level}人：{name or blank}　　日期：{date or blank}")
-    return "　　　　".join(parts) + f"　　　　状态：{status.status}"
+        levels.append((level, name, date))
+    return ((wp.preparer if wp is not None else None) or "", (wp.prepared if wp is not None else None) or "",
+            levels, status.status)
+
+
+def signatures(ev: Any) -> str:
+    """The line under a Word form: 编制 and each review level with names and dates, blanks to sign by hand."""
+    preparer, prepared, levels, status = signers(ev)
+    blank = "　" * 4
+    parts = [f"编制人：{preparer or blank}　　日期：{prepared or blank}"]
+    parts += [f"{level}人：{name or blank}　　日期：{date or blank}" for level, name, date in levels]
+    return "　　　　".join(parts) + f"　　　　状态：{status}"
 
 
 def authorship(ev: Any) -> tuple[str, Any]:

@@ -131,13 +131,7 @@ def anchor_pages(pdf: bytes) -> dict[str, int]:
     """Anchor → 1-based page number, from the named destinations Chromium wrote for linked anchors."""
     from pypdf import PdfReader
 
-    reader = PdfReader(io.BytesIO(pdf))
-    found = {}
-    for name, dest in reader.named_destinations.items():
-        index = reader.get_destination_page_number(dest)
-        if index is not None and index >= 0:
-            found[str(name).lstrip("/")] = index + 1
-    return found
+    return {anchor: index + 1 for anchor, (index, _, _) in _destinations(PdfReader(io.BytesIO(pdf))).items()}
 
 
 def _destinations(reader: Any) -> dict[str, tuple[int, Any, Any]]:

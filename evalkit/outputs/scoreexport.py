@@ -23,7 +23,7 @@ from evalkit.outputs import ooxml, scoresheet
 from evalkit.core.evaluation import Evaluation
 from evalkit.outputs.ooxml import FIXED_TIME, without_clock
 from evalkit.outputs.docxtable import AUTHOR, BODY_FONT, CellGrid as _Table, authorship, cant_split, font as _font, \
-    landscape_document, repeat_header as _repeat_header, signatures
+    landscape_document, repeat_header as _repeat_header, signatures, signers
 from evalkit.outputs.scoresheet import ScoreSheet
 
 __all__ = ["SHEETS", "docx_bytes", "word_file", "write_exports", "xlsx_bytes"]
@@ -301,20 +301,11 @@ def _print_setup(ws: Any, heading: str, index: str, signed: tuple[str, str] = ("
 
 def _signed(ev: Evaluation) -> tuple[str, str]:
     """The footer's two sides: 编制人 and date; each review level's signer and date, and the review status."""
-    from evalkit.outputs.results import review
-
-    wp = ev.project.params.workpaper
-    status = review(ev)
+    preparer, prepared, levels, status = signers(ev)
     blank = "　" * 3
-    left = f"编制人：{(wp.preparer if wp is not None else '') or blank}　日期：{(wp.prepared if wp is not None else '') or blank}"
-    levels = []
-    for index, level in enumerate(status.levels):
-        signed = status.signature(level)
-        name, date = (signed.reviewer, signed.date) if signed is not None else \
-            (status.reviewer, status.date) if status.source == "params" and index == 0 else ("", "")
-        levels.append(f"{level}人：{name or blank}　日期：{date or blank}")
-    right = "　".join(levels) + f"　状态：{status.status}"
-    return left[:120], right[:160]
+    left = f"编制人：{preparer or blank}　日期：{prepared or blank}"
+    right = "　".join(f"{level}人：{name or blank}　日期：{date or blank}" for level, name, date in levels)
+    return left[:120], (right + f"　状态：{status}")[:160]
 
 
 def _sheet(wb: Any, title: str, headers: list[str], widths: list[int], heading: str = "", index: str = "",
