@@ -232,15 +232,13 @@ def _cmd_note(args: argparse.Namespace) -> int:
 
 def _cmd_audit(args: argparse.Namespace) -> int:
     """A report's stated quantities read, its contradictions listed: audit.json and audit.html in -o."""
-    from evalkit.core.contradictions import find
-    from evalkit.core.quantities import extract
+    from evalkit.core.contradictions import audit
     from evalkit.inputs.reporttext import read_report
     from evalkit.outputs.audit import write_audit
 
     report = Path(args.report)
     read = read_report(report)
-    quantities = extract(read.text)
-    found = find(quantities, read.tables)
+    quantities, found = audit(read.text, read.tables)
     folder = Path(args.output) if args.output else Path("outputs") / "audit" / report.stem
     try:
         json_path, html_path = write_audit(folder, str(report), quantities, found, read.page)

@@ -3,44 +3,36 @@
 Each finding quotes the statements it rests on, says in Chinese what disagrees, shows the recomputation as
 lines of working, and carries a confidence, so that a reviewer reads the surest first. Pure functions.
 
+In the prose (this module):
+
 - ``listed_parts``: a total and the parts listed with it in one sentence (共计 10 人，包含…1 人、…3 人);
-- ``same_quantity``: one quantity (the same words, the same unit) stated with different values;
-- ``table_totals``: a table's 合计 (小计, 总计 …) row against the rows above it, column by column;
+- ``same_quantity``: one quantity (the same words, the same unit) stated with different values, dates too;
 - ``stated_rates``: a rate (…率 x%) against the numerator and denominator stated before it in its sentence,
   at the rate's own precision, rounding half up — a rate cut off instead of rounded is named as such;
-- ``scores_over_weight``: a score table's 得分 above the 分值 (权重) of its own row.
+- ``exceeded_amounts``: spent above its budget in one sentence that does not say so;
+- ``impossible_dates``: 2月30日, 13月, a period ending before it starts.
+
+In the tables (``tablechecks``): 合计 rows, a score above its weight, 扣分 + 得分 ≠ 分值, a parent's
+（N分） against its children, the 总分 and 等级 the text states against the score table and the bands.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from evalkit.core import numbers
-from evalkit.core.quantities import Quantity, cell_number, label_key
+from evalkit.core.contradiction import Contradiction
+from evalkit.core.quantities import DATE, Quantity, date_parts, extract, extract_dates, label_key
+from evalkit.core.tablechecks import (parent_weights, score_rows, scores_over_weight, stated_grade, stated_total,
+                                      table_totals)
 
-__all__ = ["Contradiction", "find", "listed_parts", "same_quantity", "scores_over_weight", "stated_rates",
+__all__ = ["Contradiction", "audit", "exceeded_amounts", "find", "impossible_dates", "listed_parts", "same_quantity", "scores_over_weight", "stated_rates",
            "table_totals"]
 
 _MIN_LABEL = 4  # a label shorter than this (“其中”, “金额”) names too little to say two statements are one quantity
-
-
-@dataclass(frozen=True)
-class Contradiction:
-    kind: str  # listed_parts / same_quantity
-    title: str
-    explanation: str
-    confidence: Decimal  # 0–1: how sure the reading is, not how large the difference
-    quotes: tuple[Quantity, ...]
-    working: tuple[str, ...]
-
-    def to_dict(self) -> dict[str, object]:
-        return {"kind": self.kind, "title": self.title, "explanation": self.explanation,
-                "confidence": str(self.confidence), "quotes": [q.to_dict() for q in self.quotes],
-                "working": list(self.working)}
 
 
 def _shown(q: Quantity, value: Decimal | None = None) -> str:
@@ -88,11 +80,15 @@ def listed_parts(quantities: list[Quantity]) -> list[Contradiction]:
 
 
 def same_quantity(quantities: list[Quantity]) -> list[Contradiction]:
-    """One label and unit stated with different values in different places (at the coarser of their precisions)."""
+    """One label and unit stated with different values in different places (at the coarser of their precisions).
+
+    A date counts only where its words name it as one (…日期, …时间): “2023年3月28日开工” and “2023年4月2日
+    开工” are two projects' starts, “甲方签署日期为” twice with two dates is one date stated two ways.
+    """
     groups: dict[tuple[str, str], list[Quantity]] = defaultdict(list)
     for q in quantities:
         key = label_key(q.label)
-        if len(key) >= _MIN_LABEL and not q.total:
+        if len(key) >= _MIN_LABEL and not q.total and (q.unit != DATE or key.endswith(("日期", "时间"))):
             groups[(key, q.unit)].append(q)
     found = []
     for (label, unit), stated in groups.items():
@@ -109,57 +105,8 @@ def same_quantity(quantities: list[Quantity]) -> list[Contradiction]:
             Decimal("0.5"), quotes,
             tuple(f"第 {q.line} 行：{label} = {_shown(q)}" for q in quotes)
             + tuple(f"差额 = {_shown(q)} − {_shown(first)} = "
-                    f"{_difference(first, q.value - first.value, max(q.places, first.places))}" for q in others)))
-    return found
-
-
-_TOTAL_ROW = re.compile(r"^\s*(?:合\s*计|小\s*计|总\s*计|共\s*计|总\s*额|合计数|全年合计)\s*$")
-
-
-def _cell_quantity(table: Any, row: int, column: int, value: Decimal, places: int, unit: str) -> Quantity:
-    cells = table.rows[row]
-    header = table.rows[0][column] if column < len(table.rows[0]) else ""
-    return Quantity(cells[column], value, unit, places, f"{cells[0]} / {header}", table.line + row, 0,
-                    " | ".join(cells)[:300], _TOTAL_ROW.match(cells[0]) is not None, unit, 1)
-
-
-def table_totals(tables: Any) -> list[Contradiction]:
-    """Each 合计 row's numbers against the sum of the rows above it (back to the table's start or the last 合计)."""
-    found = []
-    for table in tables:
-        first = 1  # the header row is not added
-        for r, cells in enumerate(table.rows):
-            if r == 0 or not cells or _TOTAL_ROW.match(cells[0]) is None:
-                continue
-            for c in range(1, len(cells)):
-                stated = cell_number(cells[c])
-                if stated is None:
-                    continue
-                parts = [(i, cell_number(table.rows[i][c])) for i in range(first, r) if c < len(table.rows[i])]
-                parts = [(i, p) for i, p in parts if p is not None]
-                if len(parts) < 2 or any(p[2] == "%" for _, p in parts) or stated[2] == "%":
-                    continue  # rates are not added
-                places = max([stated[1], *(p[1] for _, p in parts)])
-                added = sum((p[0] for _, p in parts), Decimal(0))
-                if numbers.quantize(added, places) == numbers.quantize(stated[0], places):
-                    continue
-                total = _cell_quantity(table, r, c, stated[0], stated[1], stated[2])
-                name = "".join(cells[0].split())  # 合 计 as 合计
-                quotes = (total, *(_cell_quantity(table, i, c, p[0], p[1], p[2]) for i, p in parts))
-                header = table.rows[0][c] if c < len(table.rows[0]) else f"第 {c + 1} 列"
-                difference = added - stated[0]
-                in_header = re.search(r"[（(]([^（()）]{1,6})[)）]\s*$", header)  # 支出数（万元）
-                unit = stated[2] or (in_header[1] if in_header else "")
-                shown = lambda v: numbers.format_quantity(v, unit, places)  # noqa: E731
-                found.append(Contradiction(
-                    "table_total", f"表 {table.number}“{header}”列：各行之和与{name}不符",
-                    f"表 {table.number}（第 {table.line} 行起）“{header}”列 {len(parts)} 行相加为 {shown(added)}，"
-                    f"{name}行写作 {cells[c]}，相差 {numbers.format_difference(difference, unit, places)}。",
-                    Decimal("0.8"), quotes,
-                    (" + ".join(shown(p[0]) for _, p in parts) + f" = {shown(added)}",
-                     f"所述{name} = {shown(stated[0])}",
-                     f"差额 = {shown(added)} − {shown(stated[0])} = {numbers.format_difference(difference, unit, places)}")))
-            first = r + 1
+                    f"{_difference(first, q.value - first.value, max(q.places, first.places))}" for q in others
+                    if unit != DATE)))
     return found
 
 
@@ -179,7 +126,7 @@ def stated_rates(quantities: list[Quantity]) -> list[Contradiction]:
         for index, rate in enumerate(stated):
             if rate.unit != "%" or not any(word in rate.label for word in _RATE_WORDS):
                 continue
-            amounts = [q for q in stated[:index] if q.unit not in ("%", "个百分点") and q.value != 0]
+            amounts = [q for q in stated[:index] if q.unit not in ("%", "个百分点", DATE) and q.value != 0]
             pairs = [(a, b) for i, a in enumerate(amounts) for b in amounts[i + 1:] if a.unit == b.unit]
             candidates = [(abs(num.value / den.value * 100 - rate.value), num, den)
                           for a, b in pairs for num, den in ((a, b), (b, a))]
@@ -207,39 +154,84 @@ def stated_rates(quantities: list[Quantity]) -> list[Contradiction]:
     return found
 
 
-_WEIGHT_HEADER = re.compile(r"^(?:分值|权重|标准分|满分)")
-_SCORE_HEADER = re.compile(r"^(?:得分|评分|评价得分|实际得分|自评得分)")
 
 
-def scores_over_weight(tables: Any) -> list[Contradiction]:
-    """Rows of a score table (a 分值 or 权重 column and a 得分 column) whose score is above the row's own weight."""
+_RANGE = re.compile(r"^\s*(?:至|到|-|－|—|–|~|～)\s*$")
+
+
+def impossible_dates(dates: list[Quantity]) -> list[Contradiction]:
+    """Dates no calendar has (2023年2月30日, 2023年13月) and periods that end before they begin (A 至 B, B < A)."""
+    import calendar
+
     found = []
-    for table in tables:
-        header = [" ".join(cell.split()) for cell in table.rows[0]]
-        weight = next((i for i, h in enumerate(header) if _WEIGHT_HEADER.match(h)), None)
-        score = next((i for i, h in enumerate(header) if _SCORE_HEADER.match(h)), None)
-        if weight is None or score is None:
+    for q in dates:
+        year, month, day = date_parts(q)
+        if 1 <= month <= 12 and day <= calendar.monthrange(year, month)[1]:
             continue
-        for r, cells in enumerate(table.rows[1:], start=1):
-            if max(weight, score) >= len(cells):
+        why = "一年只有 12 个月" if not 1 <= month <= 12 else f"{year}年{month}月只有 {calendar.monthrange(year, month)[1]} 天"
+        found.append(Contradiction("impossible_date", f"不存在的日期：{q.text}", f"报告写作 {q.text}，{why}。",
+                                   Decimal("0.9"), (q,), (f"{q.text}：{why}",)))
+    by_line: dict[int, list[Quantity]] = defaultdict(list)
+    for q in dates:
+        by_line[q.line].append(q)
+    for stated in by_line.values():
+        for a, b in zip(stated, stated[1:]):
+            between = a.context[a.context.find(a.text) + len(a.text):a.context.find(b.text)] if a.context == b.context else ""
+            if a.context != b.context or not _RANGE.match(between) or b.value >= a.value:
                 continue
-            w, s = cell_number(cells[weight]), cell_number(cells[score])
-            if w is None or s is None or s[0] <= w[0]:
+            day = lambda q: (date_parts(q)[0], date_parts(q)[1], date_parts(q)[2] or 1)  # noqa: E731
+            if day(b) >= day(a):
                 continue
-            places = max(w[1], s[1])
-            name = next((c for c in cells if c and cell_number(c) is None), f"第 {r + 1} 行")
-            quotes = (_cell_quantity(table, r, score, s[0], s[1], "分"), _cell_quantity(table, r, weight, w[0], w[1], "分"))
             found.append(Contradiction(
-                "score_over_weight", f"表 {table.number}“{name}”：得分高于分值",
-                f"表 {table.number}（第 {table.line} 行起）“{name}”一行得分 {cells[score]}，分值只有 {cells[weight]}。",
-                Decimal("0.9"), quotes,
-                (f"得分 {numbers.format_quantity(s[0], '分', places)} > 分值 {numbers.format_quantity(w[0], '分', places)}",
-                 f"超出 {numbers.format_difference(s[0] - w[0], '分', places)}")))
+                "impossible_date", f"期间的终点早于起点：{a.text}{between}{b.text}",
+                f"报告写作“{a.text}{between}{b.text}”，结束日期早于开始日期。", Decimal("0.7"), (a, b),
+                (f"开始 {a.text}，结束 {b.text}：结束早于开始",)))
     return found
 
 
-def find(quantities: list[Quantity], tables: Any = ()) -> list[Contradiction]:
-    """Every contradiction found, the surest first (then in reading order)."""
-    found = (listed_parts(quantities) + same_quantity(quantities) + table_totals(tables) + stated_rates(quantities)
-             + scores_over_weight(tables))
+_CONTAINER = re.compile(r"预算|下达|批复|到位|合同金额|合同价|计划投资|总投资|指标|控制价|审定")
+_CONTENT = re.compile(r"支出|支付|使用|拨付|结算|执行|完成投资")
+_EXCEEDS = re.compile(r"超|高于|多于|大于|追加|调增|增补|补充")
+
+
+def exceeded_amounts(quantities: list[Quantity]) -> list[Contradiction]:
+    """In one sentence, an amount spent (支出, 支付 …) above the amount that should contain it (预算, 下达,
+    合同金额 …), where the sentence does not say it was exceeded (超, 追加 …)."""
+    found = []
+    by_sentence: dict[tuple[int, str], list[Quantity]] = defaultdict(list)
+    for q in quantities:
+        if q.unit == "元" and q.label:
+            by_sentence[(q.line, q.context)].append(q)
+    for (_, sentence), stated in by_sentence.items():
+        if _EXCEEDS.search(sentence):
+            continue
+        containers = [q for q in stated if _CONTAINER.search(q.label) and not _CONTENT.search(q.label)]
+        contents = [q for q in stated if _CONTENT.search(q.label) and not _CONTAINER.search(q.label)]
+        for spent in contents:
+            near = min(containers, key=lambda c: abs(c.start - spent.start), default=None)
+            if near is None or spent.value <= near.value:
+                continue
+            places = max(spent.places, near.places)
+            found.append(Contradiction(
+                "exceeded_amount", f"{spent.label}超过{near.label}",
+                f"同句中{spent.label} {spent.text} 大于{near.label} {near.text}，而句中未说明超出的原因。",
+                Decimal("0.6"), (spent, near),
+                (f"{spent.label} {_shown(spent)} − {near.label} {_shown(near)} = "
+                 f"{_difference(near, spent.value - near.value, places)}",)))
+    return found
+
+
+def find(quantities: list[Quantity], tables: Any = (), text: str = "") -> list[Contradiction]:
+    """Every contradiction found, the surest first (then in reading order); ``quantities`` with the dates
+    (``extract_dates``) among them."""
+    found = (impossible_dates([q for q in quantities if q.unit == DATE]) + listed_parts(quantities)
+             + exceeded_amounts(quantities) + same_quantity(quantities) + table_totals(tables) + stated_rates(quantities)
+             + scores_over_weight(tables) + score_rows(tables) + parent_weights(tables)
+             + stated_total(quantities, tables) + stated_grade(quantities, text))
     return sorted(found, key=lambda c: (-c.confidence, c.quotes[0].line, c.quotes[0].start))
+
+
+def audit(text: str, tables: Any = ()) -> tuple[list[Quantity], list[Contradiction]]:
+    """A report's stated quantities and dates in reading order, and the contradictions found among them."""
+    quantities = sorted(extract(text) + extract_dates(text), key=lambda q: (q.line, q.start))
+    return quantities, find(quantities, tables, text)

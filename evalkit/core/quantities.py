@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-__all__ = ["Quantity", "cell_number", "chinese_number", "extract", "label_key", "total_word"]
+__all__ = ["DATE", "Quantity", "cell_number", "chinese_number", "date_parts", "extract", "extract_dates", "label_key",
+           "total_word"]
 
 # Units a report states, longest first so that 万元 wins over 元; each with the unit it is compared in and the
 # factor to get there.
@@ -26,6 +27,9 @@ _UNITS: tuple[tuple[str, str, int], ...] = (
     ("个", "个", 1), ("家", "家", 1), ("人", "人", 1), ("项", "项", 1), ("分", "分", 1), ("次", "次", 1),
     ("份", "份", 1), ("件", "件", 1), ("条", "条", 1), ("户", "户", 1), ("台", "台", 1), ("套", "套", 1),
     ("场", "场", 1), ("篇", "篇", 1), ("所", "所", 1), ("天", "天", 1), ("批", "批", 1), ("名", "人", 1),
+    ("亿条", "条", 100_000_000), ("亿人次", "人次", 100_000_000), ("万辆", "辆", 10_000), ("辆", "辆", 1),
+    ("万吨", "吨", 10_000), ("吨", "吨", 1), ("万亩", "亩", 10_000), ("亩", "亩", 1), ("公里", "公里", 1),
+    ("处", "处", 1), ("座", "座", 1), ("张", "张", 1), ("册", "册", 1), ("课时", "课时", 1), ("学时", "学时", 1),
 )
 _UNIT_PATTERN = "|".join(re.escape(u) for u, _, _ in _UNITS)
 _UNIT = {u: (base, factor) for u, base, factor in _UNITS}
@@ -35,7 +39,7 @@ _NUMBER = re.compile(rf"(?:{_DIGITS}|{_CHINESE})\s*(?P<unit>{_UNIT_PATTERN})")
 # Where a label ends going left: punctuation, and the connecting words before a number.
 _CLAUSE_END = re.compile(r"[，,。；;：:、（(）)\[\]【】“”\"《》!！?？\s]")
 _FILLERS = re.compile(r"(?:共计|合计|总计|累计|共有|共|达到|达|为|是|约|近|超过|逾|有|其中|包括|包含|分别)+$")
-_LEADING = re.compile(r"^(?:其中|包括|包含|以及|及|和|与|另有|另外|此外|同时)+")
+_LEADING = re.compile(r"^(?:其中|包括|包含|以及|及|和|与|另有|另外|此外|同时|但|而|且|并)+")
 _LABEL_CHARS = 24
 
 
@@ -59,6 +63,8 @@ class Quantity:
         """``value`` (default: this quantity's) in the unit as written here: 192.47 万元, not 1,924,700.00 元."""
         from evalkit.core import numbers
 
+        if self.unit == DATE:
+            return self.text
         if value is None:
             return numbers.format_quantity(self.value / self.factor, self.written_unit or self.unit, self.places)
         return numbers.format_quantity(value / self.factor, self.written_unit or self.unit, None)
@@ -158,3 +164,33 @@ def cell_number(text: str) -> tuple[Decimal, int, str] | None:
     digits = match["num"].replace(",", "")
     value = Decimal(digits) * (-1 if match["sign"] else 1)
     return value, len(digits.split(".")[1]) if "." in digits else 0, (match["unit"] or "").replace("％", "%")
+
+
+DATE = "日期"  # the unit of a stated date; its value is yyyymmdd as a number, so that two dates compare
+_DATES = (re.compile(r"(?<![\d.])(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"),
+          re.compile(r"(?<![\d.,])(?P<y>(?:19|20)\d{2})[.\-/](?P<m>\d{1,2})[.\-/](?P<d>\d{1,2})(?![\d.,%])"),
+          re.compile(r"(?<![\d.])(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月(?!\s*\d{1,2}\s*日)"))
+
+
+def date_parts(q: Quantity) -> tuple[int, int, int]:
+    """A stated date's year, month and day (day 0: a month without a day, 2023年6月)."""
+    value = int(q.value)
+    return value // 10000, value // 100 % 100, value % 100
+
+
+def extract_dates(text: str) -> list[Quantity]:
+    """Every date stated in ``text`` (2023年3月28日, 2023.1.4, 2023-03-28, 2023年6月), as a quantity whose unit is
+    ``DATE``: the label is the words before it (“甲方签署日期为 …”), as for any quantity."""
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        taken: list[tuple[int, int]] = []
+        for pattern in _DATES:
+            for match in pattern.finditer(line):
+                if any(a < match.end() and match.start() < b for a, b in taken):
+                    continue
+                taken.append(match.span())
+                day = int(match.groupdict().get("d") or 0)
+                value = Decimal(int(match["y"]) * 10000 + int(match["m"]) * 100 + day)
+                found.append(Quantity(match[0], value, DATE, 0, _label(line, match.start()), number, match.start(),
+                                      _sentence(line, match.start(), match.end()), False, DATE, 1))
+    return sorted(found, key=lambda q: (q.line, q.start))

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from evalkit.core.errors import InputError
 from evalkit.core.limits import read_input_bytes
+from evalkit.core.quantities import cell_number
 
-__all__ = ["MAX_REPORT_BYTES", "SUPPORTED", "Report", "ReportTable", "read_report"]
+__all__ = ["MAX_REPORT_BYTES", "SUPPORTED", "Report", "ReportTable", "read_report", "text_tables"]
 
 MAX_REPORT_BYTES = 64 * 1024 * 1024  # a 300-page report as .docx is under 20 MB
 SUPPORTED = (".txt", ".md", ".docx", ".pdf")
@@ -48,26 +49,78 @@ class Report:
 _RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
 
-def _pipe_tables(text: str) -> tuple[ReportTable, ...]:
-    """Markdown-style tables in plain text: runs of lines with at least two “|”-separated cells."""
+def _row(line: str, in_table: bool) -> tuple[str, ...] | None:
+    """A line's cells when it is a table row: “| a | b |” (Markdown, Word as read here) or tab-separated cells
+    (a table copied from Word or a PDF viewer into plain text); None for prose. Within a table, a tabbed line
+    with one filled cell is a row too (a cell's text carried over a page, the others blank)."""
+    if "\t" in line:
+        cells = tuple(" ".join(c.split()) for c in line.rstrip("\r\n").split("\t"))
+        while cells and not cells[-1]:
+            cells = cells[:-1]  # trailing tabs: empty cells that carry nothing
+        return cells if sum(1 for c in cells if c) >= (1 if in_table else 2) else None
+    if "|" in line:
+        cells = tuple(c.strip() for c in line.strip().strip("|").split("|"))
+        return cells if len(cells) >= 2 else None
+    return None
+
+
+def text_tables(text: str) -> tuple[ReportTable, ...]:
+    """The tables in plain text: runs of lines that are rows (``_row``), at least two.
+
+    A table broken over pages comes back from a PDF or a copy as blocks split by blank lines, each repeating
+    the header row: a block that repeats the last table's header with only blank lines between continues
+    that table, and a single blank line between rows does not end one.
+    """
     tables: list[ReportTable] = []
     block: list[tuple[int, tuple[str, ...]]] = []
+    gap = 0  # blank lines since the last row of ``block``
+    continues = False  # ``block`` continues tables[-1] (same header, nothing but blank lines between)
 
     def close() -> None:
-        if len(block) >= 2:
+        nonlocal continues
+        if continues and tables:
+            last = tables[-1]
+            tables[-1] = ReportTable(last.number, last.line, last.rows + tuple(cells for _, cells in block[1:]))
+        elif len(block) >= 2:
             tables.append(ReportTable(len(tables) + 1, block[0][0], tuple(cells for _, cells in block)))
         block.clear()
+        continues = False
 
+    prose_since_table = True
     for number, line in enumerate(text.splitlines(), start=1):
         if _RULE.match(line):
             continue
-        cells = tuple(c.strip() for c in line.strip().strip("|").split("|"))
-        if line.count("|") >= 1 and len(cells) >= 2:
-            block.append((number, cells))
-        else:
+        if not line.strip():
+            gap += 1
+            continue
+        cells = _row(line, bool(block) and gap == 0)
+        if cells is None:
             close()
+            prose_since_table = True
+            gap = 0
+            continue
+        if block and gap > 1:
+            close()
+        if not block:
+            continues = bool(tables) and not prose_since_table and _same_header(cells, tables[-1].rows[0])
+        elif _plain(cells) == _plain(block[0][1]):
+            gap = 0
+            continue  # the header repeated within one block
+        block.append((number, cells))
+        gap = 0
+        prose_since_table = False
     close()
     return tuple(tables)
+
+
+def _plain(cells: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple("".join(c.split()) for c in cells)
+
+
+def _same_header(cells: tuple[str, ...], header: tuple[str, ...]) -> bool:
+    """A header row repeated on the next page, allowing one cell retyped (评价扣分 on one page, 评价得分 on the next)."""
+    a, b = _plain(cells), _plain(header)
+    return len(a) == len(b) >= 3 and sum(x != y for x, y in zip(a, b)) <= 1 and any(cell_number(x) is None for x in a)
 
 
 def read_report(path: Path, shown: str | None = None) -> Report:
@@ -82,7 +135,7 @@ def read_report(path: Path, shown: str | None = None) -> Report:
         raise InputError.single(shown, "", "报告是空文件")
     if suffix == ".docx":
         text = _docx_text(raw, shown)
-        return Report(text, _pipe_tables(text))
+        return Report(text, text_tables(text))
     if suffix == ".pdf":
         return _pdf_report(raw, shown)
     for encoding in ENCODINGS:
@@ -90,7 +143,7 @@ def read_report(path: Path, shown: str | None = None) -> Report:
             text = raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return Report(text, _pipe_tables(text))
+        return Report(text, text_tables(text))
     raise InputError.single(shown, "", f"无法按 {'、'.join(ENCODINGS)} 解码：请另存为 UTF-8 文本")
 
 
