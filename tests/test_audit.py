@@ -324,3 +324,21 @@ def test_spent_above_its_budget_in_one_sentence_is_found_unless_the_sentence_say
     assert found.title == "年末实际支出超过年初预算批复" and found.working == ("年末实际支出 312.50 万元 − 年初预算批复 300.00 万元 = +12.50 万元",)
     assert exceeded_amounts(extract("年初预算批复300.00万元，因追加任务，实际支出312.50万元。")) == []
     assert exceeded_amounts(extract("年初预算批复300.00万元，实际支出292.50万元。")) == []
+
+
+def test_a_rate_followed_by_its_division_is_held_to_it_and_a_paragraph_rate_to_a_close_pair():
+    """Seed 003 writes “96.54%（4,827.06万元/5,000.00万元）” and “57.14%(16 个/28 个)”: both hold; written 96.55%
+    or 57.15% they are found at 0.9, quoting the division the report gives."""
+    from evalkit.core.contradictions import audit, stated_rates
+
+    seed = (SEEDS / "003_wangcheng_smart_city_report.txt").read_text(encoding="utf-8")
+    changed = seed.replace("96.54%（4,827.06万元/5,000.00万元）", "96.55%（4,827.06万元/5,000.00万元）").replace(
+        "57.14%(16 个/28 个)", "57.15%(16 个/28 个)")
+    found = [f for f in audit(changed)[1] if f.kind == "stated_rate"]
+    assert [(f.confidence, f.quotes[0].text, f.working[2]) for f in found] == [
+        (Decimal("0.9"), "96.55%", "= 96.54%（四舍五入保留两位小数）"), (Decimal("0.9"), "57.15%", "= 57.14%（四舍五入保留两位小数）")]
+    assert "其后括号中 4,827.06万元 ÷ 5,000.00万元" in found[0].explanation
+    # the amounts a sentence before, in the same paragraph: only a near miss at the rate's precision is a finding
+    (cut,) = stated_rates(extract("年初预算300.00万元，实际支出192.47万元。资金执行率为64.15%。"))
+    assert cut.confidence == Decimal("0.7") and cut.title == "资金执行率：截尾而非四舍五入"
+    assert stated_rates(extract("年初预算300.00万元，实际支出192.47万元。设备完好率为64.10%。")) == []

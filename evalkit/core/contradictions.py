@@ -114,46 +114,79 @@ _RATE_WORDS = ("率", "占比", "比例", "比重")
 _NEAR = Decimal(1)  # a ratio further than one percentage point from the rate is not what the rate was made of
 
 
+def _explicit_ratio(stated: list[Quantity], index: int) -> tuple[Quantity, Quantity] | None:
+    """“96.54%（4,827.06万元/5,000.00万元）”: the two amounts the report divides right after the rate."""
+    if index + 2 >= len(stated):
+        return None
+    rate, num, den = stated[index:index + 3]
+    sentence = rate.context
+    a, b, c = (sentence.find(q.text) for q in (rate, num, den))
+    if min(a, b, c) < 0 or not a < b < c or num.unit != den.unit or den.value == 0:
+        return None
+    opening, between = sentence[a + len(rate.text):b], sentence[b + len(num.text):c]
+    return (num, den) if re.fullmatch(r"\s*[（(]?\s*", opening) and re.fullmatch(r"\s*[/÷／]\s*", between) else None
+
+
+def _ratio_candidates(rate: Quantity, amounts: list[Quantity], window: Decimal) -> list[tuple[Decimal, Quantity, Quantity]]:
+    pairs = [(a, b) for i, a in enumerate(amounts) for b in amounts[i + 1:] if a.unit == b.unit]
+    candidates = [(abs(num.value / den.value * 100 - rate.value), num, den)
+                  for a, b in pairs for num, den in ((a, b), (b, a))]
+    return [c for c in candidates if c[0] < window]
+
+
 def stated_rates(quantities: list[Quantity]) -> list[Contradiction]:
-    """Each “…率 x%” whose sentence states, before it, two amounts of one unit whose ratio is within a point of it."""
+    """Each “…率 x%” held to the numerator and denominator the report gives it: divided right after it
+    (“96.54%（4,827.06万元/5,000.00万元）”, surest); else two amounts of one unit before it in its sentence whose
+    ratio is within a point of it; else two in the sentences before it in its paragraph whose ratio is
+    within two units of its last decimal (a rate cut off or rounded the wrong way, not a different ratio)."""
     from decimal import ROUND_DOWN
 
     found = []
-    by_sentence: dict[tuple[int, str], list[Quantity]] = defaultdict(list)
+    by_line: dict[int, list[Quantity]] = defaultdict(list)
     for q in quantities:
-        by_sentence[(q.line, q.context)].append(q)
-    for stated in by_sentence.values():
+        if q.unit != DATE:
+            by_line[q.line].append(q)
+    for stated in by_line.values():
         for index, rate in enumerate(stated):
-            if rate.unit != "%" or not any(word in rate.label for word in _RATE_WORDS):
-                continue
-            amounts = [q for q in stated[:index] if q.unit not in ("%", "个百分点", DATE) and q.value != 0]
-            pairs = [(a, b) for i, a in enumerate(amounts) for b in amounts[i + 1:] if a.unit == b.unit]
-            candidates = [(abs(num.value / den.value * 100 - rate.value), num, den)
-                          for a, b in pairs for num, den in ((a, b), (b, a))]
-            near = [c for c in candidates if c[0] < _NEAR]
-            if not near:
-                continue
-            _, num, den = min(near, key=lambda c: c[0])
+            explicit = _explicit_ratio(stated, index) if rate.unit == "%" else None
+            named = any(word in rate.label for word in _RATE_WORDS)
+            if rate.unit != "%" or not (named or explicit):
+                continue  # a percentage that is not a rate (增长 5%) unless the report divides it out
+            usable = [q for q in stated[:index] if q.unit not in ("%", "个百分点") and q.value != 0]
+            if explicit is not None:
+                (num, den), sure, where = explicit, Decimal("0.9"), "其后括号中"
+            else:
+                near = _ratio_candidates(rate, [q for q in usable if q.context == rate.context], _NEAR)
+                sure, where = Decimal("0.7"), "同句的"
+                if not near:
+                    last = Decimal(2).scaleb(-rate.places)
+                    near = _ratio_candidates(rate, [q for q in usable if q.context != rate.context], last)
+                    sure, where = Decimal("0.6"), "同段前文的"
+                if not near:
+                    continue
+                _, num, den = min(near, key=lambda c: c[0])
             exact = num.value / den.value * 100
             rounded = numbers.quantize(exact, rate.places)
             if rounded == rate.value:
                 continue
             cut = exact.quantize(Decimal(1).scaleb(-rate.places), rounding=ROUND_DOWN)
             truncated = cut == rate.value
+            if truncated and sure < Decimal("0.9"):
+                sure += Decimal("0.1")
             places = numbers.places_text(rate.places)
+            quotes = (rate, num, den)
+            label = rate.label if named else "比例"
             found.append(Contradiction(
-                "stated_rate", f"{rate.label}：{'截尾而非四舍五入' if truncated else '与所列分子分母不符'}",
-                f"{rate.label} 写作 {rate.text}；同句的 {num.text} ÷ {den.text} × 100% = "
+                "stated_rate", f"{label}：{'截尾而非四舍五入' if truncated else '与所列分子分母不符'}",
+                f"{label} 写作 {rate.text}；{where} {num.text} ÷ {den.text} × 100% = "
                 f"{numbers.format_unrounded(exact)}%，四舍五入保留{places}为 {numbers.format_quantity(rounded, '%', rate.places)}"
                 + ("；所写的数是截去尾数所得。" if truncated else "。"),
-                Decimal("0.8") if truncated else Decimal("0.7"), (rate, num, den),
-                (f"{rate.label} = {num.shown()} ÷ {den.shown()} × 100%",
+                sure, quotes,
+                (f"{label} = {num.shown()} ÷ {den.shown()} × 100%",
                  f"= {numbers.format_unrounded(exact)}%",
                  f"= {numbers.format_quantity(rounded, '%', rate.places)}（四舍五入保留{places}）",
                  f"所述 {rate.text}" + ("（截尾所得）" if truncated else ""))))
     return found
-
-
 
 
 _RANGE = re.compile(r"^\s*(?:至|到|-|－|—|–|~|～)\s*$")
