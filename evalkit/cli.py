@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from evalkit import __version__
 from evalkit.core import limits
@@ -231,25 +232,125 @@ def _cmd_note(args: argparse.Namespace) -> int:
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
-    """A report's stated quantities read, its contradictions listed: audit.json and audit.html in -o."""
+    """A report's stated quantities read, its contradictions listed: audit.json and audit.html in -o; a folder
+    of reports gives one such page per report and a summary (index.html) beside them."""
+    from evalkit.inputs.names import displayable
+
+    source = Path(args.report)
+    if source.is_dir():
+        if args.params:
+            print(f"{displayable(args.report)}：--params 只用于一份报告（为它写出参数文件草稿）；请逐份报告运行", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        return _audit_folder(source, Path(args.output) if args.output else Path("outputs") / "audit" / source.resolve().name)
     from evalkit.core.contradictions import audit
     from evalkit.inputs.reporttext import read_report
     from evalkit.outputs.audit import write_audit
 
-    report = Path(args.report)
-    read = read_report(report)
+    folder = Path(args.output) if args.output else Path("outputs") / "audit" / source.stem
+    if problem := _unwritable(folder / "audit.json", "输出目录"):
+        print(problem, file=sys.stderr)
+        return EXIT_FAILED
+    read = read_report(source, displayable(str(source)))
     quantities, found = audit(read.text, read.tables)
-    folder = Path(args.output) if args.output else Path("outputs") / "audit" / report.stem
+    draft = None
+    if args.params:
+        draft = _audit_draft(args.params, str(source), read, found)
+        if isinstance(draft, int):
+            return draft
     try:
-        json_path, html_path = write_audit(folder, str(report), quantities, found, read.page)
+        json_path, html_path = write_audit(folder, str(source), quantities, found, read.page, read.text)
     except OSError as exc:
         print(f"{folder}: 无法写出核查结果（{exc.strerror or exc}）；请用 -o 换一个可以写入的位置", file=sys.stderr)
         return EXIT_FAILED
-    print(f"{report}: 读出带单位的数值 {len(quantities)} 个，发现前后矛盾 {len(found)} 处 → {html_path}")
+    print(f"{displayable(str(source))}: 读出带单位的数值与日期 {len(quantities)} 个，发现前后矛盾 {len(found)} 处 → {html_path}")
     for i, c in enumerate(found, start=1):
         print(f"  A-{i:02d}（可信度 {c.confidence}）{c.title}：{c.explanation}")
     print(f"  每个数值及其位置：{json_path}")
+    if draft is not None:
+        print(f"  参数文件草稿：{draft}（evalkit validate {draft} 即列出上述矛盾中能写成核对事项的各条）")
     return EXIT_OK
+
+
+def _audit_draft(path_text: str, report: str, read: Any, found: list[Any]) -> Path | int:
+    """Write the draft params file for ``--params``; its path, or the exit status when it cannot be written."""
+    from evalkit.inputs.names import displayable
+    from evalkit.outputs.auditparams import draft_params, report_title
+    from evalkit.runs.skeleton import create
+
+    from evalkit.core.errors import Problem
+    from evalkit.runs.skeleton import WHERE
+
+    title = report_title(read.text)
+    try:
+        created = create("project", path_text, lambda text: draft_params(text, report, title, found, read.page))
+    except InputError as exc:  # the path as --params gave it, not as evalkit new would have
+        raise InputError(Problem("--params" if p.file == WHERE else p.file, p.where, p.message)
+                         for p in exc.problems) from None
+    except OSError as exc:
+        where = displayable(str(exc.filename)) if exc.filename else path_text
+        print(f"写入失败：{where}：{exc.strerror or exc}（已写入的文件已删除）", file=sys.stderr)
+        return EXIT_FAILED
+    return created.params
+
+
+def _audit_folder(folder: Path, out: Path) -> int:
+    """Every report in ``folder`` (not its subfolders) audited into ``out/<报告名>/``, then ``out/index.html``
+    listing them; an unreadable report is listed with its message and makes the exit status 2."""
+    from evalkit.core.contradictions import audit
+    from evalkit.inputs.names import collision_key, displayable, name_problem
+    from evalkit.inputs.reporttext import SUPPORTED, read_report
+    from evalkit.outputs.audit import AuditRow, write_audit, write_audit_index
+
+    reports = sorted(p for p in folder.iterdir() if p.suffix.lower() in SUPPORTED + (".doc",) and p.is_file()
+                     and not p.name.startswith((".", "~$")))
+    if not reports:
+        print(f"{displayable(str(folder))}：文件夹中没有报告（{'、'.join(SUPPORTED)}）", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if problem := _unwritable(out / "index.html", "输出目录"):
+        print(problem, file=sys.stderr)
+        return EXIT_FAILED
+    rows: list[AuditRow] = []
+    taken: set[str] = set()
+    status = EXIT_OK
+    bar = None
+    if len(reports) > 1 and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(reports), unit="份", desc="核查报告", dynamic_ncols=True)
+    say = bar.write if bar is not None else print  # each report's line stays above the bar
+    for number, report in enumerate(reports, start=1):
+        if bar is not None:
+            bar.update(1)
+        shown = displayable(report.name)
+        stem = report.stem if name_problem(report.stem, "报告") is None else f"报告{number:03d}"
+        if collision_key(stem) in taken:
+            stem = f"{stem}_{report.suffix.lstrip('.').lower()}"
+        taken.add(collision_key(stem))
+        try:
+            read = read_report(report, displayable(str(report)))
+        except InputError as exc:
+            message = "；".join(p.message for p in exc.problems)
+            rows.append(AuditRow(shown, stem, None, None, message))
+            say(f"  {shown}：无法读取：{message}")
+            status = EXIT_BAD_INPUT
+            continue
+        quantities, found = audit(read.text, read.tables)
+        try:
+            write_audit(out / stem, str(report), quantities, found, read.page, read.text)
+        except OSError as exc:
+            print(f"{out / stem}: 无法写出核查结果（{exc.strerror or exc}）", file=sys.stderr)
+            return EXIT_FAILED
+        rows.append(AuditRow(shown, stem, len(quantities), found, ""))
+        say(f"  {shown}：数值 {len(quantities)} 个，矛盾 {len(found)} 处"
+                         + (f"（最高可信度 {max(c.confidence for c in found)}）" if found else ""))
+    if bar is not None:
+        bar.close()
+    index = write_audit_index(out, str(folder), rows)
+    total = sum(len(r.found or ()) for r in rows)
+    unread = sum(1 for r in rows if r.found is None)
+    print(f"{displayable(str(folder))}：核查报告 {len(rows)} 份，发现前后矛盾 {total} 处"
+          + (f"，{unread} 份无法读取" if unread else "") + f" → {index}")
+    return status
 
 
 def _cmd_lab(args: argparse.Namespace) -> int:
@@ -687,13 +788,19 @@ def _parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser(
         "audit", help="报告自洽性核查：读出报告中带单位的数值，列出前后矛盾之处（audit.html、audit.json）",
-        description="读取一份评价报告（.txt、.md、.docx、.pdf），找出每个带单位的数值（阿拉伯与中文数字、万/亿），"
-                    "列出：所列各项之和与所述合计不符（“共计 43 个，分别为……”）、同一数值前后所述不一致。"
-                    "每处注明所在行、原句与重算过程，可信度高的在前。",
-        epilog="例：evalkit audit 报告/某项目绩效评价报告.docx -o outputs/audit/某项目")
-    audit.add_argument("report", metavar="报告", help="评价报告：.txt、.md、.docx 或 .pdf")
+        description="读取一份评价报告（.txt、.md、.docx、.pdf），找出每个带单位的数值与日期（阿拉伯与中文数字、万/亿），"
+                    "列出前后矛盾之处：所列各项之和与所述合计不符、同一数值前后所述不一致、表格各行之和与合计不符、"
+                    "比率与其分子分母不符（含截尾）、评分表中得分高于分值、扣分与得分之和不等于分值、上级指标分值与下级之和不符、"
+                    "正文总分与评分表不符、等级与分数不符、不存在的日期、支出超过预算。"
+                    "每处注明所在行（PDF 为页）、原句与重算过程，可信度高的在前。",
+        epilog="例：evalkit audit 报告/某项目绩效评价报告.docx -o outputs/audit/某项目 --params params/2024/某项目；"
+               "evalkit audit 报告/（文件夹中每份报告一页，另有汇总页 index.html）")
+    audit.add_argument("report", metavar="报告", help="评价报告：.txt、.md、.docx 或 .pdf；或存放报告的文件夹")
     audit.add_argument("-o", "--output", default=None, metavar="输出目录", help="写出 audit.html 与 audit.json 的目录"
-                       "（默认 outputs/audit/<报告名>）")
+                       "（默认 outputs/audit/<报告名或文件夹名>）")
+    audit.add_argument("--params", default=None, metavar="参数文件",
+                       help="另写出参数文件草稿 params/<批次>/<项目>.yaml：报告中的数值作为基础数值（注明所在行），"
+                            "每处矛盾写成一条核对事项，evalkit run 即重现；已存在的文件不会被覆盖")
     audit.set_defaults(func=_cmd_audit)
 
     pdf = sub.add_parser("print-pdf", help="用无界面 Chromium 把附件打印为 A4 PDF（页眉、页码、带页码的目录、书签）")

@@ -342,3 +342,46 @@ def test_a_rate_followed_by_its_division_is_held_to_it_and_a_paragraph_rate_to_a
     (cut,) = stated_rates(extract("年初预算300.00万元，实际支出192.47万元。资金执行率为64.15%。"))
     assert cut.confidence == Decimal("0.7") and cut.title == "资金执行率：截尾而非四舍五入"
     assert stated_rates(extract("年初预算300.00万元，实际支出192.47万元。设备完好率为64.10%。")) == []
+
+
+def test_params_draft_reproduces_the_audit_when_run_and_a_folder_gets_a_page_per_report(tmp_path, capsys, monkeypatch):
+    """--params writes the project skeleton with the report's figures as inputs (their line as source) and each
+    finding as a check or a rate's reported value: validating it lists the same two contradictions of seed 001.
+    A folder of reports: one page each, index.html and index.json, an unreadable one listed and exit 2."""
+    import shutil
+
+    from evalkit.core.evaluation import evaluate
+    from evalkit.loader import load_project
+
+    monkeypatch.chdir(tmp_path)
+    seed = SEEDS / "001_futian_ai_centre_report.txt"
+    assert main(["audit", str(seed), "-o", "out/001", "--params", "params/audit/001"]) == 0
+    assert "参数文件草稿：params/audit/001.yaml" in capsys.readouterr().out
+    draft = (tmp_path / "params/audit/001.yaml").read_text(encoding="utf-8")
+    assert 'a02_1: {name: "年末实际支出金额", value: "192.46", unit: "万元", source: "报告第 37 行：' in draft
+    assert 'reported: "64.15%"' in draft and 'name: "区政务服务数据管理局“人工智能应用创新服务中心日常运营”重点项目支出绩效评价报告"' in draft
+    evaluation = evaluate(load_project(tmp_path / "params/audit/001.yaml"))
+    failed = [(c.name, c.difference, c.unit) for c in evaluation.checks if c.passed is False]
+    assert failed == [("A-02 “年末实际支出金额”前后所述不一致", Decimal("0.01"), "万元"),
+                      ("资金到位率（C-06）", Decimal("0.01"), "%")]
+    assert main(["audit", str(seed), "-o", "out/001", "--params", "params/audit/001"]) == 2  # never overwritten
+    assert "params/audit/001.yaml: 文件已存在，不会覆盖它" in capsys.readouterr().err
+    assert main(["audit", str(seed), "--params", "../外面/x"]) == 2
+    assert "--params: ../外面/x: 参数文件应放在 params/<批次>/ 下" in capsys.readouterr().err
+
+    folder = tmp_path / "报告"
+    folder.mkdir()
+    for name in KNOWN:
+        shutil.copy(SEEDS / name, folder / name)
+    (folder / "空.txt").write_bytes(b"")
+    assert main(["audit", str(folder), "-o", "out/round"]) == 2
+    printed = capsys.readouterr().out
+    assert "核查报告 3 份，发现前后矛盾 3 处，1 份无法读取" in printed and "空.txt：无法读取：报告是空文件" in printed
+    index = json.loads((tmp_path / "out/round/index.json").read_text(encoding="utf-8"))
+    assert [(r["report"], r["page"], len(r["findings"] or [])) for r in index["reports"]] == [
+        ("001_futian_ai_centre_report.txt", "001_futian_ai_centre_report/audit.html", 2),
+        ("003_wangcheng_smart_city_report.txt", "003_wangcheng_smart_city_report/audit.html", 1), ("空.txt", None, 0)]
+    page = (tmp_path / "out/round/index.html").read_text(encoding="utf-8")
+    assert 'href="001_futian_ai_centre_report/audit.html"' in page and "无法读取：报告是空文件" in page
+    one = (tmp_path / "out/round/001_futian_ai_centre_report/audit.html").read_text(encoding="utf-8")
+    assert 'id="L127"' in one and '<a class="ek-ref-link" href="#A-02">A-02</a>' in one  # the passage, linked back

@@ -93,7 +93,7 @@ def test_it_refuses_to_overwrite_and_names_the_file(tmp_path, monkeypatch, capsy
     capsys.readouterr()
     assert main(["new", "department", "params/2024/示例项目.yaml"]) == 2
     err = capsys.readouterr().err
-    assert "params/2024/示例项目.yaml: 文件已存在，evalkit new 不会覆盖它" in err and "Traceback" not in err
+    assert "params/2024/示例项目.yaml: 文件已存在，不会覆盖它" in err and "Traceback" not in err
     assert params.read_text(encoding="utf-8") == "# 我的改动\n"
     assert not (tmp_path / "params/2024/data/示例项目/收入决算表.xlsx").exists()
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from evalkit.core.quantities import Quantity, cell_number
 
-__all__ = ["SCORE_HEADER", "TOTAL_ROW", "WEIGHT_HEADER", "Contradiction", "cell_quantity", "is_total", "row_name"]
+__all__ = ["SCORE_HEADER", "TOTAL_ROW", "WEIGHT_HEADER", "Contradiction", "cell_quantity", "column_name", "has_header",
+           "is_total", "row_name"]
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,22 @@ def is_total(cells: tuple[str, ...]) -> bool:
     return TOTAL_ROW.match(row_name(cells)) is not None
 
 
+def has_header(table: Any) -> bool:
+    """Whether the table's first row names its columns (no numbers in it); a PDF page continuing a table
+    starts with a row of figures instead."""
+    return not any(cell_number(c) is not None for c in table.rows[0])
+
+
+def column_name(table: Any, column: int) -> str:
+    """A column's header, or “第 N 列” where the table has none."""
+    if has_header(table) and column < len(table.rows[0]) and table.rows[0][column].strip():
+        return table.rows[0][column]
+    return f"第 {column + 1} 列"
+
+
 def cell_quantity(table: Any, row: int, column: int, value: Decimal, places: int, unit: str) -> Quantity:
     cells = table.rows[row]
-    header = table.rows[0][column] if column < len(table.rows[0]) else ""
-    return Quantity(cells[column], value, unit, places, f"{row_name(cells)} / {header}", table.line + row, 0,
+    header = column_name(table, column)
+    line = table.row_lines[row] if getattr(table, "row_lines", ()) else table.line + row
+    return Quantity(cells[column], value, unit, places, f"{row_name(cells)} / {header}", line, 0,
                     " | ".join(cells)[:300], is_total(cells), unit, 1)

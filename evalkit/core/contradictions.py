@@ -32,6 +32,9 @@ from evalkit.core.tablechecks import (parent_weights, score_rows, scores_over_we
 __all__ = ["Contradiction", "audit", "exceeded_amounts", "find", "impossible_dates", "listed_parts", "same_quantity", "scores_over_weight", "stated_rates",
            "table_totals"]
 
+# A criterion states a target, not a fact: “部门数量是否达到45个” in the 评分标准 and “已接入46个” in the
+# 评价情况 are two different numbers by design.
+_TARGET = re.compile(r"是否|不少于|不低于|不超过|不高于|至少|以上|以下|目标|计划|预计|应达|≥|≤|>|<")
 _MIN_LABEL = 4  # a label shorter than this (“其中”, “金额”) names too little to say two statements are one quantity
 
 
@@ -88,7 +91,8 @@ def same_quantity(quantities: list[Quantity]) -> list[Contradiction]:
     groups: dict[tuple[str, str], list[Quantity]] = defaultdict(list)
     for q in quantities:
         key = label_key(q.label)
-        if len(key) >= _MIN_LABEL and not q.total and (q.unit != DATE or key.endswith(("日期", "时间"))):
+        if (len(key) >= _MIN_LABEL and not q.total and (q.unit != DATE or key.endswith(("日期", "时间")))
+                and not _TARGET.search(key)):
             groups[(key, q.unit)].append(q)
     found = []
     for (label, unit), stated in groups.items():

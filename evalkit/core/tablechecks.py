@@ -15,14 +15,8 @@ from decimal import Decimal
 from typing import Any
 
 from evalkit.core import numbers
-from evalkit.core.contradiction import (
-    SCORE_HEADER,
-    WEIGHT_HEADER,
-    Contradiction,
-    cell_quantity,
-    is_total,
-    row_name,
-)
+from evalkit.core.contradiction import (SCORE_HEADER, WEIGHT_HEADER, Contradiction, cell_quantity, column_name,
+                                        has_header, is_total, row_name)
 from evalkit.core.quantities import Quantity, cell_number, label_key
 from evalkit.core.scoring import Grade, grade_for
 
@@ -60,7 +54,7 @@ def _adds_up(parts: list[tuple[int, tuple[Decimal, int, str]]], stated: tuple[De
 def _weights_complete(table: Any, first: int, r: int) -> bool:
     """In a score table, whether the 分值 (权重) column above the total is whole and adds up to it: when it does
     not, rows were lost in transcription and the score columns cannot be added either."""
-    header = [" ".join(cell.split()) for cell in table.rows[0]]
+    header = ["".join(cell.split()) for cell in table.rows[0]]  # 分 值, 评价 得分 as a PDF cell wraps them
     weight = next((i for i, h in enumerate(header) if WEIGHT_HEADER.match(h)), None)
     if weight is None or weight >= len(table.rows[r]) or (stated := cell_number(table.rows[r][weight])) is None:
         return True
@@ -76,9 +70,10 @@ def table_totals(tables: Any) -> list[Contradiction]:
     """
     found = []
     for table in map(_aligned, tables):
-        first = 1  # the header row is not added
+        # the header row is not added; a table without one (a PDF page continuing a table) adds its first row too
+        first = 1 if has_header(table) else 0
         for r, cells in enumerate(table.rows):
-            if r == 0 or not cells or not is_total(cells):
+            if r < first or not cells or not is_total(cells):
                 continue
             if not _weights_complete(table, first, r):
                 first = r + 1
@@ -97,10 +92,11 @@ def table_totals(tables: Any) -> list[Contradiction]:
                 total = cell_quantity(table, r, c, stated[0], stated[1], stated[2])
                 name = "".join(row_name(cells).split())  # 合 计 as 合计
                 quotes = (total, *(cell_quantity(table, i, c, p[0], p[1], p[2]) for i, p in parts))
-                header = table.rows[0][c] if c < len(table.rows[0]) else f"第 {c + 1} 列"
+                header = column_name(table, c)
                 difference = added - stated[0]
                 in_header = re.search(r"[（(]([^（()）]{1,6})[)）]\s*$", header)  # 支出数（万元）
-                points = WEIGHT_HEADER.match(header) or SCORE_HEADER.match(header) or _DEDUCTION_HEADER.match(header)
+                bare = "".join(header.split())
+                points = WEIGHT_HEADER.match(bare) or SCORE_HEADER.match(bare) or _DEDUCTION_HEADER.match(bare)
                 unit = stated[2] or (in_header[1] if in_header else "分" if points else "")
                 shown = lambda v: numbers.format_quantity(v, unit, places)  # noqa: E731
                 found.append(Contradiction(
@@ -164,6 +160,7 @@ class ScoreTable:
     parents: tuple[int, ...]
     indicators: tuple[int, ...]  # rows that are indicators (not the header, not 合计 or 小计)
     total_row: int | None
+    row_lines: tuple[int, ...] = ()
 
 
 def _realigned(row: tuple[str, ...], weight: int) -> tuple[str, ...]:
@@ -180,27 +177,28 @@ class _Table:
     number: int
     line: int
     rows: tuple[tuple[str, ...], ...]
+    row_lines: tuple[int, ...] = ()
 
 
 def _aligned(table: Any) -> _Table:
     """The table with the rows of a score table realigned under its 分值 column (``_realigned``)."""
-    header = [" ".join(cell.split()) for cell in table.rows[0]]
+    header = ["".join(cell.split()) for cell in table.rows[0]]  # 分 值, 评价 得分 as a PDF cell wraps them
     weight = next((i for i, h in enumerate(header) if WEIGHT_HEADER.match(h)), None)
     rows = table.rows if weight is None else (table.rows[0], *(_realigned(row, weight) for row in table.rows[1:]))
-    return _Table(table.number, table.line, tuple(rows))
+    return _Table(table.number, table.line, tuple(rows), tuple(getattr(table, "row_lines", ())))
 
 
 def _score_columns(table: Any) -> tuple[int | None, int | None]:
     """A score table's 分值 column and its 得分 column: the last 得分 after the 分值 (a page's header may call
     the 扣分 column 得分 too)."""
-    header = [" ".join(cell.split()) for cell in table.rows[0]]
+    header = ["".join(cell.split()) for cell in table.rows[0]]  # 分 值, 评价 得分 as a PDF cell wraps them
     weight = next((i for i, h in enumerate(header) if WEIGHT_HEADER.match(h)), None)
     scores = [i for i, h in enumerate(header) if SCORE_HEADER.match(h) and (weight is None or i > weight)]
     return weight, (scores[-1] if scores and weight is not None else None)
 
 
 def score_table(table: Any) -> ScoreTable | None:
-    header = [" ".join(cell.split()) for cell in table.rows[0]]
+    header = ["".join(cell.split()) for cell in table.rows[0]]  # 分 值, 评价 得分 as a PDF cell wraps them
     weight, score = _score_columns(table)
     if weight is None or score is None:
         return None
@@ -224,7 +222,8 @@ def score_table(table: Any) -> ScoreTable | None:
     if added != (expected[0] if expected else Decimal(100)):
         return None
     parents = tuple(i for i, h in enumerate(header[:weight]) if _PARENT_HEADER.match(h))
-    return ScoreTable(table.number, table.line, rows, weight, score, deduction, parents, indicators, total_row)
+    return ScoreTable(table.number, table.line, rows, weight, score, deduction, parents, indicators, total_row,
+                      tuple(getattr(table, "row_lines", ())))
 
 
 def _indicator(t: ScoreTable, r: int) -> str:
@@ -324,19 +323,17 @@ def _after(q: Quantity) -> str:
     return q.context[at + len(q.text):] if at >= 0 else ""
 
 
-def _table_total(t: ScoreTable) -> tuple[Decimal, int, Quantity] | None:
-    """The score table's 总分: its 合计 row's score where it has one, else its indicators' scores added."""
+def _table_total(t: ScoreTable) -> tuple[Decimal, int, tuple[Quantity, ...]] | None:
+    """The score table's 总分 and the cells it is read from: its 合计 row's score where it has one, else its
+    indicators' scores (added)."""
     if t.total_row is not None and (stated := _number(t, t.total_row, t.score)) is not None:
-        return stated[0], stated[1], cell_quantity(t, t.total_row, t.score, stated[0], stated[1], "分")
-    scores = [_number(t, r, t.score) for r in t.indicators]
-    if any(s is None for s in scores):
+        return stated[0], stated[1], (cell_quantity(t, t.total_row, t.score, stated[0], stated[1], "分"),)
+    scores = [(r, _number(t, r, t.score)) for r in t.indicators]
+    if any(s is None for _, s in scores):
         return None
-    added = sum((s[0] for s in scores if s), Decimal(0))
-    places = max(s[1] for s in scores if s)
-    last = t.indicators[-1]
-    quote = Quantity(f"{numbers.format_quantity(added, '', places)}", added, "分", places, "评分表各指标得分之和",
-                     t.line + last, 0, f"表 {t.number} 共 {len(scores)} 项指标得分相加", False, "分", 1)
-    return added, places, quote
+    added = sum((s[0] for _, s in scores if s), Decimal(0))
+    places = max(s[1] for _, s in scores if s)
+    return added, places, tuple(cell_quantity(t, r, t.score, s[0], s[1], "分") for r, s in scores if s)
 
 
 def stated_total(quantities: list[Quantity], tables: Any) -> list[Contradiction]:
@@ -349,18 +346,18 @@ def stated_total(quantities: list[Quantity], tables: Any) -> list[Contradiction]
     table_total = _table_total(t)
     if table_total is None:
         return []
-    value, places, quote = table_total
+    value, places, cells = table_total
     found = []
     for q in totals:
         at = min(places, q.places)
         if numbers.quantize(q.value, at) == numbers.quantize(value, at):
             continue
         f = lambda v: numbers.format_quantity(v, "分", max(places, q.places))  # noqa: E731
-        where = "合计行" if t.total_row is not None and quote.total else "各指标得分之和"
+        where = "合计行" if len(cells) == 1 else "各指标得分之和"
         found.append(Contradiction(
             "stated_total", f"{q.label}与评分表不符",
             f"正文写作 {q.label} {q.text}，表 {t.number}（评分表）{where}为 {f(value)}。",
-            Decimal("0.8"), (q, quote),
+            Decimal("0.8"), (q, *cells),
             (f"表 {t.number} {where} = {f(value)}", f"正文 {q.label} = {f(q.value)}",
              f"差额 = {f(value)} − {f(q.value)} = {numbers.format_difference(value - q.value, '分', max(places, q.places))}")))
     return found

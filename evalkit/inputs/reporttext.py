@@ -12,6 +12,7 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from evalkit.core.errors import InputError
 from evalkit.core.limits import read_input_bytes
@@ -32,6 +33,7 @@ class ReportTable:
     number: int
     line: int
     rows: tuple[tuple[str, ...], ...]
+    row_lines: tuple[int, ...] = ()  # the text line of each row (a table carried over a page has gaps)
 
 
 @dataclass(frozen=True)
@@ -80,9 +82,11 @@ def text_tables(text: str) -> tuple[ReportTable, ...]:
         nonlocal continues
         if continues and tables:
             last = tables[-1]
-            tables[-1] = ReportTable(last.number, last.line, last.rows + tuple(cells for _, cells in block[1:]))
+            tables[-1] = ReportTable(last.number, last.line, last.rows + tuple(cells for _, cells in block[1:]),
+                                     last.row_lines + tuple(line for line, _ in block[1:]))
         elif len(block) >= 2:
-            tables.append(ReportTable(len(tables) + 1, block[0][0], tuple(cells for _, cells in block)))
+            tables.append(ReportTable(len(tables) + 1, block[0][0], tuple(cells for _, cells in block),
+                                      tuple(line for line, _ in block)))
         block.clear()
         continues = False
 
@@ -115,6 +119,86 @@ def text_tables(text: str) -> tuple[ReportTable, ...]:
 
 def _plain(cells: tuple[str, ...]) -> tuple[str, ...]:
     return tuple("".join(c.split()) for c in cells)
+
+
+_SENTENCE_END = ("。", "！", "？", "；", "：", "!", "?", ";", ":")
+
+
+def _read_page(page: Any, number: int, lines: list[str], pages: list[int], tables: list[ReportTable],
+               state: dict[str, bool]) -> None:
+    """One PDF page into ``lines`` (with ``pages``) and ``tables``: its prose as paragraphs (a line that runs to
+    the right margin without ending its sentence continues on the next, on this page or the next one), each
+    ruled table as rows “单元格 | 单元格” where it stands on the page, as a Word table is read; a table
+    continuing the last one (over a page break) joins it. ``state["open"]``: the last line is a paragraph
+    still running."""
+    found = page.find_tables()
+    boxes = [t.bbox for t in found]
+
+    def outside(obj: dict[str, Any]) -> bool:
+        x, y = (obj.get("x0", 0) + obj.get("x1", 0)) / 2, (obj.get("top", 0) + obj.get("bottom", 0)) / 2
+        return not any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in boxes)
+
+    prose = (page.filter(outside) if boxes else page).extract_text_lines()
+    margin = max((line["x1"] for line in prose), default=0) - 14  # about one character short of the widest line
+    placed: list[tuple[float, int, Any]] = [(line["top"], 0, line) for line in prose]
+    placed += [(table.bbox[1], 1, table) for table in found]
+    first_on_page = True
+    for _, is_table, item in sorted(placed, key=lambda p: (p[0], p[1])):
+        if not is_table:
+            text = item["text"]
+            if state["open"] and lines:
+                lines[-1] += text
+            else:
+                lines.append(text)
+                pages.append(number)
+            state["open"] = item["x1"] >= margin and not text.rstrip().endswith(_SENTENCE_END)
+            continue
+        state["open"] = False
+        cells = tuple(tuple(" ".join((cell or "").split()) for cell in row) for row in item.extract() if row)
+        start = len(lines) + 1
+        for row in cells:
+            lines.append(" | ".join(row))
+            pages.append(number)
+        row_lines = tuple(range(start, start + len(cells)))
+        if tables and _continues(tables[-1], cells, new_page=first_on_page and pages[tables[-1].line - 1] < number):
+            tables[-1] = _joined(tables[-1], cells, row_lines)  # a table carried over a page break: one, as on paper
+        elif len(cells) >= 2:
+            tables.append(ReportTable(len(tables) + 1, start, cells, row_lines))
+        first_on_page = False
+
+
+def _fragment(row: tuple[str, ...]) -> bool:
+    """The rest of a row cut by a page break: no number in it and its first cell blank."""
+    return not row[0].strip() and all(cell_number(c) is None for c in row)
+
+
+def _continues(table: ReportTable, cells: tuple[tuple[str, ...], ...], new_page: bool) -> bool:
+    """Whether a table read from a PDF continues the one before it: as many columns, the one before not ended
+    by its 合计, and its first row the same header repeated, a row of figures (no header of its own) or, at
+    the top of a new page, the rest of a row cut by the break."""
+    if not cells or len(cells[0]) != len(table.rows[-1]) or _ends_with_total(table):
+        return False
+    first = cells[0]
+    return (_plain(first) == _plain(table.rows[0]) or any(cell_number(c) is not None for c in first)
+            or new_page and _fragment(first))
+
+
+def _ends_with_total(table: ReportTable) -> bool:
+    from evalkit.core.contradiction import is_total
+
+    return is_total(table.rows[-1])
+
+
+def _joined(table: ReportTable, cells: tuple[tuple[str, ...], ...], lines: tuple[int, ...]) -> ReportTable:
+    rows, row_lines = list(table.rows), list(table.row_lines)
+    more, more_lines = list(cells), list(lines)
+    if _plain(more[0]) == _plain(rows[0]):
+        more, more_lines = more[1:], more_lines[1:]  # the header repeated on the new page
+    elif _fragment(more[0]) and len(more) > 1:
+        cut = more.pop(0)  # the rest of the last row: its words joined back onto it
+        more_lines.pop(0)
+        rows[-1] = tuple(f"{a}{b}" if b else a for a, b in zip(rows[-1], cut))
+    return ReportTable(table.number, table.line, tuple(rows + more), tuple(row_lines + more_lines))
 
 
 def _same_header(cells: tuple[str, ...], header: tuple[str, ...]) -> bool:
@@ -199,16 +283,9 @@ def _pdf_report(raw: bytes, shown: str) -> Report:
         if len(pdf.pages) > MAX_PDF_PAGES:
             raise InputError.single(shown, "", f"共 {len(pdf.pages):,} 页，超过可核查的 {MAX_PDF_PAGES:,} 页；请分册核查")
         try:
+            state = {"open": False}
             for number, page in enumerate(pdf.pages, start=1):
-                text = page.extract_text() or ""
-                first = len(lines) + 1
-                for line in text.splitlines():
-                    lines.append(line)
-                    pages.append(number)
-                for rows in page.extract_tables():
-                    cells = tuple(tuple(" ".join((cell or "").split()) for cell in row) for row in rows if row)
-                    if len(cells) >= 2:
-                        tables.append(ReportTable(len(tables) + 1, first, cells))
+                _read_page(page, number, lines, pages, tables, state)
         except (PdfminerException, PDFPasswordIncorrect, PDFSyntaxError) as exc:
             raise refused(exc) from None
     if not "".join(lines).strip():

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from string import Template
+from typing import Callable
 
 from evalkit.inputs import names
 from evalkit.core.errors import InputError, Problem, did_you_mean
@@ -187,14 +188,17 @@ def xlsx_bytes(table: DataTemplate) -> bytes:
     return without_clock(out.getvalue(), fixed)
 
 
-def plan(kind: Kind, params: Path, round_name: str, name: str) -> list[tuple[Path, bytes]]:
-    """Every file of the skeleton with its content, the params file last."""
+def plan(kind: Kind, params: Path, round_name: str, name: str,
+         edit: Callable[[str], str] | None = None) -> list[tuple[Path, bytes]]:
+    """Every file of the skeleton with its content, the params file last (its text passed through ``edit``:
+    ``evalkit audit --params`` writes the report's figures into it)."""
     data = params.parent / "data" / name
     files: list[tuple[Path, bytes]] = []
     for table in data_templates(kind):
         files.append((data / f"{table.file}.xlsx", xlsx_bytes(table)))
         files.append((data / f"{table.file}.csv", csv_bytes(table)))
-    files.append((params, render_params(kind, round_name, name).encode("utf-8")))
+    text = render_params(kind, round_name, name)
+    files.append((params, (edit(text) if edit else text).encode("utf-8")))
     return files
 
 
@@ -230,11 +234,11 @@ def _write_exclusive(path: Path, content: bytes) -> None:
 
 def _exists_error(paths: list[Path]) -> InputError:
     return InputError(
-        Problem(names.displayable(str(p)), "", "文件已存在，evalkit new 不会覆盖它；请换一个项目名，或先移走这个文件")
+        Problem(names.displayable(str(p)), "", "文件已存在，不会覆盖它；请换一个项目名，或先移走这个文件")
         for p in paths)
 
 
-def create(kind_text: str, path_text: str) -> Created:
+def create(kind_text: str, path_text: str, edit: Callable[[str], str] | None = None) -> Created:
     """Write the skeleton of a ``kind_text`` project at ``path_text``; InputError for a bad kind, name or clash."""
     problems: list[Problem] = []
     kind = None
@@ -248,7 +252,7 @@ def create(kind_text: str, path_text: str) -> Created:
         problems.extend(exc.problems)
     if problems or kind is None:
         raise InputError(problems)
-    files = plan(kind, params, round_name, name)
+    files = plan(kind, params, round_name, name, edit)
     existing = _clashes(params, name) + [p for p, _ in files[:-1] if os.path.lexists(p)]
     if existing:
         raise _exists_error(existing)
