@@ -47,7 +47,7 @@ def test_listed_parts_that_do_not_add_up_are_found_with_their_working():
 KNOWN = {
     "001_futian_ai_centre_report.txt": [
         ("资金到位率 64.15% 是 192.47 ÷ 300.00 截尾所得（四舍五入为 64.16%）", ("stated_rate", (127,))),
-        ("年末实际支出金额 192.46 万元（第 37 行）与 192.47 万元（第 127 行）", ("same_quantity", (37, 127))),
+        ("年末实际支出金额 192.46 万元（第 37 行、表 1-2 第 62 行）与 192.47 万元（第 127 行）", ("same_quantity", (37, 62, 127))),
     ],
     "003_wangcheng_smart_city_report.txt": [
         ("社区居民信息管理系统甲方签署日期：正文 2022年3月28日，附件2 为 2023年3月28日", ("same_quantity", (198, 424))),
@@ -385,3 +385,25 @@ def test_params_draft_reproduces_the_audit_when_run_and_a_folder_gets_a_page_per
     assert 'href="001_futian_ai_centre_report/audit.html"' in page and "无法读取：报告是空文件" in page
     one = (tmp_path / "out/round/001_futian_ai_centre_report/audit.html").read_text(encoding="utf-8")
     assert 'id="L127"' in one and '<a class="ek-ref-link" href="#A-02">A-02</a>' in one  # the passage, linked back
+
+
+def test_an_amount_in_the_text_against_its_row_in_a_table():
+    """The text's 区数据资源中心 2,420.95 万元 is the table's 24,209,512.46 元 (单位：元 above it): agreed. Written
+    2,420.59 万元 it is found, quoting the row; a row named twice in its table, or no row, is left alone."""
+    from evalkit.core.contradictions import audit
+    from evalkit.inputs.reporttext import _pdf_cell
+
+    table = ("单位：元\n\n序号\t资金使用单位\t2023年预算批复数\t2023年实际支付数\n"
+             "1\t长沙市望城区数据资源中心\t50,000,000.00\t24,209,512.46\n2\t长沙市公安局望城分局\t\t9,671,802.00\n")
+    agreed = "其中：区数据资源中心2,420.95万元、公安分局967.18万元。\n\n" + table
+    assert audit(agreed, read_report_text(agreed).tables)[1] == []
+    wrong = agreed.replace("2,420.95万元", "2,420.59万元")
+    (found,) = audit(wrong, read_report_text(wrong).tables)[1]
+    assert found.kind == "text_vs_table" and found.title == "“区数据资源中心”：正文与表 1不符"
+    assert found.working == ("正文：区数据资源中心 = 2,420.59 万元", "表 1“长沙市望城区数据资源中心”2023年预算批复数 = 5,000.00 万元",
+                             "表 1“长沙市望城区数据资源中心”2023年实际支付数 = 2,420.951246 万元",
+                             "差额 = 2,420.951246 万元 − 2,420.59 万元 = +0.36 万元")
+    twice = wrong + "3\t长沙市望城区数据资源中心\t\t1.00\n"
+    assert audit(twice, read_report_text(twice).tables)[1] == []  # which of the two rows is meant is not known
+    assert _pdf_cell("24,209,512.4\n6") == "24,209,512.46" and _pdf_cell("长沙市望城区\n数据资源中心") == "长沙市望城区数据资源中心"
+    assert _pdf_cell("Smart\nCity 2") == "Smart City 2"

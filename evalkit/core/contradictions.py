@@ -27,7 +27,7 @@ from evalkit.core import numbers
 from evalkit.core.contradiction import Contradiction
 from evalkit.core.quantities import DATE, Quantity, date_parts, extract, extract_dates, label_key
 from evalkit.core.tablechecks import (parent_weights, score_rows, scores_over_weight, stated_grade, stated_total,
-                                      table_totals)
+                                      table_totals, text_against_tables)
 
 __all__ = ["Contradiction", "audit", "exceeded_amounts", "find", "impossible_dates", "listed_parts", "same_quantity", "scores_over_weight", "stated_rates",
            "table_totals"]
@@ -262,10 +262,29 @@ def find(quantities: list[Quantity], tables: Any = (), text: str = "") -> list[C
     """Every contradiction found, the surest first (then in reading order); ``quantities`` with the dates
     (``extract_dates``) among them."""
     found = (impossible_dates([q for q in quantities if q.unit == DATE]) + listed_parts(quantities)
-             + exceeded_amounts(quantities) + same_quantity(quantities) + table_totals(tables) + stated_rates(quantities)
+             + exceeded_amounts(quantities)
+             + same_quantity(quantities) + table_totals(tables) + stated_rates(quantities)
              + scores_over_weight(tables) + score_rows(tables) + parent_weights(tables)
              + stated_total(quantities, tables) + stated_grade(quantities, text))
+    found = _with_tables(found, text_against_tables(quantities, tables, text))
     return sorted(found, key=lambda c: (-c.confidence, c.quotes[0].line, c.quotes[0].start))
+
+
+def _with_tables(found: list[Contradiction], against: list[Contradiction]) -> list[Contradiction]:
+    """Text-against-table findings, each folded into the finding that already quotes its statement (one
+    amount stated 192.46 and 192.47 in the text and 192.46 in a table is one contradiction, quoted three
+    times), the others added as they are."""
+    merged = list(found)
+    for t in against:
+        statement = t.quotes[0]
+        at = next((i for i, c in enumerate(merged) if c.kind == "same_quantity" and statement in c.quotes), None)
+        if at is None:
+            merged.append(t)
+            continue
+        c = merged[at]
+        merged[at] = Contradiction(c.kind, c.title, c.explanation + t.explanation, max(c.confidence, t.confidence),
+                                   c.quotes + t.quotes[1:], c.working + t.working[1:-1])
+    return merged
 
 
 def audit(text: str, tables: Any = ()) -> tuple[list[Quantity], list[Contradiction]]:

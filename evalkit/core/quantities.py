@@ -105,6 +105,8 @@ def _label(line: str, start: int) -> str:
         before = before[:-1].rsplit("|", 1)[-1].strip()
     cut = max((m.end() for m in _CLAUSE_END.finditer(before)), default=0)
     words = before[cut:][-_LABEL_CHARS:]
+    # “每下降1个百分点扣0.1分”: the words of 0.1分 start after the quantity before it, not at the clause
+    words = words[max((m.end() for m in _NUMBER.finditer(words)), default=0):]
     label = _LEADING.sub("", _FILLERS.sub("", words.strip()).strip())
     # the tail of a table row (“3,000,000.00 9.74%”) is a number, not words: such a quantity has no label
     return label if re.search(r"[\u4e00-\u9fffA-Za-z]", label) else ""

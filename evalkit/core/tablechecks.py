@@ -17,7 +17,7 @@ from typing import Any
 from evalkit.core import numbers
 from evalkit.core.contradiction import (SCORE_HEADER, WEIGHT_HEADER, Contradiction, cell_quantity, column_name,
                                         has_header, is_total, row_name)
-from evalkit.core.quantities import Quantity, cell_number, label_key
+from evalkit.core.quantities import DATE, Quantity, cell_number, label_key
 from evalkit.core.scoring import Grade, grade_for
 
 __all__ = ["ScoreTable", "parent_weights", "score_rows", "score_table", "scores_over_weight", "stated_grade",
@@ -400,3 +400,104 @@ def stated_grade(quantities: list[Quantity], text: str) -> list[Contradiction]:
             Decimal("0.8"), (q, grade),
             (f"{q.label} = {q.shown()}", f"等级标准：{bands}", f"应为“{should}”，所述“{match['grade']}”")))
     return found
+
+
+_UNIT_LINE = re.compile(r"(?:^|[（(\s])(?:金额)?单位\s*[:：]\s*(?P<unit>亿元|万元|千元|元|万人|人|个|家|项|%)")
+_UNIT_HEADER = re.compile(r"[（(]\s*(?P<unit>亿元|万元|千元|元|万人|人次|人|个|家|项|户|件|%)\s*[)）]\s*$")
+_FACTORS = {"亿元": ("元", 100_000_000), "万元": ("元", 10_000), "千元": ("元", 1_000), "元": ("元", 1),
+            "万人": ("人", 10_000)}
+# Words that say what kind of amount a label is without naming which: stripped before two labels are compared
+# (“年末实际支出金额” in the text is the row “实际支出” of the table).
+_GENERIC_TAIL = re.compile(r"(?:金额|资金|总额|数额|合计|总计|总数|数|额|为|达|共)+$")
+_MIN_SHARED = 4
+_SERIAL = re.compile(r"^(?:序号|行次|编号|序|项次|栏次)$")
+
+
+def _table_unit(table: Any, column: int, lines: list[str]) -> str:
+    """The unit of a table column: in its header (“支出数（万元）”), else a “单位：万元” line just above the table."""
+    header = "".join(table.rows[0][column].split()) if has_header(table) and column < len(table.rows[0]) else ""
+    if match := _UNIT_HEADER.search(header):
+        return match["unit"]
+    for line in lines[max(0, table.line - 4):table.line - 1]:
+        if match := _UNIT_LINE.search(line.strip()):
+            return match["unit"]
+    return ""
+
+
+def _core(label: str) -> str:
+    return _GENERIC_TAIL.sub("", label_key(label))
+
+
+def text_against_tables(quantities: list[Quantity], tables: Any, text: str) -> list[Contradiction]:
+    """An amount the prose states for a row of a table (its words ending as the row's name does: “年末实际支出金额”
+    for the row “实际支出”) that no figure of that row's columns in that unit equals.
+
+    Only where the reading is unambiguous: the row's name is unique in its table, it shares at least four
+    characters with the label, every numeric column of the row in that unit is compared, and the row is
+    found only when none of them holds the stated value (a row “区数据资源中心” with a budget and a payment
+    column agrees with the text that states either).
+    """
+    lines = text.splitlines()
+    rows: dict[str, list[tuple[Any, int, list[tuple[int, Decimal, int, str, str]]]]] = {}
+    for table in map(_aligned, tables):
+        names = [_core(row_name(r)) for r in table.rows]
+        for r, cells in enumerate(table.rows):
+            if r == 0 and has_header(table):
+                continue
+            name = names[r]
+            if len(name) < _MIN_SHARED or names.count(name) > 1 or is_total(cells):
+                continue
+            figures = []
+            for c, cell in enumerate(cells):
+                if _SERIAL.match("".join(column_name(table, c).split())) or c == 0 and re.fullmatch(r"\d{1,3}", cell):
+                    continue  # 序号, 行次: the row's place, not an amount
+                number = cell_number(cell)
+                unit = (number[2] if number else "") or _table_unit(table, c, lines)
+                if number is None or unit in ("", "%") or number[2] == "%":
+                    continue
+                figures.append((c, number[0], number[1], unit, cell))
+            if figures:
+                rows.setdefault(name, []).append((table, r, figures))
+    found = []
+    for q in quantities:
+        core = _core(q.label)
+        if len(core) < _MIN_SHARED or q.unit in ("%", "分", DATE) or q.total:
+            continue
+        matches = [hits for name, hits in rows.items() if core.endswith(name) or name.endswith(core)]
+        if len(matches) != 1 or len(matches[0]) != 1:
+            continue  # the label names no row, or more than one: which one it means is not known
+        ((table, r, figures),) = matches[0]
+        cells = []
+        for c, value, places, unit, _ in figures:
+            base, factor = _FACTORS.get(unit, (unit, 1))
+            if base == q.unit:
+                cells.append((c, Quantity(table.rows[r][c], value * factor, base, places, f"{row_name(table.rows[r])} / "
+                                          f"{column_name(table, c)}", _row_line(table, r), 0,
+                                          " | ".join(table.rows[r])[:300], False, unit, factor)))
+        if not cells or any(_agrees(q, cell) for _, cell in cells):
+            continue
+        name = row_name(table.rows[r])
+        first = min((cell for _, cell in cells), key=lambda cell: abs(cell.value - q.value))  # the nearest: likely meant
+        at = max(q.places, first.places)
+        found.append(Contradiction(
+            "text_vs_table", f"“{q.label}”：正文与表 {table.number}不符",
+            f"正文写作{q.label} {q.text}；表 {table.number}“{name}”一行为 "
+            + "、".join(f"{column_name(table, c)} {cell.text}" for c, cell in cells) + "，没有一个与之相同。",
+            Decimal("0.6"), (q, *(cell for _, cell in cells)),
+            (f"正文：{q.label} = {q.shown()}",)
+            + tuple(f"表 {table.number}“{name}”{column_name(table, c)} = {q.shown(cell.value)}" for c, cell in cells)
+            + (f"差额 = {q.shown(first.value)} − {q.shown()} = "
+               f"{numbers.format_difference((first.value - q.value) / q.factor, q.written_unit or q.unit, at)}",)))
+    return found
+
+
+def _row_line(table: Any, row: int) -> int:
+    return table.row_lines[row] if getattr(table, "row_lines", ()) else table.line + row
+
+
+def _agrees(q: Quantity, cell: Quantity) -> bool:
+    """Whether a table cell states the text's amount, at the coarser of the two precisions in the text's unit
+    (24,209,512.46 元 is 2,420.95 万元; 192.46 万元 is not 192.47 万元)."""
+    finer = cell.places + len(str(q.factor)) - len(str(cell.factor))  # the cell's decimals in the text's unit
+    at = max(0, min(q.places, finer))
+    return numbers.quantize(cell.value / q.factor, at) == numbers.quantize(q.value / q.factor, at)

@@ -121,6 +121,17 @@ def _plain(cells: tuple[str, ...]) -> tuple[str, ...]:
     return tuple("".join(c.split()) for c in cells)
 
 
+_WRAPPED_DIGITS = re.compile(r"(?<=[\d,.])\s+(?=[\d,.%])")
+_WRAPPED_CJK = re.compile(r"(?<=[\u4e00-\u9fff（）])\s+(?=[\u4e00-\u9fff（）])")
+
+
+def _pdf_cell(text: str | None) -> str:
+    """A PDF table cell's text with the line breaks its narrow column made undone: 24,209,512.4⏎6 is one
+    number, 长沙市望城区⏎数据资源中心 one name (a space between two words of other scripts stays)."""
+    joined = " ".join((text or "").split())
+    return _WRAPPED_CJK.sub("", _WRAPPED_DIGITS.sub("", joined))
+
+
 _SENTENCE_END = ("。", "！", "？", "；", "：", "!", "?", ";", ":")
 
 
@@ -154,7 +165,7 @@ def _read_page(page: Any, number: int, lines: list[str], pages: list[int], table
             state["open"] = item["x1"] >= margin and not text.rstrip().endswith(_SENTENCE_END)
             continue
         state["open"] = False
-        cells = tuple(tuple(" ".join((cell or "").split()) for cell in row) for row in item.extract() if row)
+        cells = tuple(tuple(_pdf_cell(cell) for cell in row) for row in item.extract() if row)
         start = len(lines) + 1
         for row in cells:
             lines.append(" | ".join(row))
@@ -179,7 +190,7 @@ def _continues(table: ReportTable, cells: tuple[tuple[str, ...], ...], new_page:
     if not cells or len(cells[0]) != len(table.rows[-1]) or _ends_with_total(table):
         return False
     first = cells[0]
-    return (_plain(first) == _plain(table.rows[0]) or any(cell_number(c) is not None for c in first)
+    return (_same_header(first, table.rows[0]) or any(cell_number(c) is not None for c in first)
             or new_page and _fragment(first))
 
 
@@ -192,7 +203,7 @@ def _ends_with_total(table: ReportTable) -> bool:
 def _joined(table: ReportTable, cells: tuple[tuple[str, ...], ...], lines: tuple[int, ...]) -> ReportTable:
     rows, row_lines = list(table.rows), list(table.row_lines)
     more, more_lines = list(cells), list(lines)
-    if _plain(more[0]) == _plain(rows[0]):
+    if _same_header(more[0], rows[0]):
         more, more_lines = more[1:], more_lines[1:]  # the header repeated on the new page
     elif _fragment(more[0]) and len(more) > 1:
         cut = more.pop(0)  # the rest of the last row: its words joined back onto it
