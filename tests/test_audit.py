@@ -407,3 +407,20 @@ def test_an_amount_in_the_text_against_its_row_in_a_table():
     assert audit(twice, read_report_text(twice).tables)[1] == []  # which of the two rows is meant is not known
     assert _pdf_cell("24,209,512.4\n6") == "24,209,512.46" and _pdf_cell("长沙市望城区\n数据资源中心") == "长沙市望城区数据资源中心"
     assert _pdf_cell("Smart\nCity 2") == "Smart City 2"
+
+
+def test_a_breakdown_after_qizhong_is_held_to_its_total_only_where_it_cannot_be_a_partial_list():
+    """“支出 799.12 万元。其中：…” lists parts that may be only some of them: a sum a little short (a slip) or
+    above the total is found; a sum far short (parts left unnamed) and changes (同比增加) are not."""
+    from evalkit.core.contradictions import listed_parts
+
+    def found(text):
+        return [(f.confidence, f.working[-1]) for f in listed_parts(extract(text))]
+
+    whole = "2、支出:799.12万元。其中:人员经费支出434.89万元,公用经费支出77.4万元,项目支出286.83万元。"
+    assert found(whole) == []
+    assert found(whole.replace("286.83", "286.38")) == [(Decimal("0.7"), "差额 = 798.67 万元 − 799.12 万元 = -0.45 万元")]
+    assert found("支出799.12万元，其中：人员经费434.89万元、公用经费77.4万元。") == []  # some parts named only
+    assert found("支出799.12万元，其中：人员经费534.89万元、公用经费377.4万元。") == [
+        (Decimal("0.7"), "差额 = 912.29 万元 − 799.12 万元 = +113.17 万元")]
+    assert found("收入792.22万元。其中：财政拨款收入792.22万元，同比上年度增加209.28万元。") == []

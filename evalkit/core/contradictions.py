@@ -47,38 +47,80 @@ def _difference(q: Quantity, difference: Decimal, places: int) -> str:
     return numbers.format_difference(difference / q.factor, q.written_unit or q.unit, places)
 
 
-def listed_parts(quantities: list[Quantity]) -> list[Contradiction]:
-    """A total and the parts of the same unit listed after it (or before it) in its sentence that do not add up."""
-    found = []
+_EXHAUSTIVE = ("分别", "包含", "包括", "由")  # the parts named are all the parts
+_CHANGE = re.compile(r"增加|减少|增长|下降|同比|较上年|比上年|增幅|降幅|节约|结余|差额")
+_SLIP = Decimal("0.02")  # a sum this close to its total (2%) is a slip; further off, parts were left unnamed
+
+
+def _breakdowns(quantities: list[Quantity]) -> list[tuple[Quantity, list[Quantity], str]]:
+    """(total, parts, the words that list them): a total (共计, 合计 …) and the parts of its unit listed with it in
+    its sentence (after it, or before it with 分别); and an amount followed by “。其中：” or “，其中：” with
+    the parts listed in that clause (人员经费 434.89 万元、公用经费 77.4 万元 …)."""
+    out = []
     by_sentence: dict[tuple[int, str], list[Quantity]] = defaultdict(list)
+    by_line: dict[int, list[Quantity]] = defaultdict(list)
     for q in quantities:
         by_sentence[(q.line, q.context)].append(q)
+        by_line[q.line].append(q)
     for (_, sentence), stated in by_sentence.items():
         for index, total in enumerate(stated):
             if not total.total:
                 continue
-            after = [q for q in stated[index + 1:] if q.unit == total.unit]
+            after = [q for q in stated[index + 1:] if q.unit == total.unit and not _CHANGE.search(q.label)]
             stop = next((i for i, q in enumerate(after) if q.total), len(after))
             parts = after[:stop]
             if len(parts) < 2:
                 before = [q for q in stated[:index] if q.unit == total.unit and not q.total]
                 parts = before if len(before) >= 2 and "分别" in sentence else parts
-            if len(parts) < 2:
+            if len(parts) >= 2:
+                out.append((total, parts, sentence))
+    for line in by_line.values():
+        for index, total in enumerate(line):
+            if total.total or any(total is t for t, _, _ in out):
                 continue
-            places = max(q.places for q in [total, *parts])
-            added = sum((q.value for q in parts), Decimal(0))
-            if numbers.quantize(added, places) == numbers.quantize(total.value, places):
+            at = total.context.find(total.text)
+            rest = total.context[at + len(total.text):] if at >= 0 else ""
+            if re.match(r"^\s*[，,；;]\s*其中", rest):  # 支出 799.12 万元，其中：…
+                clause = total.context
+            elif re.fullmatch(r"\s*[。；;]?\s*", rest) and index + 1 < len(line) and line[index + 1].context.startswith("其中"):
+                clause = line[index + 1].context  # 支出 799.12 万元。其中：…
+            else:
                 continue
-            sure = Decimal("0.9") if any(w in sentence for w in ("分别", "包含", "包括", "其中")) else Decimal("0.6")
-            difference = added - total.value
-            found.append(Contradiction(
-                "listed_parts", f"{total.label or '合计'}：所列各项之和与所述合计不符",
-                f"句中所述合计为 {_shown(total)}，同句所列 {len(parts)} 项相加为 {_shown(total, added)}，"
-                f"相差 {_difference(total, difference, places)}。",
-                sure, (total, *parts),
-                (" + ".join(_shown(q) for q in parts) + f" = {_shown(total, added)}",
-                 f"所述合计 = {_shown(total)}",
-                 f"差额 = {_shown(total, added)} − {_shown(total)} = {_difference(total, difference, places)}")))
+            parts = [q for q in line[index + 1:] if q.context == clause and q.unit == total.unit and not q.total
+                     and not _CHANGE.search(q.label)]
+            if len(parts) >= 2:
+                out.append((total, parts, "其中"))
+    return out
+
+
+def listed_parts(quantities: list[Quantity]) -> list[Contradiction]:
+    """A total and the parts listed with it (``_breakdowns``) that do not add up.
+
+    Parts named with 分别, 包括, 包含 are all the parts (0.9). Parts after a bare 其中 or without such a word
+    may be only some of them: they are a contradiction only where they add to more than the total, or to
+    within 2% of it (a slip in the sum, not parts left unnamed).
+    """
+    found = []
+    for total, parts, words in _breakdowns(quantities):
+        places = max(q.places for q in [total, *parts])
+        added = sum((q.value for q in parts), Decimal(0))
+        if numbers.quantize(added, places) == numbers.quantize(total.value, places):
+            continue
+        difference = added - total.value
+        if any(w in words for w in _EXHAUSTIVE):
+            sure = Decimal("0.9")
+        elif difference > 0 or total.value and abs(difference) / total.value <= _SLIP:
+            sure = Decimal("0.7") if "其中" in words else Decimal("0.6")
+        else:
+            continue
+        found.append(Contradiction(
+            "listed_parts", f"{total.label or '合计'}：所列各项之和与所述合计不符",
+            f"所述合计为 {_shown(total)}，其后所列 {len(parts)} 项相加为 {_shown(total, added)}，"
+            f"相差 {_difference(total, difference, places)}。",
+            sure, (total, *parts),
+            (" + ".join(_shown(q) for q in parts) + f" = {_shown(total, added)}",
+             f"所述合计 = {_shown(total)}",
+             f"差额 = {_shown(total, added)} − {_shown(total)} = {_difference(total, difference, places)}")))
     return found
 
 
