@@ -11,6 +11,7 @@ import copy
 import csv
 import io
 import json
+import zipfile
 import re
 import shutil
 import subprocess
@@ -326,10 +327,12 @@ def test_hostile_text_in_the_detail_sheets_stays_text(tmp_path, docs):
         for row in sheet.iter_rows(min_row=2):
             for cell in row:
                 if isinstance(cell.value, str):
-                    assert cell.data_type == "s" and not cell.value.startswith(("=", "+", "@", "-")), cell.coordinate
+                    assert cell.data_type == "s", cell.coordinate  # a string cell: shown as typed, never evaluated
     findings = book["问题清单"]
-    assert findings["D2"].value == "'@SUM(A1)" and findings["C2"].hyperlink.target == "p1/appendix.html#F-01%22%3E%3Cscript%3E"
-    assert book["指标得分"]["D3"].value == "'+cmd|' /C calc'!A0" and book["指标得分"]["B5"].value.startswith("'=")
+    assert findings["D2"].value == "@SUM(A1)" and findings["C2"].hyperlink.target == "p1/appendix.html#F-01%22%3E%3Cscript%3E"
+    assert book["指标得分"]["D3"].value == "+cmd|' /C calc'!A0" and book["指标得分"]["B5"].value.startswith("=")
+    assert not any(b"<f>" in zipfile.ZipFile(round_out / "summary.xlsx").read(name)
+                   for name in zipfile.ZipFile(round_out / "summary.xlsx").namelist() if name.startswith("xl/worksheets/"))
     html = (round_out / "index.html").read_text(encoding="utf-8")
     assert "=HYPERLINK(&#34;http://evil&#34;,&#34;点击&#34;)" in html and "<script>" not in html.split("<script>\n// Sort")[0]
 

@@ -317,7 +317,7 @@ def test_hostile_text_stays_text_and_a_long_name_still_exports(tmp_path):
     assert b"<f>" not in data  # no cell of the workbook is a formula
     sheet = openpyxl.load_workbook(io.BytesIO(data))["问题清单"]
     texts = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
-    assert "'=cmd|' /C calc'!A0" in texts and "'=HYPERLINK(\"http://x\",\"y\")" in texts
+    assert "=cmd|' /C calc'!A0" in texts and "=HYPERLINK(\"http://x\",\"y\")" in texts  # as typed, as text
     long_cell = next(t for t in texts if t.startswith("长长长"))
     assert len(long_cell) == 32767 and long_cell.endswith("…（超出 Excel 单元格上限 32,767 字，全文见附件）")
     document = docx.Document(io.BytesIO(scoreexport.docx_bytes(scoresheet.build(ev))))

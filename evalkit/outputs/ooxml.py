@@ -14,6 +14,7 @@ import io
 import re
 import zipfile
 from decimal import Decimal
+from typing import Any
 
 __all__ = ["CELL_LIMIT", "EXCEL_DIGITS", "FIXED_TIME", "beyond_excel", "safe_text", "text_cell", "without_clock"]
 
@@ -82,20 +83,23 @@ def safe_text(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def text_cell(value: str, whole_text_at: str = "附件") -> str | None:
-    """A text value as an openpyxl cell value that is stored as text, never as a formula.
+def text_cell(value: str, whole_text_at: str = "附件") -> Any:
+    """A text value as an openpyxl cell value that is stored as text, never as a formula, and shows as typed.
 
-    openpyxl writes any str beginning with "=" as a formula, refuses the
-    characters XML forbids, and Excel cuts a cell at 32,767 characters: the
-    formula start is neutralised (``safe_text``), a forbidden character shows
-    as U+FFFD, and a longer text is cut with a note saying where it is whole.
+    openpyxl writes any str beginning with "=" as a formula, refuses the characters XML forbids, and Excel
+    cuts a cell at 32,767 characters. A text that begins with "=" is written as a rich-text string (an
+    inline string cell, which Excel, WPS and LibreOffice show as text and never evaluate), so it needs no
+    visible apostrophe as a CSV field does (``safe_text``: CSV has no cell types); other texts are already
+    string cells. A forbidden character shows as U+FFFD, and a longer text is cut with a note saying where
+    it is whole.
     """
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.cell.rich_text import CellRichText
 
     if not value:
         return None
-    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", safe_text(value))
+    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
     if len(text) > CELL_LIMIT:
         note = f"…（超出 Excel 单元格上限 {CELL_LIMIT:,} 字，全文见{whole_text_at}）"
         text = text[:CELL_LIMIT - len(note)] + note
-    return text
+    return CellRichText([text]) if text.startswith("=") else text
