@@ -241,15 +241,17 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         if args.params:
             print(f"{displayable(args.report)}：--params 只用于一份报告（为它写出参数文件草稿）；请逐份报告运行", file=sys.stderr)
             return EXIT_BAD_INPUT
-        return _audit_folder(source, Path(args.output) if args.output else Path("outputs") / "audit" / source.resolve().name)
+        out = Path(args.output) if args.output else Path("outputs") / "audit" / _audit_folder_name(source.resolve().name)
+        if (status := _audit_output_problem(out)) != EXIT_OK:
+            return status
+        return _audit_folder(source, out, args.strict)
     from evalkit.core.contradictions import audit
     from evalkit.inputs.reporttext import read_report
-    from evalkit.outputs.audit import write_audit
+    from evalkit.outputs.audit import Places, write_audit
 
-    folder = Path(args.output) if args.output else Path("outputs") / "audit" / source.stem
-    if problem := _unwritable(folder / "audit.json", "输出目录"):
-        print(problem, file=sys.stderr)
-        return EXIT_FAILED
+    folder = Path(args.output) if args.output else Path("outputs") / "audit" / _audit_folder_name(source.name)
+    if (status := _audit_output_problem(folder)) != EXIT_OK:
+        return status
     read = read_report(source, displayable(str(source)))
     quantities, found = audit(read.text, read.tables)
     draft = None
@@ -258,7 +260,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         if isinstance(draft, int):
             return draft
     try:
-        json_path, html_path = write_audit(folder, str(source), quantities, found, read.page, read.text)
+        json_path, html_path = write_audit(folder, str(source), quantities, found, Places(read.page, read.where), read.text)
     except OSError as exc:
         print(f"{folder}: 无法写出核查结果（{exc.strerror or exc}）；请用 -o 换一个可以写入的位置", file=sys.stderr)
         return EXIT_FAILED
@@ -267,22 +269,46 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         print(f"  A-{i:02d}（可信度 {c.confidence}）{c.title}：{c.explanation}")
     print(f"  每个数值及其位置：{json_path}")
     if draft is not None:
-        print(f"  参数文件草稿：{draft}（evalkit validate {draft} 即列出上述矛盾中能写成核对事项的各条）")
+        print(f"  参数文件草稿：{draft}（evalkit validate {draft} 即列出上述矛盾中能写成核对事项的各条；"
+              "其中的资金表、指标评分仍是骨架的示例，须按报告改写）")
+    return EXIT_FAILED if args.strict and found else EXIT_OK
+
+
+def _audit_folder_name(name: str) -> str:
+    """The output folder of a report or a folder of reports: its name with the extension (X.docx and X.pdf
+    keep their results apart), characters a folder name cannot hold replaced."""
+    import re
+
+    from evalkit.inputs.names import name_problem
+
+    cleaned = re.sub(r'[\x00-\x1f\x7f<>:"/\\|?*]', "_", name).strip(" .") or "报告"
+    return cleaned if name_problem(cleaned, "报告") is None else "报告"
+
+
+def _audit_output_problem(folder: Path) -> int:
+    """EXIT_OK when results can be written in ``folder``; else the message printed and the exit status (a
+    file where the folder should be is the user's input, 2; a folder that cannot be written, 1)."""
+    if folder.exists() and not folder.is_dir():
+        print(f"{folder}: 输出目录是一个文件，应为文件夹；请用 -o 指定一个文件夹", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if problem := _unwritable(folder / "audit.json", "输出目录"):
+        print(problem, file=sys.stderr)
+        return EXIT_BAD_INPUT if "是文件而不是文件夹" in problem else EXIT_FAILED
     return EXIT_OK
 
 
 def _audit_draft(path_text: str, report: str, read: Any, found: list[Any]) -> Path | int:
     """Write the draft params file for ``--params``; its path, or the exit status when it cannot be written."""
     from evalkit.inputs.names import displayable
-    from evalkit.outputs.auditparams import draft_params, report_title
+    from evalkit.outputs.auditparams import draft_params, report_facts
     from evalkit.runs.skeleton import create
 
     from evalkit.core.errors import Problem
     from evalkit.runs.skeleton import WHERE
 
-    title = report_title(read.text)
+    facts = report_facts(read.text)
     try:
-        created = create("project", path_text, lambda text: draft_params(text, report, title, found, read.page))
+        created = create("project", path_text, lambda text: draft_params(text, report, facts, found, read.where))
     except InputError as exc:  # the path as --params gave it, not as evalkit new would have
         raise InputError(Problem("--params" if p.file == WHERE else p.file, p.where, p.message)
                          for p in exc.problems) from None
@@ -293,22 +319,20 @@ def _audit_draft(path_text: str, report: str, read: Any, found: list[Any]) -> Pa
     return created.params
 
 
-def _audit_folder(folder: Path, out: Path) -> int:
+def _audit_folder(folder: Path, out: Path, strict: bool = False) -> int:
     """Every report in ``folder`` (not its subfolders) audited into ``out/<报告名>/``, then ``out/index.html``
     listing them; an unreadable report is listed with its message and makes the exit status 2."""
     from evalkit.core.contradictions import audit
     from evalkit.inputs.names import collision_key, displayable, name_problem
     from evalkit.inputs.reporttext import SUPPORTED, read_report
-    from evalkit.outputs.audit import AuditRow, write_audit, write_audit_index
+    from evalkit.outputs.audit import AuditRow, Places, write_audit, write_audit_index
 
-    reports = sorted(p for p in folder.iterdir() if p.suffix.lower() in SUPPORTED + (".doc",) and p.is_file()
+    inside = folder.resolve()
+    reports = sorted(p for p in folder.iterdir() if p.suffix.lower() in SUPPORTED + (".doc",)
                      and not p.name.startswith((".", "~$")))
     if not reports:
         print(f"{displayable(str(folder))}：文件夹中没有报告（{'、'.join(SUPPORTED)}）", file=sys.stderr)
         return EXIT_BAD_INPUT
-    if problem := _unwritable(out / "index.html", "输出目录"):
-        print(problem, file=sys.stderr)
-        return EXIT_FAILED
     rows: list[AuditRow] = []
     taken: set[str] = set()
     status = EXIT_OK
@@ -322,11 +346,15 @@ def _audit_folder(folder: Path, out: Path) -> int:
         if bar is not None:
             bar.update(1)
         shown = displayable(report.name)
-        stem = report.stem if name_problem(report.stem, "报告") is None else f"报告{number:03d}"
-        if collision_key(stem) in taken:
-            stem = f"{stem}_{report.suffix.lstrip('.').lower()}"
+        stem = report.name if name_problem(report.name, "报告") is None else f"报告{number:03d}{report.suffix.lower()}"
+        if collision_key(stem) in taken:  # 报告.DOCX beside 报告.docx on a file system that tells them apart
+            stem = f"{stem}_{number:03d}"
         taken.add(collision_key(stem))
         try:
+            if inside not in report.resolve().parents:  # a link to a file elsewhere: not this folder's report
+                raise InputError.single(displayable(str(report)), "", "是指向文件夹之外的链接，不读取")
+            if not report.is_file():
+                raise InputError.single(displayable(str(report)), "", "不是普通文件（文件夹、管道或设备），不读取")
             read = read_report(report, displayable(str(report)))
         except InputError as exc:
             message = "；".join(p.message for p in exc.problems)
@@ -336,7 +364,7 @@ def _audit_folder(folder: Path, out: Path) -> int:
             continue
         quantities, found = audit(read.text, read.tables)
         try:
-            write_audit(out / stem, str(report), quantities, found, read.page, read.text)
+            write_audit(out / stem, str(report), quantities, found, Places(read.page, read.where), read.text)
         except OSError as exc:
             print(f"{out / stem}: 无法写出核查结果（{exc.strerror or exc}）", file=sys.stderr)
             return EXIT_FAILED
@@ -350,7 +378,7 @@ def _audit_folder(folder: Path, out: Path) -> int:
     unread = sum(1 for r in rows if r.found is None)
     print(f"{displayable(str(folder))}：核查报告 {len(rows)} 份，发现前后矛盾 {total} 处"
           + (f"，{unread} 份无法读取" if unread else "") + f" → {index}")
-    return status
+    return EXIT_FAILED if strict and total and status == EXIT_OK else status
 
 
 def _cmd_lab(args: argparse.Namespace) -> int:
@@ -801,6 +829,7 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--params", default=None, metavar="参数文件",
                        help="另写出参数文件草稿 params/<批次>/<项目>.yaml：报告中的数值作为基础数值（注明所在行），"
                             "每处矛盾写成一条核对事项，evalkit run 即重现；已存在的文件不会被覆盖")
+    audit.add_argument("--strict", action="store_true", help="发现矛盾时以退出状态 1 结束（供脚本与持续集成判断）")
     audit.set_defaults(func=_cmd_audit)
 
     pdf = sub.add_parser("print-pdf", help="用无界面 Chromium 把附件打印为 A4 PDF（页眉、页码、带页码的目录、书签）")

@@ -363,7 +363,7 @@ def test_params_draft_reproduces_the_audit_when_run_and_a_folder_gets_a_page_per
     evaluation = evaluate(load_project(tmp_path / "params/audit/001.yaml"))
     failed = [(c.name, c.difference, c.unit) for c in evaluation.checks if c.passed is False]
     assert failed == [("A-02 “年末实际支出金额”前后所述不一致", Decimal("0.01"), "万元"),
-                      ("资金到位率（C-06）", Decimal("0.01"), "%")]
+                      ("A-01 资金到位率（C-06）", Decimal("0.01"), "%")]
     assert main(["audit", str(seed), "-o", "out/001", "--params", "params/audit/001"]) == 2  # never overwritten
     assert "params/audit/001.yaml: 文件已存在，不会覆盖它" in capsys.readouterr().err
     assert main(["audit", str(seed), "--params", "../外面/x"]) == 2
@@ -379,11 +379,11 @@ def test_params_draft_reproduces_the_audit_when_run_and_a_folder_gets_a_page_per
     assert "核查报告 3 份，发现前后矛盾 3 处，1 份无法读取" in printed and "空.txt：无法读取：报告是空文件" in printed
     index = json.loads((tmp_path / "out/round/index.json").read_text(encoding="utf-8"))
     assert [(r["report"], r["page"], len(r["findings"] or [])) for r in index["reports"]] == [
-        ("001_futian_ai_centre_report.txt", "001_futian_ai_centre_report/audit.html", 2),
-        ("003_wangcheng_smart_city_report.txt", "003_wangcheng_smart_city_report/audit.html", 1), ("空.txt", None, 0)]
+        ("001_futian_ai_centre_report.txt", "001_futian_ai_centre_report.txt/audit.html", 2),
+        ("003_wangcheng_smart_city_report.txt", "003_wangcheng_smart_city_report.txt/audit.html", 1), ("空.txt", None, 0)]
     page = (tmp_path / "out/round/index.html").read_text(encoding="utf-8")
-    assert 'href="001_futian_ai_centre_report/audit.html"' in page and "无法读取：报告是空文件" in page
-    one = (tmp_path / "out/round/001_futian_ai_centre_report/audit.html").read_text(encoding="utf-8")
+    assert 'href="001_futian_ai_centre_report.txt/audit.html"' in page and "无法读取：报告是空文件" in page
+    one = (tmp_path / "out/round/001_futian_ai_centre_report.txt/audit.html").read_text(encoding="utf-8")
     assert 'id="L127"' in one and '<a class="ek-ref-link" href="#A-02">A-02</a>' in one  # the passage, linked back
 
 
@@ -424,3 +424,76 @@ def test_a_breakdown_after_qizhong_is_held_to_its_total_only_where_it_cannot_be_
     assert found("支出799.12万元，其中：人员经费534.89万元、公用经费377.4万元。") == [
         (Decimal("0.7"), "差额 = 912.29 万元 − 799.12 万元 = +113.17 万元")]
     assert found("收入792.22万元。其中：财政拨款收入792.22万元，同比上年度增加209.28万元。") == []
+
+
+def test_word_tables_keep_equal_neighbours_and_read_merged_cells_once_and_damaged_files_are_refused(tmp_path, capsys):
+    """Two neighbouring cells with the same text are two cells (预算数 = 到位数 is common); a cell merged
+    over rows is read in its first row only, so no amount is added twice. A .docx whose XML is broken or
+    that unpacks to gigabytes is one located refusal (exit 2), never an internal error."""
+    import zipfile
+
+    import docx
+
+    from evalkit.core.contradictions import audit
+    from evalkit.inputs.reporttext import read_report
+
+    document = docx.Document()
+    table = document.add_table(rows=4, cols=4)
+    for r, values in enumerate([("资金来源", "预算数（万元）", "到位数（万元）", "支出数（万元）"),
+                                ("中央财政补助", "120.00", "120.00", "115.36"), ("省级补助", "80.00", "80.00", "80.00"),
+                                ("合计", "200.00", "200.00", "195.36")]):
+        for c, value in enumerate(values):
+            table.rows[r].cells[c].text = value
+    merged = document.add_table(rows=3, cols=3)
+    for r, values in enumerate([("单位", "预算批复数（元）", "支付数（元）"), ("甲", "500.00", "300.00"), ("乙", "", "150.00")]):
+        for c, value in enumerate(values):
+            merged.rows[r].cells[c].text = value
+    merged.cell(1, 1).merge(merged.cell(2, 1))  # one budget for both units, as 003's table has it
+    document.save(tmp_path / "r.docx")
+    report = read_report(tmp_path / "r.docx")
+    assert report.tables[0].rows[1] == ("中央财政补助", "120.00", "120.00", "115.36")
+    assert report.tables[1].rows[1:] == (("甲", "500.00", "300.00"), ("乙", "", "150.00"))
+    assert audit(report.text, report.tables)[1] == []
+    assert report.where(2) == "第 1 个表格第 2 行"
+
+    broken = tmp_path / "broken.docx"
+    with zipfile.ZipFile(tmp_path / "r.docx") as source, zipfile.ZipFile(broken, "w") as target:
+        for item in source.infolist():
+            target.writestr(item, b"<w:document><broken" if item.filename == "word/document.xml" else source.read(item))
+    bomb = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as target:
+        target.writestr("[Content_Types].xml", "<Types/>")
+        target.writestr("word/document.xml", b"<w:p/>" * (60 * 1024 * 1024 // 6 + 1) + b" " * (200 * 1024 * 1024))
+    for path, message in ((broken, "不是有效的 .docx 文件（XMLSyntaxError）"), (bomb, "超过可读取的 256.0 MB")):
+        assert main(["audit", str(path), "-o", str(tmp_path / "out")]) == 2
+        assert message in capsys.readouterr().err
+
+
+def test_the_command_names_what_it_cannot_use_and_strict_fails_on_a_finding(tmp_path, capsys, monkeypatch):
+    """An output path that is a file is the input's fault (exit 2); a folder's link to a file outside it and
+    its pipes are listed, not read; a report's results go to a folder named with its extension; --strict
+    makes a finding exit 1; a name with a line break prints on one line."""
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    seed = SEEDS / "001_futian_ai_centre_report.txt"
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    assert main(["audit", str(seed), "-o", "file"]) == 2
+    assert "file: 输出目录是一个文件，应为文件夹" in capsys.readouterr().err
+    assert main(["audit", str(seed), "--strict"]) == 1
+    assert (tmp_path / "outputs/audit/001_futian_ai_centre_report.txt/audit.html").is_file()
+    capsys.readouterr()
+    folder = tmp_path / "报告"
+    folder.mkdir()
+    (folder / "a.txt").write_text("团队共计10人，包含负责人1人、技术岗3人。", encoding="utf-8")
+    outside = tmp_path / "外面.txt"
+    outside.write_text("机密 100 元", encoding="utf-8")
+    (folder / "link.txt").symlink_to(outside)
+    os.mkfifo(folder / "pipe.txt")
+    odd = folder / "换\n行.txt"
+    odd.write_text("正常内容 100 元。", encoding="utf-8")
+    assert main(["audit", str(folder), "-o", "out"]) == 2
+    printed = capsys.readouterr().out
+    assert "link.txt：无法读取：是指向文件夹之外的链接，不读取" in printed
+    assert "pipe.txt：无法读取：不是普通文件" in printed and "换\\n行.txt：数值 1 个" in printed
+    assert "机密" not in (tmp_path / "out/index.json").read_text(encoding="utf-8")

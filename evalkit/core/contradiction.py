@@ -15,7 +15,7 @@ from typing import Any
 from evalkit.core.quantities import Quantity, cell_number
 
 __all__ = ["SCORE_HEADER", "TOTAL_ROW", "WEIGHT_HEADER", "Contradiction", "cell_quantity", "column_name", "has_header",
-           "is_total", "row_name"]
+           "indicator_name", "is_total", "row_name"]
 
 
 @dataclass(frozen=True)
@@ -63,9 +63,19 @@ def column_name(table: Any, column: int) -> str:
     return f"第 {column + 1} 列"
 
 
+def indicator_name(table: Any, cells: tuple[str, ...]) -> str:
+    """What a row is about: in a score table the last cell with words before its 分值 column (the 三级指标,
+    not its parents), elsewhere the first cell with words (``row_name``)."""
+    header = ["".join(c.split()) for c in table.rows[0]]
+    weight = next((i for i, h in enumerate(header) if WEIGHT_HEADER.match(h)), None)
+    named = [c for c in cells[:weight] if c.strip() and cell_number(c) is None] if weight else []
+    return named[-1] if named else row_name(cells)
+
+
 def cell_quantity(table: Any, row: int, column: int, value: Decimal, places: int, unit: str) -> Quantity:
+    """A table cell as a quoted quantity: named by its row and column, on the row's line."""
     cells = table.rows[row]
     header = column_name(table, column)
     line = table.row_lines[row] if getattr(table, "row_lines", ()) else table.line + row
-    return Quantity(cells[column], value, unit, places, f"{row_name(cells)} / {header}", line, 0,
-                    " | ".join(cells)[:300], is_total(cells), unit, 1)
+    return Quantity(cells[column], value, unit, places, f"{indicator_name(table, cells)} / {header}", line, 0,
+                    " | ".join(c for c in cells if c.strip())[:300], is_total(cells), unit, 1)

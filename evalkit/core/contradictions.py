@@ -80,7 +80,7 @@ def _breakdowns(quantities: list[Quantity]) -> list[tuple[Quantity, list[Quantit
                 continue
             at = total.context.find(total.text)
             rest = total.context[at + len(total.text):] if at >= 0 else ""
-            if re.match(r"^\s*[，,；;]\s*其中", rest):  # 支出 799.12 万元，其中：…
+            if re.match(r"^[^，,。；;]{0,12}[，,；;]\s*其中", rest):  # 支出 799.12 万元，其中：…; 1,250名老年人提供服务，其中…
                 clause = total.context
             elif re.fullmatch(r"\s*[。；;]?\s*", rest) and index + 1 < len(line) and line[index + 1].context.startswith("其中"):
                 clause = line[index + 1].context  # 支出 799.12 万元。其中：…
@@ -166,8 +166,10 @@ def _explicit_ratio(stated: list[Quantity], index: int) -> tuple[Quantity, Quant
         return None
     rate, num, den = stated[index:index + 3]
     sentence = rate.context
-    a, b, c = (sentence.find(q.text) for q in (rate, num, den))
-    if min(a, b, c) < 0 or not a < b < c or num.unit != den.unit or den.value == 0:
+    a = sentence.find(rate.text)
+    b = sentence.find(num.text, a + len(rate.text)) if a >= 0 else -1  # after the rate: the same amount may
+    c = sentence.find(den.text, b + len(num.text)) if b >= 0 else -1  # stand earlier in the sentence too
+    if min(a, b, c) < 0 or num.context != sentence or den.context != sentence or num.unit != den.unit or den.value == 0:
         return None
     opening, between = sentence[a + len(rate.text):b], sentence[b + len(num.text):c]
     return (num, den) if re.fullmatch(r"\s*[（(]?\s*", opening) and re.fullmatch(r"\s*[/÷／]\s*", between) else None

@@ -112,10 +112,18 @@ def _label(line: str, start: int) -> str:
     return label if re.search(r"[\u4e00-\u9fffA-Za-z]", label) else ""
 
 
+# 共 … 43 个 with the verb and what is counted between (共建设高标准农田项目43个, 共涉及学校十二所), but not
+# 共享 (sharing), 共同, 公共, 共性, 共识, 共建共享
+_SHARED = re.compile(r"(?<!公)共(?!享|同|性|识|建共享|产党|青团)[^，,。；;、：:（(）)]{0,12}$")
+
+
 def total_word(line: str, start: int) -> bool:
-    """Whether the words right before a number say it is a total (共计 43 家, 合计 2,000 万元, 总数 15 个)."""
-    return bool(re.search(r"(?:共计|合计|总计|累计|共有|共|总数|总额|总量|总计为|合计为|共计为)\s*(?:为|达|是)?\s*$",
-                          line[max(0, start - 6):start]))
+    """Whether the words before a number say it is a total (共计 43 家, 合计 2,000 万元, 总数 15 个,
+    共建设项目 43 个)."""
+    near = line[max(0, start - 6):start]
+    if re.search(r"(?:共计|合计|总计|累计|共有|共|总数|总额|总量|总计为|合计为|共计为)\s*(?:为|达|是)?\s*$", near):
+        return True
+    return bool(_SHARED.search(line[max(0, start - 14):start]))
 
 
 def _sentence(line: str, start: int, end: int) -> str:

@@ -463,7 +463,7 @@ def text_against_tables(quantities: list[Quantity], tables: Any, text: str) -> l
         core = _core(q.label)
         if len(core) < _MIN_SHARED or q.unit in ("%", "分", DATE) or q.total:
             continue
-        matches = [hits for name, hits in rows.items() if core.endswith(name) or name.endswith(core)]
+        matches = [hits for name, hits in rows.items() if name in core or core in name]  # 硬件设备维保支出: 硬件设备维保
         if len(matches) != 1 or len(matches[0]) != 1:
             continue  # the label names no row, or more than one: which one it means is not known
         ((table, r, figures),) = matches[0]

@@ -63,9 +63,13 @@ def collision_key(name: str) -> str:
     return unicodedata.normalize("NFC", name).lower()  # lower(), not casefold(): ß and ss are two names there
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7f)} | {0x0a: "\\n", 0x0d: "\\r", 0x09: "\\t"}
+
+
 def displayable(text: str) -> str:
-    """Text that can be printed and written as UTF-8: bytes of a non-UTF-8 file name shown as \\xff."""
-    return os.fsencode(text).decode("utf-8", "backslashreplace")
+    """Text that can be printed and written as UTF-8 on one line: bytes of a non-UTF-8 file name shown as
+    \\xff, a line break or other control character in a name as \\n, \\x1b (it would split or recolour a message)."""
+    return os.fsencode(text).decode("utf-8", "backslashreplace").translate(_CONTROL)
 
 
 def project_name(params: Path) -> str:

@@ -43,9 +43,18 @@ class Report:
     text: str
     tables: tuple[ReportTable, ...] = ()
     pages: tuple[int, ...] = ()  # a PDF's page of each line of ``text`` (1-based); empty for other files
+    places: tuple[str, ...] = ()  # where each line stands as a reader finds it (a Word paragraph or table row)
 
     def page(self, line: int) -> int | None:
         return self.pages[line - 1] if 0 < line <= len(self.pages) else None
+
+    def where(self, line: int) -> str:
+        """Where a line is, as its reader would look for it: 第 3 页 (PDF), “二、绩效评价综合情况”第 2 段 or
+        第 4 个表格第 6 行 (Word), 第 127 行 (text)."""
+        if 0 < line <= len(self.places):
+            return self.places[line - 1]
+        page = self.page(line)
+        return f"第 {page} 页" if page else f"第 {line} 行"
 
 
 _RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
@@ -218,6 +227,18 @@ def _same_header(cells: tuple[str, ...], header: tuple[str, ...]) -> bool:
     return len(a) == len(b) >= 3 and sum(x != y for x, y in zip(a, b)) <= 1 and any(cell_number(x) is None for x in a)
 
 
+MAX_REPORT_CHARS = 4_000_000  # about 2,000 pages of Chinese text; each character read costs memory ~100 times
+
+
+def _bounded(text: str, shown: str) -> str:
+    """The report's text, refused when longer than any report (a log or a data dump named .txt): every
+    quantity in it is kept with its sentence, so memory grows with the text."""
+    if len(text) > MAX_REPORT_CHARS:
+        raise InputError.single(shown, "", f"正文共 {len(text):,} 字，超过可核查的 {MAX_REPORT_CHARS:,} 字（约 2,000 页）；"
+                                           "请分册核查")
+    return text
+
+
 def read_report(path: Path, shown: str | None = None) -> Report:
     """The report's text and tables; InputError naming the file when it cannot be read as a report."""
     shown = shown or str(path)
@@ -229,8 +250,8 @@ def read_report(path: Path, shown: str | None = None) -> Report:
     if not raw.strip():
         raise InputError.single(shown, "", "报告是空文件")
     if suffix == ".docx":
-        text = _docx_text(raw, shown)
-        return Report(text, text_tables(text))
+        text, places = _docx_text(raw, shown)
+        return Report(_bounded(text, shown), text_tables(text), (), places)
     if suffix == ".pdf":
         return _pdf_report(raw, shown)
     for encoding in ENCODINGS:
@@ -238,36 +259,87 @@ def read_report(path: Path, shown: str | None = None) -> Report:
             text = raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return Report(text, text_tables(text))
+        return Report(_bounded(text, shown), text_tables(text))
     raise InputError.single(shown, "", f"无法按 {'、'.join(ENCODINGS)} 解码：请另存为 UTF-8 文本")
 
 
-def _docx_text(raw: bytes, shown: str) -> str:
+MAX_DOCX_UNPACKED = 256 * 1024 * 1024  # all parts of a .docx unpacked; a 300-page report is under 30 MB
+MAX_DOCX_DOCUMENT = 64 * 1024 * 1024  # word/document.xml alone
+_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、．.]|[（(][一二三四五六七八九十]+[)）]|\d{1,2}[、．.](?!\d)|第[一二三四五六七八九十]+[章节部分])")
+
+
+def _docx_text(raw: bytes, shown: str) -> tuple[str, tuple[str, ...]]:
+    """A Word report's text (paragraphs, then each table row as “单元格 | 单元格”) and where each line stands.
+
+    A merged cell is read once: a cell spanning columns once per row, a cell spanning rows in its first
+    row only (its later rows blank, as on paper), so that no amount is added twice. The zip is measured
+    before it is unpacked (a few MB can unpack to gigabytes), and any part python-docx cannot make sense
+    of is a located refusal, not an internal error.
+    """
     import zipfile
 
+    def refused(why: str) -> InputError:
+        return InputError.single(shown, "", f"不是有效的 .docx 文件（{why}）；加密或损坏的文件请在 Word 中另存后再读")
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            sizes = {info.filename: info.file_size for info in archive.infolist()}
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise refused(type(exc).__name__) from None
+    if "word/document.xml" not in sizes:
+        raise refused("缺少正文 word/document.xml")
+    if sizes["word/document.xml"] > MAX_DOCX_DOCUMENT or sum(sizes.values()) > MAX_DOCX_UNPACKED:
+        from evalkit.core.limits import describe_size
+
+        raise InputError.single(shown, "", f"解压后共 {describe_size(sum(sizes.values()))}，超过可读取的 "
+                                           f"{describe_size(MAX_DOCX_UNPACKED)}（正文不超过 {describe_size(MAX_DOCX_DOCUMENT)}）")
+    try:
+        return _docx_blocks(raw)
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - python-docx and lxml raise many kinds on a damaged file
+        raise refused(type(exc).__name__) from None
+
+
+def _docx_blocks(raw: bytes) -> tuple[str, tuple[str, ...]]:
     import docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
-    try:
-        document = docx.Document(io.BytesIO(raw))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise InputError.single(shown, "", f"不是有效的 .docx 文件（{type(exc).__name__}）；"
-                                           "加密或损坏的文件请在 Word 中另存后再读") from None
-    lines = []
+    document = docx.Document(io.BytesIO(raw))
+    lines: list[str] = []
+    places: list[str] = []
+    heading, paragraph_no, table_no = "", 0, 0
     for block in document.element.body.iterchildren():
         tag = block.tag.rsplit("}", 1)[-1]
         if tag == "p":
-            lines.append(Paragraph(block, document).text)
+            paragraph = Paragraph(block, document)
+            text = paragraph.text
+            style = (paragraph.style.name if paragraph.style is not None else "") or ""
+            if text.strip() and (style.startswith(("Heading", "标题")) or _HEADING.match(text) and len(text) <= 40):
+                heading, paragraph_no = " ".join(text.split())[:24], 0
+                places.append(f"“{heading}”")
+            else:
+                paragraph_no += bool(text.strip())
+                places.append(f"“{heading}”第 {paragraph_no} 段" if heading else f"第 {paragraph_no} 段")
+            lines.append(text)
         elif tag == "tbl":
-            for row in Table(block, document).rows:
-                cells = []
-                for cell in row.cells:  # a merged cell repeats: once per row is enough
-                    text = " ".join(cell.text.split())
-                    if not cells or cells[-1] != text:
-                        cells.append(text)
+            table_no += 1
+            above: list[Any] = []
+            for r, row in enumerate(Table(block, document).rows, start=1):
+                cells, seen = [], []
+                for column, cell in enumerate(row.cells):
+                    if seen and cell._tc is seen[-1]:
+                        continue  # a cell spanning columns: once
+                    seen.append(cell._tc)
+                    spanned = column < len(above) and above[column] is cell._tc  # a cell spanning rows: first row only
+                    cells.append("" if spanned else " ".join(cell.text.split()).replace("|", "｜"))
+                above = [cell._tc for cell in row.cells]
                 lines.append(" | ".join(cells))
-    return "\n".join(lines)
+                places.append(f"第 {table_no} 个表格第 {r} 行")
+            lines.extend(("", ""))  # a Word table ends here: two blank lines, so the next one is read apart
+            places.extend((f"第 {table_no} 个表格之后", f"第 {table_no} 个表格之后"))
+    return "\n".join(lines), tuple(places)
 
 
 def _pdf_report(raw: bytes, shown: str) -> Report:
@@ -302,4 +374,4 @@ def _pdf_report(raw: bytes, shown: str) -> Report:
     if not "".join(lines).strip():
         raise InputError.single(shown, "", "PDF 中没有文字（扫描件或只有图片）：请先做文字识别（OCR），"
                                            "或提供报告的 Word 原件")
-    return Report("\n".join(lines), tuple(tables), tuple(pages))
+    return Report(_bounded("\n".join(lines), shown), tuple(tables), tuple(pages))

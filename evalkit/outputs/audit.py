@@ -21,44 +21,51 @@ from evalkit import __version__
 from evalkit.core.contradiction import Contradiction
 from evalkit.core.quantities import Quantity
 
-__all__ = ["AuditRow", "audit_document", "audit_html", "audit_index_html", "write_audit", "write_audit_index"]
+__all__ = ["AuditRow", "Places", "audit_document", "audit_html", "audit_index_html", "write_audit", "write_audit_index"]
 
 _NO_PAGE: Callable[[int], int | None] = lambda line: None  # noqa: E731
 
 
-def _placed(q: Quantity, page_of: Callable[[int], int | None]) -> dict[str, Any]:
-    return {**q.to_dict(), "page": page_of(q.line)}
+def _by_line(line: int) -> str:
+    return f"第 {line} 行"
+
+
+@dataclass(frozen=True)
+class Places:
+    """Where the report's lines stand: a PDF's page, a Word paragraph or table row, a text file's line."""
+
+    page: Callable[[int], int | None] = _NO_PAGE
+    where: Callable[[int], str] = _by_line
+
+
+def _placed(q: Quantity, places: Places) -> dict[str, Any]:
+    return {**q.to_dict(), "page": places.page(q.line), "where": places.where(q.line)}
 
 
 def audit_document(report: str, quantities: list[Quantity], found: list[Contradiction],
-                   page_of: Callable[[int], int | None] = _NO_PAGE) -> dict[str, Any]:
-    """Every quantity and finding, each quantity with its line and, for a PDF, its page."""
+                   places: Places = Places()) -> dict[str, Any]:
+    """Every quantity and finding, each quantity with its line, where a reader finds it and, for a PDF, its page."""
     findings = []
     for i, c in enumerate(found, start=1):
         entry = dict(id=f"A-{i:02d}", **c.to_dict())
-        entry["quotes"] = [_placed(q, page_of) for q in c.quotes]
+        entry["quotes"] = [_placed(q, places) for q in c.quotes]
         findings.append(entry)
     return {"format": 1, "evalkit_version": __version__, "report": report,
-            "quantities": [_placed(q, page_of) for q in quantities], "findings": findings}
+            "quantities": [_placed(q, places) for q in quantities], "findings": findings}
 
 
-def _where(line: int, page_of: Callable[[int], int | None]) -> str:
-    page = page_of(line)
-    return f"第 {page} 页" if page else f"第 {line} 行"
-
-
-def _quote(q: Quantity, page_of: Callable[[int], int | None], linked: bool) -> str:
+def _quote(q: Quantity, places: Places, linked: bool) -> str:
     context = q.context
     at = context.find(q.text)
     marked = (html.escape(context[:at]) + f"<mark>{html.escape(q.text)}</mark>" + html.escape(context[at + len(q.text):])
               if at >= 0 else html.escape(context))
-    where = html.escape(_where(q.line, page_of))
+    where = html.escape(places.where(q.line))
     if linked:
         where = f'<a class="ek-ref-link" href="#L{q.line}">{where}</a>'
     return f'<li><span class="ek-ref">{where}</span>{marked}</li>'
 
 
-def _passages(lines: list[str], found: list[Contradiction], page_of: Callable[[int], int | None]) -> str:
+def _passages(lines: list[str], found: list[Contradiction], places: Places) -> str:
     """The report's lines the findings quote, each quoted figure marked and linked to the findings it is in."""
     marks: dict[int, dict[tuple[int, str], list[str]]] = defaultdict(lambda: defaultdict(list))
     for i, c in enumerate(found, start=1):
@@ -82,7 +89,7 @@ def _passages(lines: list[str], found: list[Contradiction], page_of: Callable[[i
             cursor = at + len(written)
         parts.append(html.escape(text[cursor:]))
         shown = "".join(parts).replace("\t", " │ ")
-        items.append(f'<li id="L{line}"><span class="ek-ref">{html.escape(_where(line, page_of))}</span>{shown}</li>')
+        items.append(f'<li id="L{line}"><span class="ek-ref">{html.escape(places.where(line))}</span>{shown}</li>')
     if not items:
         return ""
     return ('<section class="ek-section" id="passages"><h2>报告原文（矛盾所在的段落与表格行）</h2>'
@@ -101,12 +108,12 @@ def _page(title: str, subtitle: str, body: str) -> str:
             f'<p class="ek-subtitle">{html.escape(subtitle)}</p>{body}</main></body></html>\n')
 
 
-def audit_html(report: str, found: list[Contradiction], quantities: int,
-               page_of: Callable[[int], int | None] = _NO_PAGE, text: str = "") -> str:
+def audit_html(report: str, found: list[Contradiction], quantities: int, places: Places = Places(),
+               text: str = "") -> str:
     lines = text.splitlines()
     items = []
     for i, c in enumerate(found, start=1):
-        quotes = "".join(_quote(q, page_of, bool(lines)) for q in c.quotes)
+        quotes = "".join(_quote(q, places, bool(lines)) for q in c.quotes)
         working = "".join(f'<div class="rhs">{html.escape(line)}</div>' for line in c.working)
         items.append(
             f'<div class="ek-check ek-failed" id="A-{i:02d}"><div class="ek-check-head"><span class="ek-ref">A-{i:02d}</span>'
@@ -115,20 +122,20 @@ def audit_html(report: str, found: list[Contradiction], quantities: int,
             f'<div class="ek-working"><div class="lhs">重算</div>{working}</div></div>')
     body = ('<section class="ek-section" id="findings"><h2>前后矛盾之处</h2>'
             + ("".join(items) or '<p class="ek-note">未发现前后矛盾之处。</p>') + "</section>"
-            + _passages(lines, found, page_of))
+            + _passages(lines, found, places))
     return _page(f"报告自洽性核查：{Path(report).name}",
                  f"读出带单位的数值与日期 {quantities} 个；发现矛盾 {len(found)} 处（可信度高的在前）", body)
 
 
 def write_audit(folder: Path, report: str, quantities: list[Quantity], found: list[Contradiction],
-                page_of: Callable[[int], int | None] = _NO_PAGE, text: str = "") -> tuple[Path, Path]:
+                places: Places = Places(), text: str = "") -> tuple[Path, Path]:
     from evalkit.outputs.atomic import write_file
 
     folder.mkdir(parents=True, exist_ok=True)
-    document = audit_document(report, quantities, found, page_of)
+    document = audit_document(report, quantities, found, places)
     json_path, html_path = folder / "audit.json", folder / "audit.html"
     write_file(json_path, (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
-    write_file(html_path, audit_html(report, found, len(quantities), page_of, text).encode("utf-8"))
+    write_file(html_path, audit_html(report, found, len(quantities), places, text).encode("utf-8"))
     return json_path, html_path
 
 

@@ -11,15 +11,16 @@ could not express as a check (a grade, a date) is written beside the checks as a
 from __future__ import annotations
 
 import json
+import re
 from typing import Callable
 
 from evalkit.core import numbers
 from evalkit.core.contradiction import Contradiction
 from evalkit.core.quantities import DATE, Quantity
 
-__all__ = ["draft_params", "draft_sections", "report_title"]
+__all__ = ["draft_params", "draft_sections", "report_facts", "report_title"]
 
-_NO_PAGE: Callable[[int], int | None] = lambda line: None  # noqa: E731
+_BY_LINE: Callable[[int], str] = lambda line: f"第 {line} 行"  # noqa: E731
 
 
 def _flow(mapping: dict[str, object], **raw: str) -> str:
@@ -38,10 +39,8 @@ def _written(q: Quantity) -> str:
     return f"{numbers.quantize(q.value / q.factor, q.places):,.{q.places}f}"
 
 
-def _source(q: Quantity, page_of: Callable[[int], int | None]) -> str:
-    page = page_of(q.line)
-    where = f"报告第 {page} 页（第 {q.line} 行）" if page else f"报告第 {q.line} 行"
-    return f"{where}：{q.context[:80]}"
+def _source(q: Quantity, where: Callable[[int], str]) -> str:
+    return f"报告{where(q.line)}：{q.context[:80]}"
 
 
 def _name(q: Quantity, title: str) -> str:
@@ -49,7 +48,7 @@ def _name(q: Quantity, title: str) -> str:
 
 
 def draft_sections(found: list[Contradiction],
-                   page_of: Callable[[int], int | None] = _NO_PAGE) -> tuple[list[str], list[str], list[str]]:
+                   where: Callable[[int], str] = _BY_LINE) -> tuple[list[str], list[str], list[str]]:
     """(lines of ``inputs``, lines to add to ``figures``, lines of ``checks``), one group per finding A-01 …"""
     inputs: list[str] = []
     figures: list[str] = []
@@ -62,7 +61,7 @@ def draft_sections(found: list[Contradiction],
             key = f"a{index:02d}_{len(ids) + 1}"
             ids.append(key)
             inputs.append(f"  {key}: " + _flow({"name": _name(q, title), "value": _written(q),
-                                                  "unit": q.written_unit or q.unit, "source": _source(q, page_of)}))
+                                                  "unit": q.written_unit or q.unit, "source": _source(q, where)}))
             return key
 
         note = f"evalkit audit {ref}：{c.explanation}"[:300]
@@ -70,7 +69,7 @@ def draft_sections(found: list[Contradiction],
         quotes = c.quotes
         if c.kind == "stated_rate":
             rate, num, den = quotes
-            figures.append("  - " + _flow({"id": f"a{index:02d}_rate", "kind": "ratio", "name": rate.label or "比率",
+            figures.append("  - " + _flow({"id": f"a{index:02d}_rate", "kind": "ratio", "name": f"{ref} {rate.label or '比率'}",
                                             "numerator": value(num), "denominator": value(den),
                                             "reported": rate.text.replace("％", "%"), "note": note}))
         elif c.kind == "same_quantity" and quotes[0].unit != DATE:
@@ -102,18 +101,25 @@ def _limit(q: Quantity) -> str:
     return f"{numbers.quantize(q.value / q.factor, q.places)}"
 
 
-def draft_params(skeleton: str, report: str, title: str, found: list[Contradiction],
-                 page_of: Callable[[int], int | None] = _NO_PAGE) -> str:
-    """The project skeleton with the report's title as the project name and the audit's findings as inputs,
+def draft_params(skeleton: str, report: str, facts: dict[str, str], found: list[Contradiction],
+                 where: Callable[[int], str] = _BY_LINE) -> str:
+    """The project skeleton with the report's cover (``report_facts``: 项目名称, 单位, 年度) and the audit's findings as inputs,
     rate figures and checks; ValueError if the skeleton no longer has the lines this writes into (a test
     keeps the two together)."""
-    inputs, figures, checks = draft_sections(found, page_of)
+    inputs, figures, checks = draft_sections(found, where)
     text = skeleton
-    if title:
-        text = _replace_once(text, "  name: （请填写项目名称）", f"  name: {json.dumps(title[:80], ensure_ascii=False)}")
+    placeholders = {"name": "（请填写项目名称）", "unit": "（请填写项目实施单位）", "commissioner": "（请填写委托单位）",
+                    "evaluator": "（请填写评价机构）"}
+    for key, placeholder in placeholders.items():
+        if facts.get(key):
+            text = _replace_once(text, f"  {key}: {placeholder}", f"  {key}: {json.dumps(facts[key][:80], ensure_ascii=False)}")
+    if facts.get("year"):
+        text = re.sub(r"(?m)^  year: \d{4}", f"  year: {facts['year']}", text, count=1)
     header = (f"# evalkit audit 读出的报告：{report}\n"
-              f"# 共发现 {len(found)} 处前后矛盾；下列基础数值摘自报告原文（source 为所在行、页），"
-              "核对事项与比率的 reported 值逐条重现 audit.html 中的 A-01、A-02 ……\n")
+              f"# 共发现 {len(found)} 处前后矛盾；下列基础数值摘自报告原文（source 为所在处：行、段、表格行或页），"
+              "核对事项与比率的 reported 值逐条重现 audit.html 中的 A-01、A-02 ……\n"
+              "# 注意：资金表（tables 下的数据文件）与各指标的评分仍是 evalkit new 骨架的示例，"
+              "validate 给出的总分与等级在改写它们之前没有意义。\n")
     text = _replace_once(text, "\n# 计算数值（", "\n" + header + ("inputs:\n" + "\n".join(inputs) + "\n\n" if inputs else "")
                          + "# 计算数值（")
     if figures:
@@ -131,9 +137,35 @@ def _replace_once(text: str, old: str, new: str) -> str:
     return text.replace(old, new)
 
 
-def report_title(text: str) -> str:
-    """The report's title: its first line that names an evaluation report (…绩效评价报告), else its first line."""
-    lines = [" ".join(line.split()) for line in text.splitlines()[:60] if line.strip()]
-    named = next((line for line in lines if "报告" in line and len(line) <= 80), None)
-    return (named or (lines[0] if lines else ""))[:80]
+_COVER = {"name": ("项目名称",), "unit": ("被评价单位", "项目实施单位", "实施单位", "项目单位"),
+          "commissioner": ("委托单位", "委托方"), "evaluator": ("评价机构", "第三方机构", "评价单位")}
 
+
+def report_facts(text: str) -> dict[str, str]:
+    """What a report's cover states: 项目名称 (a wrapped name joined back), 被评价单位, 委托单位, 评价机构, the
+    year (…2023 年度…), and its title (the first line naming a report) for a report without a 项目名称."""
+    lines = [" ".join(line.split()) for line in text.splitlines()[:80]]
+    shown = [line for line in lines if line]
+    facts: dict[str, str] = {}
+    for i, line in enumerate(shown):
+        for key, words in _COVER.items():
+            match = re.match(rf"^(?:{'|'.join(words)})\s*[：:]\s*(\S.*)$", line)
+            if key in facts or match is None:
+                continue
+            value = match[1]
+            unclosed = value.count("(") + value.count("（") > value.count(")") + value.count("）")
+            if (key == "name" or unclosed) and i + 1 < len(shown) and not re.search(r"[：:]", shown[i + 1]) \
+                    and len(shown[i + 1]) <= 20:
+                value += shown[i + 1]  # a cover line wrapped: 长沙市望城区 2023 年度新型智慧 / 城市建设
+            facts[key] = value.replace(" ", "") if re.search(r"[\u4e00-\u9fff]", value) else value
+    title = next((line for line in shown if "报告" in line and len(line) <= 80), shown[0] if shown else "")
+    facts.setdefault("name", title[:80])
+    year = re.search(r"((?:19|20)\d{2})\s*年度", "\n".join(lines))
+    if year:
+        facts["year"] = year[1]
+    return facts
+
+
+def report_title(text: str) -> str:
+    """The report's project name as its cover gives it (项目名称), else its title."""
+    return report_facts(text).get("name", "")
