@@ -497,3 +497,15 @@ def test_the_command_names_what_it_cannot_use_and_strict_fails_on_a_finding(tmp_
     assert "link.txt：无法读取：是指向文件夹之外的链接，不读取" in printed
     assert "pipe.txt：无法读取：不是普通文件" in printed and "换\\n行.txt：数值 1 个" in printed
     assert "机密" not in (tmp_path / "out/index.json").read_text(encoding="utf-8")
+
+
+def test_a_short_label_names_one_amount_only_when_its_values_are_close():
+    """“合同金额” for two sub-projects is two amounts (120 and 388.98 万元: not listed); written 120.00 and 120.10
+    万元 it is one amount mistyped (listed); a long label (年末实际支出金额) is one amount whatever the values."""
+    from evalkit.core.contradictions import same_quantity
+
+    two = "智慧交通项目，合同金额为120.00万元。\n会议系统项目，合同金额为388.98万元。"
+    assert same_quantity(extract(two)) == []
+    (slip,) = same_quantity(extract(two.replace("388.98", "120.10")))
+    assert slip.working[-1] == "差额 = 120.10 万元 − 120.00 万元 = +0.10 万元"
+    assert len(same_quantity(extract("年末实际支出金额为120.00万元。\n年末实际支出金额为388.98万元。"))) == 1

@@ -35,6 +35,8 @@ __all__ = ["Contradiction", "audit", "exceeded_amounts", "find", "impossible_dat
 # A criterion states a target, not a fact: “部门数量是否达到45个” in the 评分标准 and “已接入46个” in the
 # 评价情况 are two different numbers by design.
 _TARGET = re.compile(r"是否|不少于|不低于|不超过|不高于|至少|以上|以下|目标|计划|预计|应达|≥|≤|>|<")
+_NAMING_LABEL = 6  # a label this long names one quantity: any two values differ; a shorter one only when close
+_CLOSE = Decimal("0.01")
 _MIN_LABEL = 4  # a label shorter than this (“其中”, “金额”) names too little to say two statements are one quantity
 
 
@@ -142,6 +144,10 @@ def same_quantity(quantities: list[Quantity]) -> list[Contradiction]:
         others = [q for q in stated[1:] if q.line != first.line and
                   numbers.quantize(q.value, min(q.places, first.places)) !=
                   numbers.quantize(first.value, min(q.places, first.places))]
+        if len(label) < _NAMING_LABEL and unit != DATE:
+            # “合同金额”, “预算资金”: a short label may name two projects' amounts; two values within 1% of each
+            # other are one amount mistyped, two far apart are likely two amounts
+            others = [q for q in others if first.value and abs(q.value - first.value) <= abs(first.value) * _CLOSE]
         if not others:
             continue
         quotes = (first, *others)
