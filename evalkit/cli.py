@@ -119,17 +119,19 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         nonlocal failures
         failures += outcome.status == FAILED
         name = Path(outcome.params).name
-        if bar is not None:
+        detail = f"{outcome.total} {outcome.grade}" if outcome.total else outcome.error.splitlines()[0] if outcome.error else ""
+        if outcome.checks_failed:
+            detail += f"，核对未通过 {outcome.checks_failed} 项"
+        line = f"[{done}/{total}] {name}: {outcome.status_text} {detail} ({outcome.seconds:.2f} 秒)".rstrip()
+        if bar is not None:  # each project's line stays, above the bar
             bar.total = total
             bar.set_postfix_str(f"失败 {failures}")
+            bar.write(line)
+            if outcome.status == FAILED and "\n" in outcome.error:
+                bar.write("  " + outcome.error.replace("\n", "\n  "))
             bar.update(1)
-            if outcome.status == FAILED:
-                bar.write(f"失败：{name}\n  " + outcome.error.replace("\n", "\n  "))
         else:
-            detail = f"{outcome.total} {outcome.grade}" if outcome.total else outcome.error.splitlines()[0] if outcome.error else ""
-            if outcome.checks_failed:
-                detail += f"，核对未通过 {outcome.checks_failed} 项"
-            print(f"[{done}/{total}] {name}: {outcome.status_text} {detail} ({outcome.seconds:.2f} 秒)".rstrip(), flush=True)
+            print(line, flush=True)
 
     from evalkit.runs.runner import RunError
 
@@ -654,12 +656,12 @@ def _round_appendices(given: Path) -> list[Path]:
 DEFAULT_TIMEOUT = limits.PROJECT_TIMEOUT
 
 
-MAX_JOBS = 256  # -j: each unit is two worker processes with their kernels; far above any machine's cores
+MAX_JOBS = 512  # -j: projects at once, each in a worker process with its kernel; far above any machine's cores
 
 
 def _jobs(text: str) -> int:
     if not text.strip().isdigit() or not 1 <= int(text[:10]) <= MAX_JOBS:
-        raise argparse.ArgumentTypeError(f"应为 1 到 {MAX_JOBS} 之间的整数（不写则为 CPU 核数），实际为 {text[:40]!r}")
+        raise argparse.ArgumentTypeError(f"应为 1 到 {MAX_JOBS} 之间的整数（不写则为 CPU 核数的 2 倍），实际为 {text[:40]!r}")
     return int(text)
 
 
@@ -676,37 +678,40 @@ def _seconds(text: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from evalkit.clitext import ChineseParser
+
+    parser = ChineseParser(
         prog="evalkit", description="预算绩效评价工作底稿：由 params 文件生成带计算过程的 HTML 附件"
     )
-    parser.add_argument("--version", action="version", version=f"evalkit {__version__}")
+    parser.add_argument("--version", action="version", version=f"evalkit {__version__}", help="显示版本号并退出")
     parser.add_argument("--debug", action="store_true", help="出现内部错误时显示完整的 Python 调用栈")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="命令", title="命令")
 
     run = sub.add_parser("run", help="运行一个或多个项目，生成附件")
-    run.add_argument("params", nargs="+", help="params/<批次>/<项目>.yaml")
-    run.add_argument("--outputs", default="outputs", help="输出根目录（默认 outputs）")
-    run.add_argument("--workbook", default=None, help="工作簿（默认为随 evalkit 安装的 workbooks/project_evaluation.ipynb）")
+    run.add_argument("params", nargs="+", metavar="参数文件", help="params/<批次>/<项目>.yaml（可写多个）")
+    run.add_argument("--outputs", default="outputs", metavar="输出目录", help="输出根目录（默认 outputs）")
+    run.add_argument("--workbook", default=None, metavar="工作簿", help="工作簿（默认为随 evalkit 安装的 workbooks/project_evaluation.ipynb）")
     run.add_argument("--show-code", action="store_true", help="附件中保留代码单元格")
     run.add_argument("--strict", action="store_true", help="有核对未通过时以退出状态 1 结束")
     run.set_defaults(func=_cmd_run)
 
     batch = sub.add_parser("batch", help="运行一个评价批次（params/<批次>/ 下的全部项目）")
-    batch.add_argument("round", help="params/<批次> 目录")
-    batch.add_argument("-j", "--jobs", type=_jobs, default=None, help="并行度 N：同时运行 2×N 个项目，每个在自己的工作进程中（默认 N 为 CPU 核数）")
+    batch.add_argument("round", metavar="批次目录", help="params/<批次> 目录")
+    batch.add_argument("-j", "--jobs", type=_jobs, default=None, metavar="个数",
+                       help="同时运行的项目个数，每个在自己的工作进程中（默认为 CPU 核数的 2 倍：项目多半时间在等内核）")
     batch.add_argument("--force", action="store_true", help="全部重新运行，不跳过未变更的项目")
     batch.add_argument("--executor", choices=["local", "dask"], default="local", help="本机进程池或 Dask 集群")
-    batch.add_argument("--scheduler", default=None, help="Dask 调度器地址（默认在本机启动 LocalCluster）")
+    batch.add_argument("--scheduler", default=None, metavar="地址", help="Dask 调度器地址（默认在本机启动 LocalCluster）")
     batch.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="秒",
                        help=f"每个项目的时限，超时的项目记为失败、批次继续（默认 {DEFAULT_TIMEOUT} 秒；0 为不限）")
-    batch.add_argument("--outputs", default="outputs", help="输出根目录（默认 outputs）")
-    batch.add_argument("--workbook", default=None, help="工作簿（默认为随 evalkit 安装的 workbooks/project_evaluation.ipynb）")
+    batch.add_argument("--outputs", default="outputs", metavar="输出目录", help="输出根目录（默认 outputs）")
+    batch.add_argument("--workbook", default=None, metavar="工作簿", help="工作簿（默认为随 evalkit 安装的 workbooks/project_evaluation.ipynb）")
     batch.set_defaults(func=_cmd_batch)
 
     check = sub.add_parser("verify", help="核验一个项目的输出：输入是否与记录一致，重新运行是否逐字节相同；已签署的项目还核对是否复核后已修改",
                            epilog="退出状态：0 一致；1 不一致；2 无法核验；3 仅软件版本不同；4 复核后已修改（输出与输入一致，但与复核签署时不同）")
-    check.add_argument("output", help="outputs/<批次>/<项目> 目录")
-    check.add_argument("--workbook", default=None, help="工作簿（默认为随 evalkit 安装的 workbooks/project_evaluation.ipynb）")
+    check.add_argument("output", metavar="项目输出目录", help="outputs/<批次>/<项目> 目录")
+    check.add_argument("--workbook", default=None, metavar="工作簿", help="工作簿（默认为随 evalkit 安装的 workbooks/project_evaluation.ipynb）")
     check.set_defaults(func=_cmd_verify)
 
     signoff = sub.add_parser(
@@ -719,10 +724,10 @@ def _parser() -> argparse.ArgumentParser:
     signoff.add_argument("--level", default=None, metavar="层级",
                          help="签署的层级（默认为下一级未签署的层级；层级由参数文件 workpaper.review_levels 规定，默认只有“复核”）")
     signoff.add_argument("--reviewer", required=True, metavar="姓名", help="复核人")
-    signoff.add_argument("--date", default=None, metavar="YYYY-MM-DD", help="复核日期（默认今天）")
+    signoff.add_argument("--date", default=None, metavar="日期", help="复核日期，写作 YYYY-MM-DD（默认今天）")
     signoff.add_argument("--opinion", default="", metavar="意见", help="复核意见")
-    signoff.add_argument("--outputs", default="outputs", help="输出根目录（默认 outputs）")
-    signoff.add_argument("--workbook", default=None, help="工作簿（默认为随 evalkit 安装的 workbooks/project_evaluation.ipynb）")
+    signoff.add_argument("--outputs", default="outputs", metavar="输出目录", help="输出根目录（默认 outputs）")
+    signoff.add_argument("--workbook", default=None, metavar="工作簿", help="工作簿（默认为随 evalkit 安装的 workbooks/project_evaluation.ipynb）")
     signoff.add_argument("--no-run", action="store_true", help="只写签署文件，不重新生成附件（附件在下次运行后显示签署）")
     signoff.set_defaults(func=_cmd_signoff)
 
@@ -736,18 +741,18 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     note.add_argument("params", metavar="参数文件", help="params/<批次>/<项目>.yaml")
     note.add_argument("--on", default=None, metavar="编号", help="提出意见：所针对的附件编号")
-    note.add_argument("--reply", default=None, metavar="N-01", help="回复一条意见")
-    note.add_argument("--clear", default=None, metavar="N-01", help="确认一条意见已解决（由提出人）")
+    note.add_argument("--reply", default=None, metavar="意见编号", help="回复一条意见（如 N-01）")
+    note.add_argument("--clear", default=None, metavar="意见编号", help="确认一条意见已解决（由提出人；如 N-01）")
     note.add_argument("--by", required=True, metavar="姓名", help="提出、回复或确认的人")
     note.add_argument("--text", default="", metavar="内容", help="意见或回复的内容")
-    note.add_argument("--date", default=None, metavar="YYYY-MM-DD", help="日期（默认今天）")
-    note.add_argument("--outputs", default="outputs", help="输出根目录（默认 outputs）")
-    note.add_argument("--workbook", default=None, help="工作簿（默认为随 evalkit 安装的 workbooks/project_evaluation.ipynb）")
+    note.add_argument("--date", default=None, metavar="日期", help="日期，写作 YYYY-MM-DD（默认今天）")
+    note.add_argument("--outputs", default="outputs", metavar="输出目录", help="输出根目录（默认 outputs）")
+    note.add_argument("--workbook", default=None, metavar="工作簿", help="工作簿（默认为随 evalkit 安装的 workbooks/project_evaluation.ipynb）")
     note.add_argument("--no-run", action="store_true", help="只写复核记录，不重新生成附件")
     note.set_defaults(func=_cmd_note)
 
     validate = sub.add_parser("validate", help="只校验 params 文件并计算得分，不生成附件")
-    validate.add_argument("params", nargs="+")
+    validate.add_argument("params", nargs="+", metavar="参数文件", help="params/<批次>/<项目>.yaml（可写多个）")
     validate.add_argument("--strict", action="store_true", help="有核对未通过时以退出状态 1 结束")
     validate.set_defaults(func=_cmd_validate)
 
@@ -767,9 +772,9 @@ def _parser() -> argparse.ArgumentParser:
         "lab", help="为一个项目写出它自己的笔记本（outputs/.lab/<批次>/<项目>.ipynb），在 JupyterLab 中查看，不改动共用的工作簿",
         description="复制工作簿并写入该项目的参数，存为 outputs/.lab/<批次>/<项目>.ipynb。已存在时保留（其中可能有你自己加的单元格），"
                     "加 --force 重新生成。附件仍由 evalkit run 生成。")
-    lab.add_argument("params", help="params/<批次>/<项目>.yaml")
-    lab.add_argument("--outputs", default="outputs", help="输出根目录（默认 outputs）")
-    lab.add_argument("--workbook", default=None, help="工作簿（默认为随 evalkit 安装的 workbooks/project_evaluation.ipynb）")
+    lab.add_argument("params", metavar="参数文件", help="params/<批次>/<项目>.yaml")
+    lab.add_argument("--outputs", default="outputs", metavar="输出目录", help="输出根目录（默认 outputs）")
+    lab.add_argument("--workbook", default=None, metavar="工作簿", help="工作簿（默认为随 evalkit 安装的 workbooks/project_evaluation.ipynb）")
     lab.add_argument("--force", action="store_true", help="覆盖已有的项目笔记本")
     lab.add_argument("--open", action="store_true", help="写出后用 jupyter lab 打开")
     lab.set_defaults(func=_cmd_lab)
@@ -781,8 +786,8 @@ def _parser() -> argparse.ArgumentParser:
                     "最终附件仍由 evalkit run / batch 生成。",
         epilog="例：evalkit preview params/2024/某项目.yaml --open")
     preview.add_argument("params", metavar="参数文件", help="params/<批次>/<项目>.yaml")
-    preview.add_argument("--port", type=_port, default=0, help="端口（默认自动选择空闲端口）")
-    preview.add_argument("--host", default="127.0.0.1",
+    preview.add_argument("--port", type=_port, default=0, metavar="端口", help="端口（默认自动选择空闲端口）")
+    preview.add_argument("--host", default="127.0.0.1", metavar="地址",
                          help="监听地址（默认 127.0.0.1，只有本机能打开；改为其他地址会让同一网络中的人也能看到）")
     preview.add_argument("--charts", action="store_true", help="绘制问卷图表（每次刷新约慢 1 秒；默认不绘制）")
     preview.add_argument("--open", action="store_true", help="启动后用默认浏览器打开页面")
@@ -797,9 +802,9 @@ def _parser() -> argparse.ArgumentParser:
         epilog="例：evalkit import-framework 评分表.xlsx -o params/2024/frameworks/")
     imp.add_argument("file", metavar="评分表", help="评分表文件（.xlsx 或 .csv）")
     imp.add_argument("--sheet", default=None, metavar="工作表", help="读取的工作表名称（默认第一个工作表）")
-    imp.add_argument("--header-row", type=_row_number, default=None, metavar="N",
+    imp.add_argument("--header-row", type=_row_number, default=None, metavar="行号",
                      help="表头所在的行号（默认按列名“一级指标”“分值”自动查找）")
-    imp.add_argument("-o", "--output", default=None, metavar="输出",
+    imp.add_argument("-o", "--output", default=None, metavar="输出文件",
                      help="输出文件夹（以 / 结尾或已存在的文件夹），或输出文件名的前缀；默认与评分表同一文件夹、同名")
     imp.set_defaults(func=_cmd_import_framework)
 
@@ -833,12 +838,12 @@ def _parser() -> argparse.ArgumentParser:
     audit.set_defaults(func=_cmd_audit)
 
     pdf = sub.add_parser("print-pdf", help="用无界面 Chromium 把附件打印为 A4 PDF（页眉、页码、带页码的目录、书签）")
-    pdf.add_argument("appendix", nargs="+", help="appendix.html、项目的输出目录，或批次的输出目录（其中每个项目各打印一份）")
-    pdf.add_argument("-o", "--output", default=None, help="PDF 文件（默认写在附件旁边：appendix.pdf）")
+    pdf.add_argument("appendix", nargs="+", metavar="附件", help="appendix.html、项目的输出目录，或批次的输出目录（其中每个项目各打印一份）")
+    pdf.add_argument("-o", "--output", default=None, metavar="PDF文件", help="PDF 文件（默认写在附件旁边：appendix.pdf）")
     pdf.set_defaults(func=_cmd_print_pdf)
 
     schema = sub.add_parser("schema", help="输出 params 文件的 JSON Schema")
-    schema.add_argument("-o", "--output", default=None, help="写入的文件（默认输出到终端）")
+    schema.add_argument("-o", "--output", default=None, metavar="文件", help="写入的文件（默认输出到终端）")
     schema.set_defaults(func=_cmd_schema)
     for command in sub.choices.values():
         # Also after the subcommand (evalkit run p.yaml --debug). SUPPRESS: a subcommand
@@ -853,7 +858,10 @@ def main(argv: list[str] | None = None) -> int:
         # A file name in another encoding reaches us as surrogates: show its bytes, never crash on it.
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
-    args = _parser().parse_args(argv)
+    from evalkit.clitext import chinese
+
+    with chinese():  # argparse's usage, headings and errors in Chinese, as the help texts are
+        args = _parser().parse_args(argv)
     try:
         return int(args.func(args))
     except InputError as exc:

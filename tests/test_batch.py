@@ -75,7 +75,7 @@ def test_round_outputs(first_round):
 
 def test_unchanged_rerun_skips_everything_but_the_failure(first_round, capsys):
     folder, out, _ = first_round
-    assert main(["batch", str(folder), "--outputs", str(out), "-j", "1", "--workbook", str(WORKBOOK)]) == 1
+    assert main(["batch", str(folder), "--outputs", str(out), "-j", "2", "--workbook", str(WORKBOOK)]) == 1
     text = capsys.readouterr().out
     assert text.count("未变更，跳过") == 3 and "d_broken.yaml: 失败" in text
 
@@ -84,7 +84,7 @@ def test_changing_one_data_file_reruns_exactly_its_users(first_round):
     folder, out, _ = first_round
     allocation = folder / "data" / "001_allocation.csv"
     allocation.write_text(allocation.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # a trailing blank line
-    run = run_round(folder, outputs_root=out, jobs=1, workbook=WORKBOOK)
+    run = run_round(folder, outputs_root=out, jobs=2, workbook=WORKBOOK)
     status = {Path(o.params).name: o.status for o in run.outcomes}
     assert status == {"a_futian.yaml": "ok", "b_futian_copy.yaml": "ok", "c_wangcheng.yaml": "up_to_date",
                       "d_broken.yaml": "failed"}
@@ -116,7 +116,7 @@ def test_no_state_leaks_between_projects(tmp_path):
         "open('kernel.pid', 'w').write(str(os.getpid()))"))
     leaky = tmp_path / "leaky.ipynb"
     nbformat.write(book, leaky)
-    run = run_round(folder, outputs_root=tmp_path / "out", jobs=1, workbook=leaky)
+    run = run_round(folder, outputs_root=tmp_path / "out", jobs=2, workbook=leaky)
     assert [o.status for o in run.outcomes] == ["ok", "ok", "ok"], [o.error for o in run.outcomes]
     pids = {(tmp_path / "out" / "leak" / n / "kernel.pid").read_text() for n in ("p1", "p2", "p3")}
     assert len(pids) == 3
@@ -129,7 +129,7 @@ def test_dask_local_cluster_gives_the_same_results(tmp_path, first_round):
     shutil.copytree(folder / "frameworks", small / "frameworks")
     shutil.copy(folder / "a_futian.yaml", small / "a_futian.yaml")
     shutil.copy(folder / "c_wangcheng.yaml", small / "c_wangcheng.yaml")
-    run = run_round(small, outputs_root=tmp_path / "out", jobs=1, executor="dask", workbook=WORKBOOK)
+    run = run_round(small, outputs_root=tmp_path / "out", jobs=2, executor="dask", workbook=WORKBOOK)
     assert [o.status for o in run.outcomes] == ["ok", "ok"], [o.error for o in run.outcomes]
     for stem in ("c_wangcheng",):
         dask_results = json.loads((tmp_path / "out" / "r2024" / stem / "results.json").read_text(encoding="utf-8"))
@@ -150,7 +150,7 @@ def test_interrupt_keeps_finished_projects_and_the_next_run_resumes(tmp_path):
     for i in range(12):
         (folder / f"p{i:02d}.yaml").write_text(text, encoding="utf-8")
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "evalkit.cli", "batch", str(folder), "--outputs", str(out), "-j", "1",
+    command = [sys.executable, "-m", "evalkit.cli", "batch", str(folder), "--outputs", str(out), "-j", "2",
                "--workbook", str(WORKBOOK)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
     lines = []
@@ -166,7 +166,7 @@ def test_interrupt_keeps_finished_projects_and_the_next_run_resumes(tmp_path):
     assert len(finished) >= 2
     for name in finished:  # every folder that exists is complete
         assert (out / "stop" / name / "manifest.json").exists(), name
-    rerun = run_round(folder, outputs_root=out, jobs=1, workbook=WORKBOOK)
+    rerun = run_round(folder, outputs_root=out, jobs=2, workbook=WORKBOOK)
     statuses = [o.status for o in rerun.outcomes]
     assert statuses.count("up_to_date") == len(finished) and statuses.count("ok") == 12 - len(finished)
     assert not [p for p in (out / "stop").iterdir() if p.name.startswith(".")]
@@ -216,7 +216,7 @@ def test_an_unchanged_rerun_keeps_the_round_files_until_an_output_changes(tmp_pa
     (folder / "p1.yaml").write_text(text, encoding="utf-8")
     (folder / "p2.yaml").write_text(text.replace('id: "001"', 'id: "002"'), encoding="utf-8")
     out = tmp_path / "out"
-    first = run_round(folder, outputs_root=out, jobs=1, workbook=WORKBOOK)
+    first = run_round(folder, outputs_root=out, jobs=2, workbook=WORKBOOK)
     assert [o.status for o in first.outcomes] == ["ok", "ok"] and not first.kept
     round_out = out / "same"
     written = {name: (round_out / name).read_bytes() for name in ROUND_FILES}
@@ -233,9 +233,9 @@ def test_an_unchanged_rerun_keeps_the_round_files_until_an_output_changes(tmp_pa
     assert renamed != text
     (folder / "p1.yaml").write_text(renamed, encoding="utf-8")
     run_project(folder / "p1.yaml", outputs_root=out, workbook=WORKBOOK)  # outside the batch
-    again = run_round(folder, outputs_root=out, jobs=1, workbook=WORKBOOK)
+    again = run_round(folder, outputs_root=out, jobs=2, workbook=WORKBOOK)
     assert [o.status for o in again.outcomes] == ["up_to_date", "up_to_date"] and not again.kept
     document = json.loads((round_out / "round.json").read_text(encoding="utf-8"))
     assert document["projects"][0]["name"].endswith("（修订）")
     assert [p["status"] for p in document["projects"]] == ["up_to_date", "up_to_date"]
-    assert run_round(folder, outputs_root=out, jobs=1, workbook=WORKBOOK).kept  # and now it is current again
+    assert run_round(folder, outputs_root=out, jobs=2, workbook=WORKBOOK).kept  # and now it is current again

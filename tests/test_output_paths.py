@@ -91,7 +91,7 @@ def test_batch_force_on_a_full_disk_reports_the_round_files(tmp_path, capsys, mo
         return real_replace(src, dst, *args, **kwargs)
 
     monkeypatch.setattr(os, "replace", full)
-    assert main(["batch", str(folder), "--force", "--outputs", str(out), "-j", "1"]) == 1
+    assert main(["batch", str(folder), "--force", "--outputs", str(out), "-j", "2"]) == 1
     captured = capsys.readouterr()
     no_internal_error(captured.err)
     assert "共 2 个项目，运行 2" in captured.out and "index.html" not in captured.out, captured.out
@@ -206,11 +206,11 @@ def test_import_framework_to_a_place_that_cannot_be_written(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(("argv", "words"), [
-    (["batch", "params/x", "-j", "0"], "-j/--jobs: 应为 1 到 256 之间的整数"),
-    (["batch", "params/x", "-j", "99999999999999999999"], "-j/--jobs: 应为 1 到 256 之间的整数"),
-    (["batch", "params/x", "-j", "-3"], "-j/--jobs: 应为 1 到 256 之间的整数"),
-    (["import-framework", "t.xlsx", "--header-row", "99999999999999999999"], "--header-row: 应为 1 到 1,048,576 之间的行号"),
-    (["import-framework", "t.xlsx", "--header-row", "0"], "--header-row: 应为 1 到 1,048,576 之间的行号"),
+    (["batch", "params/x", "-j", "0"], "参数 -j/--jobs：应为 1 到 512 之间的整数"),
+    (["batch", "params/x", "-j", "99999999999999999999"], "参数 -j/--jobs：应为 1 到 512 之间的整数"),
+    (["batch", "params/x", "-j", "-3"], "参数 -j/--jobs：应为 1 到 512 之间的整数"),
+    (["import-framework", "t.xlsx", "--header-row", "99999999999999999999"], "参数 --header-row：应为 1 到 1,048,576 之间的行号"),
+    (["import-framework", "t.xlsx", "--header-row", "0"], "参数 --header-row：应为 1 到 1,048,576 之间的行号"),
 ])
 def test_integer_arguments_out_of_range(argv, words, capsys):
     with pytest.raises(SystemExit) as stopped:
@@ -257,3 +257,35 @@ def test_a_killed_process_not_yet_reaped_counts_as_gone():
     finally:
         child.kill()
         child.wait()
+
+
+def test_the_command_line_speaks_chinese_only_and_lines_up_by_display_width(capsys, monkeypatch):
+    """Usage, headings, errors and choices in Chinese (argparse's own words included); the help column lines
+    up although metavars are Chinese (two columns a character); argparse is untouched after main returns."""
+    import argparse
+
+    from evalkit.clitext import display_width
+
+    monkeypatch.setenv("COLUMNS", "100")
+    english = ("usage", "positional arguments", "options:", "show this help", "error:", "invalid choice",
+               "the following arguments", "expected one argument", "unrecognized arguments")
+    for argv in (["--help"], ["batch", "--help"], ["audit", "--help"], ["batch"], ["bat"], ["batch", "x", "--executor", "y"],
+                 ["run", "p.yaml", "--outputs"], ["validate", "p.yaml", "--nonsense"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+        out = capsys.readouterr()
+        text = out.out + out.err
+        assert not [w for w in english if w in text], (argv, text)
+        assert "用法：evalkit" in text, argv
+    with pytest.raises(SystemExit):
+        main(["batch", "--help"])
+    help_text = capsys.readouterr().out
+    assert "位置参数：" in help_text and "选项：" in help_text
+    columns = {display_width(line[:line.index(text)]) for line in help_text.splitlines()
+               for text in ("params/<批次> 目录", "同时运行的项目个数", "输出根目录") if text in line}
+    assert columns == {24}  # 批次目录, -j 个数, --outputs 输出目录: one help column
+    assert all(display_width(line) <= 100 for line in help_text.splitlines())
+    with pytest.raises(SystemExit):
+        main(["bat"])
+    assert "无效的选择 'bat'（可选：'run', 'batch'" in capsys.readouterr().err
+    assert argparse._("usage: ") == "usage: "  # restored for everything else in the process

@@ -142,7 +142,7 @@ def _batch(folder: Path, out: Path, portable: bool) -> subprocess.CompletedProce
     if portable:
         env["EVALKIT_PORTABLE"] = "1"
     return subprocess.run([sys.executable, "-m", "evalkit.cli", "batch", str(folder), "--outputs", str(out),
-                           "-j", "1", "--workbook", str(WORKBOOK)],
+                           "-j", "2", "--workbook", str(WORKBOOK)],
                           capture_output=True, text=True, env=env, cwd=folder.parent.parent, timeout=900)
 
 

@@ -56,7 +56,7 @@ def printed(tmp_path_factory) -> dict[str, Printed]:
     from evalkit.cli import main
 
     tmp = tmp_path_factory.mktemp("print")
-    assert main(["batch", str(EXAMPLES), "--outputs", str(tmp), "-j", "1", "--workbook", str(WORKBOOK)]) == 0
+    assert main(["batch", str(EXAMPLES), "--outputs", str(tmp), "-j", "2", "--workbook", str(WORKBOOK)]) == 0
     out = {}
     for name in PROJECTS:
         folder = tmp / EXAMPLES.name / name

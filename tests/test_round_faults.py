@@ -110,7 +110,7 @@ def test_hostile_names_in_a_round_touch_nothing_else(tmp_path, capsys):
     neighbour = out / "r" / "earlier"
     neighbour.mkdir(parents=True)
     (neighbour / "appendix.html").write_text("an earlier project's appendix", encoding="utf-8")
-    status = main(["batch", str(folder), "--outputs", str(out), "-j", "1", "--workbook", str(WORKBOOK)])
+    status = main(["batch", str(folder), "--outputs", str(out), "-j", "2", "--workbook", str(WORKBOOK)])
     text = capsys.readouterr()
     assert status == 1, text
     assert (neighbour / "appendix.html").read_text(encoding="utf-8") == "an earlier project's appendix"
@@ -208,7 +208,7 @@ def fake_work(monkeypatch):
 
 def test_a_hanging_project_times_out_and_the_round_goes_on(tmp_path, fake_work):
     folder = fake_projects(tmp_path, ["a", "b", "hang", "c", "d"])
-    run = run_round(folder, outputs_root=tmp_path / "out", jobs=1, workbook=WORKBOOK, timeout=2)
+    run = run_round(folder, outputs_root=tmp_path / "out", jobs=2, workbook=WORKBOOK, timeout=2)
     status = {Path(o.params).stem: o.status for o in run.outcomes}
     assert status == {"a": OK, "b": OK, "hang": FAILED, "c": OK, "d": OK}
     assert "超过时限 2 秒" in run.failed[0].error and "--timeout" in run.failed[0].error
@@ -216,7 +216,7 @@ def test_a_hanging_project_times_out_and_the_round_goes_on(tmp_path, fake_work):
 
 def test_a_crashing_project_is_retried_once_then_failed_alone(tmp_path, fake_work):
     folder = fake_projects(tmp_path, ["a", "crash", "flaky", "b"])
-    run = run_round(folder, outputs_root=tmp_path / "out", jobs=1, workbook=WORKBOOK, timeout=60)
+    run = run_round(folder, outputs_root=tmp_path / "out", jobs=2, workbook=WORKBOOK, timeout=60)
     status = {Path(o.params).stem: o.status for o in run.outcomes}
     assert status == {"a": OK, "crash": FAILED, "flaky": OK, "b": OK}  # flaky died once (killed), then ran
     assert "被信号 11 终止" in run.failed[0].error and "重试后仍然如此" in run.failed[0].error
@@ -225,7 +225,7 @@ def test_a_crashing_project_is_retried_once_then_failed_alone(tmp_path, fake_wor
 def test_many_projects_none_lost(tmp_path, fake_work):
     stems = [f"p{i:03d}" for i in range(60)] + ["crash1", "hang1"]
     folder = fake_projects(tmp_path, stems)
-    run = run_round(folder, outputs_root=tmp_path / "out", jobs=2, workbook=WORKBOOK, timeout=2)
+    run = run_round(folder, outputs_root=tmp_path / "out", jobs=4, workbook=WORKBOOK, timeout=2)
     assert len(run.outcomes) == len(stems)
     assert sorted(Path(o.params).stem for o in run.failed) == ["crash1", "hang1"]
 
@@ -334,7 +334,7 @@ def alive(pid: int) -> bool:
 
 
 def start_batch(folder: Path, out: Path, *extra: str) -> subprocess.Popen:
-    command = [sys.executable, "-m", "evalkit.cli", "batch", str(folder), "--outputs", str(out), "-j", "1",
+    command = [sys.executable, "-m", "evalkit.cli", "batch", str(folder), "--outputs", str(out), "-j", "2",
                "--workbook", str(WORKBOOK), *extra]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
 
@@ -380,7 +380,7 @@ def test_a_killed_batch_takes_its_workers_kernels_and_temporaries_with_it(tmp_pa
     assert leftovers == []
     for project in (p for p in (out / "kb").iterdir() if p.is_dir()):
         assert (project / "manifest.json").is_file()  # every folder that exists is complete
-    rerun = run_round(folder, outputs_root=out, jobs=1, workbook=WORKBOOK)
+    rerun = run_round(folder, outputs_root=out, jobs=2, workbook=WORKBOOK)
     assert {o.status for o in rerun.outcomes} <= {"ok", "up_to_date"} and len(rerun.outcomes) == 12
 
 

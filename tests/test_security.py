@@ -58,7 +58,7 @@ def test_round_index_escapes_names(hostile, tmp_path):
     params, _ = hostile
     folder = tmp_path / "params" / "x"
     shutil.copytree(params.parent, folder)
-    run_round(folder, outputs_root=tmp_path / "out", jobs=1, workbook=WORKBOOK)
+    run_round(folder, outputs_root=tmp_path / "out", jobs=2, workbook=WORKBOOK)
     index = (tmp_path / "out" / "x" / "index.html").read_text(encoding="utf-8")
     assert NASTY not in index and "&lt;script&gt;alert(1)&lt;/script&gt;" in index
 

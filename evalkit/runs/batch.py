@@ -270,7 +270,7 @@ class _Local:
         _preload_for_workers()
         queue = deque(str(p) for p in todo)
         deaths: dict[str, int] = {}
-        slots = min(self.jobs * PROJECTS_PER_WORKER, len(todo))
+        slots = min(self.jobs, len(todo))
         self.workers = [self._spawn(context, outputs_root, workbook) for _ in range(slots)]
         limit = None if self.timeout is None else self.timeout + TIMEOUT_GRACE
 
@@ -454,7 +454,8 @@ class _Dask:
         if self.scheduler:
             self.client = self._connect()
         else:
-            self.cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=PROJECTS_PER_WORKER,
+            per_worker = min(PROJECTS_PER_WORKER, self.jobs)  # -j projects at once, two to a worker process
+            self.cluster = LocalCluster(n_workers=-(-self.jobs // per_worker), threads_per_worker=per_worker,
                                         processes=True, dashboard_address=None, silence_logs=40)
             self.client = Client(self.cluster)
         # Workers may run in another folder (or machine): they get absolute paths, the round its own.
@@ -548,7 +549,7 @@ def run_round(
             report(outcome, done, len(projects))
     interrupted, aborted = False, ""
     if todo:
-        jobs = max(1, jobs or os.cpu_count() or 1)
+        jobs = max(1, jobs or (os.cpu_count() or 1) * PROJECTS_PER_WORKER)  # projects at once (-j), as make -j
         engine: Any = _Dask(jobs, scheduler, timeout) if executor == "dask" or scheduler else _Local(jobs, timeout)
         previous = None
         if threading.current_thread() is threading.main_thread():
