@@ -386,7 +386,7 @@ def _audit_folder(folder: Path, out: Path, strict: bool = False) -> int:
 def _cmd_lab(args: argparse.Namespace) -> int:
     import subprocess
 
-    from evalkit.runs.lab import lab_missing, lab_notebook
+    from evalkit.runs.lab import lab_command, lab_missing, lab_notebook
     from evalkit.runs.runner import default_workbook
 
     if args.open and (missing := lab_missing()):
@@ -394,22 +394,26 @@ def _cmd_lab(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     try:
         notebook, written = lab_notebook(Path(args.params), Path(args.outputs),
-                                         Path(args.workbook) if args.workbook else default_workbook(), force=args.force)
+                                         Path(args.workbook) if args.workbook else default_workbook(), force=args.force,
+                                         folder=Path(args.lab) if args.lab else None)
     except InputError as exc:
         _print_problems(exc)
         return EXIT_BAD_INPUT
     except OSError as exc:
         from evalkit.core.errors import os_error_text
 
-        print(f"无法写出项目笔记本：{exc.filename or args.outputs}：{os_error_text(exc)}；请用 --outputs 指定可以写入的输出目录",
+        print(f"无法写出项目笔记本：{exc.filename or args.outputs}：{os_error_text(exc)}；请用 --lab 指定可以写入的目录",
               file=sys.stderr)
         return EXIT_FAILED
     print(f"{'已写出' if written else '已存在（保留其中的修改；要重新生成请加 --force）'}：{notebook}")
     print("这是该项目自己的笔记本，共用的工作簿不会被修改；在 JupyterLab 中打开后运行全部单元格即可查看计算过程。")
+    command, root = lab_command(notebook, Path(args.params))
     if not args.open:
-        print(f"打开：jupyter lab {notebook}（需先安装可选依赖：pip install 'evalkit[lab]'）")
+        import shlex
+
+        print(f"打开：{shlex.join(command)}（或加 --open；需先安装可选依赖：pip install 'evalkit[lab]'）")
         return EXIT_OK
-    return subprocess.call([sys.executable, "-m", "jupyterlab", str(notebook)])
+    return subprocess.call(command)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -769,14 +773,15 @@ def _parser() -> argparse.ArgumentParser:
     new.set_defaults(func=_cmd_new)
 
     lab = sub.add_parser(
-        "lab", help="为一个项目写出它自己的笔记本（outputs/.lab/<批次>/<项目>.ipynb），在 JupyterLab 中查看，不改动共用的工作簿",
-        description="复制工作簿并写入该项目的参数，存为 outputs/.lab/<批次>/<项目>.ipynb。已存在时保留（其中可能有你自己加的单元格），"
+        "lab", help="为一个项目写出它自己的笔记本（lab/<批次>/<项目>.ipynb），在 JupyterLab 中查看，不改动共用的工作簿",
+        description="复制工作簿并写入该项目的参数，存为输出目录旁的 lab/<批次>/<项目>.ipynb。已存在时保留（其中可能有你自己加的单元格），"
                     "加 --force 重新生成。附件仍由 evalkit run 生成。")
     lab.add_argument("params", metavar="参数文件", help="params/<批次>/<项目>.yaml")
     lab.add_argument("--outputs", default="outputs", metavar="输出目录", help="输出根目录（默认 outputs）")
     lab.add_argument("--workbook", default=None, metavar="工作簿", help="工作簿（默认为随 evalkit 安装的 workbooks/project_evaluation.ipynb）")
+    lab.add_argument("--lab", default=None, metavar="目录", help="项目笔记本的目录（默认为输出目录旁的 lab/）")
     lab.add_argument("--force", action="store_true", help="覆盖已有的项目笔记本")
-    lab.add_argument("--open", action="store_true", help="写出后用 jupyter lab 打开")
+    lab.add_argument("--open", action="store_true", help="写出后用 evalkit 所在环境中的 JupyterLab 打开")
     lab.set_defaults(func=_cmd_lab)
 
     preview = sub.add_parser(
