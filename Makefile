@@ -7,19 +7,20 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test schema constraints clean help
+.PHONY: demo test schema constraints dist clean help
 
 help:
 	@echo "make demo   — 安装并运行 params/examples/ 下的全部示例项目，生成 HTML 附件"
 	@echo "make test   — 安装并运行测试"
 	@echo "make constraints — 按 .venv 中现有版本重新生成 constraints.txt（升级依赖并测试通过后）"
 	@echo "make schema — 生成 params 文件的 JSON Schema（outputs/params.schema.json）"
+	@echo "make dist   — 构建 sdist 与 wheel（dist/），发布到软件包索引之前检查用"
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt evalkit/constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "evalkit 需要 Python >= 3.11，当前为 " + sys.version.split()[0])'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,dask,survey]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,all]'
 	@touch $(STAMP)
 
 schema: $(STAMP)
@@ -35,14 +36,24 @@ demo: $(STAMP) schema
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# constraints.txt: the exact versions `make test` and `make demo` install (the tested set). To upgrade:
+# evalkit/constraints.txt: the exact versions `make test` and `make demo` install (the tested set), inside the
+# package so that a wheel carries it (manifest.json records it and which installed versions differ); the top-level
+# constraints.txt only includes it (-c), so `pip install -c constraints.txt` works from the checkout. To upgrade:
 # `.venv/bin/pip install -U pandas` (etc.), `make test`, then `make constraints` and commit the file.
 constraints:
 	@test -x $(BIN)/python || { echo "先运行 make test 建立 .venv"; exit 1; }
 	{ echo "# evalkit 经测试的依赖版本（pip 约束文件）。由 make constraints 从 .venv 生成，勿手改。"; \
-	  echo "# 安装：pip install -c constraints.txt -e '.[test,dask,survey]'"; \
-	  $(BIN)/python -m pip freeze --all --exclude-editable | grep -v -i -E '^(evalkit|pip|wheel)(==| @)'; } > constraints.txt.tmp
-	mv constraints.txt.tmp constraints.txt
+	  echo "# 安装：pip install -c constraints.txt -e '.[test,all]'"; \
+	  $(BIN)/python -m pip freeze --all --exclude-editable | grep -v -i -E '^(evalkit|pip|wheel)(==| @)'; } > evalkit/constraints.txt.tmp
+	mv evalkit/constraints.txt.tmp evalkit/constraints.txt
+
+# dist/: the sdist and the wheel a package index is given (offline, with the setuptools of .venv); publishing
+# itself is the release workflow (.github/workflows/release.yml), run by pushing a tag v<version>.
+dist: $(STAMP)
+	rm -rf dist && mkdir -p dist
+	$(BIN)/python -m pip wheel --no-deps --no-build-isolation --no-index -q -w dist .
+	$(BIN)/python -c 'from setuptools import build_meta; print(build_meta.build_sdist("dist"))'
+	@ls -1 dist
 
 clean:
 	rm -rf outputs $(VENV) *.egg-info

@@ -14,18 +14,23 @@ from packaging.utils import canonicalize_name
 from conftest import ROOT
 
 
-MAKE_EXTRAS = ("test", "dask", "survey")  # the extras `make test` and `make demo` install (and constraints.txt pins)
+MAKE_EXTRAS = ("test", "all")  # the extras `make test` and `make demo` install (and constraints.txt pins)
+PINS = ROOT / "evalkit" / "constraints.txt"  # in the package, so the wheel carries it; constraints.txt includes it
 
 
 def requirements() -> list[Requirement]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     found = [Requirement(r) for r in project["dependencies"]]
-    return found + [Requirement(r) for extra in MAKE_EXTRAS for r in project["optional-dependencies"][extra]]
+    extras = [r for extra in MAKE_EXTRAS for r in project["optional-dependencies"][extra]]
+    for requirement in map(Requirement, extras):  # evalkit[lab,survey,…]: the extras `all` stands for
+        found += ([Requirement(r) for extra in sorted(requirement.extras) for r in project["optional-dependencies"][extra]]
+                  if canonicalize_name(requirement.name) == "evalkit" else [requirement])
+    return found
 
 
 def pins() -> dict[str, str]:
     found = {}
-    for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines():
+    for line in PINS.read_text(encoding="utf-8").splitlines():
         line = line.split("#", 1)[0].strip()
         if line:
             name, _, version = line.partition("==")
@@ -52,7 +57,7 @@ def test_make_installs_with_the_constraints():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert re.search(r"^\$\(STAMP\):.*\bconstraints\.txt\b", makefile, re.M)
     assert f"pip install --quiet -c constraints.txt -e '.[{','.join(MAKE_EXTRAS)}]'" in makefile
-    header = (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines()[1]
+    header = PINS.read_text(encoding="utf-8").splitlines()[1]
     assert header == f"# 安装：pip install -c constraints.txt -e '.[{','.join(MAKE_EXTRAS)}]'"  # as make constraints writes it
     assert f"echo \"{header}\"" in makefile
     assert re.search(r"^constraints:", makefile, re.M)
@@ -66,3 +71,12 @@ def test_scipy_is_the_survey_extra_not_a_core_dependency():
     users = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "evalkit").rglob("*.py")
                    if re.search(r"^\s*(from|import) scipy", p.read_text(encoding="utf-8"), re.M))
     assert users == ["evalkit/core/survey/stats.py"]
+
+
+def test_the_top_level_constraints_file_includes_the_packaged_one():
+    """pip install -c constraints.txt from the checkout reads the pins the wheel carries: one file, no copy."""
+    lines = [line for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("#")]
+    assert lines == ["-c evalkit/constraints.txt"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "constraints.txt" in project["tool"]["setuptools"]["package-data"]["evalkit"]

@@ -574,7 +574,7 @@ def test_manifest_records_the_constraints_in_use(project):
     _, out = project
     recorded = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["constraints"]
     assert recorded["name"] == "constraints.txt"
-    assert recorded["sha256"] == manifest_module.file_sha256(ROOT / "constraints.txt")
+    assert recorded["sha256"] == manifest_module.file_sha256(ROOT / "evalkit" / "constraints.txt")
     assert isinstance(recorded["differs"], list)
 
 

@@ -62,7 +62,7 @@ def wheel(tmp_path_factory) -> Path:
         pytest.skip("构建 wheel 需要 setuptools>=77（pip install -e '.[test]' 会安装）")
     source = tmp_path_factory.mktemp("source")
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", ".ipynb_checkpoints")
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy2(ROOT / name, source / name)
     for name in ("evalkit", "workbooks"):
         shutil.copytree(ROOT / name, source / name, ignore=ignore)
@@ -114,6 +114,33 @@ def test_installed_wheel_makes_an_appendix_from_another_folder(wheel, tmp_path):
     assert (out / "scores.docx").is_file() and (out / "results.json").is_file()
     appendix = (out / "appendix.html").read_text(encoding="utf-8")
     assert PROJECT_NAME in appendix
+    import json
+
+    recorded = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["constraints"]
+    assert recorded["name"] == "constraints.txt" and recorded["differs"] == []  # the wheel's own pins, all met
+
+
+def test_wheel_and_sdist_carry_the_licence_the_pins_and_their_metadata(wheel, tmp_path):
+    """What a package index is given: the wheel and the sdist each hold LICENSE and the tested pins, and their
+    metadata say MIT with the README as the description (so publishing is one command)."""
+    import tarfile
+
+    names = zipfile.ZipFile(wheel).namelist()
+    info = next(n for n in names if n.endswith(".dist-info/METADATA"))
+    metadata_text = zipfile.ZipFile(wheel).read(info).decode("utf-8")
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names) and "evalkit/constraints.txt" in names
+    assert "License-Expression: MIT" in metadata_text and "License-File: LICENSE" in metadata_text
+    assert "Provides-Extra: all" in metadata_text and "## 安装与示例" in metadata_text  # the README, in full
+    source = next(p for p in wheel.parents[1].iterdir() if p.name.startswith("source"))  # the wheel fixture's copy
+    _run([sys.executable, "-c", "import sys; from setuptools import build_meta; print(build_meta.build_sdist(sys.argv[1]))",
+          tmp_path], cwd=source)
+    (sdist,) = tmp_path.glob("evalkit-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        members = {m.name.split("/", 1)[1] for m in archive.getmembers() if "/" in m.name}
+        pkg_info = archive.extractfile(next(m for m in archive.getmembers() if m.name.endswith("/PKG-INFO"))).read()
+    assert {"LICENSE", "README.md", "pyproject.toml", "evalkit/constraints.txt",
+            "workbooks/project_evaluation.ipynb"} <= members
+    assert b"License-Expression: MIT" in pkg_info
 
 
 def test_python_dash_m_evalkit_is_the_evalkit_command():

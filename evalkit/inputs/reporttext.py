@@ -342,9 +342,19 @@ def _docx_blocks(raw: bytes) -> tuple[str, tuple[str, ...]]:
     return "\n".join(lines), tuple(places)
 
 
+PDF_EXTRA = "pdf"  # pip install 'evalkit[pdf]': pdfplumber and what it brings (pdfminer, cryptography, pypdfium2)
+
+
 def _pdf_report(raw: bytes, shown: str) -> Report:
     """A PDF's text and ruled tables, page by page; encrypted, broken or image-only PDFs are refused."""
-    import pdfplumber
+    try:
+        import pdfplumber
+    except ImportError:
+        from evalkit.core.errors import MissingDependency
+
+        raise MissingDependency(
+            f"{shown}：读取 PDF 报告需要可选依赖 pdfplumber，本环境未安装；请安装：pip install 'evalkit[{PDF_EXTRA}]'"
+            "（make test / make demo 建立的环境已包含），或核查报告的 Word 原件（.docx）") from None
     from pdfminer.pdfdocument import PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError
     from pdfplumber.utils.exceptions import PdfminerException

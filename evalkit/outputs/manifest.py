@@ -47,7 +47,7 @@ __all__ = ["CONSTRAINTS", "MANIFEST", "OUTPUT_FILES", "ManifestError", "NotRegul
            "write"]
 
 MANIFEST = "manifest.json"
-CONSTRAINTS = "constraints.txt"  # the exact tested versions, shipped at the top of the source tree (make constraints)
+CONSTRAINTS = "constraints.txt"  # the exact tested versions, inside the package: a wheel carries it (make constraints)
 FORMAT = 1
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024  # a real one is about 3 KB
 # Libraries whose versions can change an output byte: computation, rendering, execution.
@@ -88,13 +88,16 @@ def versions() -> dict[str, str]:
 
 
 def constraints_file() -> Path | None:
-    """The constraints.txt beside the source tree evalkit runs from (a repository checkout), or None.
+    """The constraints.txt evalkit was tested with, inside the package (a checkout and an installed wheel alike), or None.
 
     pip does not record which constraints an environment was installed with, so
-    the manifest records the file found here and which installed versions differ
-    from its pins: a reviewer sees whether the run used the tested set.
+    the manifest records this file and which installed versions differ from its
+    pins: a reviewer sees whether the run used the tested set, wherever evalkit
+    was installed from.
     """
-    candidate = Path(__file__).resolve().parents[2] / CONSTRAINTS  # evalkit/outputs/ → the checkout
+    from importlib import resources
+
+    candidate = Path(str(resources.files("evalkit") / CONSTRAINTS))
     try:
         return candidate if stat.S_ISREG(os.stat(candidate).st_mode) else None
     except OSError:
