@@ -114,7 +114,7 @@ LAYERS = ("core", "inputs", "kinds", "loader", "outputs", "runs", "cli")
 
 def layer_of(module: str) -> str:
     parts = module.split(".")
-    return "cli" if parts[1:2] == ["__main__"] else parts[1]
+    return "cli" if parts[1:2] in (["__main__"], ["clitext"]) else parts[1]  # clitext: the CLI's own words
 
 
 def upward(graph: dict[str, set[str]]) -> list[str]:

@@ -116,10 +116,11 @@ def test_run_of_a_missing_params_file_says_so_first(tmp_path, capsys, monkeypatc
 def test_lab_into_a_folder_that_takes_no_files(tmp_path, capsys):
     from conftest import EXAMPLES
 
-    assert main(["lab", str(EXAMPLES / "001_futian_ai_centre.yaml"), "--outputs", "/proc/evalkit-lab"]) == 1
+    assert main(["lab", str(EXAMPLES / "001_futian_ai_centre.yaml"), "--outputs", str(tmp_path / "out"),
+                 "--lab", "/proc/evalkit-lab"]) == 1
     err = capsys.readouterr().err
     no_internal_error(err)
-    assert err.startswith("无法写出项目笔记本：/proc/evalkit-lab") and "--outputs" in err, err
+    assert err.startswith("无法写出项目笔记本：/proc/evalkit-lab") and "--lab" in err, err
 
 
 # --- schema -o, print-pdf -o, import-framework -o ----------------------------------------------------
