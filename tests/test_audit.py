@@ -338,10 +338,12 @@ def test_a_rate_followed_by_its_division_is_held_to_it_and_a_paragraph_rate_to_a
     assert [(f.confidence, f.quotes[0].text, f.working[2]) for f in found] == [
         (Decimal("0.9"), "96.55%", "= 96.54%（四舍五入保留两位小数）"), (Decimal("0.9"), "57.15%", "= 57.14%（四舍五入保留两位小数）")]
     assert "其后括号中 4,827.06万元 ÷ 5,000.00万元" in found[0].explanation
-    # the amounts a sentence before, in the same paragraph: only a near miss at the rate's precision is a finding
-    (cut,) = stated_rates(extract("年初预算300.00万元，实际支出192.47万元。资金执行率为64.15%。"))
-    assert cut.confidence == Decimal("0.7") and cut.title == "资金执行率：截尾而非四舍五入"
-    assert stated_rates(extract("年初预算300.00万元，实际支出192.47万元。设备完好率为64.10%。")) == []
+    # amounts a sentence before, in the same paragraph, named for the rate (到位 资金): only a near miss counts
+    (cut,) = stated_rates(extract("实际到位资金192.47万元，预算资金300.00万元。资金到位率为64.15%。"))
+    assert cut.confidence == Decimal("0.7") and cut.title == "资金到位率：截尾而非四舍五入"
+    assert stated_rates(extract("实际到位资金192.47万元，预算资金300.00万元。资金到位率为64.10%。")) == []  # not a near miss
+    # amounts of another measure in the paragraph are not the rate's, however near their ratio
+    assert stated_rates(extract("全年服务118,452人次，计划120,000人次。护理补贴覆盖率为100%。")) == []
 
 
 def test_params_draft_reproduces_the_audit_when_run_and_a_folder_gets_a_page_per_report(tmp_path, capsys, monkeypatch):
@@ -509,3 +511,71 @@ def test_a_short_label_names_one_amount_only_when_its_values_are_close():
     (slip,) = same_quantity(extract(two.replace("388.98", "120.10")))
     assert slip.working[-1] == "差额 = 120.10 万元 − 120.00 万元 = +0.10 万元"
     assert len(same_quantity(extract("年末实际支出金额为120.00万元。\n年末实际支出金额为388.98万元。"))) == 1
+
+
+CONSISTENT = """一、项目基本情况
+工程共涉及6个乡镇、48个行政村，其中城关镇9个、石桥乡8个、河口镇11个、青山乡6个、柳林镇7个、白云乡7个。
+（一）石桥乡水厂。合同金额586.90万元，开工日期2023.3.28，已支付557.55万元，支付比例95.00%。
+（二）河口镇管网。合同金额320.00万元，开工日期2023.4.2，已支付304.00万元，支付比例95.00%。
+（三）白云乡管网。合同金额210.00万元，开工日期2023.5.6，已支付199.71万元，支付比例95.10%。
+满意度调查共抽取300户，每个乡镇50户，回收有效问卷292份，其中表示满意的275户，满意度94.18%。
+本年收入2,000.00万元。其中：财政拨款1,800.00万元，同比增加120.00万元。
+基本支出全年预算9,980.00万元，全年实际支出21,738.56万元，部门年初预算20,500.00万元，调整后预算22,380.00万元。
+决策指标分值20分，评价得分17.5分。项目综合得分86分，评价等级为“良”。
+
+单位：万元
+项目\t预算数\t决算数\t执行率（%）
+基本支出\t9,980.00\t9,862.14\t98.82
+公务用车购置及运行费\t72.00\t62.18\t86.36
+其中：公务用车购置费\t0.00\t0.00\t0.00
+公务用车运行维护费\t72.00\t62.18\t86.36
+公务接待费\t30.00\t24.24\t80.80
+合计\t10,082.00\t9,948.56\t98.68
+
+一级指标\t二级指标\t三级指标\t分值\t评分标准\t扣分\t得分
+一、决策（20分）\t\t\t20\t\t3\t17
+\t项目立项\t立项依据充分性\t10\t…\t1\t9
+\t绩效目标\t绩效目标合理性\t10\t…\t2\t8
+二、效益（80分）\t\t\t80\t\t11\t69
+\t社会效益\t重点群体就业率\t50\t≥80%得满分，每低1个百分点扣1分\t6\t44
+\t满意度\t学员满意度\t30\t≥95%得满分\t5\t25
+合计\t\t\t100\t\t14\t86
+"""
+
+
+def test_a_consistent_report_full_of_traps_gives_no_finding_and_one_slip_in_each_is_found():
+    """Sub-projects stating the same attributes (合同金额, 开工日期, 支付比例 95.00% and 95.10%), parts of another
+    total (48个行政村 after 6个乡镇), a per-unit part (每个乡镇50户), a subset (满意的275户), a change
+    (同比增加), a budget within the adjusted one, a per-category 评价得分, a rate column, 其中 rows of a 三公
+    table and 一级指标 rows of their own: nothing false. Then one slip each, and each is found."""
+    from evalkit.core.contradictions import audit
+
+    def findings(text):
+        return sorted(f.kind for f in audit(text, read_report_text(text).tables)[1])
+
+    assert findings(CONSISTENT) == []
+    slips = {
+        "\t24.24\t80.80\n合计\t10,082.00\t9,948.56": "table_total",  # a 决算 cell retyped, its 合计 not
+        "\t1\t9\n": "score_row",  # 扣分 + 得分 ≠ 分值
+        "项目综合得分86分": "stated_total",
+        "评价等级为“良”": "stated_grade",
+    }
+    changed = {"\t24.24\t80.80\n合计\t10,082.00\t9,948.56": "\t24.42\t80.80\n合计\t10,082.00\t9,948.56",
+               "\t1\t9\n": "\t1\t8\n", "项目综合得分86分": "项目综合得分88分", "评价等级为“良”": "评价等级为“优”"}
+    for old, kind in slips.items():
+        assert old in CONSISTENT
+        got = findings(CONSISTENT.replace(old, changed[old]))
+        assert kind in got, (kind, got)
+    assert "category_row" in findings(CONSISTENT.replace("二、效益（80分）\t\t\t80\t\t11\t69", "二、效益（80分）\t\t\t80\t\t12\t69"))
+
+
+def test_slips_are_told_from_two_figures():
+    from evalkit.core.contradictions import typo_like
+
+    def q(text):
+        (one,) = extract(text)
+        return one
+
+    assert typo_like(q("甲192.46万元"), q("甲192.47万元")) and typo_like(q("甲412.80万元"), q("甲421.80万元"))
+    assert typo_like(q("甲1,250人"), q("甲1,205人")) and typo_like(q("甲125人"), q("甲1,125人"))
+    assert not typo_like(q("甲586.90万元"), q("甲320.00万元")) and not typo_like(q("甲95.00%"), q("甲97.50%"))

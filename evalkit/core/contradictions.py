@@ -26,8 +26,8 @@ from typing import Any
 from evalkit.core import numbers
 from evalkit.core.contradiction import Contradiction
 from evalkit.core.quantities import DATE, Quantity, date_parts, extract, extract_dates, label_key
-from evalkit.core.tablechecks import (parent_weights, score_rows, scores_over_weight, stated_grade, stated_total,
-                                      table_totals, text_against_tables)
+from evalkit.core.tablechecks import (category_rows, parent_weights, score_rows, scores_over_weight, stated_grade,
+                                      stated_total, table_totals, text_against_tables)
 
 __all__ = ["Contradiction", "audit", "exceeded_amounts", "find", "impossible_dates", "listed_parts", "same_quantity", "scores_over_weight", "stated_rates",
            "table_totals"]
@@ -35,8 +35,7 @@ __all__ = ["Contradiction", "audit", "exceeded_amounts", "find", "impossible_dat
 # A criterion states a target, not a fact: “部门数量是否达到45个” in the 评分标准 and “已接入46个” in the
 # 评价情况 are two different numbers by design.
 _TARGET = re.compile(r"是否|不少于|不低于|不超过|不高于|至少|以上|以下|目标|计划|预计|应达|≥|≤|>|<")
-_NAMING_LABEL = 6  # a label this long names one quantity: any two values differ; a shorter one only when close
-_CLOSE = Decimal("0.01")
+_NAMING_LABEL = 6  # a label this long, stated twice, names one figure whatever its two values
 _MIN_LABEL = 4  # a label shorter than this (“其中”, “金额”) names too little to say two statements are one quantity
 
 
@@ -54,6 +53,21 @@ _CHANGE = re.compile(r"增加|减少|增长|下降|同比|较上年|比上年|�
 _SLIP = Decimal("0.02")  # a sum this close to its total (2%) is a slip; further off, parts were left unnamed
 
 
+_EACH = re.compile(r"每|平均|人均|户均|单位|最高|最低|其余")
+
+
+def _part(q: Quantity) -> bool:
+    """Whether a quantity can be one of the parts of a total: not a change (同比增加 …), not a per-unit
+    figure (每个乡镇 50 户), not a subset stated beside it (满意的 275 户 is a share of the 300 surveyed)."""
+    return not _CHANGE.search(q.label) and not _EACH.search(q.label) and not re.search(r"满意|合格|达标|有效", q.label)
+
+
+def _noun(q: Quantity) -> str:
+    """What a count counts, written right after it: 6个乡镇 → 乡镇 (empty where it is written before it)."""
+    match = re.match(r"^([\u4e00-\u9fff]{1,4})", q.after())
+    return match[1] if match else ""
+
+
 def _breakdowns(quantities: list[Quantity]) -> list[tuple[Quantity, list[Quantity], str]]:
     """(total, parts, the words that list them): a total (共计, 合计 …) and the parts of its unit listed with it in
     its sentence (after it, or before it with 分别); and an amount followed by “。其中：” or “，其中：” with
@@ -66,13 +80,15 @@ def _breakdowns(quantities: list[Quantity]) -> list[tuple[Quantity, list[Quantit
         by_line[q.line].append(q)
     for (_, sentence), stated in by_sentence.items():
         for index, total in enumerate(stated):
-            if not total.total:
-                continue
-            after = [q for q in stated[index + 1:] if q.unit == total.unit and not _CHANGE.search(q.label)]
+            if not total.total or total.unit == "%":
+                continue  # shares of a whole (满意 60%、基本满意 30% …) are not parts of a stated rate
+            after = [q for q in stated[index + 1:] if q.unit == total.unit and _part(q)]
             stop = next((i for i, q in enumerate(after) if q.total), len(after))
             parts = after[:stop]
+            if parts and _noun(parts[0]) and _noun(total) and _noun(parts[0]) != _noun(total):
+                continue  # 共涉及6个乡镇、48个行政村，其中…: the parts that follow count villages, not townships
             if len(parts) < 2:
-                before = [q for q in stated[:index] if q.unit == total.unit and not q.total]
+                before = [q for q in stated[:index] if q.unit == total.unit and not q.total and _part(q)]
                 parts = before if len(before) >= 2 and "分别" in sentence else parts
             if len(parts) >= 2:
                 out.append((total, parts, sentence))
@@ -80,16 +96,17 @@ def _breakdowns(quantities: list[Quantity]) -> list[tuple[Quantity, list[Quantit
         for index, total in enumerate(line):
             if total.total or any(total is t for t, _, _ in out):
                 continue
-            at = total.context.find(total.text)
-            rest = total.context[at + len(total.text):] if at >= 0 else ""
+            rest = total.after()
             if re.match(r"^[^，,。；;]{0,12}[，,；;]\s*其中", rest):  # 支出 799.12 万元，其中：…; 1,250名老年人提供服务，其中…
                 clause = total.context
             elif re.fullmatch(r"\s*[。；;]?\s*", rest) and index + 1 < len(line) and line[index + 1].context.startswith("其中"):
                 clause = line[index + 1].context  # 支出 799.12 万元。其中：…
             else:
                 continue
+            if total.unit == "%":
+                continue
             parts = [q for q in line[index + 1:] if q.context == clause and q.unit == total.unit and not q.total
-                     and not _CHANGE.search(q.label)]
+                     and _part(q)]
             if len(parts) >= 2:
                 out.append((total, parts, "其中"))
     return out
@@ -126,11 +143,35 @@ def listed_parts(quantities: list[Quantity]) -> list[Contradiction]:
     return found
 
 
-def same_quantity(quantities: list[Quantity]) -> list[Contradiction]:
-    """One label and unit stated with different values in different places (at the coarser of their precisions).
+def _digits(q: Quantity) -> str:
+    return "".join(ch for ch in q.text if ch.isdigit())
 
-    A date counts only where its words name it as one (…日期, …时间): “2023年3月28日开工” and “2023年4月2日
-    开工” are two projects' starts, “甲方签署日期为” twice with two dates is one date stated two ways.
+
+def typo_like(a: Quantity, b: Quantity) -> bool:
+    """Whether two statements of a figure differ as a slip does: one digit changed, two neighbours swapped, a
+    digit dropped or added, or a difference of one unit in the last decimal written (192.46 / 192.47,
+    412.80 / 421.80, 2022年3月28日 / 2023年3月28日) — not as two different figures do."""
+    x, y = _digits(a), _digits(b)
+    if a.unit != DATE:
+        step = Decimal(1).scaleb(-min(a.places, b.places)) * (a.factor if a.factor == b.factor else 1)
+        if a.factor == b.factor and abs(a.value - b.value) <= step:
+            return True
+    if len(x) == len(y):
+        diff = [i for i in range(len(x)) if x[i] != y[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and x[diff[0]] == y[diff[1]]
+                                  and x[diff[1]] == y[diff[0]])
+    short, long_ = sorted((x, y), key=len)
+    return len(long_) == len(short) + 1 and any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def same_quantity(quantities: list[Quantity]) -> list[Contradiction]:
+    """One figure stated with different values in different places (at the coarser of their precisions).
+
+    A label is one figure, not an attribute every sub-project has (“开工日期”, “合同金额”, “支付比例” — a report
+    of five sub-projects states five), only where the report states it twice, or states it three or more
+    times with one value differing from all the others that agree. And the values must differ as a slip
+    does (``typo_like``), unless the label is long enough (6 characters: “年末实际支出金额”) to name a single
+    figure and is stated exactly twice. A date counts only where its words name it as one (…日期, …时间).
     """
     groups: dict[tuple[str, str], list[Quantity]] = defaultdict(list)
     for q in quantities:
@@ -140,16 +181,27 @@ def same_quantity(quantities: list[Quantity]) -> list[Contradiction]:
             groups[(key, q.unit)].append(q)
     found = []
     for (label, unit), stated in groups.items():
-        first = stated[0]
-        others = [q for q in stated[1:] if q.line != first.line and
-                  numbers.quantize(q.value, min(q.places, first.places)) !=
-                  numbers.quantize(first.value, min(q.places, first.places))]
-        if len(label) < _NAMING_LABEL and unit != DATE:
-            # “合同金额”, “预算资金”: a short label may name two projects' amounts; two values within 1% of each
-            # other are one amount mistyped, two far apart are likely two amounts
-            others = [q for q in others if first.value and abs(q.value - first.value) <= abs(first.value) * _CLOSE]
-        if not others:
+        stated = [q for i, q in enumerate(stated) if all(q.line != p.line for p in stated[:i])]  # one per line
+        if len(stated) < 2:
             continue
+
+        def same(a: Quantity, b: Quantity) -> bool:
+            at = min(a.places, b.places)
+            return numbers.quantize(a.value, at) == numbers.quantize(b.value, at)
+
+        if len(stated) == 2:
+            first, other = stated
+            if same(first, other) or not (typo_like(first, other) or len(label) >= _NAMING_LABEL and unit != DATE):
+                continue
+            others = [other]
+        elif len(label) < _NAMING_LABEL or unit == "%":
+            continue  # “支付比例 95%” in five sub-projects and 95.1% in a sixth: five figures, not one mistyped
+        else:
+            agreeing = [q for q in stated if sum(same(q, p) for p in stated) == len(stated) - 1]
+            odd = [q for q in stated if not any(same(q, p) for p in stated if p is not q)]
+            if len(odd) != 1 or len(agreeing) != len(stated) - 1 or not typo_like(agreeing[0], odd[0]):
+                continue  # values that do not agree among themselves: one per sub-project, not one figure
+            first, others = agreeing[0], odd
         quotes = (first, *others)
         found.append(Contradiction(
             "same_quantity", f"“{label}”前后所述不一致",
@@ -172,13 +224,19 @@ def _explicit_ratio(stated: list[Quantity], index: int) -> tuple[Quantity, Quant
         return None
     rate, num, den = stated[index:index + 3]
     sentence = rate.context
-    a = sentence.find(rate.text)
-    b = sentence.find(num.text, a + len(rate.text)) if a >= 0 else -1  # after the rate: the same amount may
-    c = sentence.find(den.text, b + len(num.text)) if b >= 0 else -1  # stand earlier in the sentence too
-    if min(a, b, c) < 0 or num.context != sentence or den.context != sentence or num.unit != den.unit or den.value == 0:
+    a, b, c = rate.offset, num.offset, den.offset
+    if min(a, b, c) < 0 or not a < b < c or num.context != sentence or den.context != sentence or num.unit != den.unit \
+            or den.value == 0:
         return None
     opening, between = sentence[a + len(rate.text):b], sentence[b + len(num.text):c]
     return (num, den) if re.fullmatch(r"\s*[（(]?\s*", opening) and re.fullmatch(r"\s*[/÷／]\s*", between) else None
+
+
+def _named_alike(amount: Quantity, rate: Quantity) -> bool:
+    """Whether an amount's words share two characters in a row with the rate's (覆盖人数 and 覆盖率): an amount
+    from another sentence is held to a rate only when it is named for it."""
+    stem = rate.label.replace("率", "")
+    return any(stem[i:i + 2] in amount.label for i in range(len(stem) - 1))
 
 
 def _ratio_candidates(rate: Quantity, amounts: list[Quantity], window: Decimal) -> list[tuple[Decimal, Quantity, Quantity]]:
@@ -214,7 +272,9 @@ def stated_rates(quantities: list[Quantity]) -> list[Contradiction]:
                 sure, where = Decimal("0.7"), "同句的"
                 if not near:
                     last = Decimal(2).scaleb(-rate.places)
-                    near = _ratio_candidates(rate, [q for q in usable if q.context != rate.context], last)
+                    related = [q for q in usable if q.context != rate.context and _named_alike(q, rate)]
+                    near = [c for c in _ratio_candidates(rate, related, last)
+                            if _named_alike(c[1], rate) and _named_alike(c[2], rate)]
                     sure, where = Decimal("0.6"), "同段前文的"
                 if not near:
                     continue
@@ -263,7 +323,7 @@ def impossible_dates(dates: list[Quantity]) -> list[Contradiction]:
         by_line[q.line].append(q)
     for stated in by_line.values():
         for a, b in zip(stated, stated[1:]):
-            between = a.context[a.context.find(a.text) + len(a.text):a.context.find(b.text)] if a.context == b.context else ""
+            between = a.after()[:max(0, b.offset - a.offset - len(a.text))] if a.context == b.context else ""
             if a.context != b.context or not _RANGE.match(between) or b.value >= a.value:
                 continue
             day = lambda q: (date_parts(q)[0], date_parts(q)[1], date_parts(q)[2] or 1)  # noqa: E731
@@ -278,7 +338,7 @@ def impossible_dates(dates: list[Quantity]) -> list[Contradiction]:
 
 _CONTAINER = re.compile(r"预算|下达|批复|到位|合同金额|合同价|计划投资|总投资|指标|控制价|审定")
 _CONTENT = re.compile(r"支出|支付|使用|拨付|结算|执行|完成投资")
-_EXCEEDS = re.compile(r"超|高于|多于|大于|追加|调增|增补|补充")
+_EXCEEDS = re.compile(r"超|高于|多于|大于|追加|调增|调整|增补|补充|新增")
 
 
 def exceeded_amounts(quantities: list[Quantity]) -> list[Contradiction]:
@@ -296,8 +356,8 @@ def exceeded_amounts(quantities: list[Quantity]) -> list[Contradiction]:
         contents = [q for q in stated if _CONTENT.search(q.label) and not _CONTAINER.search(q.label)]
         for spent in contents:
             near = min(containers, key=lambda c: abs(c.start - spent.start), default=None)
-            if near is None or spent.value <= near.value:
-                continue
+            if near is None or any(spent.value <= c.value for c in containers):
+                continue  # within one of the amounts that may contain it (调整后预算 beside 年初预算)
             places = max(spent.places, near.places)
             found.append(Contradiction(
                 "exceeded_amount", f"{spent.label}超过{near.label}",
@@ -314,7 +374,7 @@ def find(quantities: list[Quantity], tables: Any = (), text: str = "") -> list[C
     found = (impossible_dates([q for q in quantities if q.unit == DATE]) + listed_parts(quantities)
              + exceeded_amounts(quantities)
              + same_quantity(quantities) + table_totals(tables) + stated_rates(quantities)
-             + scores_over_weight(tables) + score_rows(tables) + parent_weights(tables)
+             + scores_over_weight(tables) + score_rows(tables) + parent_weights(tables) + category_rows(tables)
              + stated_total(quantities, tables) + stated_grade(quantities, text))
     found = _with_tables(found, text_against_tables(quantities, tables, text))
     return sorted(found, key=lambda c: (-c.confidence, c.quotes[0].line, c.quotes[0].start))

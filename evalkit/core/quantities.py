@@ -58,6 +58,21 @@ class Quantity:
     total: bool = False  # stated as a total (共计 …, 合计 …)
     written_unit: str = ""  # the unit as written (万元), and what one of it is in ``unit`` (10,000)
     factor: int = 1
+    offset: int = -1  # where ``text`` starts in ``context`` (-1: not known, as for a table cell)
+
+    def after(self) -> str:
+        """The words after this quantity in its sentence (“，其中：…”, “（含）以上为优”)."""
+        if 0 <= self.offset and self.context[self.offset:self.offset + len(self.text)] == self.text:
+            return self.context[self.offset + len(self.text):]
+        at = self.context.find(self.text)
+        return self.context[at + len(self.text):] if at >= 0 else ""
+
+    def before(self) -> str:
+        """The words before this quantity in its sentence."""
+        if 0 <= self.offset and self.context[self.offset:self.offset + len(self.text)] == self.text:
+            return self.context[:self.offset]
+        at = self.context.find(self.text)
+        return self.context[:at] if at >= 0 else ""
 
     def shown(self, value: Decimal | None = None) -> str:
         """``value`` (default: this quantity's) in the unit as written here: 192.47 万元, not 1,924,700.00 元."""
@@ -126,10 +141,20 @@ def total_word(line: str, start: int) -> bool:
     return bool(_SHARED.search(line[max(0, start - 14):start]))
 
 
-def _sentence(line: str, start: int, end: int) -> str:
-    left = max(line.rfind(mark, 0, start) for mark in "。；;!！?？")
-    right = min((i for i in (line.find(mark, end) for mark in "。；;!！?？") if i >= 0), default=len(line))
-    return line[left + 1:right + 1].strip()[:300]
+_CONTEXT = 300  # characters of a sentence kept for quoting; a longer one is cut around the quantity
+
+
+def _sentence(line: str, start: int, end: int) -> tuple[str, int]:
+    """The sentence a quantity stands in (cut to ``_CONTEXT`` characters around it) and its offset there."""
+    left = max(line.rfind(mark, 0, start) for mark in "。；;!！?？") + 1
+    right = min((i for i in (line.find(mark, end) for mark in "。；;!！?？") if i >= 0), default=len(line) - 1) + 1
+    while left < start and line[left].isspace():
+        left += 1
+    if right - left > _CONTEXT:
+        left = max(left, min(start - _CONTEXT // 2, right - _CONTEXT))
+        right = left + _CONTEXT
+    sentence = line[left:right].rstrip()
+    return sentence, start - left
 
 
 def extract(text: str) -> list[Quantity]:
@@ -152,9 +177,10 @@ def extract(text: str) -> list[Quantity]:
                 written, places = Decimal(whole), 0
             if unit in ("人", "个", "家", "项", "次", "件", "份") and match["num"] and _is_year(match["num"], line, match):
                 continue
+            context, offset = _sentence(line, match.start(), match.end())
             found.append(Quantity(match[0], written * factor, unit, places, _label(line, match.start()), number,
-                                  match.start(), _sentence(line, match.start(), match.end()),
-                                  total_word(line, match.start()), match["unit"], factor))
+                                  match.start(), context, total_word(line, match.start()), match["unit"], factor,
+                                  offset))
     return found
 
 
@@ -201,6 +227,7 @@ def extract_dates(text: str) -> list[Quantity]:
                 taken.append(match.span())
                 day = int(match.groupdict().get("d") or 0)
                 value = Decimal(int(match["y"]) * 10000 + int(match["m"]) * 100 + day)
+                context, offset = _sentence(line, match.start(), match.end())
                 found.append(Quantity(match[0], value, DATE, 0, _label(line, match.start()), number, match.start(),
-                                      _sentence(line, match.start(), match.end()), False, DATE, 1))
+                                      context, False, DATE, 1, offset))
     return sorted(found, key=lambda q: (q.line, q.start))

@@ -20,10 +20,11 @@ from evalkit.core.contradiction import (SCORE_HEADER, WEIGHT_HEADER, Contradicti
 from evalkit.core.quantities import DATE, Quantity, cell_number, label_key
 from evalkit.core.scoring import Grade, grade_for
 
-__all__ = ["ScoreTable", "parent_weights", "score_rows", "score_table", "scores_over_weight", "stated_grade",
+__all__ = ["ScoreTable", "category_rows", "parent_weights", "score_rows", "score_table", "scores_over_weight", "stated_grade",
            "stated_total", "table_totals"]
 
 
+_RATE_COLUMN = re.compile(r"[%％]|率|比例|占比|比重|进度|[（(]\s*[)）]$")  # a column of rates: its rows are not added
 _BLANK_CELLS = {"-", "—", "－", "/", "／", "无", "——"}
 
 
@@ -32,8 +33,11 @@ def _column_parts(table: Any, first: int, r: int, c: int) -> list[tuple[int, tup
     trusted to hold them: a row with numbers elsewhere but words in this column was shifted when the table
     was copied or extracted, and a sum over it would report the transcription, not the report."""
     parts = []
+    inside = _breakdown_rows(table, first, r)
     for i in range(first, r):
         row = table.rows[i]
+        if i in inside:
+            continue  # 其中：… rows break down the row above them; they are in it already
         cell = row[c].strip() if c < len(row) else ""
         if not cell or cell in _BLANK_CELLS:
             continue
@@ -44,6 +48,31 @@ def _column_parts(table: Any, first: int, r: int, c: int) -> list[tuple[int, tup
             continue  # a header or section row: no numbers at all
         parts.append((i, number))
     return parts
+
+
+def _breakdown_rows(table: Any, first: int, r: int) -> set[int]:
+    """The rows that break down the row above them: a row named “其中：…” and the rows after it until they add
+    up to that row (三公经费 tables list 公务用车购置费 and 公务用车运行维护费 under 公务用车购置及运行费)."""
+    inside: set[int] = set()
+    for i in range(first, r):
+        if i in inside or not re.match(r"^\s*(?:其中|含)[：:]?", row_name(table.rows[i]) or ""):
+            continue
+        parent = table.rows[i - 1] if i > first else None
+        numbers_of = lambda row: [cell_number(c) for c in row]  # noqa: E731
+        target = [n[0] if n else None for n in numbers_of(parent)] if parent else []
+        running = [Decimal(0)] * len(target)
+        for j in range(i, r):
+            if is_total(table.rows[j]) or (j > i and re.match(r"^\s*(?:其中|含)", row_name(table.rows[j]) or "")):
+                break
+            inside.add(j)
+            for k, n in enumerate(numbers_of(table.rows[j])[:len(target)]):
+                if n is not None:
+                    running[k] += n[0]
+            if target and all(t is None or running[k] == t for k, t in enumerate(target)):
+                break
+        else:
+            inside.intersection_update({i})  # never added up: only the 其中 row itself is a breakdown
+    return inside
 
 
 def _adds_up(parts: list[tuple[int, tuple[Decimal, int, str]]], stated: tuple[Decimal, int, str]) -> bool:
@@ -83,7 +112,8 @@ def table_totals(tables: Any) -> list[Contradiction]:
                 if stated is None:
                     continue
                 parts = _column_parts(table, first, r, c)
-                if parts is None or len(parts) < 2 or any(p[2] == "%" for _, p in parts) or stated[2] == "%":
+                if (parts is None or len(parts) < 2 or any(p[2] == "%" for _, p in parts) or stated[2] == "%"
+                        or _RATE_COLUMN.search("".join(column_name(table, c).split()))):
                     continue  # rates are not added
                 if _adds_up(parts, stated):
                     continue
@@ -138,6 +168,7 @@ def scores_over_weight(tables: Any) -> list[Contradiction]:
     return found
 
 
+_INDICATOR_HEADER = re.compile(r"三级指标|指标名称|评价指标|具体指标|考核指标|^指标$")
 _DEDUCTION_HEADER = re.compile(r"^(?:扣分|评价扣分|扣减分|扣分值)")
 _PARENT_HEADER = re.compile(r"^(?:一级|二级)")
 _PARENT_WEIGHT = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]\s*$")
@@ -161,6 +192,7 @@ class ScoreTable:
     indicators: tuple[int, ...]  # rows that are indicators (not the header, not 合计 or 小计)
     total_row: int | None
     row_lines: tuple[int, ...] = ()
+    categories: tuple[int, ...] = ()  # rows of a parent indicator of their own, each adding up the rows under it
 
 
 def _realigned(row: tuple[str, ...], weight: int) -> tuple[str, ...]:
@@ -206,8 +238,13 @@ def score_table(table: Any) -> ScoreTable | None:
     rows = _aligned(table).rows
     totals = [r for r in range(1, len(rows)) if is_total(rows[r])]
     total_row = totals[-1] if totals else None
-    indicators = tuple(r for r in range(1, len(rows)) if r not in totals and
-                       any(cell_number(c) is not None for c in rows[r]))
+    named = next((i for i in range(weight - 1, -1, -1) if _INDICATOR_HEADER.search(header[i])), weight - 1)
+    numbered = [r for r in range(1, len(rows)) if r not in totals and any(cell_number(c) is not None for c in rows[r])]
+    # a row of a 一级指标 of its own (“一、决策（20分）” with its 分值 and 得分, its 三级指标 cell empty) adds up the
+    # rows under it: a parent, not an indicator
+    categories = tuple(r for r in numbered if named > 0 and not (rows[r][named].strip() if named < len(rows[r]) else "")
+                       and any(c.strip() for c in rows[r][:named]))
+    indicators = tuple(r for r in numbered if r not in categories)
     weights = []
     for r in indicators:
         cell = rows[r][weight] if weight < len(rows[r]) else ""
@@ -223,7 +260,7 @@ def score_table(table: Any) -> ScoreTable | None:
         return None
     parents = tuple(i for i, h in enumerate(header[:weight]) if _PARENT_HEADER.match(h))
     return ScoreTable(table.number, table.line, rows, weight, score, deduction, parents, indicators, total_row,
-                      tuple(getattr(table, "row_lines", ())))
+                      tuple(getattr(table, "row_lines", ())), categories)
 
 
 def _indicator(t: ScoreTable, r: int) -> str:
@@ -245,7 +282,7 @@ def score_rows(tables: Any) -> list[Contradiction]:
         t = score_table(table)
         if t is None or t.deduction is None:
             continue
-        for r in t.indicators:
+        for r in sorted(t.indicators + t.categories):
             w, s = _number(t, r, t.weight), _number(t, r, t.score)
             cell = t.rows[r][t.deduction].strip() if t.deduction < len(t.rows[r]) else ""
             d = _number(t, r, t.deduction) if cell and cell not in _BLANK_CELLS else (Decimal(0), 0, "")
@@ -304,14 +341,18 @@ def parent_weights(tables: Any) -> list[Contradiction]:
 
 
 # What a report calls its 总分 in prose: “项目综合评分 81 分”, “评价结果为 97.20 分”, “总得分 85.5 分”.
-_TOTAL_SCORE = re.compile(r"^(?:本项目|该项目|项目|本次评价|本次)?(?:综合评分|综合得分|总分|总得分|评价总分|最终得分|评价结果|"
-                          r"评价得分|绩效评价得分|绩效评价结果|自评得分|自评总分|评分)$")
+# Named as the whole's: …综合得分, …总分, 评价结果, 该项目得分 — but not 评价得分 alone, which a report also writes
+# for each 一级指标 (“决策指标分值20分，评价得分17.5分”), nor 等级测评综合得分 (another assessment's score).
+_TOTAL_SCORE = re.compile(r"(?:综合评分|综合得分|总分|总得分|评价总分|最终得分|绩效评价结果|^评价结果|^(?:本|该)?项目得分|"
+                          r"^(?:本|该)?项目评价得分|^自评总分|^自评得分)$")
+_NOT_TOTAL = re.compile(r"测评|等保|分项|指标|分值|一级|二级|三级|决策|过程|产出|效益|满意度")
 
 
 def stated_totals(quantities: list[Quantity]) -> list[Quantity]:
     """The 总分 as the prose states it (a score between 0 and 100 labelled as the total)."""
     return [q for q in quantities if q.unit == "分" and Decimal(0) <= q.value <= Decimal(100)
-            and _TOTAL_SCORE.match(label_key(q.label)) and not _BOUND.match(_after(q))]
+            and _TOTAL_SCORE.search(label_key(q.label)) and not _NOT_TOTAL.search(label_key(q.label))
+            and not _BOUND.match(_after(q)) and not re.search(r"分值\s*\d", q.context)]
 
 
 _BOUND = re.compile(r"^\s*(?:[（(]\s*含\s*[)）]|以上|以下|及以上|及以下|至|到|-|－|—|～|~)")
@@ -319,8 +360,7 @@ _BOUND = re.compile(r"^\s*(?:[（(]\s*含\s*[)）]|以上|以下|及以上|及�
 
 def _after(q: Quantity) -> str:
     """The words right after a quantity in its sentence: “85分（含）以上为优” states a band, not a score."""
-    at = q.context.find(q.text)
-    return q.context[at + len(q.text):] if at >= 0 else ""
+    return q.after()
 
 
 def _table_total(t: ScoreTable) -> tuple[Decimal, int, tuple[Quantity, ...]] | None:
@@ -463,13 +503,19 @@ def text_against_tables(quantities: list[Quantity], tables: Any, text: str) -> l
         core = _core(q.label)
         if len(core) < _MIN_SHARED or q.unit in ("%", "分", DATE) or q.total:
             continue
-        matches = [hits for name, hits in rows.items() if name in core or core in name]  # 硬件设备维保支出: 硬件设备维保
+        matches = [hits for name, hits in rows.items() if _names_row(core, name)]
         if len(matches) != 1 or len(matches[0]) != 1:
             continue  # the label names no row, or more than one: which one it means is not known
         ((table, r, figures),) = matches[0]
+        # what the text says the amount is (预算, 决算, 合同 …) beyond the row's own name: only columns whose
+        # heading says the same are compared (a 全年预算 in the text is not any figure of a table of 决算数)
+        measures = _MEASURE.findall(q.label + q.before()[-8:])
+        wanted = {m for m in measures if m not in row_name(table.rows[r])}
         cells = []
         for c, value, places, unit, _ in figures:
             base, factor = _FACTORS.get(unit, (unit, 1))
+            if wanted and not all(m in column_name(table, c) for m in wanted):
+                continue
             if base == q.unit:
                 cells.append((c, Quantity(table.rows[r][c], value * factor, base, places, f"{row_name(table.rows[r])} / "
                                           f"{column_name(table, c)}", _row_line(table, r), 0,
@@ -491,6 +537,24 @@ def text_against_tables(quantities: list[Quantity], tables: Any, text: str) -> l
     return found
 
 
+_MEASURE = re.compile(r"预算|决算|合同|到位|调整|结算|上年|追加|缺口|结余|批复|计划|目标")
+_LEADING_WORDS = re.compile(r"^(?:年末|全年|本年度|本年|年度|当年|累计|实际|\d{4}年度?)*")
+_TRAILING_WORDS = re.compile(r"(?:支出|费用|经费|资金|金额|投入|支付|合计|总额|费|款|数|额)*$")
+
+
+def _names_row(core: str, name: str) -> bool:
+    """Whether the text's label names the table's row: the same words, or the row's name with only time words
+    before it and amount words after it (年末实际支出金额 for 实际支出, 硬件设备维保支出 for 硬件设备维保), or the
+    row's name ending with the label (区数据资源中心 for 长沙市望城区数据资源中心) — never a label that adds a
+    word of its own (县级配套资金缺口 is not 县级配套资金)."""
+    if core == name or name.endswith(core):
+        return True
+    at = core.find(name)
+    if at < 0:
+        return False
+    return not _LEADING_WORDS.sub("", core[:at]) and not _TRAILING_WORDS.sub("", core[at + len(name):])
+
+
 def _row_line(table: Any, row: int) -> int:
     return table.row_lines[row] if getattr(table, "row_lines", ()) else table.line + row
 
@@ -501,3 +565,37 @@ def _agrees(q: Quantity, cell: Quantity) -> bool:
     finer = cell.places + len(str(q.factor)) - len(str(cell.factor))  # the cell's decimals in the text's unit
     at = max(0, min(q.places, finer))
     return numbers.quantize(cell.value / q.factor, at) == numbers.quantize(q.value / q.factor, at)
+
+
+def category_rows(tables: Any) -> list[Contradiction]:
+    """A parent indicator's own row (“二、过程（25分）” with its 分值, 扣分 and 得分) against the rows under it, up to
+    the next such row or the 合计: each of those columns must add up."""
+    found = []
+    for table in tables:
+        t = score_table(table)
+        if t is None or not t.categories:
+            continue
+        ends = sorted(t.categories) + [t.total_row if t.total_row is not None else len(t.rows)]
+        for category, end in zip(sorted(t.categories), ends[1:]):
+            children = [r for r in t.indicators if category < r < end]
+            name = next((c for c in t.rows[category] if c.strip() and cell_number(c) is None), f"第 {category + 1} 行")
+            for column, what in ((t.weight, "分值"), (t.deduction, "扣分"), (t.score, "得分")):
+                stated = _number(t, category, column)
+                if column is None or stated is None or not children:
+                    continue
+                parts = [(r, _number(t, r, column) or (Decimal(0), 0, "")) for r in children]
+                added = sum((p[0] for _, p in parts), Decimal(0))
+                places = max([stated[1], *(p[1] for _, p in parts)])
+                if numbers.quantize(added, places) == numbers.quantize(stated[0], places):
+                    continue
+                f = lambda v: numbers.format_quantity(v, "分", places)  # noqa: E731
+                found.append(Contradiction(
+                    "category_row", f"表 {t.number}“{name}”：下级指标{what}之和与本行不符",
+                    f"表 {t.number}（第 {t.line} 行起）“{name}”一行{what}为 {t.rows[category][column]}，"
+                    f"其下 {len(children)} 项指标的{what}相加为 {f(added)}。",
+                    Decimal("0.8"), (cell_quantity(t, category, column, stated[0], stated[1], "分"),
+                                     *(cell_quantity(t, r, column, p[0], p[1], "分") for r, p in parts)),
+                    (" + ".join(f(p[0]) for _, p in parts) + f" = {f(added)}", f"“{name}”{what} = {f(stated[0])}",
+                     f"差额 = {f(added)} − {f(stated[0])} = "
+                     f"{numbers.format_difference(added - stated[0], '分', places)}")))
+    return found

@@ -112,8 +112,8 @@ def text_tables(text: str) -> tuple[ReportTable, ...]:
             prose_since_table = True
             gap = 0
             continue
-        if block and gap > 1:
-            close()
+        if block and (gap > 1 or gap == 1 and _new_header(cells, block[0][1])):
+            close()  # two blank lines, or one before a header row of another shape: another table
         if not block:
             continues = bool(tables) and not prose_since_table and _same_header(cells, tables[-1].rows[0])
         elif _plain(cells) == _plain(block[0][1]):
@@ -124,6 +124,12 @@ def text_tables(text: str) -> tuple[ReportTable, ...]:
         prose_since_table = False
     close()
     return tuple(tables)
+
+
+def _new_header(cells: tuple[str, ...], header: tuple[str, ...]) -> bool:
+    """Whether a row after a blank line starts a table of its own: a row of words only (a header), with another
+    number of columns than the table above."""
+    return all(cell_number(c) is None for c in cells) and len([c for c in cells if c]) != len([c for c in header if c])
 
 
 def _plain(cells: tuple[str, ...]) -> tuple[str, ...]:
@@ -139,6 +145,11 @@ def _pdf_cell(text: str | None) -> str:
     number, 长沙市望城区⏎数据资源中心 one name (a space between two words of other scripts stays)."""
     joined = " ".join((text or "").split())
     return _WRAPPED_CJK.sub("", _WRAPPED_DIGITS.sub("", joined))
+
+
+def _cut_number(lines: list[str], text: str) -> bool:
+    """“…2023年12月20⏎日”, “…192.47⏎万元”: a number cut from its unit by a line break is one statement."""
+    return bool(lines) and lines[-1][-1:].isdigit() and bool(re.match(r"^\s*(?:日|月|年|号|%|％|万|亿|元|个|人|家|项|分)", text))
 
 
 _SENTENCE_END = ("。", "！", "？", "；", "：", "!", "?", ";", ":")
@@ -166,7 +177,7 @@ def _read_page(page: Any, number: int, lines: list[str], pages: list[int], table
     for _, is_table, item in sorted(placed, key=lambda p: (p[0], p[1])):
         if not is_table:
             text = item["text"]
-            if state["open"] and lines:
+            if (state["open"] or _cut_number(lines, text)) and lines:
                 lines[-1] += text
             else:
                 lines.append(text)
@@ -314,9 +325,10 @@ def _docx_blocks(raw: bytes) -> tuple[str, tuple[str, ...]]:
         tag = block.tag.rsplit("}", 1)[-1]
         if tag == "p":
             paragraph = Paragraph(block, document)
-            text = paragraph.text
+            text = " ".join(paragraph.text.replace("\t", " ").split("\n"))  # a soft line break stays in its line
             style = (paragraph.style.name if paragraph.style is not None else "") or ""
-            if text.strip() and (style.startswith(("Heading", "标题")) or _HEADING.match(text) and len(text) <= 40):
+            heading_like = _HEADING.match(text) and len(text) <= 30 and not text.rstrip().endswith(("。", "；", ";"))
+            if text.strip() and (style.startswith(("Heading", "标题")) or heading_like):
                 heading, paragraph_no = " ".join(text.split())[:24], 0
                 places.append(f"“{heading}”")
             else:
@@ -327,15 +339,14 @@ def _docx_blocks(raw: bytes) -> tuple[str, tuple[str, ...]]:
             table_no += 1
             above: list[Any] = []
             for r, row in enumerate(Table(block, document).rows, start=1):
-                cells, seen = [], []
-                for column, cell in enumerate(row.cells):
-                    if seen and cell._tc is seen[-1]:
-                        continue  # a cell spanning columns: once
-                    seen.append(cell._tc)
-                    spanned = column < len(above) and above[column] is cell._tc  # a cell spanning rows: first row only
-                    cells.append("" if spanned else " ".join(cell.text.split()).replace("|", "｜"))
-                above = [cell._tc for cell in row.cells]
-                lines.append(" | ".join(cells))
+                cells: list[str] = []
+                row_cells = list(row.cells)
+                for column, cell in enumerate(row_cells):
+                    across = column > 0 and row_cells[column - 1]._tc is cell._tc  # spanning columns: its text once,
+                    down = column < len(above) and above[column] is cell._tc  # spanning rows: in its first row only
+                    cells.append("" if across or down else " ".join(cell.text.split()))  # blanks keep the grid's columns
+                above = [cell._tc for cell in row_cells]
+                lines.append("\t".join(cells))  # as a table copied to text: tab-separated, a blank first cell kept
                 places.append(f"第 {table_no} 个表格第 {r} 行")
             lines.extend(("", ""))  # a Word table ends here: two blank lines, so the next one is read apart
             places.extend((f"第 {table_no} 个表格之后", f"第 {table_no} 个表格之后"))

@@ -55,10 +55,9 @@ def audit_document(report: str, quantities: list[Quantity], found: list[Contradi
 
 
 def _quote(q: Quantity, places: Places, linked: bool) -> str:
-    context = q.context
-    at = context.find(q.text)
-    marked = (html.escape(context[:at]) + f"<mark>{html.escape(q.text)}</mark>" + html.escape(context[at + len(q.text):])
-              if at >= 0 else html.escape(context))
+    before, after = q.before(), q.after()
+    marked = (html.escape(before) + f"<mark>{html.escape(q.text)}</mark>" + html.escape(after)
+              if len(before) + len(q.text) + len(after) == len(q.context) else html.escape(q.context))
     where = html.escape(places.where(q.line))
     if linked:
         where = f'<a class="ek-ref-link" href="#L{q.line}">{where}</a>'
