@@ -51,3 +51,29 @@ def test_export_html_is_the_cached_exporter():
     page = nbexport.export_html(_executed(), "测试")
     assert "<title>测试</title>" in page and "97.20" in page
     assert nbexport._exporter(False) is nbexport._exporter(False)
+
+
+def test_the_template_works_on_its_own_as_jupyter_nbconvert_uses_it(tmp_path):
+    """Used outside evalkit (jupyter nbconvert --to html --template evalkit, the template folder given as an
+    extra base dir): a real title (not “<built-in method title of str object …>”, nbconvert's "" for the
+    missing resources), evalkit's stylesheet, no code, the cells tagged evalkit-remove left out — the page
+    evalkit writes, without evalkit's resources."""
+    import subprocess
+    import sys
+    from importlib import resources
+
+    notebook = _executed()
+    notebook.metadata["title"] = "人工智能应用创新服务中心日常运营"
+    path = tmp_path / "executed.ipynb"
+    nbformat.write(notebook, str(path))
+    templates = resources.files("evalkit") / "templates" / "nbconvert"
+    done = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--template", "evalkit",
+                           f"--TemplateExporter.extra_template_basedirs={templates}", str(path)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    page = (tmp_path / "executed.html").read_text(encoding="utf-8")
+    soup = BeautifulSoup(page, "html.parser")
+    assert soup.title.string == "人工智能应用创新服务中心日常运营" and "built-in method" not in page
+    assert appendix_css().strip()[:200] in page  # the same stylesheet, read from the template's folder
+    assert "params_file" not in page and "appendix.summary" not in page and "print('x')" not in page  # no code
+    assert "97.20" in page and soup.find("meta", attrs={"name": "generator"})["content"] == "evalkit"

@@ -78,7 +78,7 @@ def test_wheel_holds_every_package_file_and_the_workbook(wheel):
     expected = {f"evalkit/{p.relative_to(ROOT / 'evalkit').as_posix()}" for p in (ROOT / "evalkit").rglob("*")
                 if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"}
     expected |= {f"evalkit/workbooks/{p.name}" for p in (ROOT / "workbooks").glob("*.ipynb")}
-    assert "evalkit/templates/appendix.css" in expected and "evalkit/workbooks/project_evaluation.ipynb" in expected
+    assert "evalkit/templates/nbconvert/evalkit/appendix.css" in expected and "evalkit/workbooks/project_evaluation.ipynb" in expected
     assert sorted(expected - names) == []
 
 

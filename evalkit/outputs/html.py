@@ -128,7 +128,9 @@ def render_figure(figure: "Figure") -> str:
 
 @lru_cache(maxsize=1)
 def appendix_css() -> str:
-    return (resources.files("evalkit") / "templates" / "appendix.css").read_text(encoding="utf-8")
+    """The appendix's stylesheet: kept in the nbconvert template's folder, so that the template used on its own
+    (jupyter nbconvert --template evalkit) includes the same file."""
+    return (resources.files("evalkit") / "templates" / "nbconvert" / "evalkit" / "appendix.css").read_text(encoding="utf-8")
 
 
 # How figures and checks show in Jupyter (the core asks ``display``; it does not import this module).
