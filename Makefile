@@ -13,7 +13,7 @@ help:
 	@echo "make demo   — 安装并运行 params/examples/ 下的全部示例项目，生成 HTML 附件"
 	@echo "make test   — 安装并运行测试"
 	@echo "make constraints — 按 .venv 中现有版本重新生成 constraints.txt（升级依赖并测试通过后）"
-	@echo "make schema — 生成 params 文件的 JSON Schema（outputs/params.schema.json）"
+	@echo "make schema — 重新生成 params 文件的 JSON Schema（evalkit/params.schema.json 与 params/params.schema.json）"
 	@echo "make dist   — 构建 sdist 与 wheel（dist/），发布到软件包索引之前检查用"
 
 $(STAMP): pyproject.toml constraints.txt evalkit/constraints.txt
@@ -23,8 +23,12 @@ $(STAMP): pyproject.toml constraints.txt evalkit/constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,all]'
 	@touch $(STAMP)
 
+# The schema is generated from the pydantic models and committed twice: inside the package (a wheel carries it;
+# evalkit new and evalkit schema copy it beside the params files) and as params/params.schema.json, which the
+# bundled examples' first line names. tests/test_schema.py fails when either is stale.
 schema: $(STAMP)
-	$(BIN)/evalkit schema -o outputs/params.schema.json
+	$(BIN)/evalkit schema -o evalkit/params.schema.json
+	$(BIN)/evalkit schema -o params/params.schema.json
 
 demo: $(STAMP) schema
 	$(BIN)/evalkit batch params/examples

@@ -451,6 +451,8 @@ def _cmd_new(args: argparse.Namespace) -> int:
     width = max(display_width(text) for text, _ in shown)
     for text, path in shown:
         print(f"  {text}{' ' * (width - display_width(text))}  {describe(path, created.params)}")
+    if created.schema is not None:
+        print(f"  {displayable(str(created.schema))}：JSON Schema，参数文件第一行引用它，编辑器据此补全与校验")
     params = shell_word(displayable(str(created.params)))
     print("下一步：")
     print(f"  evalkit validate {params}   # 校验并计算得分（不启动内核，几乎瞬时）")
@@ -560,10 +562,10 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
     from evalkit.core.errors import os_error_text
 
-    if args.output in (None, "-"):
+    if args.output == "-" or args.output is None and not Path("params").is_dir():
         sys.stdout.write(json_schema_text())
         return EXIT_OK
-    out = Path(args.output)
+    out = Path(args.output) if args.output else Path("params") / "params.schema.json"  # where the params files name it
     if problem := _unwritable(out):
         print(problem, file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -847,8 +849,12 @@ def _parser() -> argparse.ArgumentParser:
     pdf.add_argument("-o", "--output", default=None, metavar="PDF文件", help="PDF 文件（默认写在附件旁边：appendix.pdf）")
     pdf.set_defaults(func=_cmd_print_pdf)
 
-    schema = sub.add_parser("schema", help="输出 params 文件的 JSON Schema")
-    schema.add_argument("-o", "--output", default=None, metavar="文件", help="写入的文件（默认输出到终端）")
+    schema = sub.add_parser(
+        "schema", help="写出 params 文件的 JSON Schema（默认写到 params/params.schema.json，参数文件第一行引用它）",
+        description="参数文件第一行 # yaml-language-server: $schema=../params.schema.json 引用 params/ 下的这份 schema，"
+                    "VS Code 等编辑器据此补全字段、显示中文说明并标出错误。不写 -o 时：当前目录下有 params/ 则写到 "
+                    "params/params.schema.json，否则输出到终端；-o - 总是输出到终端。")
+    schema.add_argument("-o", "--output", default=None, metavar="文件", help="写入的文件（- 为终端）")
     schema.set_defaults(func=_cmd_schema)
     for command in sub.choices.values():
         # Also after the subcommand (evalkit run p.yaml --debug). SUPPRESS: a subcommand

@@ -163,7 +163,7 @@ def test_schema_command(tmp_path, capsys):
     schema = json.loads(out.read_text(encoding="utf-8"))
     assert schema["title"] == "evalkit 项目参数文件"
     assert {"Rule", "Threshold", "Checklist", "Judgement"} <= set(schema["$defs"])
-    assert schema["$defs"]["IndicatorNode"]["properties"]["rule"]["anyOf"][0] == {"$ref": "#/$defs/Rule"}
+    assert schema["$defs"]["IndicatorNode"]["properties"]["rule"]["then"] == {"$ref": "#/$defs/Rule"}  # or nothing
     assert schema["required"] == ["project"]  # framework defaults to the kind's built-in one
     assert schema["properties"]["kind"]["enum"][:3] == ["项目支出绩效评价", "部门整体支出绩效评价", "项目支出绩效自评"]
     # every $ref resolves inside the document

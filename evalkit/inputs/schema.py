@@ -9,7 +9,15 @@ documents); this module makes it fit an editor's use:
   supplies the rest), so pydantic types it as a free mapping; here it is one of
   the rule types with nothing required, so ``type: ratioo`` or ``measuer``
   shows as an error in the editor, as it does in ``evalkit validate``;
-* integers may be written as text (``year: "2024"``), as pydantic accepts them.
+* integers may be written as text (``year: "2024"``), as pydantic accepts them;
+* an editor's first message names the real problem: a union chosen by its ``kind`` (or a rule's ``type``)
+  becomes ``if kind is X then …`` branches, so an unknown kind is “'summ' is not one of …” and a misspelt
+  key is named inside its branch, not “… is not valid under any of the given schemas”; a field that takes a
+  number, a number written as text or nothing is one node with a list of types (“True is not of type
+  'number', 'string', 'null'”, not “… is not of type 'null'”), with a Chinese ``errorMessage`` for the
+  editors that show one;
+* a stable ``$id``, so that a copy written beside the params files and the one inside the package are
+  known as one schema.
 
 Numbers written as text ("95%", "48,270,614.46") are declared by the field
 types themselves (``fields.Num`` / ``fields.Level``).
@@ -21,7 +29,9 @@ import copy
 import re
 from typing import Any
 
-__all__ = ["params_schema"]
+__all__ = ["SCHEMA_ID", "params_schema"]
+
+SCHEMA_ID = "urn:evalkit:params-schema:1"  # stable: a URN, never fetched; bumped only when old files stop validating
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _TITLE_END = re.compile(r"[（(，,；;：:、。]")
@@ -67,7 +77,121 @@ def params_schema(schema: dict[str, Any]) -> dict[str, Any]:
         for field, prop in (model.get("properties") or {}).items():
             _field_title(field, prop, defs)
             _integers_as_text(prop)
+    schema = _by_kind(schema)
+    schema = _flat_types(schema)
+    schema = _nullable_objects(schema, schema["$defs"])
+    _partial_rule_by_type(schema["$defs"])
+    schema["$id"] = SCHEMA_ID
     return schema
+
+
+def _by_kind(node: Any) -> Any:
+    """Each discriminated union (pydantic's ``oneOf`` + ``discriminator``) as ``if kind is X then …`` branches."""
+    if isinstance(node, list):
+        return [_by_kind(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    node = {k: _by_kind(v) for k, v in node.items()}
+    if "discriminator" not in node:
+        return node
+    key = node["discriminator"]["propertyName"]
+    mapping: dict[str, str] = node["discriminator"]["mapping"]
+    by_ref: dict[str, list[str]] = {}
+    for value, ref in mapping.items():
+        by_ref.setdefault(ref, []).append(value)
+    kinds = sorted(mapping)
+    described = {k: v for k, v in node.items() if k in ("title", "description", "default")}
+    return {**described, "type": "object", "required": [key],
+            "properties": {key: {"enum": kinds, "title": _DESCRIPTIONS.get(key, "种类"),
+                                 "description": _DESCRIPTIONS.get(key, "种类"),
+                                 "errorMessage": f"不认识的{_DESCRIPTIONS.get(key, '种类')}，应为以下之一：{'、'.join(kinds)}"}},
+            "allOf": [{"if": {"properties": {key: {"enum": values}}, "required": [key]}, "then": {"$ref": ref}}
+                      for ref, values in by_ref.items()]}
+
+
+_SIMPLE = {"type", "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength",
+           "format", "description", "errorMessage"}
+_NUMBER_HINT = "应为数字，如 95 或 \"48,270,614.46\"（可带千分位逗号；不写单位、中文数字或“万”）"
+_INTEGER_HINT = "应为整数，如 2 或 \"2\""
+
+
+def _flat_types(node: Any) -> Any:
+    """``anyOf`` of plain types (a number, a number as text, nothing) as one node with a list of types."""
+    if isinstance(node, list):
+        return [_flat_types(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    node = {k: _flat_types(v) for k, v in node.items()}
+    branches = node.get("anyOf")
+    if not isinstance(branches, list):
+        return node
+    lifted = []
+    for branch in branches:  # an inner anyOf of plain types is lifted into this one
+        inner = branch.get("anyOf") if isinstance(branch, dict) and set(branch) <= {"anyOf", "description"} else None
+        lifted.extend(inner if isinstance(inner, list) else [branch])
+    if not all(isinstance(b, dict) and set(b) <= _SIMPLE and isinstance(b.get("type"), (str, list)) for b in lifted):
+        return node
+    types = [t for b in lifted for t in ([b["type"]] if isinstance(b["type"], str) else b["type"])]
+    if len(set(types)) != len(types):
+        return node
+    merged = {k: v for k, v in node.items() if k != "anyOf"}
+    for branch in lifted:
+        merged.update({k: v for k, v in branch.items() if k not in ("type", "description") and k not in merged})
+    merged["type"] = types
+    if "number" in types and "string" in types:
+        merged.setdefault("errorMessage", _NUMBER_HINT)
+    elif "integer" in types and "string" in types:
+        merged.setdefault("errorMessage", _INTEGER_HINT)
+    return merged
+
+
+def _nullable_objects(node: Any, defs: dict[str, Any]) -> Any:
+    """``anyOf: [{$ref: 一个对象}, {type: string}, {type: null}]`` as one node: “an object (checked against the
+    reference), or text, or nothing”, so that a mistake inside the object is reported where it is, not as
+    “… is not valid under any of the given schemas”."""
+    if isinstance(node, list):
+        return [_nullable_objects(v, defs) for v in node]
+    if not isinstance(node, dict):
+        return node
+    node = {k: _nullable_objects(v, defs) for k, v in node.items()}
+    branches = node.get("anyOf")
+    if not isinstance(branches, list):
+        return node
+    refs = [b for b in branches if isinstance(b, dict) and set(b) == {"$ref"}]
+    plain = [b for b in branches if b not in refs]
+    if len(refs) != 1 or not all(isinstance(b, dict) and set(b) <= _SIMPLE and isinstance(b.get("type"), str)
+                                 for b in plain):
+        return node
+    target = defs.get(str(refs[0]["$ref"]).rsplit("/", 1)[-1], {})
+    types = [b["type"] for b in plain]
+    if (target.get("type") != "object" and "properties" not in target and "allOf" not in target) or "object" in types \
+            or len(set(types)) != len(types):
+        return node
+    rest = {k: v for k, v in node.items() if k != "anyOf"}
+    for branch in plain:
+        rest.update({k: v for k, v in branch.items() if k not in ("type", "description") and k not in rest})
+    return {**rest, "type": ["object", *types], "if": {"type": "object"}, "then": refs[0]}
+
+
+def _partial_rule_by_type(defs: dict[str, Any]) -> None:
+    """A partial rule that names its ``type`` is held to that type's keys (the message names the misspelt one);
+    one without ``type`` (the framework's type is kept) may hold the keys of any."""
+    partial = defs.get("PartialRule")
+    if not partial or "anyOf" not in partial:
+        return
+    branches = partial["anyOf"]
+    chains = []
+    for branch in branches:
+        target = defs.get(branch["$ref"].rsplit("/", 1)[-1], {})
+        kind = target.get("properties", {}).get("type", {}).get("const")
+        if kind:
+            chains.append({"if": {"properties": {"type": {"const": kind}}, "required": ["type"]}, "then": branch})
+    kinds = sorted(c["if"]["properties"]["type"]["const"] for c in chains)
+    defs["PartialRule"] = {
+        "title": partial.get("title", ""), "type": "object",
+        "properties": {"type": {"enum": kinds, "title": "计分规则的种类", "description": "计分规则的种类",
+                                "errorMessage": f"不认识的计分规则种类，应为以下之一：{'、'.join(kinds)}"}},
+        "if": {"required": ["type"]}, "then": {"allOf": chains}, "else": {"anyOf": branches}}
 
 
 def _evidence_short_form(defs: dict[str, Any]) -> None:

@@ -42,7 +42,7 @@ from evalkit.core.numbers import decimals, parse_decimal
 from evalkit.outputs.ooxml import FIXED_TIME, without_clock
 from evalkit.inputs.yamlio import parse_yaml
 
-__all__ = ["Created", "DataTemplate", "create", "data_templates", "kind_for", "render_params", "target"]
+__all__ = ["SCHEMA_FILE", "Created", "DataTemplate", "create", "schema_beside", "data_templates", "kind_for", "render_params", "target"]
 
 WHERE = "evalkit new"  # the "file" of a problem with the command line itself
 PARAMS_DIR = "params"
@@ -65,6 +65,7 @@ class Created:
     kind: Kind
     params: Path
     files: tuple[Path, ...]  # in the order written; the params file is last
+    schema: Path | None = None  # params/params.schema.json, written or refreshed beside the rounds
 
 
 def kind_for(text: str) -> Kind:
@@ -282,7 +283,28 @@ def create(kind_text: str, path_text: str, edit: Callable[[str], str] | None = N
             except OSError:
                 pass
         raise
-    return Created(kind=kind, params=params, files=tuple(written))
+    schema = schema_beside(params)
+    return Created(kind=kind, params=params, files=tuple(written), schema=schema)
+
+
+SCHEMA_FILE = "params.schema.json"  # in params/, the folder above each round: the files' first line names ../params.schema.json
+
+
+def schema_beside(params: Path) -> Path | None:
+    """Write (or refresh) ``params/params.schema.json``, which a new params file's first line names, so an editor
+    resolves it from where the file is — in a checkout or a wheel user's own folder alike. None when it could
+    not be written (the params file works without it; an editor then only lacks completion)."""
+    from evalkit.loader import json_schema_text
+    from evalkit.outputs.atomic import write_file
+
+    target = params.parent.parent / SCHEMA_FILE
+    text = json_schema_text().encode("utf-8")
+    try:
+        if not (target.is_file() and target.read_bytes() == text):
+            write_file(target, text)
+    except OSError:
+        return None
+    return target
 
 
 def describe(path: Path, params: Path) -> str:
