@@ -271,3 +271,79 @@ def test_the_readme_preview_commands_parse():
         args = cli._parser().parse_args(words[1:])
         assert args.command == "preview" and args.host == "127.0.0.1"
     assert "evalkit run" in section
+
+
+def test_a_real_browser_is_brought_to_a_new_error_and_after_a_good_save_to_the_section_that_changed(served, tmp_path):
+    """Headless Chromium, driven over the DevTools protocol, reads the preview scrolled far down. A broken save
+    reloads the page: the error box is brought into view below the sticky bar (the browser alone would keep
+    the reader down the page, the box out of sight). The repairing save that also changes a reported value
+    reloads it again: the changed section is brought into view and marked. Every wait polls; nothing is timed."""
+    import json as json_module
+
+    import websocket
+
+    from evalkit.outputs.printing import find_chromium
+
+    chromium = find_chromium()
+    if chromium is None:
+        pytest.skip("未找到 Chromium：.ci/run 会安装")
+    running, params = served
+    text = params.read_text(encoding="utf-8")
+    profile = tmp_path / "chromium"
+    browser = subprocess.Popen([chromium, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={profile}",
+                                "--remote-debugging-port=0", "--window-size=1100,900", "about:blank"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + DEADLINE
+        while not (profile / "DevToolsActivePort").is_file() or not (profile / "DevToolsActivePort").read_text().strip():
+            assert time.monotonic() < deadline and browser.poll() is None, "Chromium did not start"
+            time.sleep(0.1)
+        port = (profile / "DevToolsActivePort").read_text().split()[0]
+        targets = json_module.loads(fetch(f"http://127.0.0.1:{port}/json/list"))
+        page = next(t for t in targets if t["type"] == "page")
+        ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=60, suppress_origin=True)
+        counter = iter(range(1, 10**6))
+
+        def call(method, **params_):
+            ident = next(counter)
+            ws.send(json_module.dumps({"id": ident, "method": method, "params": params_}))
+            while True:
+                message = json_module.loads(ws.recv())
+                if message.get("id") == ident:
+                    return message.get("result", {})
+
+        def evaluate(expression):
+            return call("Runtime.evaluate", expression=expression, returnByValue=True)["result"].get("value")
+
+        def until(expression, what):
+            deadline = time.monotonic() + DEADLINE
+            while True:
+                value = evaluate(expression)
+                if value:
+                    return value
+                assert time.monotonic() < deadline, f"the browser never showed {what}"
+                time.sleep(0.1)
+
+        call("Page.navigate", url=running.url)
+        until("document.readyState === 'complete' && !!document.getElementById('overview')", "the preview")
+        evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        assert evaluate("window.scrollY") > 1000
+
+        save(params, text.replace("score_decimals: 1", "score_decimals: 一"))
+        assert until("document.documentElement.getAttribute('data-ek-focus')", "the error brought into view") == \
+            "preview-errors:error"
+        top, bar = evaluate("[document.getElementById('preview-errors').getBoundingClientRect().top,"
+                            " document.getElementById('ek-preview-bar').getBoundingClientRect().bottom]")
+        assert bar <= top < 200  # below the sticky bar, at the top of the window: read at once
+
+        save(params, text.replace('reported: "64.15%"', 'reported: "64.16%"'))
+        focus = until("document.documentElement.getAttribute('data-ek-focus') !== 'preview-errors:error'"
+                      " && document.documentElement.getAttribute('data-ek-focus')", "the changed section")
+        section = focus.split(":")[0]
+        assert focus.endswith(":changed") and "64.16%" in evaluate(f"document.getElementById('{section}').innerText")
+        assert 0 <= evaluate(f"document.getElementById('{section}').getBoundingClientRect().top") < 200
+        assert evaluate(f"document.getElementById('{section}').classList.contains('ek-preview-changed')")
+        ws.close()
+    finally:
+        browser.terminate()
+        browser.wait(timeout=60)

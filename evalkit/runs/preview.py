@@ -329,20 +329,59 @@ _PREVIEW_CSS = """
 .ek-preview-errors h2 { color: #8c1c13; font-size: 18px; margin: 4px 0 8px; }
 .ek-preview-errors li { font-family: "Consolas", "Menlo", monospace; font-size: 13px; white-space: pre-wrap; word-break: break-all; }
 .ek-preview-stale, .ek-preview-note { color: #9a6700; font-size: 13px; }
+.ek-preview-errors, main section.ek-section { scroll-margin-top: 72px; }
+.ek-preview-changed { outline: 3px solid #e3c96b; outline-offset: 4px; }
 .ek-preview-has-errors main > section.ek-section, .ek-preview-has-errors main > h1,
 .ek-preview-has-errors main > .ek-subtitle { opacity: 0.55; }
 """
 
-# Long polling: /version answers when the page has changed (or after LONG_POLL_SECONDS), then the page reloads.
+# Long polling: /version answers when the page has changed (or after LONG_POLL_SECONDS), then the page reloads
+# and brings into view what the reader needs to see (a new error, or the section the save changed).
 _RELOAD_JS = """
 (function () {
   var version = __VERSION__;
   var state = document.getElementById("ek-preview-state");
+  var KEY = "ek-preview-before-reload";
+  function digest(text) { var h = 0; for (var i = 0; i < text.length; i++) { h = (h * 31 + text.charCodeAt(i)) | 0; } return h; }
+  function sections() {
+    var found = {};
+    document.querySelectorAll("main section.ek-section[id]").forEach(function (s) { found[s.id] = digest(s.innerText); });
+    return found;
+  }
+  function focus(element, why) {
+    element.scrollIntoView({block: "start"});
+    document.documentElement.setAttribute("data-ek-focus", element.id + ":" + why);
+  }
+  // After a reload: a new input error is brought into view (it sits at the top, and the browser would keep the
+  // reader where they were, the error hidden under the bar); after a good save, the section that changed; else
+  // the place the reader was.
+  if ("scrollRestoration" in history) { history.scrollRestoration = "manual"; }
+  var before = null;
+  try { before = JSON.parse(sessionStorage.getItem(KEY) || "null"); sessionStorage.removeItem(KEY); } catch (e) { before = null; }
+  var errors = document.getElementById("preview-errors");
+  if (errors) {
+    focus(errors, "error");
+  } else if (before) {
+    var now = sections(), changed = null;
+    // the overview and the score summary restate every figure: the section where the change itself shows comes first
+    var order = Object.keys(now).filter(function (id) { return id !== "overview" && id !== "summary"; })
+      .concat(["summary", "overview"].filter(function (id) { return id in now; }));
+    order.some(function (id) {
+      if (before.sections[id] !== now[id]) { changed = document.getElementById(id); return true; }
+      return false;
+    });
+    if (changed) { changed.classList.add("ek-preview-changed"); focus(changed, "changed"); }
+    else { window.scrollTo(0, before.y || 0); }
+  }
+  function reload() {
+    try { sessionStorage.setItem(KEY, JSON.stringify({y: window.scrollY, sections: sections()})); } catch (e) {}
+    location.reload();
+  }
   function poll() {
     fetch("/version?since=" + version, {cache: "no-store"})
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
       .then(function (d) {
-        if (d.version !== version) { location.reload(); } else { poll(); }
+        if (d.version !== version) { reload(); } else { poll(); }
       })
       .catch(function () {
         if (state) { state.textContent = "预览服务已停止或暂时无法连接，正在重试……"; }
@@ -433,6 +472,14 @@ class Server(ThreadingHTTPServer):
     # allowed, while a port another server listens on is still refused. Windows' SO_REUSEADDR would
     # let two servers share a port, so it is not set there.
     allow_reuse_address = os.name != "nt"
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A browser that closed its connection (a reload cutting a held /version) is not an error to print."""
+        import sys as _sys
+
+        if isinstance(_sys.exc_info()[1], (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)):
+            return
+        super().handle_error(request, client_address)
 
     def __init__(self, address: tuple[str, int], preview: Preview, long_poll: float = LONG_POLL_SECONDS) -> None:
         self.preview = preview
