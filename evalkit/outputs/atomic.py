@@ -162,14 +162,20 @@ def _only_ours(folder: Path) -> bool:
 _TEMPORARY = re.compile(r"^\.(?P<stem>.+)\.(?P<kind>tmp|old|verify)-(?P<pid>\d{1,10})$")
 
 
-def tidy(folder: Path, projects: Iterable[str]) -> None:
+def tidy(folder: Path, projects: Iterable[str], wait: float = 0.0) -> None:
     """After a killed run: drop half-written folders, and restore outputs caught between two renames.
 
     Only evalkit's own temporaries of the named ``projects`` are touched: a
     folder ``.<project>.tmp-<pid>`` (or ``.old-`` / ``.verify-``) whose process
     is gone. Anything else in the folder, whatever its name, is left alone.
+    ``wait``: when every task has ended, a process that was killed may still be
+    dying (on a loaded machine, for a while); its folder is looked at again for
+    up to this many seconds before it is left for the next run to tidy.
     """
+    import time
+
     wanted = set(projects)
+    deadline = time.monotonic() + wait
     try:
         entries = sorted(folder.iterdir())
     except OSError:
@@ -179,7 +185,11 @@ def tidy(folder: Path, projects: Iterable[str]) -> None:
         if match is None or match["stem"] not in wanted or names.name_problem(match["stem"]) is not None:
             continue
         pid = int(match["pid"])
-        if path.is_symlink() or not path.is_dir() or pid > _PID_MAX or _alive(pid) or not _only_ours(path):
+        if path.is_symlink() or not path.is_dir() or pid > _PID_MAX or not _only_ours(path):
+            continue
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _alive(pid):
             continue
         final = folder / match["stem"]
         if match["kind"] == "old" and not final.exists() and (path / "manifest.json").is_file():

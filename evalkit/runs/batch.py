@@ -488,11 +488,12 @@ class _Dask:
         if self.cluster is not None:
             self.cluster.close()
         if not now and self.round_out is not None:
-            # Every task has ended: what a worker that died mid-project left behind can go.
-            atomic.tidy(self.round_out, self.projects)
+            # Every task has ended: what a worker that died mid-project left behind can go, once it has died.
+            atomic.tidy(self.round_out, self.projects, wait=DYING_WORKER_SECONDS)
 
 
 DEFAULT_TIMEOUT = limits.PROJECT_TIMEOUT
+DYING_WORKER_SECONDS = 30.0  # how long a killed Dask worker may take to exit on a loaded machine before its folder is left
 
 
 def _sigterm_as_interrupt(signum: int, frame: Any) -> None:  # noqa: ARG001
