@@ -54,10 +54,10 @@ constraints:
 # dist/: the sdist and the wheel a package index is given (offline, with the setuptools of .venv); publishing
 # itself is the release workflow (.github/workflows/release.yml), run by pushing a tag v<version>.
 dist: $(STAMP)
-	rm -rf dist && mkdir -p dist
+	rm -rf dist build evalkit.egg-info && mkdir -p dist  # build/ keeps old modules that would ride along
 	$(BIN)/python -m pip wheel --no-deps --no-build-isolation --no-index -q -w dist .
 	$(BIN)/python -c 'from setuptools import build_meta; print(build_meta.build_sdist("dist"))'
 	@ls -1 dist
 
 clean:
-	rm -rf outputs $(VENV) *.egg-info
+	rm -rf outputs lab $(VENV) *.egg-info build dist

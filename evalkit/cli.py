@@ -411,7 +411,8 @@ def _cmd_lab(args: argparse.Namespace) -> int:
     if not args.open:
         import shlex
 
-        print(f"打开：{shlex.join(command)}（或加 --open；需先安装可选依赖：pip install 'evalkit[lab]'）")
+        needs = "" if not lab_missing() else "；需先安装可选依赖：pip install 'evalkit[lab]'"
+        print(f"打开：{shlex.join(command)}（或加 --open{needs}）")
         return EXIT_OK
     return subprocess.call(command)
 

@@ -62,6 +62,11 @@ _MODEL_TITLES = {
     "RateFigure": "比率", "Rule": "计分规则", "Scale": "量表", "ScoringSettings": "计分约定", "Speeding": "过快作答的剔除",
     "SumFigure": "合计", "SurveySpec": "满意度问卷", "TableSpec": "数据表", "Tier": "档次",
     "Workpaper": "底稿信息", "Evidence": "依据",
+    "AttainmentTier": "达成程度的档次", "CellRef": "数据表的单元格", "ChangeRateFigure": "变动率", "DepartmentSpec": "部门整体标准表",
+    "Funds": "资金情况", "GroupSumCheck": "核对：分组汇总一致", "IdentityCheck": "核对：等式成立", "IndicatorRow": "自评表的一个指标",
+    "RangeCheck": "核对：在范围之内", "SameCheck": "核对：各处列示一致", "SelfEvaluationSpec": "项目支出绩效自评表",
+    "SumCheck": "核对：各项之和等于合计", "Condition": "条件", "PartialChecklistItem": "评价要点（只写要调整的键）",
+    "PartialTier": "档次（只写要调整的键）",
 }
 
 
@@ -82,6 +87,7 @@ def params_schema(schema: dict[str, Any]) -> dict[str, Any]:
     schema = _nullable_objects(schema, schema["$defs"])
     _partial_rule_by_type(schema["$defs"])
     schema["$id"] = SCHEMA_ID
+    schema["description"] = "一个评价项目的参数文件：项目信息、数据表、基础数值、计算数值、核对事项与各指标的评价情况"
     return schema
 
 
@@ -191,7 +197,23 @@ def _partial_rule_by_type(defs: dict[str, Any]) -> None:
         "title": partial.get("title", ""), "type": "object",
         "properties": {"type": {"enum": kinds, "title": "计分规则的种类", "description": "计分规则的种类",
                                 "errorMessage": f"不认识的计分规则种类，应为以下之一：{'、'.join(kinds)}"}},
-        "if": {"required": ["type"]}, "then": {"allOf": chains}, "else": {"anyOf": branches}}
+        "if": {"required": ["type"]}, "then": {"allOf": chains}, "else": _any_partial_rule(branches, defs)}
+
+
+def _any_partial_rule(branches: list[dict[str, Any]], defs: dict[str, Any]) -> dict[str, Any]:
+    """A partial rule without ``type`` (the framework's type is kept): the keys of any rule type, each typed as
+    that type types it, and no other key — so a misspelt key (measuer) is named, not “… is not valid under any
+    of the given schemas”."""
+    properties: dict[str, Any] = {}
+    for branch in branches:
+        target = defs.get(branch["$ref"].rsplit("/", 1)[-1], {})
+        for key, prop in target.get("properties", {}).items():
+            if key == "type":
+                continue
+            properties[key] = prop if key not in properties or properties[key] == prop else \
+                {"anyOf": [properties[key], prop]} if "anyOf" not in properties[key] else \
+                {**properties[key], "anyOf": [*properties[key]["anyOf"], prop]}
+    return {"type": "object", "properties": properties, "additionalProperties": False}
 
 
 def _evidence_short_form(defs: dict[str, Any]) -> None:

@@ -104,6 +104,9 @@ def constraints_file() -> Path | None:
         return None
 
 
+_BUILD_TOOLS = frozenset({"pip", "setuptools", "wheel"})
+
+
 @lru_cache(maxsize=1)
 def constraints() -> dict[str, Any] | str:
     """The constraints in use, for manifest.json: "none", or the file's name, sha256 and the pins not installed as pinned.
@@ -135,6 +138,8 @@ def constraints() -> dict[str, Any] | str:
         if pin.marker is not None and not pin.marker.evaluate():
             continue
         have = installed.get(canonicalize_name(pin.name))
+        if canonicalize_name(pin.name) in _BUILD_TOOLS:
+            continue  # the venv's own installer and build tools: they compute nothing an appendix shows
         if have is not None and not pin.specifier.contains(have, prereleases=True):
             differs.append(f"{pin.name} {have}（约束 {pin.specifier}）")
     return {"name": path.name, "sha256": file_sha256(path), "differs": differs}

@@ -64,15 +64,20 @@ def lab_notebook(params: Path, outputs_root: Path, workbook: Path, *, force: boo
         # papermill's own parameterisation (prepare_only: nothing is executed), as a run injects them
         pm.execute_notebook(canonical_workbook(workbook), str(temporary), prepare_only=True, progress_bar=False,
                             parameters={"params_file": relative, "results_file": "", "manifest_file": ""})
-        _introduce(temporary, params, relative)
+        _introduce(temporary, params, workbook, target)
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
     return target, True
 
 
-def _introduce(notebook: Path, params: Path, relative: str) -> None:
-    """The notebook's opening cell, said for this project: whose it is, and where its inputs are edited."""
+def _introduce(notebook: Path, params: Path, workbook: Path, target: Path) -> None:
+    """The notebook said for this project: its opening cell (whose it is, where its inputs are edited), the
+    template's example path in the parameters cell blanked (the injected cell below gives the project's),
+    the injected path written in Chinese as typed (papermill writes \\u escapes), and papermill's record of
+    where it came from naming files, not the workbook's whole text and a temporary name."""
+    import json
+
     import nbformat
 
     data = nbformat.read(str(notebook), as_version=4)
@@ -86,6 +91,25 @@ def _introduce(notebook: Path, params: Path, relative: str) -> None:
         data.cells[0] = cell
     else:
         data.cells.insert(0, cell)
+    for code in data.cells:
+        tags = code.metadata.get("tags", [])
+        if "parameters" in tags:
+            code.source = "\n".join(
+                'params_file = ""  # 由下方注入的参数给出（evalkit lab）' if line.startswith("params_file =") else line
+                for line in code.source.splitlines())
+        elif "injected-parameters" in tags:
+            lines = []
+            for line in code.source.splitlines():
+                key, sep, value = line.partition(" = ")
+                try:
+                    lines.append(f"{key}{sep}{json.dumps(json.loads(value), ensure_ascii=False)}" if sep else line)
+                except ValueError:
+                    lines.append(line)
+            code.source = "\n".join(lines)
+    record = data.metadata.get("papermill")
+    if record is not None:
+        record["input_path"] = names.displayable(str(workbook))
+        record["output_path"] = names.displayable(str(target))
     nbformat.write(data, str(notebook))
 
 
