@@ -122,7 +122,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         detail = f"{outcome.total} {outcome.grade}" if outcome.total else outcome.error.splitlines()[0] if outcome.error else ""
         if outcome.checks_failed:
             detail += f"，核对未通过 {outcome.checks_failed} 项"
-        line = f"[{done}/{total}] {name}: {outcome.status_text} {detail} ({outcome.seconds:.2f} 秒)".rstrip()
+        line = f"[{done}/{total}] {name}：{outcome.status_text}{'，' + detail if detail else ''}（{outcome.seconds:.2f} 秒）"
         if bar is not None:  # each project's line stays, above the bar
             bar.total = total
             bar.set_postfix_str(f"失败 {failures}")
@@ -707,7 +707,7 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("-j", "--jobs", type=_jobs, default=None, metavar="个数",
                        help="同时运行的项目个数，每个在自己的工作进程中（默认为 CPU 核数的 2 倍：项目多半时间在等内核）")
     batch.add_argument("--force", action="store_true", help="全部重新运行，不跳过未变更的项目")
-    batch.add_argument("--executor", choices=["local", "dask"], default="local", help="本机进程池或 Dask 集群")
+    batch.add_argument("--executor", choices=["local", "dask"], default="local", help="local：本机的工作进程（默认）；dask：Dask 集群（本机 LocalCluster，或 --scheduler 指定的集群）")
     batch.add_argument("--scheduler", default=None, metavar="地址", help="Dask 调度器地址（默认在本机启动 LocalCluster）")
     batch.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="秒",
                        help=f"每个项目的时限，超时的项目记为失败、批次继续（默认 {DEFAULT_TIMEOUT} 秒；0 为不限）")
@@ -744,8 +744,7 @@ def _parser() -> argparse.ArgumentParser:
                     "意见记在 <项目>.signoff.yaml 中，不改动参数文件，也不影响已签署的哈希；有未解决的意见时不能签署最后一级。",
         epilog="例：evalkit note params/2024/某项目.yaml --on C-04 --by 李四 --text 请核对分母口径\n"
                "    evalkit note params/2024/某项目.yaml --reply N-01 --by 张三 --text 已按批复数修正\n"
-               "    evalkit note params/2024/某项目.yaml --clear N-01 --by 李四",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+               "    evalkit note params/2024/某项目.yaml --clear N-01 --by 李四")
     note.add_argument("params", metavar="参数文件", help="params/<批次>/<项目>.yaml")
     note.add_argument("--on", default=None, metavar="编号", help="提出意见：所针对的附件编号")
     note.add_argument("--reply", default=None, metavar="意见编号", help="回复一条意见（如 N-01）")
@@ -873,7 +872,11 @@ def main(argv: list[str] | None = None) -> int:
     from evalkit.clitext import chinese
 
     with chinese():  # argparse's usage, headings and errors in Chinese, as the help texts are
-        args = _parser().parse_args(argv)
+        parser = _parser()
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # reported by the subcommand that was given them, with its own usage (argparse: the top's)
+            command = getattr(args, "command", None)
+            (parser.subcommand(command) or parser).error(f"无法识别的参数：{' '.join(extra)}")
     try:
         return int(args.func(args))
     except InputError as exc:

@@ -84,7 +84,7 @@ class HelpFormatter(argparse.HelpFormatter):
                 widths.append(display_width(get_invocation(sub)))
             self._action_max_length = max(self._action_max_length, max(widths) + self._current_indent)
 
-    def _format_action(self, action: argparse.Action) -> str:
+    def _format_one(self, action: argparse.Action) -> str:
         help_position = min(self._action_max_length + 2, self._max_help_position)
         help_width = max(self._width - help_position, 11)
         action_width = help_position - self._current_indent - 2
@@ -107,7 +107,7 @@ class HelpFormatter(argparse.HelpFormatter):
         elif not header.endswith("\n"):
             parts.append("\n")
         for sub in self._iter_indented_subactions(action):
-            parts.append(self._format_action(sub))
+            parts.append(self._format_one(sub))
         return self._join_parts(parts)
 
     def _split_lines(self, text: str, width: int) -> list[str]:
@@ -141,13 +141,56 @@ class HelpFormatter(argparse.HelpFormatter):
         finally:
             self._width = width
 
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        """A description or an example: each of its lines (an epilog's examples are one to a line) wrapped at the
+        terminal's width by display width."""
+        out = []
+        for line in text.splitlines():
+            lead = line[:len(line) - len(line.lstrip(" "))]  # an example's own indent stays
+            out.extend(indent + lead + piece for piece in self._split_lines(line, width - len(indent) - len(lead)))
+        return "\n".join(out)
+
+    def _format_action(self, action: argparse.Action) -> str:
+        if isinstance(action, argparse._SubParsersAction):  # the commands, listed under their heading only
+            self._dedent()
+            try:
+                return self._join_parts([self._format_one(sub) for sub in self._iter_indented_subactions(action)])
+            finally:
+                self._indent()
+        return self._format_one(action)
+
     def format_help(self) -> str:
         return re.sub(r"(?m)^(\S[^\n]*?):$", r"\1：", super().format_help())
 
 
 class ChineseParser(argparse.ArgumentParser):
-    """An ArgumentParser laid out by ``HelpFormatter``; its subcommands' parsers are of this class too."""
+    """An ArgumentParser laid out by ``HelpFormatter``; its subcommands' parsers are of this class too. A
+    mistyped choice is answered with the nearest one (“是否指：run？”), and a list of missing arguments is
+    written with 、 as Chinese lists are."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", HelpFormatter)
         super().__init__(*args, **kwargs)
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        try:
+            super()._check_value(action, value)
+        except argparse.ArgumentError as exc:
+            import difflib
+
+            near = difflib.get_close_matches(str(value), [str(c) for c in action.choices or ()], n=1, cutoff=0.6)
+            if not near:
+                raise
+            raise argparse.ArgumentError(action, f"{exc.message}；是否指：{near[0]}？") from None
+
+    def error(self, message: str) -> Any:
+        if message.startswith(WORDS["the following arguments are required: %s"][:-2]):
+            message = message.replace(", ", "、")
+        return super().error(message)
+
+    def subcommand(self, name: str | None) -> argparse.ArgumentParser | None:
+        """The parser of subcommand ``name`` (to report an argument it was given with its own usage)."""
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction) and name in action.choices:
+                return action.choices[name]
+        return None

@@ -319,6 +319,32 @@ def check_events(text: str, shown: str) -> None:
         return
 
 
+# PyYAML's words for a syntax error, each with what it means to someone writing a params file.
+_YAML_PROBLEMS: tuple[tuple[str, str], ...] = (
+    ("that cannot start any token", "此处的字符不能作为值的开头（多为 Tab 缩进，或以 @、` 开头的值未加引号）"),
+    ("did not find expected node content", "列表或映射中缺少内容：可能多了一个逗号，或括号没有闭合"),
+    ("expected ',' or ']'", "方括号 [ ] 没有闭合，或其中的两项之间缺逗号"),
+    ("expected ',' or '}'", "花括号 { } 没有闭合，或其中的两个键值之间缺逗号"),
+    ("mapping values are not allowed here", "此处不能出现“: ”：值中含冒号时请给整个值加引号，或检查这一行的缩进"),
+    ("could not find expected ':'", "这一行缺少“键: 值”中的冒号（冒号后要有空格），或上一行的引号没有闭合"),
+    ("found unexpected end of stream", "引号没有闭合：文件结束前没有找到配对的引号"),
+    ("while scanning a quoted scalar", "引号没有闭合，或引号中有未转义的引号"),
+    ("found undefined alias", "引用了没有定义的锚点（*名称）"),
+    ("did not find expected key", "缩进不一致：同一层的键应左对齐，或某个值以引号开头却没有整体加引号"),
+    ("did not find expected '-' indicator", "列表的“- ”缩进不一致：同一列表的各项应左对齐"),
+    ("expected <block end>", "缩进不一致：这一行比上一层多缩进或少缩进了"),
+    ("found unknown escape character", "双引号字符串中有不认识的转义（\\ 后的字符）：路径请用单引号或写作 /"),
+    ("found a tab character", "不能用 Tab，请改用空格"),
+)
+
+
+def yaml_problem(context: str | None, problem: str | None) -> str:
+    """A YAML syntax error in Chinese (PyYAML's own words kept after it, for a search engine)."""
+    words = " ".join(x for x in (context, problem) if x)
+    meaning = next((chinese for english, chinese in _YAML_PROBLEMS if english in words), "")
+    return f"{meaning}（{words}）" if meaning else f"结构有误，请检查缩进、冒号、引号与括号（{words}）"
+
+
 def parse_yaml(text: str, shown: str) -> Any:
     """YAML text to Python data, with every problem an InputError naming ``shown`` and the line."""
     check_events(text, shown)
@@ -326,14 +352,13 @@ def parse_yaml(text: str, shown: str) -> Any:
         return yaml.load(text, Loader=ExactLoader)  # noqa: S506 - ExactLoader derives from SafeLoader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        what = " ".join(x for x in (exc.context, exc.problem) if x)
         if isinstance(exc, _Error):
             raise InputError.single(shown, _where(mark), str(exc.problem)) from None
         hint = ""
         lines = text.splitlines()
         if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]:
             hint = "（YAML 不能用 Tab 缩进，请改用空格）"
-        raise InputError.single(shown, _where(mark), f"YAML 格式错误{hint}：{what}") from None
+        raise InputError.single(shown, _where(mark), f"YAML 格式错误{hint}：{yaml_problem(exc.context, exc.problem)}") from None
     except yaml.YAMLError as exc:
         raise InputError.single(shown, "", f"YAML 格式错误：{shown_text(str(exc), 300, quote=False)}") from None
     except RecursionError:  # not reachable within MAX_YAML_DEPTH; kept so that it is never an internal error

@@ -454,9 +454,13 @@ class _Dask:
         if self.scheduler:
             self.client = self._connect()
         else:
+            import warnings
+
             per_worker = min(PROJECTS_PER_WORKER, self.jobs)  # -j projects at once, two to a worker process
-            self.cluster = LocalCluster(n_workers=-(-self.jobs // per_worker), threads_per_worker=per_worker,
-                                        processes=True, dashboard_address=None, silence_logs=40)
+            with warnings.catch_warnings():  # “Port 8787 is already in use”: a dashboard this round never opens
+                warnings.filterwarnings("ignore", message=r".*already in use.*")
+                self.cluster = LocalCluster(n_workers=-(-self.jobs // per_worker), threads_per_worker=per_worker,
+                                            processes=True, dashboard_address=None, silence_logs=40)
             self.client = Client(self.cluster)
         # Workers may run in another folder (or machine): they get absolute paths, the round its own.
         absolute_out = str(Path(outputs_root).resolve())
