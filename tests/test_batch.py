@@ -77,7 +77,7 @@ def test_unchanged_rerun_skips_everything_but_the_failure(first_round, capsys):
     folder, out, _ = first_round
     assert main(["batch", str(folder), "--outputs", str(out), "-j", "2", "--workbook", str(WORKBOOK)]) == 1
     text = capsys.readouterr().out
-    assert text.count("未变更，跳过") == 3 and "d_broken.yaml: 失败" in text
+    assert text.count("未变更，跳过") == 3 and "d_broken.yaml：失败" in text
 
 
 def test_changing_one_data_file_reruns_exactly_its_users(first_round):
