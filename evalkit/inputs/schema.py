@@ -82,22 +82,27 @@ def params_schema(schema: dict[str, Any]) -> dict[str, Any]:
         for field, prop in (model.get("properties") or {}).items():
             _field_title(field, prop, defs)
             _integers_as_text(prop)
-    schema = _by_kind(schema)
-    schema = _flat_types(schema)
-    schema = _nullable_objects(schema, schema["$defs"])
+    schema = _bottom_up(schema, _by_kind)
+    schema = _bottom_up(schema, _flat_types)
+    defs_now = schema["$defs"]
+    schema = _bottom_up(schema, lambda node: _nullable_objects(node, defs_now))
     _partial_rule_by_type(schema["$defs"])
     schema["$id"] = SCHEMA_ID
     schema["description"] = "一个评价项目的参数文件：项目信息、数据表、基础数值、计算数值、核对事项与各指标的评价情况"
     return schema
 
 
-def _by_kind(node: Any) -> Any:
-    """Each discriminated union (pydantic's ``oneOf`` + ``discriminator``) as ``if kind is X then …`` branches."""
+def _bottom_up(node: Any, rewrite: Any) -> Any:
+    """``rewrite`` applied to every object of the schema, its children first."""
     if isinstance(node, list):
-        return [_by_kind(v) for v in node]
+        return [_bottom_up(v, rewrite) for v in node]
     if not isinstance(node, dict):
         return node
-    node = {k: _by_kind(v) for k, v in node.items()}
+    return rewrite({k: _bottom_up(v, rewrite) for k, v in node.items()})
+
+
+def _by_kind(node: dict[str, Any]) -> dict[str, Any]:
+    """A discriminated union (pydantic's ``oneOf`` + ``discriminator``) as ``if kind is X then …`` branches."""
     if "discriminator" not in node:
         return node
     key = node["discriminator"]["propertyName"]
@@ -121,13 +126,8 @@ _NUMBER_HINT = "应为数字，如 95 或 \"48,270,614.46\"（可带千分位逗
 _INTEGER_HINT = "应为整数，如 2 或 \"2\""
 
 
-def _flat_types(node: Any) -> Any:
+def _flat_types(node: dict[str, Any]) -> dict[str, Any]:
     """``anyOf`` of plain types (a number, a number as text, nothing) as one node with a list of types."""
-    if isinstance(node, list):
-        return [_flat_types(v) for v in node]
-    if not isinstance(node, dict):
-        return node
-    node = {k: _flat_types(v) for k, v in node.items()}
     branches = node.get("anyOf")
     if not isinstance(branches, list):
         return node
@@ -151,15 +151,10 @@ def _flat_types(node: Any) -> Any:
     return merged
 
 
-def _nullable_objects(node: Any, defs: dict[str, Any]) -> Any:
+def _nullable_objects(node: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
     """``anyOf: [{$ref: 一个对象}, {type: string}, {type: null}]`` as one node: “an object (checked against the
     reference), or text, or nothing”, so that a mistake inside the object is reported where it is, not as
     “… is not valid under any of the given schemas”."""
-    if isinstance(node, list):
-        return [_nullable_objects(v, defs) for v in node]
-    if not isinstance(node, dict):
-        return node
-    node = {k: _nullable_objects(v, defs) for k, v in node.items()}
     branches = node.get("anyOf")
     if not isinstance(branches, list):
         return node
