@@ -318,6 +318,8 @@ def _docx_blocks(raw: bytes) -> tuple[str, tuple[str, ...]]:
     from docx.text.paragraph import Paragraph
 
     document = docx.Document(io.BytesIO(raw))
+    # a paragraph's style name by its id, read once (paragraph.style looks the id up among all styles each time)
+    style_names = {style.style_id: style.name or "" for style in document.styles}
     lines: list[str] = []
     places: list[str] = []
     heading, paragraph_no, table_no = "", 0, 0
@@ -326,7 +328,7 @@ def _docx_blocks(raw: bytes) -> tuple[str, tuple[str, ...]]:
         if tag == "p":
             paragraph = Paragraph(block, document)
             text = " ".join(paragraph.text.replace("\t", " ").split("\n"))  # a soft line break stays in its line
-            style = (paragraph.style.name if paragraph.style is not None else "") or ""
+            style = style_names.get(block.style or "", "")
             heading_like = _HEADING.match(text) and len(text) <= 30 and not text.rstrip().endswith(("。", "；", ";"))
             if text.strip() and (style.startswith(("Heading", "标题")) or heading_like):
                 heading, paragraph_no = " ".join(text.split())[:24], 0
