@@ -60,18 +60,20 @@ class Quantity:
     factor: int = 1
     offset: int = -1  # where ``text`` starts in ``context`` (-1: not known, as for a table cell)
 
+    def _at(self) -> int:
+        """Where ``text`` stands in ``context``: its offset, else its first occurrence (-1: not there)."""
+        if 0 <= self.offset and self.context[self.offset:self.offset + len(self.text)] == self.text:
+            return self.offset
+        return self.context.find(self.text)
+
     def after(self) -> str:
         """The words after this quantity in its sentence (“，其中：…”, “（含）以上为优”)."""
-        if 0 <= self.offset and self.context[self.offset:self.offset + len(self.text)] == self.text:
-            return self.context[self.offset + len(self.text):]
-        at = self.context.find(self.text)
+        at = self._at()
         return self.context[at + len(self.text):] if at >= 0 else ""
 
     def before(self) -> str:
         """The words before this quantity in its sentence."""
-        if 0 <= self.offset and self.context[self.offset:self.offset + len(self.text)] == self.text:
-            return self.context[:self.offset]
-        at = self.context.find(self.text)
+        at = self._at()
         return self.context[:at] if at >= 0 else ""
 
     def shown(self, value: Decimal | None = None) -> str:

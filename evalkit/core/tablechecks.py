@@ -16,7 +16,7 @@ from typing import Any
 
 from evalkit.core import numbers
 from evalkit.core.contradiction import (SCORE_HEADER, WEIGHT_HEADER, Contradiction, cell_quantity, column_name,
-                                        has_header, is_total, row_name)
+                                        has_header, indicator_name, is_total, row_name)
 from evalkit.core.quantities import DATE, Quantity, cell_number, label_key
 from evalkit.core.scoring import Grade, grade_for
 
@@ -28,12 +28,13 @@ _RATE_COLUMN = re.compile(r"[%％]|率|比例|占比|比重|进度|[（(]\s*[)�
 _BLANK_CELLS = {"-", "—", "－", "/", "／", "无", "——"}
 
 
-def _column_parts(table: Any, first: int, r: int, c: int) -> list[tuple[int, tuple[Decimal, int, str]]] | None:
+def _column_parts(table: Any, first: int, r: int, c: int,
+                  inside: set[int] | None = None) -> list[tuple[int, tuple[Decimal, int, str]]] | None:
     """The numbers in column ``c`` from row ``first`` to the row before ``r``; None when the column cannot be
     trusted to hold them: a row with numbers elsewhere but words in this column was shifted when the table
     was copied or extracted, and a sum over it would report the transcription, not the report."""
     parts = []
-    inside = _breakdown_rows(table, first, r)
+    inside = _breakdown_rows(table, first, r) if inside is None else inside
     for i in range(first, r):
         row = table.rows[i]
         if i in inside:
@@ -107,11 +108,12 @@ def table_totals(tables: Any) -> list[Contradiction]:
             if not _weights_complete(table, first, r):
                 first = r + 1
                 continue
+            inside = _breakdown_rows(table, first, r)  # the same rows in every column: found once
             for c in range(cells.index(row_name(cells)) + 1, len(cells)):
                 stated = cell_number(cells[c])
                 if stated is None:
                     continue
-                parts = _column_parts(table, first, r, c)
+                parts = _column_parts(table, first, r, c, inside)
                 if (parts is None or len(parts) < 2 or any(p[2] == "%" for _, p in parts) or stated[2] == "%"
                         or _RATE_COLUMN.search("".join(column_name(table, c).split()))):
                     continue  # rates are not added
@@ -156,8 +158,7 @@ def scores_over_weight(tables: Any) -> list[Contradiction]:
             if w is None or s is None or s[0] <= w[0]:
                 continue
             places = max(w[1], s[1])
-            named = [c for c in cells[:weight] if c.strip() and cell_number(c) is None]
-            name = named[-1] if named else f"第 {r + 1} 行"  # the indicator, not its parents
+            name = indicator_name(table, cells) or f"第 {r + 1} 行"  # the indicator, not its parents
             quotes = (cell_quantity(table, r, score, s[0], s[1], "分"), cell_quantity(table, r, weight, w[0], w[1], "分"))
             found.append(Contradiction(
                 "score_over_weight", f"表 {table.number}“{name}”：得分高于分值",
@@ -263,12 +264,6 @@ def score_table(table: Any) -> ScoreTable | None:
                       tuple(getattr(table, "row_lines", ())), categories)
 
 
-def _indicator(t: ScoreTable, r: int) -> str:
-    """A score row's indicator: the last cell with words before the 分值 column (三级指标, not its parents)."""
-    named = [c for c in t.rows[r][:t.weight] if c.strip() and cell_number(c) is None]
-    return named[-1] if named else f"第 {r + 1} 行"
-
-
 def _number(t: ScoreTable, r: int, c: int | None) -> tuple[Decimal, int, str] | None:
     if c is None or c >= len(t.rows[r]):
         return None
@@ -289,7 +284,7 @@ def score_rows(tables: Any) -> list[Contradiction]:
             if w is None or s is None or d is None or d[0] + s[0] == w[0]:
                 continue
             places = max(w[1], s[1], d[1])
-            name = _indicator(t, r)
+            name = indicator_name(t, t.rows[r]) or f"第 {r + 1} 行"
             f = lambda v: numbers.format_quantity(v, "分", places)  # noqa: E731
             quotes = tuple(cell_quantity(t, r, c, n[0], n[1], "分") for c, n in ((t.score, s), (t.weight, w))) + (
                 (cell_quantity(t, r, t.deduction, d[0], d[1], "分"),) if cell else ())

@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import quote
 
 from evalkit import __version__
 from evalkit.core.contradiction import Contradiction
@@ -156,7 +157,7 @@ def audit_index_html(source: str, rows: list[AuditRow]) -> str:
         if r.found is None:
             body.append(f'<tr><td>{name}</td><td colspan="3">无法读取：{html.escape(r.error)}</td></tr>')
             continue
-        link = f'<a href="{html.escape(r.folder)}/audit.html">{name}</a>'
+        link = f'<a href="{html.escape(quote(r.folder))}/audit.html">{name}</a>'  # 报告#1.txt: a path, not a fragment
         surest = max((c.confidence for c in r.found), default=None)
         titles = "；".join(c.title for c in r.found[:3]) + ("……" if len(r.found) > 3 else "")
         body.append(f'<tr><td>{link}</td><td class="num">{r.quantities}</td><td class="num">{len(r.found)}</td>'
